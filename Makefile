@@ -1,0 +1,55 @@
+# Promethium developer tasks. `make demo` and `make test` work on a fresh clone with
+# only Python >= 3.10: they create .venv and install what is needed on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# On machines without an NVIDIA GPU, the CPU build of PyTorch is installed first so
+# pip does not pull a multi-GB CUDA build. Point TORCH_INDEX at a CPU wheel index
+# where the default package index serves CUDA builds.
+TORCH_CPU   ?= torch==2.13.0
+TORCH_INDEX ?=
+HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+
+.PHONY: setup demo test test-slow test-gpu lint typecheck bench clean
+
+$(STAMP): pyproject.toml $(PLUGINS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+ifneq ($(HAS_GPU),1)
+	$(BIN)/python -m pip install -q "$(TORCH_CPU)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+endif
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	for p in $(dir $(PLUGINS)); do $(BIN)/python -m pip install -q --no-deps "./$$p" || exit 1; done
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py --output out/demo.png
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not gpu"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m "slow"
+
+test-gpu: $(STAMP)
+	$(BIN)/python -m pytest -q -m "gpu"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/io_throughput.py
+	$(BIN)/python benchmarks/inference_overhead.py
+	$(BIN)/python benchmarks/out_of_core.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis

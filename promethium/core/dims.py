@@ -1,0 +1,66 @@
+"""Dimension conventions of a seismic DataArray.
+
+The **last** dim is the vertical axis (``time`` or ``depth``); the dim before it is the
+**trace** axis of a 2-D panel (``offset``, ``channel``, ``trace``, ``xline``, ...);
+any dims before those are **batch** dims (``shot``, ``iline``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from promethium.errors import InvalidDataError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["VERTICAL_DIMS", "batch_dims", "trace_dim", "trace_dims", "vertical_dim"]
+
+#: Names accepted for the vertical axis.
+VERTICAL_DIMS: tuple[str, ...] = ("time", "depth")
+
+
+def vertical_dim(da: xr.DataArray) -> str:
+    """Return the name of the vertical dim (the last one).
+
+    Raises
+    ------
+    InvalidDataError
+        If the last dim is not one of :data:`VERTICAL_DIMS`.
+    """
+    if da.ndim == 0 or da.dims[-1] not in VERTICAL_DIMS:
+        found = da.dims[-1] if da.ndim else "no dims"
+        hint = ""
+        present = [d for d in da.dims if d in VERTICAL_DIMS]
+        if present:
+            hint = f" Move it last with da.transpose(..., {present[0]!r})."
+        else:
+            hint = " Rename the vertical dim, e.g. da.rename(samples='time')."
+        raise InvalidDataError(
+            f"the last dim of the DataArray must be the vertical axis, one of "
+            f"{VERTICAL_DIMS}; found {found!r}.{hint}"
+        )
+    return str(da.dims[-1])
+
+
+def trace_dim(da: xr.DataArray) -> str:
+    """Return the name of the trace dim (the one before the vertical dim)."""
+    vertical_dim(da)
+    if da.ndim < 2:
+        raise InvalidDataError(
+            "a seismic DataArray needs a trace dim before the vertical dim; got 1-D data "
+            f"with dims {da.dims}. Use da.expand_dims('trace') for a single trace."
+        )
+    return str(da.dims[-2])
+
+
+def trace_dims(da: xr.DataArray) -> tuple[str, ...]:
+    """Return every dim but the vertical one: the dims a trace mask spans."""
+    vertical_dim(da)
+    return tuple(str(d) for d in da.dims[:-1])
+
+
+def batch_dims(da: xr.DataArray) -> tuple[str, ...]:
+    """Return the dims before the trace dim, over which 2-D panels repeat."""
+    trace_dim(da)
+    return tuple(str(d) for d in da.dims[:-2])

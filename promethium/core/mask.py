@@ -1,0 +1,225 @@
+"""Trace masks: which traces are live (True) and which are missing (False).
+
+A mask is a boolean coordinate named ``trace_mask`` over every dim but the vertical
+one. Where it is absent it is inferred: all-zero and all-NaN traces are missing. The
+``*_mask`` helpers build masks for experiments, seeded and reproducible.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from promethium.core.dims import trace_dim, trace_dims, vertical_dim
+from promethium.errors import InvalidDataError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = [
+    "TRACE_MASK",
+    "apply_trace_mask",
+    "gap_mask",
+    "get_trace_mask",
+    "infer_trace_mask",
+    "random_mask",
+    "regular_mask",
+    "with_trace_mask",
+]
+
+#: Name of the boolean live-trace coordinate.
+TRACE_MASK = "trace_mask"
+
+
+def infer_trace_mask(da: xr.DataArray) -> xr.DataArray:
+    """Infer which traces are live: a trace that is all zero or all NaN is missing.
+
+    Lazy on dask input: the result is a dask-backed boolean DataArray.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last.
+
+    Returns
+    -------
+    xarray.DataArray
+        Boolean, over every dim but the vertical one, True where the trace is live.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> data = np.ones((3, 4)); data[1] = 0.0; data[2] = np.nan
+    >>> infer_trace_mask(xr.DataArray(data, dims=("trace", "time"))).values.tolist()
+    [True, False, False]
+    """
+    dim = vertical_dim(da)
+    live = ((da != 0) & ~np.isnan(da)).any(dim)
+    live.name = TRACE_MASK
+    return live.drop_vars([c for c in live.coords if c == TRACE_MASK])
+
+
+def get_trace_mask(da: xr.DataArray) -> xr.DataArray:
+    """Return the ``trace_mask`` coordinate, or the inferred mask where it is absent.
+
+    Raises
+    ------
+    InvalidDataError
+        If a ``trace_mask`` coordinate exists but is not boolean over the trace dims.
+    """
+    if TRACE_MASK not in da.coords:
+        return infer_trace_mask(da)
+    mask = da.coords[TRACE_MASK]
+    expected = set(trace_dims(da))
+    if mask.dtype != bool or set(mask.dims) != expected:
+        raise InvalidDataError(
+            f"coordinate {TRACE_MASK!r} must be boolean over dims {sorted(expected)}; "
+            f"found dtype {mask.dtype} over {list(mask.dims)}. Rebuild it with "
+            "pm.infer_trace_mask(da) or drop it with da.drop_vars('trace_mask')."
+        )
+    return mask.reset_coords(drop=True).rename(TRACE_MASK)
+
+
+def with_trace_mask(da: xr.DataArray, mask: xr.DataArray | np.ndarray) -> xr.DataArray:
+    """Return `da` with `mask` attached as its ``trace_mask`` coordinate."""
+    import xarray as xr
+
+    dims = trace_dims(da)
+    if not isinstance(mask, xr.DataArray):
+        mask = xr.DataArray(np.asarray(mask, dtype=bool), dims=dims)
+    expected_shape = tuple(da.sizes[d] for d in dims)
+    mask = mask.transpose(*dims) if set(mask.dims) == set(dims) else mask
+    if tuple(mask.dims) != dims or mask.shape != expected_shape:
+        raise InvalidDataError(
+            f"trace mask must have dims {dims} and shape {expected_shape}; got dims "
+            f"{tuple(mask.dims)} and shape {mask.shape}."
+        )
+    mask = mask.astype(bool).reset_coords(drop=True)
+    return da.assign_coords({TRACE_MASK: (dims, mask.data)})
+
+
+def apply_trace_mask(
+    da: xr.DataArray, mask: xr.DataArray | np.ndarray, fill: float = 0.0
+) -> xr.DataArray:
+    """Kill the traces where `mask` is False: set their samples to `fill`.
+
+    The result carries the combined mask (existing mask AND `mask`) as
+    ``trace_mask``. Lazy on dask input; the input is not modified.
+    """
+    import xarray as xr
+
+    dims = trace_dims(da)
+    if not isinstance(mask, xr.DataArray):
+        mask = xr.DataArray(np.asarray(mask, dtype=bool), dims=dims)
+    mask = mask.reset_coords(drop=True).astype(bool)
+    previous = get_trace_mask(da) if TRACE_MASK in da.coords else None
+    combined = mask if previous is None else (mask & previous)
+    out = da.where(mask, fill).astype(da.dtype)
+    out.attrs = dict(da.attrs)
+    return with_trace_mask(out, combined.transpose(*dims))
+
+
+def _shape_and_dims(da: xr.DataArray) -> tuple[tuple[int, ...], tuple[str, ...], int]:
+    dims = trace_dims(da)
+    axis = dims.index(trace_dim(da))
+    return tuple(da.sizes[d] for d in dims), dims, axis
+
+
+def _as_mask(da: xr.DataArray, values: np.ndarray) -> xr.DataArray:
+    import xarray as xr
+
+    dims = trace_dims(da)
+    coords = {d: da.coords[d] for d in dims if d in da.coords}
+    return xr.DataArray(values, dims=dims, coords=coords, name=TRACE_MASK)
+
+
+def random_mask(da: xr.DataArray, fraction: float, seed: int | None = 0) -> xr.DataArray:
+    """Mask a random `fraction` of the traces as missing, independently per trace.
+
+    Exactly ``round(fraction * n)`` traces of each panel (each index of the batch
+    dims) are missing.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data whose trace dims the mask spans.
+    fraction : float
+        Fraction of traces to remove, in [0, 1).
+    seed : int, optional
+        Seed of the random generator; the same seed gives the same mask.
+
+    Returns
+    -------
+    xarray.DataArray
+        Boolean mask, True = live.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise InvalidDataError(f"fraction must be in [0, 1); got {fraction}.")
+    shape, _, axis = _shape_and_dims(da)
+    rng = np.random.default_rng(seed)
+    n = shape[axis]
+    n_missing = int(round(fraction * n))
+    moved = np.ones(shape[:axis] + shape[axis + 1 :] + (n,), dtype=bool)
+    for index in np.ndindex(moved.shape[:-1]):
+        moved[index][rng.choice(n, size=n_missing, replace=False)] = False
+    return _as_mask(da, np.moveaxis(moved, -1, axis))
+
+
+def regular_mask(da: xr.DataArray, keep_every: int, offset: int = 0) -> xr.DataArray:
+    """Keep every `keep_every`-th trace along the trace axis, starting at `offset`.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.ones((6, 3)), dims=("trace", "time"))
+    >>> regular_mask(da, 2).values.tolist()
+    [True, False, True, False, True, False]
+    """
+    if keep_every < 1:
+        raise InvalidDataError(f"keep_every must be a positive integer; got {keep_every}.")
+    if not 0 <= offset < keep_every:
+        raise InvalidDataError(f"offset must be in [0, keep_every); got {offset}.")
+    shape, _, axis = _shape_and_dims(da)
+    live_1d = (np.arange(shape[axis]) - offset) % keep_every == 0
+    expand = [None] * len(shape)
+    expand[axis] = slice(None)
+    return _as_mask(da, np.broadcast_to(live_1d[tuple(expand)], shape).copy())
+
+
+def gap_mask(
+    da: xr.DataArray, n_gaps: int, gap_width: int, seed: int | None = 0
+) -> xr.DataArray:
+    """Remove `n_gaps` contiguous runs of `gap_width` traces along the trace axis.
+
+    Gaps do not overlap and do not touch, so exactly ``n_gaps * gap_width`` traces of
+    each panel are missing. The same gaps are used in every panel.
+
+    Raises
+    ------
+    InvalidDataError
+        If the gaps cannot fit in the trace axis.
+    """
+    shape, _, axis = _shape_and_dims(da)
+    n = shape[axis]
+    if n_gaps < 0 or gap_width < 1:
+        raise InvalidDataError(
+            f"n_gaps must be >= 0 and gap_width >= 1; got {n_gaps} and {gap_width}."
+        )
+    # Each gap needs gap_width traces plus one live trace to separate it from the next.
+    slack = n - n_gaps * (gap_width + 1) + 1
+    if slack < 0:
+        raise InvalidDataError(
+            f"{n_gaps} gaps of {gap_width} traces do not fit in {n} traces; use fewer or "
+            "narrower gaps."
+        )
+    rng = np.random.default_rng(seed)
+    # Stars and bars: spread the slack between the gaps, keeping them separate.
+    cuts = np.sort(rng.choice(slack + n_gaps, size=n_gaps, replace=False))
+    starts = cuts - np.arange(n_gaps) + np.arange(n_gaps) * (gap_width + 1)
+    live_1d = np.ones(n, dtype=bool)
+    for start in starts:
+        live_1d[start : start + gap_width] = False
+    expand = [None] * len(shape)
+    expand[axis] = slice(None)
+    return _as_mask(da, np.broadcast_to(live_1d[tuple(expand)], shape).copy())

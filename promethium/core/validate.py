@@ -1,0 +1,90 @@
+"""Check that a DataArray follows Promethium's data conventions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from promethium.core.dims import trace_dim, vertical_dim
+from promethium.core.mask import TRACE_MASK, get_trace_mask
+from promethium.core.units import unit_of
+from promethium.errors import InvalidDataError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["validate"]
+
+
+def validate(da: xr.DataArray, *, check_mask: bool = True) -> xr.DataArray:
+    """Return `da` unchanged if it follows the data conventions, else raise.
+
+    Checks, in order: it is a DataArray of at least 2 dims, numeric; its last dim is
+    ``time`` or ``depth`` with a strictly increasing coordinate carrying a known unit;
+    and (with `check_mask`) that some trace is live. Only the vertical coordinate and
+    the trace mask are read: dask-backed data stay lazy unless the mask must be
+    inferred.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data to check.
+    check_mask : bool, optional
+        Also check that at least one trace is live (computes the mask).
+
+    Returns
+    -------
+    xarray.DataArray
+        `da` itself.
+
+    Raises
+    ------
+    InvalidDataError
+        Naming the problem and how to fix it.
+    UnitError
+        If the vertical coordinate has no unit or an unknown one.
+    """
+    import xarray as xr
+
+    if not isinstance(da, xr.DataArray):
+        raise InvalidDataError(
+            f"expected an xarray.DataArray, got {type(da).__name__}; wrap arrays with "
+            "xr.DataArray(data, dims=('trace', 'time'), coords=...)."
+        )
+    if da.ndim < 2:
+        raise InvalidDataError(
+            f"seismic data need at least 2 dims (traces x samples); got {da.ndim}-D data "
+            f"with dims {da.dims}. Use da.expand_dims('trace') for a single trace."
+        )
+    if not (np.issubdtype(da.dtype, np.floating) or np.issubdtype(da.dtype, np.integer)):
+        raise InvalidDataError(
+            f"seismic samples must be real numbers; got dtype {da.dtype}. Convert with "
+            "da.astype('float32')."
+        )
+    dim = vertical_dim(da)
+    trace_dim(da)
+    if dim not in da.coords:
+        raise InvalidDataError(
+            f"the vertical dim {dim!r} has no coordinate; assign one with units, e.g. "
+            f"da.assign_coords({dim}=('{dim}', np.arange(n) * 4.0, {{'units': 'ms'}}))."
+        )
+    values = np.asarray(da.coords[dim].values, dtype=np.float64)
+    steps = np.diff(values)
+    if np.any(~np.isfinite(values)) or np.any(steps <= 0):
+        what = "duplicated" if np.any(steps == 0) else "not strictly increasing"
+        raise InvalidDataError(
+            f"the vertical coordinate {dim!r} is {what}; sort it with "
+            f"da.sortby({dim!r}) and drop duplicates with "
+            f"da.drop_duplicates({dim!r})."
+        )
+    unit_of(da.coords[dim], what=f"vertical coordinate {dim!r}")
+    if check_mask:
+        mask = get_trace_mask(da)
+        if not bool(mask.any()):
+            source = "trace_mask" if TRACE_MASK in da.coords else "the data (all zero/NaN)"
+            raise InvalidDataError(
+                f"all traces are missing according to {source}; there is nothing to "
+                "reconstruct from."
+            )
+    return da

@@ -1,0 +1,282 @@
+"""The Operator base class and Pipeline composition.
+
+An :class:`Operator` maps a seismic DataArray to another, lazily. A subclass writes one
+method, :meth:`Operator.transform`, which works on a NumPy block; the base class
+validates the input, applies the transform to in-memory data at once or to each dask
+block (with ``map_overlap`` when the operator declares a halo), and records the
+operator in ``attrs["history"]``. Operators compose with ``|`` into a
+:class:`Pipeline`, itself an Operator.
+
+Writing an operator::
+
+    class Scale(Operator):
+        def __init__(self, factor: float) -> None:
+            self.factor = factor
+
+        def transform(self, data, context):
+            return data * self.factor
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from promethium.core.axis import sample_interval
+from promethium.core.dims import trace_dim, vertical_dim
+from promethium.core.units import is_time_unit, unit_of
+from promethium.errors import InvalidDataError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["BlockContext", "Operator", "Pipeline", "append_history"]
+
+#: Roles an operator can ask to see whole in every block.
+_ROLES = ("vertical", "trace")
+
+
+@dataclass(frozen=True)
+class BlockContext:
+    """What an operator's :meth:`~Operator.transform` knows about its block.
+
+    Attributes
+    ----------
+    dims : tuple of str
+        Dims of the block, the vertical dim last.
+    sample_interval : float
+        Vertical sample interval: seconds on a time axis, metres on a depth axis.
+    vertical_unit : str
+        ``"s"`` on a time axis, ``"m"`` on a depth axis: the unit of
+        `sample_interval` and of the ``"vertical"`` entry of `coords`.
+    coords : dict of str to numpy.ndarray
+        The coordinates the operator asked for in :attr:`Operator.coords_needed`,
+        broadcast to the block's shape (halo included). ``"vertical"`` gives the
+        vertical coordinate in `vertical_unit`.
+    """
+
+    dims: tuple[str, ...]
+    sample_interval: float
+    vertical_unit: str
+    coords: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def vertical_axis(self) -> int:
+        """Axis number of the vertical dim in the block (always the last)."""
+        return len(self.dims) - 1
+
+    @property
+    def trace_axis(self) -> int:
+        """Axis number of the trace dim in the block."""
+        return len(self.dims) - 2
+
+
+class Operator(abc.ABC):
+    """Base class of every processing step: DataArray in, DataArray out, lazily.
+
+    Subclasses implement :meth:`transform`, and may set:
+
+    - :attr:`whole`: roles (``"vertical"``, ``"trace"``) whose dim must lie whole in
+      each dask block (an FFT along time needs the whole trace);
+    - :attr:`coords_needed`: coordinate names passed to :meth:`transform`, broadcast
+      to the block (``"vertical"`` means the vertical coordinate);
+    - :meth:`halo`: samples of context per dim, applied with ``map_overlap``.
+
+    Operators that cannot work block by block override :meth:`apply` instead.
+    """
+
+    whole: ClassVar[tuple[str, ...]] = ()
+    coords_needed: ClassVar[tuple[str, ...]] = ()
+
+    # -- the steps a subclass fills in -------------------------------------------------
+    @abc.abstractmethod
+    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
+        """Transform one NumPy block (halo included) and return the same shape."""
+
+    def halo(self, da: xr.DataArray) -> dict[str, int]:
+        """Samples of context this operator needs on each side, per dim name."""
+        return {}
+
+    def output_dtype(self, da: xr.DataArray) -> np.dtype:
+        """Dtype of the result: floating, the input's if it is floating."""
+        return da.dtype if np.issubdtype(da.dtype, np.floating) else np.dtype("float32")
+
+    def params(self) -> dict[str, Any]:
+        """The operator's parameters, as recorded in the history.
+
+        By default, the instance attributes named like the constructor's parameters.
+        """
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        return {n: getattr(self, n) for n in names if hasattr(self, n)}
+
+    # -- the fixed pipeline ------------------------------------------------------------
+    def __call__(self, da: xr.DataArray) -> xr.DataArray:
+        """Validate `da`, apply the operator, and record it in the history."""
+        from promethium.core.validate import validate
+
+        validate(da, check_mask=False)
+        out = self.apply(da)
+        return append_history(out, repr(self))
+
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Apply :meth:`transform` to in-memory data at once, or block by block."""
+        import dask.array as dska
+
+        context = self._context(da)
+        coords = self._coord_arrays(da)
+        dtype = self.output_dtype(da)
+        data = da.data
+        if not isinstance(data, dska.Array):
+            result = self.transform(np.asarray(data), context)
+            return da.copy(data=np.asarray(result, dtype=dtype))
+        self._check_chunks(da)
+        chunked = [dska.broadcast_to(c, data.shape, chunks=data.chunks) for c in coords.values()]
+        names = list(coords)
+
+        def run(block: np.ndarray, *coord_blocks: np.ndarray) -> np.ndarray:
+            ctx = BlockContext(
+                dims=context.dims,
+                sample_interval=context.sample_interval,
+                vertical_unit=context.vertical_unit,
+                coords=dict(zip(names, coord_blocks)),
+            )
+            return np.asarray(self.transform(block, ctx), dtype=dtype)
+
+        depth = {da.get_axis_num(d): int(h) for d, h in self.halo(da).items() if h}
+        if depth:
+            result = dska.map_overlap(
+                run, data, *chunked, depth=depth, boundary="none", trim=True,
+                dtype=dtype, meta=np.empty((0,) * data.ndim, dtype=dtype),
+            )
+        else:
+            result = dska.map_blocks(
+                run, data, *chunked, dtype=dtype, meta=np.empty((0,) * data.ndim, dtype=dtype)
+            )
+        return da.copy(data=result)
+
+    # -- composition -------------------------------------------------------------------
+    def __or__(self, other: Operator) -> Pipeline:
+        if not isinstance(other, Operator):
+            return NotImplemented
+        return Pipeline(self, other)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- helpers -----------------------------------------------------------------------
+    def _context(self, da: xr.DataArray) -> BlockContext:
+        vdim = vertical_dim(da)
+        unit = unit_of(da.coords[vdim], what=f"vertical coordinate {vdim!r}")
+        vertical_unit = "s" if is_time_unit(unit) else "m"
+        return BlockContext(
+            dims=tuple(str(d) for d in da.dims),
+            sample_interval=sample_interval(da, vertical_unit),
+            vertical_unit=vertical_unit,
+        )
+
+    def _coord_arrays(self, da: xr.DataArray) -> dict[str, np.ndarray]:
+        from promethium.core.axis import vertical_values
+
+        out: dict[str, np.ndarray] = {}
+        for name in self.coords_needed:
+            if name == "vertical":
+                unit = self._context(da).vertical_unit
+                values = vertical_values(da, unit)
+                out[name] = values.reshape((1,) * (da.ndim - 1) + (-1,))
+                continue
+            if name not in da.coords:
+                raise InvalidDataError(
+                    f"{type(self).__name__} needs the coordinate {name!r}, which the data "
+                    f"lack; assign it with da.assign_coords({name}=...)."
+                )
+            coord = da.coords[name]
+            missing = set(coord.dims) - set(da.dims)
+            if missing:
+                raise InvalidDataError(f"coordinate {name!r} has dims {missing} not in data.")
+            shape = [da.sizes[d] if d in coord.dims else 1 for d in da.dims]
+            values = coord.transpose(*[d for d in da.dims if d in coord.dims]).values
+            out[name] = np.asarray(values).reshape(shape)
+        return out
+
+    def _check_chunks(self, da: xr.DataArray) -> None:
+        dims = {"vertical": vertical_dim(da), "trace": trace_dim(da)}
+        for role in self.whole:
+            if role not in _ROLES:
+                raise TypeError(f"{type(self).__name__}.whole has an unknown role {role!r}.")
+            dim = dims[role]
+            chunks = da.chunksizes.get(dim, ())
+            if len(chunks) > 1:
+                raise InvalidDataError(
+                    f"{type(self).__name__} needs the whole {role} axis {dim!r} in each "
+                    f"chunk, but it is split into {len(chunks)} chunks; rechunk first with "
+                    f"da.chunk({{{dim!r}: -1}})."
+                )
+        for dim, h in self.halo(da).items():
+            chunks = da.chunksizes.get(dim, ())
+            if h and len(chunks) > 1 and min(chunks) < h:
+                raise InvalidDataError(
+                    f"{type(self).__name__} needs {h} samples of context along {dim!r}, "
+                    f"but a chunk there has only {min(chunks)}; rechunk to at least {h} "
+                    f"with da.chunk({{{dim!r}: {max(h, max(chunks))}}})."
+                )
+
+
+class Pipeline(Operator):
+    """Operators applied one after another; built with ``a | b | c``.
+
+    Examples
+    --------
+    >>> from promethium.ops.base import Operator, Pipeline
+    >>> class Scale(Operator):
+    ...     def __init__(self, factor): self.factor = factor
+    ...     def transform(self, data, context): return data * self.factor
+    >>> pipe = Scale(2.0) | Scale(3.0)
+    >>> len(pipe.operators)
+    2
+    """
+
+    def __init__(self, *operators: Operator) -> None:
+        flat: list[Operator] = []
+        for op in operators:
+            if not isinstance(op, Operator):
+                raise TypeError(f"Pipeline takes Operators, got {type(op).__name__}.")
+            flat.extend(op.operators if isinstance(op, Pipeline) else (op,))
+        self.operators: tuple[Operator, ...] = tuple(flat)
+
+    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
+        """Not used: a pipeline applies its operators one by one."""
+        raise TypeError("a Pipeline applies whole operators; call it on a DataArray.")
+
+    def __call__(self, da: xr.DataArray) -> xr.DataArray:
+        """Apply each operator in turn; each records itself in the history."""
+        for op in self.operators:
+            da = op(da)
+        return da
+
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Apply each operator in turn, without recording history."""
+        for op in self.operators:
+            da = op.apply(da)
+        return da
+
+    def __repr__(self) -> str:
+        return " | ".join(repr(op) for op in self.operators)
+
+
+def append_history(da: xr.DataArray, entry: str) -> xr.DataArray:
+    """Return `da` with `entry` appended as a new line of ``attrs["history"]``.
+
+    The history is one string, a line per step, as in the CF conventions, so it
+    survives netCDF, Zarr and SEG-Y textual headers alike.
+    """
+    previous = da.attrs.get("history", "")
+    line = f"promethium: {entry}"
+    out = da.copy(deep=False)
+    out.attrs = {**da.attrs, "history": f"{previous}\n{line}" if previous else line}
+    return out
