@@ -159,7 +159,7 @@ def random_mask(da: xr.DataArray, fraction: float, seed: int | None = 0) -> xr.D
     shape, _, axis = _shape_and_dims(da)
     rng = np.random.default_rng(seed)
     n = shape[axis]
-    n_missing = int(round(fraction * n))
+    n_missing = round(fraction * n)
     moved = np.ones(shape[:axis] + shape[axis + 1 :] + (n,), dtype=bool)
     for index in np.ndindex(moved.shape[:-1]):
         moved[index][rng.choice(n, size=n_missing, replace=False)] = False
@@ -187,9 +187,7 @@ def regular_mask(da: xr.DataArray, keep_every: int, offset: int = 0) -> xr.DataA
     return _as_mask(da, np.broadcast_to(live_1d[tuple(expand)], shape).copy())
 
 
-def gap_mask(
-    da: xr.DataArray, n_gaps: int, gap_width: int, seed: int | None = 0
-) -> xr.DataArray:
+def gap_mask(da: xr.DataArray, n_gaps: int, gap_width: int, seed: int | None = 0) -> xr.DataArray:
     """Remove `n_gaps` contiguous runs of `gap_width` traces along the trace axis.
 
     Gaps do not overlap and do not touch, so exactly ``n_gaps * gap_width`` traces of

@@ -100,9 +100,7 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
     import pint
 
     if unit is None or (isinstance(unit, str) and not unit.strip()):
-        raise UnitError(
-            f"{what} has no unit; set attrs['units'] (e.g. 's', 'ms', 'm', 'ft')."
-        )
+        raise UnitError(f"{what} has no unit; set attrs['units'] (e.g. 's', 'ms', 'm', 'ft').")
     if not isinstance(unit, str):
         raise UnitError(f"{what} has units={unit!r}, which is not a string; use e.g. 'ms'.")
     text = _ALIASES.get(unit.strip().lower(), unit.strip())

@@ -8,8 +8,8 @@ import numpy as np
 
 from promethium.core.dims import trace_dim, vertical_dim
 from promethium.core.mask import TRACE_MASK, get_trace_mask
-from promethium.core.units import unit_of
-from promethium.errors import InvalidDataError
+from promethium.core.units import is_time_unit, unit_of
+from promethium.errors import InvalidDataError, UnitError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -78,7 +78,14 @@ def validate(da: xr.DataArray, *, check_mask: bool = True) -> xr.DataArray:
             f"da.sortby({dim!r}) and drop duplicates with "
             f"da.drop_duplicates({dim!r})."
         )
-    unit_of(da.coords[dim], what=f"vertical coordinate {dim!r}")
+    unit = unit_of(da.coords[dim], what=f"vertical coordinate {dim!r}")
+    is_time = is_time_unit(unit)
+    if is_time != (dim == "time"):
+        expected = "a time unit such as 'ms'" if dim == "time" else "a length unit such as 'm'"
+        raise UnitError(
+            f"the vertical coordinate {dim!r} has units {unit!r}; expected {expected}. "
+            "Fix attrs['units'] or rename the dim ('time' or 'depth')."
+        )
     if check_mask:
         mask = get_trace_mask(da)
         if not bool(mask.any()):

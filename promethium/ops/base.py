@@ -135,7 +135,18 @@ class Operator(abc.ABC):
             result = self.transform(np.asarray(data), context)
             return da.copy(data=np.asarray(result, dtype=dtype))
         self._check_chunks(da)
-        chunked = [dska.broadcast_to(c, data.shape, chunks=data.chunks) for c in coords.values()]
+        da, rechunked = self._merge_small_chunks(da)
+        data = da.data
+        chunked = [
+            dska.broadcast_to(
+                dska.from_array(
+                    c, chunks=tuple(ch if n > 1 else (1,) for ch, n in zip(data.chunks, c.shape))
+                ),
+                data.shape,
+                chunks=data.chunks,
+            )
+            for c in coords.values()
+        ]
         names = list(coords)
 
         def run(block: np.ndarray, *coord_blocks: np.ndarray) -> np.ndarray:
@@ -147,17 +158,33 @@ class Operator(abc.ABC):
             )
             return np.asarray(self.transform(block, ctx), dtype=dtype)
 
-        depth = {da.get_axis_num(d): int(h) for d, h in self.halo(da).items() if h}
+        depth = {
+            da.get_axis_num(d): int(h)
+            for d, h in self.halo(da).items()
+            if h and len(da.chunksizes.get(d, ())) > 1
+        }
         if depth:
             result = dska.map_overlap(
-                run, data, *chunked, depth=depth, boundary="none", trim=True,
-                dtype=dtype, meta=np.empty((0,) * data.ndim, dtype=dtype),
+                run,
+                data,
+                *chunked,
+                depth=depth,
+                boundary="none",
+                trim=True,
+                dtype=dtype,
+                meta=np.empty((0,) * data.ndim, dtype=dtype),
             )
         else:
             result = dska.map_blocks(
                 run, data, *chunked, dtype=dtype, meta=np.empty((0,) * data.ndim, dtype=dtype)
             )
-        return da.copy(data=result)
+        out = da.copy(data=result)
+        if rechunked:
+            note = f"{type(self).__name__} merged chunks smaller than its halo: " + "; ".join(
+                rechunked
+            )
+            out.attrs["promethium_rechunked"] = note
+        return out
 
     # -- composition -------------------------------------------------------------------
     def __or__(self, other: Operator) -> Pipeline:
@@ -217,14 +244,30 @@ class Operator(abc.ABC):
                     f"chunk, but it is split into {len(chunks)} chunks; rechunk first with "
                     f"da.chunk({{{dim!r}: -1}})."
                 )
+
+    def _merge_small_chunks(self, da: xr.DataArray) -> tuple[xr.DataArray, list[str]]:
+        """Merge chunks smaller than the halo into a neighbour, explicitly.
+
+        ``map_overlap`` needs every chunk to be at least as large as the halo. Rather
+        than letting dask rechunk behind our back, a chunk that is too small is merged
+        into its neighbour (at most one extra chunk of memory) and the change is
+        reported so it can be recorded in the result's attrs.
+        """
+        notes = []
+        new_chunks = {}
         for dim, h in self.halo(da).items():
-            chunks = da.chunksizes.get(dim, ())
-            if h and len(chunks) > 1 and min(chunks) < h:
-                raise InvalidDataError(
-                    f"{type(self).__name__} needs {h} samples of context along {dim!r}, "
-                    f"but a chunk there has only {min(chunks)}; rechunk to at least {h} "
-                    f"with da.chunk({{{dim!r}: {max(h, max(chunks))}}})."
-                )
+            chunks = list(da.chunksizes.get(dim, ()))
+            if not h or len(chunks) < 2 or min(chunks) >= h:
+                continue
+            merged: list[int] = []
+            for c in chunks:
+                if merged and (c < h or merged[-1] < h):
+                    merged[-1] += c
+                else:
+                    merged.append(c)
+            new_chunks[dim] = tuple(merged)
+            notes.append(f"{dim}: {tuple(chunks)} -> {tuple(merged)}")
+        return (da.chunk(new_chunks) if new_chunks else da), notes
 
 
 class Pipeline(Operator):
