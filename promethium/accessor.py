@@ -1,0 +1,103 @@
+"""The ``da.pm`` accessor: Promethium's verbs on any seismic DataArray.
+
+Importing this module registers the accessor with xarray and does nothing else; the
+methods import what they need when called.
+
+Examples
+--------
+>>> import promethium as pm
+>>> da = pm.synthetic_gather(n_traces=8, n_samples=16)
+>>> da.pm.sample_interval()
+0.004
+>>> da.pm.trace_dim
+'offset'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import xarray as xr
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from promethium.registry import Registry
+
+__all__ = ["PromethiumAccessor"]
+
+
+@xr.register_dataarray_accessor("pm")
+class PromethiumAccessor:
+    """Promethium methods on a DataArray, as ``da.pm.<method>``."""
+
+    def __init__(self, da: xr.DataArray) -> None:
+        self._da = da
+
+    def reconstruct(
+        self,
+        model: str = "pocs",
+        *,
+        keep_observed: bool = True,
+        registry: Registry | None = None,
+        config: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> xr.DataArray | xr.Dataset:
+        """Fill the missing traces: :func:`promethium.reconstruct` on this DataArray.
+
+        Examples
+        --------
+        >>> out = da.pm.reconstruct("linear")  # doctest: +SKIP
+        """
+        from promethium.reconstruct import reconstruct
+
+        return reconstruct(
+            self._da, model, keep_observed=keep_observed, registry=registry, config=config,
+            **options,
+        )  # fmt: skip
+
+    @property
+    def trace_mask(self) -> xr.DataArray:
+        """The live-trace mask: the ``trace_mask`` coordinate, or the inferred one."""
+        from promethium.core.mask import get_trace_mask
+
+        return get_trace_mask(self._da)
+
+    def with_trace_mask(self, mask: xr.DataArray | np.ndarray) -> xr.DataArray:
+        """Return the data with `mask` attached as ``trace_mask``."""
+        from promethium.core.mask import with_trace_mask
+
+        return with_trace_mask(self._da, mask)
+
+    def apply_trace_mask(self, mask: xr.DataArray | np.ndarray, fill: float = 0.0) -> xr.DataArray:
+        """Kill the traces where `mask` is False (see :func:`promethium.apply_trace_mask`)."""
+        from promethium.core.mask import apply_trace_mask
+
+        return apply_trace_mask(self._da, mask, fill)
+
+    def sample_interval(self, unit: str | None = None) -> float:
+        """The vertical sample interval (seconds or metres unless `unit` is given)."""
+        from promethium.core.axis import sample_interval
+
+        return sample_interval(self._da, unit)
+
+    @property
+    def vertical_dim(self) -> str:
+        """Name of the vertical dim (``time`` or ``depth``)."""
+        from promethium.core.dims import vertical_dim
+
+        return vertical_dim(self._da)
+
+    @property
+    def trace_dim(self) -> str:
+        """Name of the trace dim (the one before the vertical dim)."""
+        from promethium.core.dims import trace_dim
+
+        return trace_dim(self._da)
+
+    def validate(self) -> xr.DataArray:
+        """Check the data conventions (see :func:`promethium.validate`); return the data."""
+        from promethium.core.validate import validate
+
+        return validate(self._da)

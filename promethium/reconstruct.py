@@ -1,0 +1,316 @@
+"""The front door: :func:`reconstruct` fills missing traces with any registered model.
+
+It looks the model up, checks the data and the options, gives the model a clean input
+(float, ``trace_mask`` attached, missing traces zeroed, no NaN), puts the observed
+traces back, and records provenance. Models only fill; everything else is here, once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from promethium.core.dims import trace_dims, vertical_dim
+from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
+from promethium.core.validate import validate
+from promethium.errors import ConfigError, InvalidDataError, PluginError, PromethiumWarning
+from promethium.registry import Registry, closest_match, default_registry
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from promethium.models.spec import ModelSpec
+
+__all__ = ["PROVENANCE_ATTR", "reconstruct", "run_reconstruction"]
+
+#: Attribute holding the provenance of a reconstruction, as a JSON string.
+PROVENANCE_ATTR = "promethium_reconstruction"
+
+
+def reconstruct(
+    da: xr.DataArray,
+    model: str = "pocs",
+    *,
+    keep_observed: bool = True,
+    registry: Registry | None = None,
+    config: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> xr.DataArray | xr.Dataset:
+    """Fill the missing traces of `da` with a registered model.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last, NumPy- or dask-backed. Missing traces are
+        given by the ``trace_mask`` coordinate (True = live), or inferred (all-zero or
+        all-NaN traces are missing).
+    model : str
+        A registered model name (see :func:`promethium.list_models`), or
+        ``"plugin:name"`` to pin the plugin.
+    keep_observed : bool
+        Keep the live traces exactly as in the input (default); otherwise return the
+        model's output everywhere.
+    registry : Registry, optional
+        Where to look the model up; the installed plugins' registry by default.
+    config : mapping, optional
+        Overrides of the model's configuration, passed to its factory. Built models
+        are cached per name and config.
+    **options
+        Options of the model's ``reconstruct`` (e.g. ``patch_size``, ``batch_size``,
+        ``device``, ``return_uncertainty``); the model's defaults fill the rest.
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        Same dims, coords, name and attrs as `da` (with ``trace_mask``, inferred if it
+        was absent), the missing traces filled, dask-backed when `da` is, nothing
+        computed. ``attrs["promethium_reconstruction"]`` holds the provenance as JSON
+        (model, family, plugin and version, model version, weights sha256, config,
+        options) and ``attrs["history"]`` gains a line. With
+        ``return_uncertainty=True`` a Dataset with ``mean`` and ``std`` (zero on the
+        observed traces when `keep_observed`) is returned.
+
+    Raises
+    ------
+    ModelNotFoundError
+        If no model has that name; the message lists the available names.
+    ConfigError
+        For an option or config key the model does not accept.
+    InvalidDataError
+        If `da` breaks the data conventions, every trace is missing, or a live trace
+        holds NaN samples.
+
+    Warns
+    -----
+    PromethiumWarning
+        If no trace is missing: `da` is returned unchanged.
+
+    Notes
+    -----
+    The mask checks (all missing, none missing) and the NaN check run at once when the
+    mask is in memory: a NumPy ``trace_mask`` coordinate, or NumPy data. When the
+    mask has to be inferred from dask data, nothing is computed: the mask is inferred
+    lazily, NaN samples in live traces raise :class:`InvalidDataError` when the
+    result is computed, and the all-missing and none-missing checks are skipped.
+    Attach ``trace_mask`` (e.g. ``pm.infer_trace_mask(da).compute()``) to have them.
+
+    Examples
+    --------
+    >>> import promethium as pm
+    >>> da = pm.synthetic_gather(n_traces=32, n_samples=64)
+    >>> holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    >>> out = pm.reconstruct(holed, model="linear")  # doctest: +SKIP
+    """
+    return run_reconstruction(
+        da, model, keep_observed=keep_observed, registry=registry, config=config,
+        options=options, history=True,
+    )  # fmt: skip
+
+
+def run_reconstruction(
+    da: xr.DataArray,
+    model: str,
+    *,
+    keep_observed: bool = True,
+    registry: Registry | None = None,
+    config: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    history: bool = True,
+) -> xr.DataArray | xr.Dataset:
+    """Run :func:`reconstruct`, optionally without the history line (for operators)."""
+    import xarray as xr
+
+    registry = default_registry() if registry is None else registry
+    spec = registry.get(model)
+    validate(da, check_mask=False)
+    reconstructor = registry.build(model, config)
+    merged = _merge_options(spec, reconstructor.options, dict(options or {}))
+    uncertainty = bool(merged.get("return_uncertainty", False))
+    data = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float32)
+    mask = get_trace_mask(data).transpose(*trace_dims(data))
+    if not _is_lazy(mask.data):
+        mask = mask.copy(data=np.asarray(mask.values, dtype=bool))
+        if _check_mask(da, mask):
+            if uncertainty:
+                return xr.Dataset({"mean": da, "std": xr.zeros_like(da)}, attrs=dict(da.attrs))
+            return da
+    data = with_trace_mask(data, mask)
+    out = reconstructor.reconstruct(_model_input(data, mask), **merged)
+    if uncertainty:
+        missing = {"mean", "std"} - set(getattr(out, "data_vars", ()))
+        if missing:
+            raise PluginError(
+                f"model {spec.name!r} was asked for uncertainty but did not return a "
+                f"Dataset with 'mean' and 'std' variables; got {type(out).__name__}."
+            )
+        mean = _restore(data, mask, _checked(spec, data, out["mean"]), keep_observed)
+        std = _restore(data, mask, _checked(spec, data, out["std"]), keep_observed, fill=0.0)
+        result: xr.DataArray | xr.Dataset = xr.Dataset({"mean": mean, "std": std})
+    else:
+        result = _restore(data, mask, _checked(spec, data, out), keep_observed)
+    provenance = _provenance(spec, {**spec.config, **(config or {})}, merged, keep_observed)
+    result.attrs = {**da.attrs, PROVENANCE_ATTR: provenance}
+    if history:
+        from promethium.ops.base import append_history
+
+        given = {**({"config": dict(config)} if config else {}), **dict(options or {})}
+        args = "".join(f", {k}={v!r}" for k, v in given.items())
+        result = append_history(result, f"reconstruct(model={spec.name!r}{args})")
+    return result
+
+
+def _is_lazy(array: Any) -> bool:
+    return hasattr(array, "dask") or type(array).__module__.startswith("dask")
+
+
+def _merge_options(
+    spec: ModelSpec, defaults: Mapping[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        accepted = sorted(defaults)
+        hint = closest_match(unknown[0], accepted)
+        if unknown[0] in spec.config:
+            hint += f" {unknown[0]!r} is a config key: pass config={{{unknown[0]!r}: ...}}."
+        raise ConfigError(
+            f"model {spec.name!r} does not accept the option {unknown[0]!r}; accepted "
+            f"options: {', '.join(accepted) or 'none'}.{hint}"
+        )
+    return {**defaults, **options}
+
+
+def _check_mask(da: xr.DataArray, mask: xr.DataArray) -> bool:
+    """Check an in-memory mask; return True when there is nothing to reconstruct."""
+    n_live, n = int(mask.values.sum()), int(mask.size)
+    source = "its trace_mask" if TRACE_MASK in da.coords else "the data (all zero/NaN)"
+    if n_live == 0:
+        raise InvalidDataError(
+            f"all {n} traces are missing according to {source}; there is nothing to "
+            "reconstruct from. Check the trace_mask coordinate."
+        )
+    if n_live == n:
+        warnings.warn(
+            f"no trace is missing according to {source}: the data are returned "
+            "unchanged. Mark missing traces with pm.apply_trace_mask(da, mask).",
+            PromethiumWarning,
+            stacklevel=4,
+        )
+        return True
+    if not _is_lazy(da.data):
+        bad = (np.isnan(da) & mask).any(vertical_dim(da))
+        if bool(bad.any()):
+            raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
+    return False
+
+
+def _first_bad(bad: xr.DataArray) -> str:
+    index = tuple(int(i[0]) for i in np.nonzero(bad.values))
+    where = {d: bad[d].values[i].item() if d in bad.coords else i for d, i in zip(bad.dims, index)}
+    return ", ".join(f"{d}={v!r}" for d, v in where.items())
+
+
+def _nan_message(count: int, where: str) -> str:
+    first = f" (first at {where})" if where else ""
+    return (
+        f"{count} live trace(s) contain NaN samples{first}; models never see NaN. Mark "
+        "those traces missing with pm.apply_trace_mask(da, mask), or fill the NaNs "
+        "with da.fillna(0)."
+    )
+
+
+def _fill_block(block: np.ndarray, live: np.ndarray) -> np.ndarray:
+    bad = np.isnan(block) & live
+    if bad.any():
+        raise InvalidDataError(_nan_message(int(bad.any(axis=-1).sum()), ""))
+    return np.where(live, block, 0).astype(block.dtype, copy=False)
+
+
+def _model_input(data: xr.DataArray, mask: xr.DataArray) -> xr.DataArray:
+    """Missing traces zeroed; on dask, NaN in a live trace raises at compute."""
+    if not _is_lazy(data.data):
+        return data.copy(data=np.where(mask.values[..., None], data.values, 0).astype(data.dtype))
+    import dask.array as dska
+
+    array = data.data
+    live = dska.asarray(mask.data).rechunk(array.chunks[:-1])[..., None]
+    filled = dska.map_blocks(_fill_block, array, live, dtype=array.dtype)
+    return data.copy(data=filled)
+
+
+def _checked(spec: ModelSpec, data: xr.DataArray, out: Any) -> xr.DataArray:
+    import xarray as xr
+
+    if not isinstance(out, xr.DataArray) or set(out.dims) != set(data.dims):
+        got = f"dims {tuple(out.dims)}" if isinstance(out, xr.DataArray) else type(out).__name__
+        raise PluginError(
+            f"model {spec.name!r} (plugin {spec.plugin!r}) returned {got}; expected a "
+            f"DataArray with dims {tuple(data.dims)}."
+        )
+    out = out.transpose(*data.dims)
+    if out.shape != data.shape:
+        raise PluginError(
+            f"model {spec.name!r} (plugin {spec.plugin!r}) returned shape {out.shape}; "
+            f"expected the input's {data.shape}."
+        )
+    return out
+
+
+def _restore(
+    data: xr.DataArray,
+    mask: xr.DataArray,
+    filled: xr.DataArray,
+    keep_observed: bool,
+    fill: float | None = None,
+) -> xr.DataArray:
+    """Put the model's values into `data`'s frame; observed traces kept if asked."""
+    import xarray as xr
+
+    values = filled.variable.astype(data.dtype)
+    if keep_observed:
+        observed = data.variable if fill is None else xr.zeros_like(data.variable)
+        values = xr.where(mask.variable, observed, values).transpose(*data.dims)
+    return data.copy(data=values.data)
+
+
+@functools.lru_cache(maxsize=32)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_sha256(path: Path | str | None) -> str | None:
+    """Return the sha256 of the weights file at `path`, or None if there is none."""
+    if path is None or not Path(path).is_file():
+        return None
+    stat = Path(path).stat()
+    return _file_sha256(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def _provenance(
+    spec: ModelSpec, config: Mapping[str, Any], options: Mapping[str, Any], keep: bool
+) -> str:
+    from promethium import __version__
+
+    record = {
+        "model": spec.name,
+        "family": spec.family,
+        "plugin": spec.plugin,
+        "plugin_version": spec.plugin_version,
+        "model_version": spec.version,
+        "weights_sha256": weights_sha256(spec.weights),
+        "config": dict(config),
+        "options": dict(options),
+        "keep_observed": keep,
+        "promethium_version": __version__,
+    }
+    return json.dumps(record, sort_keys=True, default=str)

@@ -1,0 +1,280 @@
+"""The model registry and plugin discovery.
+
+A :class:`Registry` holds :class:`~promethium.models.spec.ModelSpec` objects by name;
+instances are explicit (tests build their own). :func:`default_registry` builds the
+registry used by :func:`promethium.reconstruct` the first time it is needed: it loads
+every entry point of the ``promethium`` group, each in isolation, and calls its
+``promethium_register_models`` hook (see :mod:`promethium.hookspecs`). Discovery is
+cached (see :mod:`promethium.plugins`); :func:`~promethium.plugins.clear_plugin_cache`
+forgets it so the next use discovers again.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import difflib
+import fnmatch
+import inspect
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from promethium.errors import ConfigError, ModelNotFoundError, PluginError
+from promethium.models.spec import ModelSpec, Reconstructor
+
+__all__ = [
+    "ModelInfo",
+    "Registry",
+    "closest_match",
+    "default_registry",
+    "list_models",
+]
+
+
+def closest_match(name: str, choices: builtins.list[str] | tuple[str, ...]) -> str:
+    """Return a sentence suggesting the choice closest to `name`, or ``""``.
+
+    Examples
+    --------
+    >>> closest_match("posc", ["pocs", "linear"])
+    " Did you mean 'pocs'?"
+    """
+    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def _plugin_label(spec: ModelSpec) -> str:
+    if not spec.plugin:
+        return "no plugin (added directly)"
+    version = f" {spec.plugin_version}" if spec.plugin_version else ""
+    return f"plugin {spec.plugin!r}{version}"
+
+
+class Registry:
+    """Reconstruction models by name.
+
+    Examples
+    --------
+    >>> from promethium.models.spec import ModelSpec
+    >>> registry = Registry()
+    >>> _ = registry.add(ModelSpec(name="zero", family="demo", factory=dict))
+    >>> "zero" in registry, registry.list("z*")
+    (True, ['zero'])
+    """
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ModelSpec] = {}
+        self._built: dict[tuple[str, str], Reconstructor] = {}
+        self._plugin: tuple[str, str] | None = None
+
+    def add(self, spec: ModelSpec) -> ModelSpec:
+        """Register `spec`; return it with its plugin and plugin version filled in.
+
+        Raises
+        ------
+        PluginError
+            If `spec` is not a ModelSpec, or its name is already registered (the
+            message names both plugins).
+        """
+        if not isinstance(spec, ModelSpec):
+            raise PluginError(
+                f"registry.add expects a promethium ModelSpec, got {type(spec).__name__}; "
+                "wrap the model as ModelSpec(name=..., family=..., factory=...)."
+            )
+        if not isinstance(spec.name, str) or not spec.name or ":" in spec.name:
+            raise PluginError(
+                f"model name {spec.name!r} is invalid: use a non-empty string without ':'."
+            )
+        if not callable(spec.factory):
+            raise PluginError(f"the factory of model {spec.name!r} is not callable.")
+        if self._plugin is not None:
+            plugin, version = self._plugin
+            spec = ModelSpec(**{**vars(spec), "plugin": plugin, "plugin_version": version})
+        if spec.name in self._specs:
+            other = self._specs[spec.name]
+            raise PluginError(
+                f"model name {spec.name!r} from {_plugin_label(spec)} is already registered "
+                f"by {_plugin_label(other)}; rename one of the models, or disable one plugin "
+                "with PROMETHIUM_DISABLE_PLUGINS=<plugin>."
+            )
+        self._specs[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> ModelSpec:
+        """Return the spec of model `name` (or ``"plugin:name"`` to pin the plugin).
+
+        Raises
+        ------
+        ModelNotFoundError
+            Listing the registered names and the closest match.
+        """
+        plugin, _, model = name.rpartition(":") if isinstance(name, str) else ("", "", name)
+        spec = self._specs.get(model) if isinstance(model, str) else None
+        if spec is not None and (not plugin or plugin == spec.plugin):
+            return spec
+        names = sorted(self._specs)
+        available = ", ".join(names) if names else "none (is a plugin broken? see plugin_errors())"
+        where = f" from plugin {plugin!r}" if plugin and spec is not None else ""
+        raise ModelNotFoundError(
+            f"no model named {model!r}{where} is registered; available models: "
+            f"{available}.{closest_match(str(model), names)}"
+        )
+
+    def list(self, pattern: str = "*") -> builtins.list[str]:
+        """Return the sorted names matching the glob `pattern`, e.g. ``"unet*"``."""
+        return sorted(n for n in self._specs if fnmatch.fnmatchcase(n, pattern))
+
+    def build(self, name: str, config: Mapping[str, Any] | None = None) -> Reconstructor:
+        """Build model `name` with its default config updated by `config`, cached.
+
+        The accepted config keys are those of the spec's default config and the named
+        parameters of its factory. Built reconstructors are cached per name and
+        config, so a model is built (and its weights loaded) once.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If no model is called `name`.
+        ConfigError
+            If `config` has a key the model does not accept.
+        PluginError
+            If the factory does not return a Reconstructor.
+        """
+        spec = self.get(name)
+        merged = {**spec.config, **(config or {})}
+        _check_config(spec, merged)
+        key = (spec.name, json.dumps(merged, sort_keys=True, default=repr))
+        if key not in self._built:
+            reconstructor = spec.factory(**merged)
+            if not isinstance(reconstructor, Reconstructor):
+                raise PluginError(
+                    f"the factory of model {spec.name!r} ({_plugin_label(spec)}) returned "
+                    f"{type(reconstructor).__name__}, which lacks `options` and "
+                    "`reconstruct`; it must return a promethium Reconstructor."
+                )
+            self._built[key] = reconstructor
+        return self._built[key]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._specs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._specs))
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __repr__(self) -> str:
+        return f"Registry({', '.join(self.list())})"
+
+    @contextlib.contextmanager
+    def _registering(self, plugin: str, version: str) -> Iterator[None]:
+        """Attribute the models added inside to `plugin`; remove them all on error."""
+        before = set(self._specs)
+        self._plugin = (plugin, version)
+        try:
+            yield
+        except BaseException:
+            for name in set(self._specs) - before:
+                del self._specs[name]
+            raise
+        finally:
+            self._plugin = None
+
+
+def _check_config(spec: ModelSpec, config: Mapping[str, Any]) -> None:
+    try:
+        params = inspect.signature(spec.factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature accept what they accept
+        return
+    accepted = set(spec.config)
+    accepted |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    unknown = sorted(set(config) - accepted)
+    if unknown:
+        names = sorted(accepted)
+        raise ConfigError(
+            f"model {spec.name!r} has no config key {unknown[0]!r}; accepted keys: "
+            f"{', '.join(names) or 'none'}.{closest_match(unknown[0], names)}"
+        )
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One row of :func:`list_models`.
+
+    Attributes
+    ----------
+    name, family, description : str
+        As registered.
+    plugin, plugin_version : str
+        The plugin (entry-point name) that registered the model, and its version.
+    version : str
+        The model's own version.
+    weights : bool
+        Whether the model ships weights and the file exists.
+    """
+
+    name: str
+    family: str
+    plugin: str
+    plugin_version: str
+    version: str
+    weights: bool
+    description: str
+
+    @classmethod
+    def from_spec(cls, spec: ModelSpec) -> ModelInfo:
+        """Summarise `spec`."""
+        return cls(
+            name=spec.name,
+            family=spec.family,
+            plugin=spec.plugin,
+            plugin_version=spec.plugin_version,
+            version=spec.version,
+            weights=spec.weights is not None and Path(spec.weights).is_file(),
+            description=spec.description,
+        )
+
+
+def default_registry() -> Registry:
+    """Return the registry of every installed plugin's models, discovered on first use.
+
+    See Also
+    --------
+    clear_plugin_cache : forget the discovered plugins.
+    """
+    from promethium.plugins import loaded_plugins
+
+    return loaded_plugins().registry
+
+
+def list_models(
+    pattern: str = "*", *, registry: Registry | None = None
+) -> builtins.list[ModelInfo]:
+    """List the registered models whose names match the glob `pattern`.
+
+    Parameters
+    ----------
+    pattern : str
+        Glob on model names, e.g. ``"unet*"``.
+    registry : Registry, optional
+        Registry to list; the default one of installed plugins if not given.
+
+    Returns
+    -------
+    list of ModelInfo
+        Sorted by name.
+
+    Examples
+    --------
+    >>> from promethium.models.spec import ModelSpec
+    >>> registry = Registry()
+    >>> _ = registry.add(ModelSpec(name="zero", family="demo", factory=dict))
+    >>> [row.family for row in list_models(registry=registry)]
+    ['demo']
+    """
+    registry = default_registry() if registry is None else registry
+    return [ModelInfo.from_spec(registry.get(name)) for name in registry.list(pattern)]
