@@ -1,0 +1,295 @@
+"""Zarr (format 3): Promethium's native chunked store, written atomically.
+
+:func:`to_zarr` writes a seismic DataArray chunk by chunk into a temporary sibling
+directory and renames it into place only when every chunk is written, so a failure
+never leaves a half-written store under the final name. :func:`open_zarr` reads it back
+as a lazy DataArray with its name, attrs (``history`` included), units, coordinates and
+``trace_mask``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dask.delayed import Delayed
+
+from promethium.errors import ConfigError, InvalidDataError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from promethium.typing import PathType
+
+__all__ = ["ZarrWrite", "open_zarr", "to_zarr"]
+
+#: Dataset attribute naming the variable that holds the DataArray.
+_VARIABLE_ATTR = "promethium_variable"
+#: Dataset attribute set when the DataArray had no name.
+_UNNAMED_ATTR = "promethium_unnamed"
+#: Variable name used for an unnamed DataArray.
+_DEFAULT_NAME = "data"
+_MODES = ("w-", "w")
+
+
+class ZarrWrite(Delayed):
+    """A pending :func:`to_zarr` write: a :class:`dask.delayed.Delayed` plus clean-up.
+
+    Computing it writes every chunk and renames the temporary store into place. Its
+    :meth:`compute` also removes the temporary store when a chunk fails; when it is
+    computed another way (``dask.compute``, a distributed client) and fails, call
+    :meth:`abort`.
+    """
+
+    __slots__ = ("_final", "_tmp")
+
+    def compute(self, **kwargs: Any) -> Path:
+        """Write the store; on failure remove the temporary store and re-raise."""
+        try:
+            return _compute(super().compute, self, **kwargs)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Remove the temporary store of a write that failed or will not be run."""
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    @property
+    def path(self) -> Path:
+        """The final path of the store."""
+        return self._final
+
+
+def to_zarr(
+    da: xr.DataArray,
+    store: PathType,
+    *,
+    compute: bool = True,
+    mode: str = "w-",
+    chunks: Mapping[str, int] | str | None = None,
+) -> Path | ZarrWrite:
+    """Write a DataArray to a Zarr (format 3) store, chunk by chunk, atomically.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data. Dask-backed data are written one chunk at a time and never computed
+        whole; Zarr chunks equal the dask chunks.
+    store : str or os.PathLike
+        Directory of the store to create.
+    compute : bool, optional
+        Write now (default). With False, return a :class:`ZarrWrite` (a dask
+        ``Delayed``) that writes the chunks and renames the store when computed.
+    mode : {"w-", "w"}, optional
+        ``"w-"`` (default) refuses to overwrite an existing store; ``"w"`` replaces it
+        once the new one is complete.
+    chunks : dict or "auto", optional
+        Chunk the data like this before writing (``da.chunk(chunks)``).
+
+    Returns
+    -------
+    pathlib.Path or ZarrWrite
+        The path of the written store, or the pending write when `compute` is False.
+
+    Raises
+    ------
+    ConfigError
+        If `mode` is unknown, or the store exists and `mode` is ``"w-"``.
+
+    Notes
+    -----
+    Zarr needs equal chunks along each dim (the last may be smaller). Dask chunks
+    that break this are rechunked to their largest size along that dim, and the
+    change is recorded as a line of ``attrs["history"]``.
+
+    Examples
+    --------
+    >>> import tempfile, os, promethium as pm
+    >>> from promethium.io.zarr import open_zarr, to_zarr
+    >>> path = os.path.join(tempfile.mkdtemp(), "gather.zarr")
+    >>> _ = to_zarr(pm.synthetic_gather(n_traces=8, n_samples=16), path)
+    >>> open_zarr(path).dims
+    ('offset', 'time')
+    """
+    import xarray as xr
+
+    if mode not in _MODES:
+        raise ConfigError(f"to_zarr mode must be one of {_MODES}; got {mode!r}.")
+    if not isinstance(da, xr.DataArray):
+        raise InvalidDataError(
+            f"to_zarr writes an xarray.DataArray; got {type(da).__name__}. For a Dataset, "
+            "write each variable, or use Dataset.to_zarr."
+        )
+    final = Path(os.fspath(store))
+    _check_target(final, mode)
+    if chunks is not None:
+        da = da.chunk(chunks)
+    da = _regular_chunks(da)
+    name = _DEFAULT_NAME if da.name is None else str(da.name)
+    ds = da.to_dataset(name=name).drop_encoding()
+    ds.attrs = {_VARIABLE_ATTR: name, _UNNAMED_ATTR: da.name is None}
+    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex}"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    import dask
+
+    try:
+        pending = ds.to_zarr(tmp, mode="w-", zarr_format=3, consolidated=False, compute=False)
+        if compute:
+            _compute(pending.compute, pending)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if compute:
+        _commit(None, tmp, final, mode)
+        return final
+
+    done = dask.delayed(_commit, pure=False)(pending, tmp, final, mode)
+    write = ZarrWrite(done.key, done.dask)
+    object.__setattr__(write, "_tmp", tmp)
+    object.__setattr__(write, "_final", final)
+    return write
+
+
+def open_zarr(
+    store: PathType,
+    *,
+    chunks: Mapping[str, int] | str | None = "store",
+    variable: str | None = None,
+) -> xr.DataArray:
+    """Open a Zarr store written by :func:`to_zarr` as a (lazy) DataArray.
+
+    Parameters
+    ----------
+    store : str or os.PathLike
+        Directory of the store.
+    chunks : "store", "auto", dict or None, optional
+        ``"store"`` (default): one dask chunk per Zarr chunk; ``"auto"`` or a dict:
+        dask chunking as in :func:`xarray.open_zarr`; None: read into memory.
+    variable : str, optional
+        The variable to open, for stores not written by :func:`to_zarr` that hold
+        several.
+
+    Returns
+    -------
+    xarray.DataArray
+        The data, dask-backed unless `chunks` is None; coordinates are in memory.
+
+    Raises
+    ------
+    InvalidDataError
+        If there is no store at `store`, it is not a Zarr store, or the variable to
+        open cannot be told.
+    """
+    import xarray as xr
+
+    path = Path(os.fspath(store))
+    if not path.exists():
+        raise InvalidDataError(
+            f"no Zarr store at {str(path)!r}; check the path (write one with pm.to_zarr)."
+        )
+    dask_chunks: Any = {} if chunks == "store" else chunks
+    try:
+        ds = xr.open_zarr(
+            path,
+            chunks=dask_chunks,
+            zarr_format=3,
+            consolidated=False,
+            decode_times=False,
+            decode_timedelta=False,
+        )
+    except (FileNotFoundError, KeyError, ValueError, TypeError) as err:
+        raise InvalidDataError(
+            f"{str(path)!r} is not a readable Zarr (format 3) store: {err}"
+        ) from err
+    name = _pick_variable(ds, variable, path)
+    da = ds[name]
+    da = da.assign_coords({k: da.coords[k].load() for k in da.coords if k not in da.indexes})
+    if ds.attrs.get(_UNNAMED_ATTR, False):
+        da.name = None
+    da.encoding = {}
+    return da.load() if chunks is None else da
+
+
+def _compute(run: Any, obj: Any, **kwargs: Any) -> Any:
+    """Run `run(**kwargs)`, computing `obj`; on dask's threaded scheduler, with a private pool.
+
+    When a chunk fails, dask raises at once while other threads may still be writing
+    chunks; with a private pool we wait for them before the temporary store is removed.
+    """
+    import dask.base
+    import dask.threaded
+
+    scheduler = dask.base.get_scheduler(scheduler=kwargs.get("scheduler"), collections=[obj])
+    if scheduler is not dask.threaded.get or "pool" in kwargs:
+        return run(**kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dask.config
+
+    workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        return run(**{**kwargs, "scheduler": "threads", "pool": pool})
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pick_variable(ds: xr.Dataset, variable: str | None, path: Path) -> str:
+    names = sorted(str(v) for v in ds.data_vars)
+    name = variable or ds.attrs.get(_VARIABLE_ATTR)
+    if name is None and len(names) == 1:
+        name = names[0]
+    if name is None or name not in names:
+        raise InvalidDataError(
+            f"cannot tell which variable of {str(path)!r} to open (found {names}); pass "
+            "variable=<one of them>."
+        )
+    return str(name)
+
+
+def _check_target(final: Path, mode: str) -> None:
+    if mode == "w-" and (final.exists() or final.is_symlink()):
+        raise ConfigError(
+            f"{str(final)!r} already exists; pass mode='w' to replace it, or choose another path."
+        )
+
+
+def _regular_chunks(da: xr.DataArray) -> xr.DataArray:
+    """Rechunk dims whose dask chunks Zarr cannot store; record it in the history."""
+    from promethium.ops.base import append_history
+
+    if da.chunks is None:
+        return da
+    fixes: dict[str, int] = {}
+    for dim, sizes in zip(da.dims, da.chunks):
+        if any(s != sizes[0] for s in sizes[:-1]) or sizes[-1] > sizes[0]:
+            fixes[str(dim)] = max(sizes)
+    if not fixes:
+        return da
+    out = da.chunk(fixes)
+    return append_history(out, f"to_zarr rechunked irregular dask chunks to {fixes}")
+
+
+def _commit(_: object, tmp: Path, final: Path, mode: str) -> Path:
+    """Move the complete store at `tmp` to `final` (replacing it in mode ``"w"``)."""
+    try:
+        _check_target(final, mode)
+        old = None
+        if final.exists() or final.is_symlink():
+            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
+            os.replace(final, old)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink()
+    return final
