@@ -1,0 +1,320 @@
+"""``open_segy``: a SEG-Y file as a lazy, labeled, dask-backed DataArray."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from promethium.core.mask import TRACE_MASK
+from promethium.errors import ConfigError, PromethiumWarning
+from promethium.io.segy.geometry import Geometry, build_geometry
+from promethium.io.segy.headers import (
+    TRACE_FIELDS,
+    SegyLayout,
+    header_word,
+    read_layout,
+    read_trace_headers,
+    resolve_byte_locations,
+)
+from promethium.io.segy.traces import read_block
+
+if TYPE_CHECKING:
+    import dask.array
+    import xarray as xr
+
+__all__ = ["SegyIndex", "index_segy", "open_segy"]
+
+#: Default size of one dask chunk, in bytes of decoded samples.
+CHUNK_BYTES = 32 * 2**20
+TRACE_INDEX = "trace_index"
+_SCALED = {
+    "cdp_x": "coordinate_scalar",
+    "cdp_y": "coordinate_scalar",
+    "source_x": "coordinate_scalar",
+    "source_y": "coordinate_scalar",
+    "group_x": "coordinate_scalar",
+    "group_y": "coordinate_scalar",
+    "group_elevation": "elevation_scalar",
+    "source_elevation": "elevation_scalar",
+}
+_LENGTH_UNITS = {1: "m", 2: "ft"}
+_ANGLE_UNITS = {2: "arcsec", 3: "degree"}
+
+
+@dataclass
+class SegyIndex:
+    """Everything known about a file from its headers alone."""
+
+    layout: SegyLayout
+    words: dict[str, tuple[int, int]]
+    keys: dict[str, np.ndarray]
+    headers: np.ndarray
+    geometry: Geometry
+    dt_us: int
+    delay_ms: float
+
+
+def _word(headers: np.ndarray, layout: SegyLayout, name: str) -> np.ndarray:
+    return header_word(headers, TRACE_FIELDS[name], layout.endian)
+
+
+def _sample_axis(layout: SegyLayout, headers: np.ndarray, dt: int | None) -> tuple[int, float]:
+    trace_dt = int(_word(headers[:1], layout, "sample_interval")[0])
+    delays = _word(headers, layout, "delay")
+    if dt is not None:
+        if int(dt) != dt or dt <= 0:
+            raise ConfigError(f"dt must be a positive integer of microseconds; got {dt!r}.")
+        chosen = int(dt)
+    elif layout.dt_us > 0:
+        chosen = layout.dt_us
+        if 0 < trace_dt != layout.dt_us:
+            warnings.warn(
+                f"{layout.path}: the binary header says the sample interval is "
+                f"{layout.dt_us} us but the first trace header says {trace_dt} us; using "
+                f"{layout.dt_us} us. Pass dt={trace_dt} to use the trace header's value.",
+                PromethiumWarning,
+                stacklevel=4,
+            )
+    elif trace_dt > 0:
+        chosen = trace_dt
+    else:
+        raise ConfigError(
+            f"{layout.path}: the sample interval is 0 in the binary header (bytes 3217-3218) "
+            "and in the first trace header (bytes 117-118); pass dt=<microseconds>."
+        )
+    if delays.size and np.any(delays != delays[0]):
+        warnings.warn(
+            f"{layout.path}: the delay (lag time, bytes 109-110) varies between traces "
+            f"({delays.min()} to {delays.max()} ms); the time axis starts at the first "
+            f"trace's {delays[0]} ms.",
+            PromethiumWarning,
+            stacklevel=4,
+        )
+    return chosen, float(delays[0]) if delays.size else 0.0
+
+
+def index_segy(
+    path: str | os.PathLike[str],
+    *,
+    geometry: str = "auto",
+    profile: str | None = None,
+    dt: int | None = None,
+    min_fill: float = 0.5,
+    **byte_locations: Any,
+) -> SegyIndex:
+    """Read the headers of a SEG-Y file and choose its geometry (no samples are read)."""
+    layout = read_layout(path)
+    words = resolve_byte_locations(profile, byte_locations)
+    headers = read_trace_headers(layout)
+    keys = {name: header_word(headers, word, layout.endian) for name, word in words.items()}
+    geom = build_geometry(keys, geometry, min_fill=min_fill)
+    if geometry not in ("auto", "traces") and geom.kind == "traces":
+        warnings.warn(
+            f"{layout.path}: geometry={geometry!r} does not fit ({geom.note}); the traces "
+            "are kept on a 'trace' dim instead. Try scan_headers() for byte locations.",
+            PromethiumWarning,
+            stacklevel=3,
+        )
+    dt_us, delay = _sample_axis(layout, headers, dt)
+    return SegyIndex(layout, words, keys, headers, geom, dt_us, delay)
+
+
+def _default_chunks(shape: tuple[int, ...], trace_bytes: int, budget: int) -> tuple[int, ...]:
+    """Chunk the slowest dims first so that chunks follow the file order."""
+    chunks = list(shape)
+    for axis in range(len(shape)):
+        inner = math.prod(shape[axis + 1 :]) * trace_bytes
+        if inner * shape[axis] <= budget:
+            break
+        chunks[axis] = max(1, budget // max(inner, 1))
+        if inner <= budget:
+            break
+        chunks[axis] = 1
+    return tuple(chunks)
+
+
+def _chunks(spec: Any, dims: tuple[str, ...], shape: tuple[int, ...], trace_bytes: int) -> Any:
+    if spec is None or spec == "auto":
+        return _default_chunks(shape, trace_bytes, CHUNK_BYTES)
+    if isinstance(spec, int):
+        return (spec, *shape[1:])
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(dims) - {"time"}
+        if unknown:
+            raise ConfigError(f"chunks names unknown dims {sorted(unknown)}; dims are {dims}.")
+        return tuple(spec.get(d, n) for d, n in zip(dims, shape, strict=True))
+    raise ConfigError(f"chunks must be 'auto', an int or a dict of dim sizes; got {spec!r}.")
+
+
+def _coord_values(index: SegyIndex, name: str) -> np.ndarray | None:
+    layout, headers = index.layout, index.headers
+    if name in _SCALED:
+        raw = _word(headers, layout, name).astype(np.float64)
+        if not raw.any():
+            return None
+        scalar = _word(headers, layout, _SCALED[name]).astype(np.float64)
+        factor = np.where(scalar > 0, scalar, np.where(scalar < 0, -1.0 / scalar, 1.0))
+        return raw * factor
+    values = index.keys[name]
+    return values if values.any() else None
+
+
+def _coord_units(index: SegyIndex, name: str) -> dict[str, str]:
+    length = _LENGTH_UNITS.get(index.layout.measurement_system)
+    if name.endswith(("_x", "_y")):
+        counit = int(_word(index.headers[:1], index.layout, "coordinate_units")[0])
+        unit = _ANGLE_UNITS.get(counit, length)
+    elif name in ("offset", "group_elevation", "source_elevation"):
+        unit = length
+    else:
+        return {}
+    return {"units": unit} if unit else {}
+
+
+def _grid(values: np.ndarray, trace_index: np.ndarray) -> np.ndarray:
+    fill = np.nan if values.dtype.kind == "f" else 0
+    out = np.where(trace_index >= 0, values[np.maximum(trace_index, 0)], fill)
+    return out.astype(values.dtype)
+
+
+def _coords(index: SegyIndex) -> dict[str, Any]:
+    geom = index.geometry
+    coords: dict[str, Any] = {}
+    for dim in geom.dims:
+        coords[dim] = (dim, geom.axes[dim], _coord_units(index, dim))
+    for name in (*index.keys, *_SCALED):
+        if name in geom.dims:
+            continue
+        values = _coord_values(index, name)
+        if values is not None:
+            coords[name] = (geom.dims, _grid(values, geom.trace_index), _coord_units(index, name))
+    coords[TRACE_INDEX] = (geom.dims, geom.trace_index)
+    ns = index.layout.n_samples
+    time = index.delay_ms + np.arange(ns, dtype=np.float64) * (index.dt_us / 1000.0)
+    coords["time"] = ("time", time, {"units": "ms"})
+    return coords
+
+
+def _attrs(index: SegyIndex) -> dict[str, Any]:
+    layout, geom = index.layout, index.geometry
+    return {
+        "source": os.path.abspath(layout.path),
+        "segy_format": layout.format_code,
+        "segy_endian": layout.endian,
+        "segy_n_samples": layout.n_samples,
+        "segy_n_traces": layout.n_traces,
+        "segy_sample_interval_us": index.dt_us,
+        "segy_delay_ms": index.delay_ms,
+        "segy_byte_locations": json.dumps({k: list(v) for k, v in index.words.items()}),
+        "geometry": geom.kind,
+        "geometry_sort_order": geom.sort_order,
+        "geometry_note": geom.note,
+    }
+
+
+def lazy_samples(index: SegyIndex, chunks: Any = "auto") -> dask.array.Array:
+    """Return the samples as a dask array over the geometry's dims plus time."""
+    import dask.array as dsa
+
+    layout, geom = index.layout, index.geometry
+    trace_bytes = layout.n_samples * np.dtype(layout.fmt.value_dtype).itemsize
+    spec = _chunks(chunks, geom.dims, geom.shape, trace_bytes)
+    tindex = dsa.from_array(geom.trace_index, chunks=spec, name=False)
+    data = tindex.map_blocks(
+        read_block,
+        layout,
+        new_axis=tindex.ndim,
+        chunks=(*tindex.chunks, (layout.n_samples,)),
+        dtype=layout.fmt.value_dtype,
+        meta=np.empty((0,) * (tindex.ndim + 1), dtype=layout.fmt.value_dtype),
+        name=f"open_segy-{dsa.core.tokenize(layout, geom.trace_index)}",
+    )
+    if isinstance(chunks, dict) and "time" in chunks:
+        data = data.rechunk({data.ndim - 1: chunks["time"]})
+    return data
+
+
+def open_segy(
+    path: str | os.PathLike[str],
+    *,
+    chunks: int | dict[str, int] | str | None = "auto",
+    geometry: str = "auto",
+    iline: int | tuple[int, int] | None = None,
+    xline: int | tuple[int, int] | None = None,
+    offset: int | tuple[int, int] | None = None,
+    cdp: int | tuple[int, int] | None = None,
+    shot: int | tuple[int, int] | None = None,
+    channel: int | tuple[int, int] | None = None,
+    profile: str | None = None,
+    dt: int | None = None,
+    min_fill: float = 0.5,
+) -> xr.DataArray:
+    """Open a SEG-Y file as a lazy, dask-backed DataArray.
+
+    Building the array reads only the headers; each dask chunk reads only its own
+    traces when computed. The geometry comes from trace header keys: a 3-D cube
+    (``iline, xline, time``), pre-stack gathers (``shot, offset, time`` or
+    ``shot, channel, time``), a 2-D line (``cdp, time``), a masked grid where
+    positions are missing, or ``trace, time`` with header coordinates when no grid
+    fits (``attrs["geometry_note"]`` says why).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The SEG-Y file (big- or little-endian, formats 1, 2, 3, 5, 6, 8, 10, 11, 16).
+    chunks : "auto", int or dict, optional
+        Dask chunks over the trace dims: ``"auto"`` gives ~32 MB chunks along the
+        slowest dims (file order); an int is a chunk along the first dim; a dict maps
+        dim names to chunk sizes (``time`` included).
+    geometry : {"auto", "3d", "2d", "prestack", "traces"}, optional
+        Which geometry to build.
+    iline, xline, offset, cdp, shot, channel : int or (int, int), optional
+        Byte location (1-based; 4-byte integer) or ``(byte, size)`` of each header key.
+        Defaults: 189, 193, 37, 21, 9, 13 (or those of `profile`).
+    profile : str, optional
+        A named byte-location profile from ``PROFILES`` (e.g. ``"bytes_221"``).
+    dt : int, optional
+        Sample interval in microseconds, overriding the headers.
+    min_fill : float, optional
+        Smallest fraction of grid positions holding a trace for a masked grid.
+
+    Returns
+    -------
+    xarray.DataArray
+        Samples named ``amplitude`` with dims ``(*trace_dims, "time")``; coordinates
+        from headers (scalars applied, units from the measurement system),
+        ``trace_index`` (file trace per position, -1 if absent), ``trace_mask``
+        (lazy: False where absent or all-zero) and ``time`` in ms.
+
+    Raises
+    ------
+    SegyFormatError
+        If the file is not SEG-Y, truncated, or its size contradicts its headers.
+    ConfigError
+        If a byte location, profile, geometry or chunk spec is invalid.
+
+    Examples
+    --------
+    >>> da = open_segy("survey.sgy", iline=221, xline=225)  # doctest: +SKIP
+    >>> da.dims  # doctest: +SKIP
+    ('iline', 'xline', 'time')
+    """
+    import dask.array as dsa
+    import xarray as xr
+
+    keys = {"iline": iline, "xline": xline, "offset": offset, "cdp": cdp}
+    keys.update(shot=shot, channel=channel)
+    index = index_segy(path, geometry=geometry, profile=profile, dt=dt, min_fill=min_fill, **keys)
+    data = lazy_samples(index, chunks)
+    live = ((data != 0) & ~np.isnan(data)).any(axis=-1)
+    present = dsa.from_array(index.geometry.trace_index >= 0, chunks=live.chunks, name=False)
+    coords = _coords(index)
+    coords[TRACE_MASK] = (index.geometry.dims, live & present)
+    dims = (*index.geometry.dims, "time")
+    return xr.DataArray(data, dims=dims, coords=coords, name="amplitude", attrs=_attrs(index))
