@@ -1,0 +1,60 @@
+"""Built-in classical reconstruction models: ``linear`` and ``pocs``.
+
+They register through the same plugin hook as any third-party model (entry point
+``builtin-classical`` in the ``promethium`` group).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from promethium.hookspecs import hookimpl
+from promethium.models.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from promethium.models.classical.linear import LinearInterpolation
+    from promethium.models.classical.pocs import POCS
+    from promethium.registry import Registry
+
+__all__ = ["build_linear", "build_pocs", "promethium_register_models"]
+
+
+def build_linear(**config: Any) -> LinearInterpolation:
+    """Build the ``linear`` reconstructor; see :class:`.linear.LinearInterpolation`."""
+    from promethium.models.classical.linear import LinearInterpolation
+
+    return LinearInterpolation(**config)
+
+
+def build_pocs(**config: Any) -> POCS:
+    """Build the ``pocs`` reconstructor; see :class:`.pocs.POCS`."""
+    from promethium.models.classical.pocs import POCS
+
+    return POCS(**config)
+
+
+@hookimpl
+def promethium_register_models(registry: Registry) -> None:
+    """Register ``linear`` and ``pocs`` (family ``"classical"``)."""
+    from promethium.models.classical.pocs import _DEFAULTS
+
+    registry.add(
+        ModelSpec(
+            name="linear",
+            family="classical",
+            factory=build_linear,
+            version="1.0.0",
+            config={"coord": None, "extrapolate": "nearest"},
+            description="Linear interpolation of missing traces along the trace coordinate",
+        )
+    )
+    registry.add(
+        ModelSpec(
+            name="pocs",
+            family="classical",
+            factory=build_pocs,
+            version="1.0.0",
+            config=dict(_DEFAULTS),
+            description="Windowed 2-D Fourier POCS with an exponentially decreasing threshold",
+        )
+    )

@@ -1,0 +1,375 @@
+"""Test helpers for Promethium and its plugins: the model contract, assertions, strategies.
+
+Every registered model must pass :func:`assert_reconstruction_contract`; a plugin's own
+test suite runs it too::
+
+    from promethium.testing import assert_reconstruction_contract
+
+    def test_my_model_contract():
+        assert_reconstruction_contract("my-model")
+
+The assertions raise plain :class:`AssertionError` with a message saying what broke,
+so they work under any test runner. The hypothesis strategies (:func:`seismic_arrays`,
+:func:`trace_masks`) need ``hypothesis``, imported only when they are called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from promethium.core.dims import batch_dims, trace_dim, trace_dims, vertical_dim
+from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
+from promethium.models.spec import ModelSpec, Reconstructor
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = [
+    "assert_reconstruction_contract",
+    "assert_same_geometry",
+    "contract_data",
+    "seismic_arrays",
+    "trace_masks",
+]
+
+#: Trace dim names drawn by :func:`seismic_arrays`.
+TRACE_DIM_NAMES = ("offset", "trace", "cdp", "xline", "receiver")
+#: Batch dim names drawn by :func:`seismic_arrays`.
+BATCH_DIM_NAMES = ("shot", "iline")
+#: Vertical (dim, unit) pairs drawn by :func:`seismic_arrays`.
+VERTICAL_UNITS = (("time", "ms"), ("time", "s"), ("time", "us"), ("depth", "m"))
+
+
+def assert_same_geometry(actual: xr.DataArray, expected: xr.DataArray) -> None:
+    """Assert that two DataArrays have the same dims, shape and coordinates.
+
+    Coordinates must have the same names, dims and values (NaN equal to NaN); data
+    values are not compared.
+
+    Raises
+    ------
+    AssertionError
+        Naming the first difference.
+
+    Examples
+    --------
+    >>> import promethium as pm
+    >>> da = pm.synthetic_gather(n_traces=4, n_samples=8)
+    >>> assert_same_geometry(da * 2, da)
+    """
+    import xarray as xr
+
+    assert isinstance(actual, xr.DataArray), (
+        f"expected an xarray.DataArray, got {type(actual).__name__}"
+    )
+    assert actual.dims == expected.dims, f"dims differ: {actual.dims} != {expected.dims}"
+    assert actual.shape == expected.shape, f"shape differs: {actual.shape} != {expected.shape}"
+    missing = set(expected.coords) - set(actual.coords)
+    extra = set(actual.coords) - set(expected.coords)
+    assert not missing and not extra, (
+        f"coordinates differ: missing {sorted(map(str, missing))}, "
+        f"unexpected {sorted(map(str, extra))}"
+    )
+    for name, coord in expected.coords.items():
+        other = actual.coords[name]
+        assert other.dims == coord.dims, (
+            f"coordinate {name!r} dims differ: {other.dims} != {coord.dims}"
+        )
+        assert other.variable.equals(coord.variable), f"coordinate {name!r} values differ"
+
+
+def contract_data(seed: int = 0) -> xr.DataArray:
+    """The default data of the contract suite: two small shot gathers, 35 % traces missing.
+
+    A float32 ``(shot, offset, time)`` array of 2 x 32 x 64 samples with missing traces
+    zeroed and an in-memory ``trace_mask`` coordinate.
+    """
+    from promethium.core.mask import apply_trace_mask, random_mask
+    from promethium.synthetic import synthetic_shots
+
+    shots = synthetic_shots(n_shots=2, n_traces=32, n_samples=64, seed=seed)
+    return apply_trace_mask(shots, random_mask(shots, 0.35, seed=seed))
+
+
+def _resolve(model: str | Reconstructor | ModelSpec) -> Reconstructor:
+    if isinstance(model, ModelSpec):
+        return model.factory(**dict(model.config))
+    if isinstance(model, str):
+        from promethium.registry import default_registry
+
+        return default_registry().build(model)
+    assert isinstance(model, Reconstructor), (
+        f"model must be a registered name, a ModelSpec or a Reconstructor (an object with "
+        f"`options` and `reconstruct`); got {type(model).__name__}"
+    )
+    return model
+
+
+def _prepare(da: xr.DataArray | None) -> xr.DataArray:
+    """Contract data with an in-memory boolean trace mask, so laziness is measurable."""
+    if da is None:
+        return contract_data()
+    mask = get_trace_mask(da).transpose(*trace_dims(da))
+    return with_trace_mask(da, np.asarray(mask.values, dtype=bool))
+
+
+class _ComputeCounter:
+    """A dask scheduler that records every compute and runs it synchronously."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, dsk: Any, keys: Any, **kwargs: Any) -> Any:
+        import dask
+
+        self.calls += 1
+        return dask.get(dsk, keys, **kwargs)
+
+
+def _run(
+    model: str | Reconstructor | ModelSpec,
+    reconstructor: Reconstructor,
+    da: xr.DataArray,
+    options: Mapping[str, Any],
+) -> xr.DataArray:
+    """Run `model` as a user would: by name through the front door, else directly."""
+    if isinstance(model, str):
+        from promethium.reconstruct import reconstruct
+
+        out = reconstruct(da, model=model, **options)
+        assert not hasattr(out, "data_vars"), f"{model}: expected a DataArray, got a Dataset"
+        return out  # type: ignore[return-value]
+    return reconstructor.reconstruct(da, **{**reconstructor.options, **options})
+
+
+def _default_chunks(da: xr.DataArray) -> dict[str, int]:
+    chunks = {d: 1 for d in batch_dims(da)}
+    chunks[trace_dim(da)] = -1
+    vdim = vertical_dim(da)
+    chunks[vdim] = max(1, -(-da.sizes[vdim] // 2))
+    return chunks
+
+
+def assert_reconstruction_contract(
+    model: str | Reconstructor | ModelSpec,
+    da: xr.DataArray | None = None,
+    *,
+    check_live: bool = True,
+    chunks: Mapping[str, int] | None = None,
+    rtol: float = 1e-4,
+    **options: Any,
+) -> None:
+    """Assert that a model fulfils the reconstruction contract.
+
+    A registered model name runs through :func:`promethium.reconstruct` (the path users
+    take); a :class:`~promethium.models.spec.Reconstructor` or a
+    :class:`~promethium.models.spec.ModelSpec` runs its ``reconstruct`` directly with its
+    default options. The contract:
+
+    1. the input is not modified;
+    2. the result has the input's dims, shape and coordinates;
+    3. every sample is finite;
+    4. live traces are unchanged (within `rtol` of the data's peak);
+    5. missing traces next to a live trace are filled (not all zero);
+    6. dask input gives a dask-backed result and nothing is computed before
+       ``.compute()``;
+    7. the dask result equals the in-memory result (within `rtol` of its peak).
+
+    Parameters
+    ----------
+    model : str, Reconstructor or ModelSpec
+        What to test.
+    da : xarray.DataArray, optional
+        Data with missing traces; by default :func:`contract_data`. Its trace mask (or
+        the inferred one) is attached in memory.
+    check_live : bool
+        Check item 4. Pass False for a Reconstructor whose raw output replaces live
+        traces too (the front door restores them).
+    chunks : mapping, optional
+        Chunks of the dask run; by default one chunk per batch index, the whole trace
+        axis, and the vertical axis in two.
+    rtol : float
+        Tolerance of items 4 and 7, relative to the largest absolute value.
+    **options
+        Options passed to ``reconstruct``.
+
+    Raises
+    ------
+    AssertionError
+        Naming the broken item.
+
+    Examples
+    --------
+    >>> from promethium.models.classical.linear import LinearInterpolation
+    >>> assert_reconstruction_contract(LinearInterpolation())
+    """
+    import dask
+    import dask.array as dska
+    import xarray as xr
+
+    reconstructor = _resolve(model)
+    name = model if isinstance(model, str) else type(reconstructor).__name__
+    data = _prepare(da)
+    before = data.copy(deep=True)
+
+    out = _run(model, reconstructor, data, options)
+    assert isinstance(out, xr.DataArray), (
+        f"{name}: reconstruct must return an xarray.DataArray, got {type(out).__name__}"
+    )
+    try:
+        xr.testing.assert_identical(data, before)
+    except AssertionError as exc:
+        raise AssertionError(f"{name}: the input was modified: {exc}") from None
+    try:
+        assert_same_geometry(out, data)
+    except AssertionError as exc:
+        raise AssertionError(f"{name}: result geometry differs from the input: {exc}") from None
+    values = np.asarray(out.values, dtype=np.float64)
+    assert np.all(np.isfinite(values)), (
+        f"{name}: the result has {int(np.sum(~np.isfinite(values)))} non-finite samples"
+    )
+    observed = np.asarray(data.values, dtype=np.float64)
+    peak = max(float(np.max(np.abs(observed))), np.finfo(np.float32).tiny)
+    live = np.asarray(get_trace_mask(data).transpose(*trace_dims(data)).values, dtype=bool)
+    if check_live:
+        error = float(np.max(np.abs(values[live] - observed[live]), initial=0.0))
+        assert error <= rtol * peak, (
+            f"{name}: live traces changed by up to {error:.3g} (tolerance {rtol * peak:.3g}); "
+            "a reconstruction must keep the observed traces"
+        )
+    _assert_filled(name, values, observed, live)
+
+    lazy_in = data.chunk(dict(chunks) if chunks is not None else _default_chunks(data))
+    counter = _ComputeCounter()
+    with dask.config.set(scheduler=counter):
+        lazy = _run(model, reconstructor, lazy_in, options)
+    assert counter.calls == 0, (
+        f"{name}: reconstruct computed {counter.calls} dask graph(s) on dask input; it must "
+        "stay lazy until .compute()"
+    )
+    assert isinstance(lazy, xr.DataArray) and isinstance(lazy.data, dska.Array), (
+        f"{name}: dask input must give a dask-backed DataArray, got "
+        f"{type(getattr(lazy, 'data', lazy)).__name__}"
+    )
+    computed = np.asarray(lazy.compute().values, dtype=np.float64)
+    scale = max(float(np.max(np.abs(values))), np.finfo(np.float32).tiny)
+    diff = float(np.max(np.abs(computed - values)))
+    assert diff <= rtol * scale, (
+        f"{name}: the dask result differs from the in-memory result by up to {diff:.3g} "
+        f"(tolerance {rtol * scale:.3g}); results must not depend on chunking"
+    )
+
+
+def _assert_filled(name: str, values: np.ndarray, observed: np.ndarray, live: np.ndarray) -> None:
+    """Missing traces with a live, non-zero neighbour along the trace axis are not zero."""
+    energy = np.abs(observed).sum(axis=-1) > 0
+    source = live & energy
+    neighbour = np.zeros_like(live)
+    neighbour[..., 1:] |= source[..., :-1]
+    neighbour[..., :-1] |= source[..., 1:]
+    target = ~live & neighbour
+    if not target.any():
+        return
+    empty = ~np.any(values[target] != 0, axis=-1)
+    assert not empty.any(), (
+        f"{name}: {int(empty.sum())} of {int(target.sum())} missing traces next to a live "
+        "trace were left all zero; missing traces must be filled"
+    )
+
+
+def seismic_arrays(
+    *,
+    min_traces: int = 2,
+    max_traces: int = 16,
+    min_samples: int = 4,
+    max_samples: int = 32,
+    max_batch_dims: int = 1,
+    chunked: bool | None = None,
+    dtype: str = "float32",
+) -> SearchStrategy[xr.DataArray]:
+    """Hypothesis strategy for DataArrays following Promethium's data conventions.
+
+    Draws 0 to `max_batch_dims` batch dims, a trace dim with an increasing numeric
+    coordinate in metres, and a vertical dim (``time`` in ms, s or us, or ``depth`` in
+    m) with a regular coordinate; data are finite. With `chunked` (drawn when None),
+    the array is dask-backed with random chunks along the batch and vertical dims and
+    the whole trace axis in each chunk.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Strategy of :class:`xarray.DataArray`.
+
+    Examples
+    --------
+    >>> strategy = seismic_arrays(max_traces=4)
+    """
+    import xarray as xr
+    from hypothesis import strategies as st
+
+    @st.composite
+    def build(draw: Any) -> xr.DataArray:
+        n_batch = draw(st.integers(0, max_batch_dims))
+        bdims = list(BATCH_DIM_NAMES[:n_batch])
+        tdim = draw(st.sampled_from(TRACE_DIM_NAMES))
+        vdim, unit = draw(st.sampled_from(VERTICAL_UNITS))
+        shape = [draw(st.integers(1, 3)) for _ in bdims]
+        shape += [draw(st.integers(min_traces, max_traces))]
+        shape += [draw(st.integers(min_samples, max_samples))]
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        step = {"ms": 4.0, "s": 0.004, "us": 4000.0, "m": 5.0}[unit]
+        spacing = draw(st.sampled_from(["regular", "irregular"]))
+        gaps = np.ones(shape[-2]) if spacing == "regular" else rng.uniform(0.5, 3.0, shape[-2])
+        coords: dict[str, Any] = {d: (d, np.arange(1, n + 1)) for d, n in zip(bdims, shape[:-2])}
+        coords[tdim] = (tdim, 25.0 * np.cumsum(gaps), {"units": "m"})
+        coords[vdim] = (vdim, np.arange(shape[-1]) * step, {"units": unit})
+        data = rng.standard_normal(shape).astype(dtype)
+        da = xr.DataArray(data, dims=(*bdims, tdim, vdim), coords=coords, name="amplitude")
+        if chunked if chunked is not None else draw(st.booleans()):
+            sizes = {d: draw(st.integers(1, n)) for d, n in zip(bdims, shape[:-2])}
+            sizes[tdim] = -1
+            sizes[vdim] = draw(st.integers(1, shape[-1]))
+            da = da.chunk(sizes)
+        return da
+
+    return build()
+
+
+def trace_masks(da: xr.DataArray, *, min_live: int = 1) -> SearchStrategy[xr.DataArray]:
+    """Hypothesis strategy for trace masks of `da`: boolean over its trace dims.
+
+    Each panel (index of the batch dims) keeps at least `min_live` live traces.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Strategy of boolean :class:`xarray.DataArray` named ``trace_mask``, usable with
+        :func:`promethium.apply_trace_mask` or :func:`promethium.with_trace_mask`.
+    """
+    import xarray as xr
+    from hypothesis import strategies as st
+
+    dims = trace_dims(da)
+    shape = tuple(da.sizes[d] for d in dims)
+    n = shape[-1]
+    min_live = min(max(min_live, 0), n)
+
+    @st.composite
+    def build(draw: Any) -> xr.DataArray:
+        panels = int(np.prod(shape[:-1], dtype=int))
+        rows = []
+        for _ in range(panels):
+            row = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+            if row.sum() < min_live:
+                order = draw(st.permutations(range(n)))
+                row[list(order[:min_live])] = True
+            rows.append(row)
+        values = np.array(rows, dtype=bool).reshape(shape)
+        coords = {d: da.coords[d] for d in dims if d in da.coords and da.coords[d].dims == (d,)}
+        return xr.DataArray(values, dims=dims, coords=coords, name=TRACE_MASK)
+
+    return build()

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import promethium as pm
+from promethium.errors import ConfigError
+from promethium.metrics import snr
+from promethium.models.classical.linear import LinearInterpolation
+from promethium.models.classical.pocs import (
+    POCS,
+    POCSPredictor,
+    pocs_windows,
+    threshold_schedule,
+)
+from promethium.testing import assert_reconstruction_contract
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _holed(da, fraction, seed):
+    mask = pm.random_mask(da, fraction, seed=seed)
+    return pm.apply_trace_mask(da, mask), ~mask.values
+
+
+def test_threshold_schedule_exponential_and_linear():
+    p = threshold_schedule(5, 0.9, 0.009)
+    np.testing.assert_allclose(p[[0, -1]], [0.9, 0.009])
+    np.testing.assert_allclose(p[1:] / p[:-1], (0.01) ** 0.25)
+    lin = threshold_schedule(5, 0.9, 0.1, "linear")
+    np.testing.assert_allclose(np.diff(lin), -0.2)
+    assert threshold_schedule(1, 0.9, 0.1).tolist() == [0.1]
+
+
+def test_pocs_windows_keeps_live_traces_and_recovers_plane_waves():
+    t = np.arange(48)
+    truth = np.sin(0.4 * (t[None, :] - 0.7 * t[:, None])) + 0.5 * np.cos(
+        0.25 * (t[None, :] + 0.3 * t[:, None])
+    )
+    rng = np.random.default_rng(0)
+    live = rng.random(48) > 0.4
+    out = pocs_windows((truth * live[:, None])[None], live[None], n_iter=60)[0]
+    np.testing.assert_allclose(out[live], truth[live], atol=1e-6)
+    assert snr(truth[~live], out[~live]) > 15.0
+
+
+@pytest.mark.parametrize("options", [{"thresholding": "soft"}, {"schedule": "linear"}])
+def test_variants_improve_on_zero_fill(options):
+    da = pm.synthetic_section(n_traces=48, n_samples=64, seed=1)
+    holed, missing = _holed(da, 0.4, 1)
+    out = POCS(n_iter=20, **options).reconstruct(holed)
+    assert snr(da, out, missing) > 3.0
+
+
+def test_predictor_is_small_and_picklable():
+    predictor = POCSPredictor(10, 0.99, 0.01, "exponential", "hard", 0.5)
+    clone = pickle.loads(pickle.dumps(predictor))
+    assert len(pickle.dumps(predictor)) < 1000
+    batch = np.zeros((2, 2, 8, 8), np.float32)
+    batch[:, 1, ::2] = 1.0
+    batch[:, 0, ::2] = 1.0
+    batch[0, 0, 0, 0] = np.nan  # never propagated
+    out = clone(batch)
+    assert out.shape == (2, 8, 8) and out.dtype == np.float32 and np.isfinite(out).all()
+
+
+def test_section_snr_gain_and_beats_linear():
+    gains, margins = [], []
+    for seed in range(3):
+        da = pm.synthetic_section(n_traces=64, n_samples=128, seed=seed)
+        holed, missing = _holed(da, 0.4, seed + 10)
+        out = POCS().reconstruct(holed)
+        lin = LinearInterpolation().reconstruct(holed)
+        gain = pm.metrics.snr_improvement(da, holed, out, missing)
+        gains.append(gain)
+        margins.append(snr(da, out, missing) - snr(da, lin, missing))
+    # Measured gains over zero fill 18.3, 25.6, 22.0 dB; margins over linear 6.0, 8.1, 7.6 dB.
+    assert min(gains) > 16.0, gains
+    assert min(margins) > 4.0, margins
+
+
+def test_gather_snr_gain_and_beats_linear():
+    da = pm.synthetic_gather(n_traces=96, n_samples=256, seed=0)
+    holed, missing = _holed(da, 0.3, 10)
+    out = POCS().reconstruct(holed)
+    lin = LinearInterpolation().reconstruct(holed)
+    # Measured 15.0 dB over zero fill; linear 3.7 dB (steep hyperbolas alias it).
+    assert pm.metrics.snr_improvement(da, holed, out, missing) > 12.0
+    assert snr(da, out, missing) > snr(da, lin, missing) + 6.0
+
+
+def test_contract_and_chunk_invariance():
+    assert_reconstruction_contract(POCS(n_iter=10), rtol=1e-4)
+    da = pm.synthetic_shots(n_shots=2, n_traces=40, n_samples=96)
+    holed, _ = _holed(da, 0.3, 0)
+    model = POCS(n_iter=8, patch_size=(16, 24))
+    eager = model.reconstruct(holed)
+    lazy = model.reconstruct(holed.chunk({"shot": 1, "offset": 17, "time": 40}))
+    np.testing.assert_allclose(lazy.compute().values, eager.values, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"n_iter": 0}, "n_iter"),
+        ({"p_min": 0.5, "p_max": 0.1}, "p_min"),
+        ({"schedule": "cosine"}, "schedule"),
+        ({"thresholding": "firm"}, "thresholding"),
+        ({"pad": -1.0}, "pad"),
+        ({"overlap": 1.0}, "overlap"),
+        ({"patch_size": 2}, "patch_size"),
+        ({"batch_size": 0}, "batch_size"),
+    ],
+)
+def test_bad_options_raise(options, match):
+    with pytest.raises(ConfigError, match=match):
+        POCS(**options)
+    da = pm.synthetic_section(n_traces=8, n_samples=16)
+    with pytest.raises(ConfigError, match=match):
+        POCS().reconstruct(da, **options)
+
+
+def test_unknown_option_raises():
+    with pytest.raises(ConfigError, match="unknown option"):
+        POCS().reconstruct(pm.synthetic_section(n_traces=8, n_samples=16), niter=3)
