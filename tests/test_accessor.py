@@ -1,0 +1,64 @@
+"""The da.pm accessor: thin, registered cheaply, same results as the functions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import promethium as pm
+import promethium.accessor  # registers da.pm
+from promethium.errors import InvalidDataError
+from promethium.models.spec import ModelSpec
+from promethium.reconstruct import reconstruct
+from promethium.registry import Registry
+
+
+class Mean:
+    def __init__(self) -> None:
+        self.options = {"scale": 1.0}
+
+    def reconstruct(self, da, scale=1.0):
+        return xr.zeros_like(da) + scale * da.mean(da.dims[-2])
+
+
+@pytest.fixture
+def registry():
+    registry = Registry()
+    registry.add(ModelSpec(name="mean", family="demo", factory=Mean))
+    return registry
+
+
+def test_reconstruct_matches_function(gather, registry):
+    holed = gather.pm.apply_trace_mask(pm.regular_mask(gather, 2))
+    out = holed.pm.reconstruct("mean", registry=registry, scale=2.0)
+    xr.testing.assert_identical(out, reconstruct(holed, "mean", registry=registry, scale=2.0))
+
+
+def test_conveniences(gather):
+    assert gather.pm.sample_interval() == 0.004
+    assert gather.pm.sample_interval("ms") == 4.0
+    assert (gather.pm.vertical_dim, gather.pm.trace_dim) == ("time", "offset")
+    assert gather.pm.trace_mask.values.all()
+    mask = np.arange(gather.sizes["offset"]) % 2 == 0
+    masked = gather.pm.with_trace_mask(mask)
+    np.testing.assert_array_equal(masked.pm.trace_mask.values, mask)
+    assert gather.pm.validate() is gather
+
+
+def test_validate_raises_through_accessor(gather):
+    with pytest.raises(InvalidDataError, match="last dim"):
+        gather.transpose("time", "offset").pm.validate()
+
+
+def test_registering_the_accessor_is_cheap():
+    code = (
+        "import sys, promethium.accessor, xarray as xr\n"
+        "assert hasattr(xr.DataArray, 'pm')\n"
+        "heavy = {'torch', 'promethium.reconstruct', 'promethium.plugins', 'rich'}\n"
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,253 @@
+"""The plugin contract and discovery, with real entry points of throwaway distributions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import warnings
+from itertools import count
+
+import pytest
+
+from promethium.errors import ConfigError, PluginError, PromethiumWarning
+from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
+from promethium.plugins import clear_plugin_cache, load_plugins, loaded_plugins, render_plugins
+
+_ids = count()
+
+GOOD = """
+from promethium.hookspecs import hookimpl
+from promethium.models.spec import ModelSpec
+
+class Zero:
+    options = {{}}
+    def reconstruct(self, da):
+        return da * 0
+
+@hookimpl
+def promethium_register_models(registry):
+    registry.add(ModelSpec(name={model!r}, family="demo", factory=Zero))
+"""
+
+
+@pytest.fixture
+def make_plugin(tmp_path, monkeypatch):
+    """Install a throwaway distribution whose ``promethium`` entry point runs `source`."""
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    modules: list[str] = []
+
+    def make(name: str, source: str, *, version: str = "1.2.3") -> str:
+        module = f"fake_promethium_plugin_{next(_ids)}"
+        (site / f"{module}.py").write_text(textwrap.dedent(source))
+        info = site / f"{module}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: {version}\n"
+        )
+        (info / "entry_points.txt").write_text(f"[promethium]\n{name} = {module}\n")
+        modules.append(module)
+        return module
+
+    yield make
+    for module in modules:
+        sys.modules.pop(module, None)
+
+
+def _by_name(loaded, name):
+    return next(p for p in loaded.plugins if p.name == name)
+
+
+def test_markers_and_api_version():
+    assert PROMETHIUM_PLUGIN_API == 1
+
+    @hookimpl
+    def promethium_register_models(registry):
+        """A hook implementation."""
+
+    assert hasattr(promethium_register_models, "promethium_impl")
+
+
+def test_good_plugin_is_discovered_and_attributed(make_plugin):
+    module = make_plugin("good-one", GOOD.format(model="zero-good"))
+    loaded = load_plugins(disabled=())
+    spec = loaded.registry.get("zero-good")
+    assert (spec.plugin, spec.plugin_version) == ("good-one", "1.2.3")
+    info = _by_name(loaded, "good-one")
+    assert info.status == "loaded" and info.models == ("zero-good",)
+    assert info.distribution == module.replace("_", "-")
+    assert loaded.registry.get("good-one:zero-good") is spec
+    assert loaded.manager.get_plugin("good-one") is sys.modules[module]
+
+
+def test_broken_plugin_is_isolated(make_plugin):
+    make_plugin("good-one", GOOD.format(model="zero-good"))
+    make_plugin("broken-one", "raise ImportError('no module named missing_dep')\n", version="0.4")
+    with pytest.warns(PromethiumWarning, match=r"'broken-one' \(fake-promethium-plugin-\d+ 0.4\)"):
+        loaded = load_plugins(disabled=())
+    assert "zero-good" in loaded.registry
+    broken = _by_name(loaded, "broken-one")
+    assert broken.status == "broken"
+    assert broken.error == "ImportError: no module named missing_dep"
+    assert broken in loaded.errors
+
+
+def test_plugin_failing_midway_leaves_no_models(make_plugin):
+    source = """
+    from promethium.hookspecs import hookimpl
+    from promethium.models.spec import ModelSpec
+
+    @hookimpl
+    def promethium_register_models(registry):
+        registry.add(ModelSpec(name="half-added", family="demo", factory=dict))
+        raise RuntimeError("weights missing")
+    """
+    make_plugin("half", source)
+    with pytest.warns(PromethiumWarning, match="RuntimeError: weights missing"):
+        loaded = load_plugins(disabled=())
+    assert "half-added" not in loaded.registry
+    assert not any(n == "half" for n, _ in loaded.manager.list_name_plugin())
+
+
+def test_strict_mode_raises(make_plugin, monkeypatch):
+    make_plugin("broken-strict", "1 / 0\n")
+    monkeypatch.setenv("PROMETHIUM_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match=r"'broken-strict'.*ZeroDivisionError.*STRICT"):
+        load_plugins(disabled=())
+
+
+def test_strict_setting_must_be_understood(monkeypatch):
+    monkeypatch.setenv("PROMETHIUM_STRICT_PLUGINS", "maybe")
+    with pytest.raises(ConfigError, match="PROMETHIUM_STRICT_PLUGINS='maybe'"):
+        load_plugins(disabled=())
+
+
+def test_disable_env_var_blocks_plugin(make_plugin, monkeypatch):
+    make_plugin("blocked", "raise SystemError('must not be imported')\n")
+    make_plugin("good-one", GOOD.format(model="zero-good"))
+    monkeypatch.setenv("PROMETHIUM_DISABLE_PLUGINS", " blocked , ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PromethiumWarning)
+        loaded = load_plugins()
+    assert _by_name(loaded, "blocked").status == "disabled"
+    assert "zero-good" in loaded.registry
+
+
+def test_disabling_an_unknown_plugin_warns(make_plugin, monkeypatch):
+    make_plugin("good-one", GOOD.format(model="zero-good"))
+    monkeypatch.setenv("PROMETHIUM_DISABLE_PLUGINS", "good-onee")
+    with pytest.warns(PromethiumWarning, match="'good-onee'.*match no installed.*'good-one'"):
+        loaded = load_plugins()
+    assert "zero-good" in loaded.registry
+
+
+def test_duplicate_model_across_plugins_names_both(make_plugin):
+    make_plugin("first", GOOD.format(model="twin"))
+    make_plugin("second", GOOD.format(model="twin"), version="2.0")
+    with pytest.warns(PromethiumWarning, match="'second'") as record:
+        loaded = load_plugins(disabled=())
+    message = str(record[-1].message)
+    assert "plugin 'second' 2.0" in message and "plugin 'first' 1.2.3" in message
+    assert loaded.registry.get("twin").plugin == "first"
+
+
+def test_plugin_needing_newer_api_is_reported_broken(make_plugin):
+    make_plugin("future", "PROMETHIUM_PLUGIN_API = 99\n" + GOOD.format(model="future-model"))
+    with pytest.warns(PromethiumWarning, match="needs Promethium plugin API 99"):
+        loaded = load_plugins(disabled=())
+    assert "future-model" not in loaded.registry
+    assert _by_name(loaded, "future").status == "broken"
+
+
+def test_declared_current_api_is_recorded(make_plugin):
+    make_plugin(
+        "current", f"PROMETHIUM_PLUGIN_API = {PROMETHIUM_PLUGIN_API}\n" + GOOD.format(model="m1")
+    )
+    assert _by_name(load_plugins(disabled=()), "current").api == PROMETHIUM_PLUGIN_API
+
+
+def test_hookimpl_naming_no_argument_still_called(make_plugin, tmp_path):
+    # pluggy passes only the arguments an implementation names: a hook that gains
+    # arguments later keeps calling old plugins.
+    flag = tmp_path / "called"
+    source = f"""
+    from promethium.hookspecs import hookimpl
+
+    @hookimpl
+    def promethium_register_models():
+        open({str(flag)!r}, "w").close()
+    """
+    make_plugin("no-args", source)
+    load_plugins(disabled=())
+    assert flag.exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "match"),
+    [
+        (
+            "from promethium.hookspecs import hookimpl\n"
+            "@hookimpl\ndef promethium_register_models(registry, nonsense):\n    pass\n",
+            "nonsense",
+        ),
+        (
+            "from promethium.hookspecs import hookimpl\n"
+            "@hookimpl\ndef promethium_register_model(registry):\n    pass\n",
+            "promethium_register_model",
+        ),
+        (
+            "from promethium.hookspecs import hookimpl\n"
+            "@hookimpl\ndef promethium_register_models(registry):\n    registry.add('x')\n",
+            "expects a promethium ModelSpec",
+        ),
+    ],
+    ids=["unknown-argument", "misspelt-hook", "not-a-spec"],
+)
+def test_invalid_hooks_are_reported(make_plugin, source, match):
+    make_plugin("invalid", source)
+    with pytest.warns(PromethiumWarning, match=match):
+        loaded = load_plugins(disabled=())
+    assert _by_name(loaded, "invalid").status == "broken"
+
+
+def test_cached_discovery_and_clear(make_plugin):
+    clear_plugin_cache()
+    try:
+        first = loaded_plugins()
+        assert loaded_plugins() is first
+        make_plugin("late", GOOD.format(model="late-model"))
+        assert "late-model" not in loaded_plugins().registry
+        clear_plugin_cache()
+        assert "late-model" in loaded_plugins().registry
+    finally:
+        clear_plugin_cache()
+
+
+def test_render_plugins_lists_models_and_errors(make_plugin):
+    from rich.console import Console
+
+    make_plugin("good-one", GOOD.format(model="zero-good"))
+    make_plugin("broken-one", "raise ImportError('gone')\n")
+    clear_plugin_cache()
+    try:
+        with pytest.warns(PromethiumWarning):
+            renderable = render_plugins()
+        console = Console(record=True, width=200)
+        console.print(renderable)
+        text = console.export_text()
+    finally:
+        clear_plugin_cache()
+    assert "zero-good" in text and "broken-one" in text and "ImportError: gone" in text
+
+
+def test_import_promethium_discovers_nothing_and_stays_light():
+    code = (
+        "import sys, promethium, promethium.registry, promethium.plugins, "
+        "promethium.reconstruct, promethium.hookspecs\n"
+        "assert promethium.plugins.loaded_plugins.cache_info().currsize == 0\n"
+        "heavy = {'torch', 'mlflow', 'segyio', 'matplotlib'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
