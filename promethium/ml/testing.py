@@ -1,0 +1,63 @@
+"""Small torch networks for tests, examples and plugin authors' smoke tests.
+
+Importing this module imports torch; :mod:`promethium` never imports it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["CopyChannel", "DropoutNet"]
+
+
+class CopyChannel(nn.Module):
+    """A 1x1 convolution that copies channel 0: an identity reconstruction.
+
+    Parameters
+    ----------
+    in_channels : int, optional
+        Channels of the input (data, then mask).
+    """
+
+    def __init__(self, in_channels: int = 2) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, 1, kernel_size=1)
+        with torch.no_grad():
+            self.conv.weight.zero_()
+            self.conv.weight[0, 0] = 1.0
+            self.conv.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return channel 0 of `x` as ``(B, 1, H, W)``."""
+        return self.conv(x)
+
+
+class DropoutNet(nn.Module):
+    """A small conv net with dropout, to exercise MC-dropout ensembles.
+
+    Parameters
+    ----------
+    in_channels : int, optional
+        Input channels.
+    hidden : int, optional
+        Hidden channels.
+    p : float, optional
+        Dropout probability.
+    """
+
+    def __init__(self, in_channels: int = 2, hidden: int = 8, p: float = 0.3) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(in_channels, hidden, 3, padding=1),
+            nn.ReLU(),
+            nn.Dropout(p),
+            nn.Conv2d(hidden, hidden, 3, padding=1),
+            nn.ReLU(),
+            nn.Dropout2d(p),
+            nn.Conv2d(hidden, 1, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``(B, 1, H, W)``."""
+        return self.net(x)
