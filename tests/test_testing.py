@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+import dask.array as dska
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import promethium as pm
+from promethium.core.axis import sample_interval
+from promethium.core.dims import trace_dim, trace_dims
+from promethium.models.classical.linear import LinearInterpolation
+from promethium.registry import default_registry
+from promethium.testing import (
+    assert_reconstruction_contract,
+    assert_same_geometry,
+    contract_data,
+    seismic_arrays,
+    trace_masks,
+)
+
+
+class _Base:
+    """A correct reconstructor (linear interpolation) that subclasses break."""
+
+    options: ClassVar[dict[str, Any]] = {}
+
+    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
+        return LinearInterpolation().reconstruct(da)
+
+
+class _ChangesLive(_Base):
+    def reconstruct(self, da, **options):
+        return super().reconstruct(da) * 1.1
+
+
+class _Eager(_Base):
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+        return out.copy(data=np.asarray(out.values))
+
+
+class _NumpyOnDask(_Base):
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+        if isinstance(out.data, dska.Array):
+            return out.copy(data=np.zeros(out.shape, out.dtype))
+        return out
+
+
+class _Computes(_Base):
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+        return out.copy(data=dska.from_array(np.asarray(out.values)))
+
+
+class _ModifiesInput(_Base):
+    def reconstruct(self, da, **options):
+        if isinstance(da.data, np.ndarray):
+            da.values[..., 0] = 7.0
+        return super().reconstruct(da)
+
+
+class _DropsCoord(_Base):
+    def reconstruct(self, da, **options):
+        return super().reconstruct(da).drop_vars("offset")
+
+
+class _NaN(_Base):
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+        return out.where(out.coords["trace_mask"])
+
+
+class _NoFill(_Base):
+    def reconstruct(self, da, **options):
+        return da.where(da.coords["trace_mask"], 0.0)
+
+
+class _ChunkDependent(_Base):
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+        if isinstance(out.data, dska.Array):  # scales each block by its own peak
+            data = out.data.map_blocks(lambda b: b / max(np.abs(b).max(), 1e-12))
+        else:
+            data = out.data / np.abs(out.data).max()
+        missing = ~out.coords["trace_mask"]
+        return out.where(~missing, out.copy(data=data))
+
+
+def test_correct_reconstructor_passes():
+    assert_reconstruction_contract(_Base())
+    assert_reconstruction_contract(LinearInterpolation(), coord="offset")
+
+
+@pytest.mark.parametrize(
+    ("broken", "match"),
+    [
+        (_ChangesLive(), "live traces changed"),
+        (_Eager(), "computed 1 dask graph"),
+        (_NumpyOnDask(), "dask-backed"),
+        (_Computes(), "computed 1 dask graph"),
+        (_ModifiesInput(), "input was modified"),
+        (_DropsCoord(), "geometry differs"),
+        (_NaN(), "non-finite"),
+        (_NoFill(), "left all zero"),
+        (_ChunkDependent(), "differs from the in-memory result"),
+    ],
+    ids=lambda x: type(x).__name__ if not isinstance(x, str) else "",
+)
+def test_broken_reconstructors_fail(broken, match):
+    with pytest.raises(AssertionError, match=match):
+        assert_reconstruction_contract(broken)
+
+
+def test_not_a_model():
+    with pytest.raises(AssertionError, match="Reconstructor"):
+        assert_reconstruction_contract(42)  # type: ignore[arg-type]
+
+
+def test_check_live_can_be_disabled():
+    assert_reconstruction_contract(_ChangesLive(), check_live=False)
+
+
+#: Small, fast options for the registry-wide contract run, used where a model accepts them.
+_FAST = {"patch_size": 32, "n_iter": 5, "batch_size": 4}
+
+
+@pytest.mark.parametrize("name", default_registry().list())
+def test_every_registered_model_passes_the_contract(name):
+    accepted = default_registry().build(name).options
+    options = {k: v for k, v in _FAST.items() if k in accepted}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert_reconstruction_contract(name, **options)
+
+
+def test_assert_same_geometry_reports_difference():
+    da = pm.synthetic_gather(n_traces=4, n_samples=8)
+    assert_same_geometry(da + 1, da)
+    with pytest.raises(AssertionError, match="coordinate 'offset' values differ"):
+        assert_same_geometry(da.assign_coords(offset=da.offset + 1), da)
+    with pytest.raises(AssertionError, match="dims differ"):
+        assert_same_geometry(da.T, da)
+
+
+def test_contract_data_follows_conventions():
+    da = contract_data()
+    pm.validate(da)
+    assert da.dims == ("shot", "offset", "time") and da.dtype == np.float32
+    assert not bool(da.trace_mask.all()) and bool(da.trace_mask.any())
+
+
+@settings(max_examples=25, deadline=None)
+@given(seismic_arrays(max_batch_dims=2))
+def test_seismic_arrays_follow_conventions(da):
+    pm.validate(da, check_mask=False)
+    assert sample_interval(da) > 0
+    assert np.issubdtype(da.coords[trace_dim(da)].dtype, np.floating)
+    if da.chunks:
+        assert len(da.chunksizes[trace_dim(da)]) == 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(da=seismic_arrays(max_traces=8, max_samples=12), data_st=st.data())
+def test_linear_contract_on_drawn_arrays(da, data_st):
+    mask = data_st.draw(trace_masks(da, min_live=1))
+    assert mask.dims == trace_dims(da) and mask.dtype == bool
+    panels = mask.values.reshape(-1, mask.shape[-1])
+    assert (panels.sum(axis=-1) >= 1).all()
+    assert_reconstruction_contract(LinearInterpolation(), pm.with_trace_mask(da, mask))
