@@ -122,7 +122,7 @@ class SegyLayout:
 
     @property
     def order(self) -> str:
-        """numpy byte-order character."""
+        """Numpy byte-order character."""
         return ">" if self.endian == "big" else "<"
 
     @property

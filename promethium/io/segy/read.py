@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import dask.array
     import xarray as xr
 
-__all__ = ["SegyIndex", "index_segy", "open_segy"]
+__all__ = ["SegyIndex", "from_index", "index_segy", "open_segy"]
 
 #: Default size of one dask chunk, in bytes of decoded samples.
 CHUNK_BYTES = 32 * 2**20
@@ -305,12 +305,17 @@ def open_segy(
     >>> da.dims  # doctest: +SKIP
     ('iline', 'xline', 'time')
     """
-    import dask.array as dsa
-    import xarray as xr
-
     keys = {"iline": iline, "xline": xline, "offset": offset, "cdp": cdp}
     keys.update(shot=shot, channel=channel)
     index = index_segy(path, geometry=geometry, profile=profile, dt=dt, min_fill=min_fill, **keys)
+    return from_index(index, chunks)
+
+
+def from_index(index: SegyIndex, chunks: Any = "auto") -> xr.DataArray:
+    """Build the lazy DataArray of an indexed file (see :func:`open_segy`)."""
+    import dask.array as dsa
+    import xarray as xr
+
     data = lazy_samples(index, chunks)
     live = ((data != 0) & ~np.isnan(data)).any(axis=-1)
     present = dsa.from_array(index.geometry.trace_index >= 0, chunks=live.chunks, name=False)

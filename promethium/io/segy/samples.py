@@ -73,8 +73,7 @@ def get_format(code: int, *, source: str = "the file") -> SampleFormat:
     except KeyError:
         known = ", ".join(f"{c} ({f.name})" for c, f in FORMATS.items())
         raise SegyFormatError(
-            f"{source}: sample format code {code} is not supported; supported codes are "
-            f"{known}."
+            f"{source}: sample format code {code} is not supported; supported codes are {known}."
         ) from None
 
 

@@ -1,0 +1,165 @@
+"""Build SEG-Y headers from a DataArray's coordinates (for writing without ``like``)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from promethium.core.units import parse_unit
+from promethium.errors import InvalidDataError
+from promethium.io.segy.headers import (
+    DEFAULT_KEYS,
+    REV2_ENDIAN_CONSTANT,
+    TRACE_FIELDS,
+    parse_word,
+)
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["HeaderBuilder", "binary_header", "text_header", "text_lines"]
+
+_XY = ("cdp_x", "cdp_y", "source_x", "source_y", "group_x", "group_y")
+_ELEVATION = ("group_elevation", "source_elevation")
+
+
+def text_header(lines: list[str]) -> bytes:
+    """Encode up to 40 card lines as a 3200-byte EBCDIC textual header."""
+    cards = [f"C{i + 1:2d} {text}"[:80].ljust(80) for i, text in enumerate(lines[:40])]
+    cards += [f"C{i + 1:2d}".ljust(80) for i in range(len(cards), 40)]
+    return "".join(cards).encode("cp037")
+
+
+def binary_header(
+    *, dt_us: int, n_samples: int, format_code: int, endian: str, measurement: int
+) -> bytes:
+    """Return a 400-byte binary header (rev 1; rev 2 with the endian constant if little)."""
+    order = ">" if endian == "big" else "<"
+    buf = bytearray(400)
+
+    def put(offset: int, dtype: str, value: int) -> None:
+        raw = np.array([value], dtype=np.dtype(dtype).newbyteorder(order)).tobytes()
+        buf[offset : offset + len(raw)] = raw
+
+    put(16, "i2", dt_us)
+    put(18, "i2", dt_us)
+    put(20, "u2", n_samples)
+    put(22, "u2", n_samples)
+    put(24, "i2", format_code)
+    put(54, "i2", measurement)
+    if endian == "little":
+        put(96, "i4", REV2_ENDIAN_CONSTANT)
+        buf[300:302] = b"\x02\x00"
+    else:
+        buf[300:302] = b"\x01\x00"
+    put(302, "i2", 1)  # fixed-length traces
+    return bytes(buf)
+
+
+def _length_code(coords: list[Any]) -> int:
+    for coord in coords:
+        unit = coord.attrs.get("units")
+        if unit:
+            text = str(parse_unit(unit, what=f"coordinate {coord.name!r}"))
+            if text in ("meter", "foot"):
+                return 1 if text == "meter" else 2
+    return 0
+
+
+def _scale(values: dict[str, np.ndarray], what: str) -> tuple[int, dict[str, np.ndarray]]:
+    """Pick the SEG-Y scalar (1, -10, ..., -10000) that keeps every value integral."""
+    if not values:
+        return 1, {}
+    stacked = np.concatenate([np.nan_to_num(v).ravel() for v in values.values()])
+    for factor in (1, 10, 100, 1000, 10000):
+        scaled = stacked * factor
+        if np.all(np.abs(scaled - np.rint(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            break
+    if np.abs(stacked * factor).max(initial=0) > np.iinfo(np.int32).max:
+        raise InvalidDataError(
+            f"{what} values up to {np.abs(stacked).max():g} do not fit a 4-byte SEG-Y header "
+            f"word at scalar 1/{factor}; shift them (e.g. subtract an origin) first."
+        )
+    scalar = 1 if factor == 1 else -factor
+    return scalar, {
+        k: np.rint(np.nan_to_num(v) * factor).astype(np.int64) for k, v in values.items()
+    }
+
+
+class HeaderBuilder:
+    """Trace headers for each grid position of `da`, from its coordinates.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data to write, vertical dim last.
+    dt_us : int
+        Sample interval in microseconds.
+    delay_ms : int
+        Time of the first sample in whole milliseconds.
+    endian : {"big", "little"}
+        Byte order of the file.
+    """
+
+    def __init__(self, da: xr.DataArray, dt_us: int, delay_ms: int, endian: str) -> None:
+        self.endian = endian
+        self.shape = tuple(da.shape[:-1])
+        dims = da.dims[:-1]
+        n = int(np.prod(self.shape))
+        words = {k: parse_word(v, k) for k, v in DEFAULT_KEYS.items()}
+        recorded = da.attrs.get("segy_byte_locations")
+        if isinstance(recorded, str):
+            words.update({k: parse_word(tuple(v), k) for k, v in json.loads(recorded).items()})
+        sequence = np.arange(1, n + 1, dtype=np.int64)
+        fields: dict[tuple[int, int], np.ndarray] = {
+            TRACE_FIELDS["trace_sequence_line"]: sequence,
+            TRACE_FIELDS["trace_sequence_file"]: sequence,
+            TRACE_FIELDS["trace_id"]: np.ones(n, dtype=np.int64),
+            TRACE_FIELDS["n_samples"]: np.full(n, da.shape[-1], dtype=np.int64),
+            TRACE_FIELDS["sample_interval"]: np.full(n, dt_us, dtype=np.int64),
+            TRACE_FIELDS["delay"]: np.full(n, delay_ms, dtype=np.int64),
+        }
+
+        def grid(name: str) -> np.ndarray | None:
+            if name not in da.coords or not set(da.coords[name].dims) <= set(dims):
+                return None
+            coord = da.coords[name].reset_coords(drop=True)
+            values = coord.broadcast_like(da.isel({da.dims[-1]: 0}, drop=True))
+            return np.asarray(values.transpose(*dims).values).ravel()
+
+        for name, word in words.items():
+            values = grid(name)
+            if values is not None and np.issubdtype(values.dtype, np.number):
+                fields[word] = np.rint(np.nan_to_num(values)).astype(np.int64)
+        for group, scalar_name in ((_XY, "coordinate_scalar"), (_ELEVATION, "elevation_scalar")):
+            found = {k: v for k in group if (v := grid(k)) is not None}
+            scalar, scaled = _scale(found, "/".join(found))
+            fields[TRACE_FIELDS[scalar_name]] = np.full(n, scalar, dtype=np.int64)
+            fields.update({TRACE_FIELDS[k]: v for k, v in scaled.items()})
+        self.fields = fields
+        self.measurement = _length_code([da.coords[k] for k in (*_XY, "offset") if k in da.coords])
+
+    def headers(self, positions: np.ndarray) -> np.ndarray:
+        """Return ``(len(positions), 240)`` uint8 headers for flat grid positions."""
+        order = ">" if self.endian == "big" else "<"
+        out = np.zeros((positions.size, 240), dtype=np.uint8)
+        for (byte, size), values in self.fields.items():
+            word = values[positions].astype(np.dtype(f"i{size}").newbyteorder(order))
+            out[:, byte - 1 : byte - 1 + size] = word.view(np.uint8).reshape(-1, size)
+        return out
+
+
+def text_lines(da: xr.DataArray) -> list[str]:
+    """Card lines describing `da` for the textual header of a new file."""
+    dims = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
+    return (
+        [
+            "SEG-Y written by Promethium (seismic data reconstruction)",
+            f"dims: {dims}"[:76],
+            f"name: {da.name}"[:76],
+        ]
+        + [""] * 36
+        + ["END TEXTUAL HEADER"]
+    )

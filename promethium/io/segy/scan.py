@@ -1,0 +1,250 @@
+"""Header scans: suggest byte locations from value statistics; summarize a file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from promethium.io.segy.headers import (
+    header_word,
+    read_layout,
+    read_trace_headers,
+)
+from promethium.io.segy.samples import FORMATS
+
+__all__ = ["HeaderScan", "SegyInfo", "WordStats", "scan_headers", "segy_info"]
+
+#: 4-byte trace header words that may hold geometry keys (standard and common alternates).
+CANDIDATE_BYTES = (1, 5, 9, 13, 17, 21, 25, 37, 73, 77, 81, 85, 181, 185, 189, 193, 197, 221, 225)
+_STANDARD_PAIRS = {(189, 193), (9, 13), (9, 37), (21, 37)}
+
+
+@dataclass(frozen=True)
+class WordStats:
+    """Value statistics of one 4-byte header word over all traces."""
+
+    byte: int
+    n_unique: int
+    min: int
+    max: int
+    n_changes: int  # value changes between consecutive traces
+    sorted: bool  # non-decreasing in file order
+
+
+@dataclass
+class HeaderScan:
+    """Result of :func:`scan_headers`: word statistics and suggested byte locations.
+
+    Attributes
+    ----------
+    suggestion : dict of str to int
+        Keyword arguments for :func:`open_segy`, e.g. ``{"iline": 221, "xline": 225}``,
+        empty when nothing fits.
+    geometry : str
+        The geometry the suggestion gives: ``"3d"``, ``"prestack"``, ``"2d"`` or
+        ``"traces"``.
+    candidates : list of tuple
+        Ranked ``(score, slow_byte, fast_byte, fill)`` pairs that form a grid.
+    """
+
+    path: str
+    n_traces: int
+    words: list[WordStats]
+    candidates: list[tuple[float, int, int, float]] = field(default_factory=list)
+    suggestion: dict[str, int] = field(default_factory=dict)
+    geometry: str = "traces"
+
+    def to_text(self) -> str:
+        """Render the scan as readable lines."""
+        lines = [f"header scan of {self.path} ({self.n_traces} traces)"]
+        for w in self.words:
+            if w.n_unique > 1:
+                lines.append(
+                    f"  byte {w.byte:3d}: {w.n_unique} values in [{w.min}, {w.max}], "
+                    f"{w.n_changes} changes{', sorted' if w.sorted else ''}"
+                )
+        for score, slow, fast, fill in self.candidates[:5]:
+            lines.append(f"  grid {slow}/{fast}: fill {fill:.1%}, score {score:.2f}")
+        args = ", ".join(f"{k}={v}" for k, v in self.suggestion.items())
+        lines.append(f"suggestion: geometry={self.geometry!r} {args}".rstrip())
+        return "\n".join(lines)
+
+    __str__ = to_text
+
+
+def _pair_fill(a: np.ndarray, b: np.ndarray) -> float | None:
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    if pairs.shape[0] != a.size:
+        return None  # duplicate positions
+    return a.size / (np.unique(a).size * np.unique(b).size)
+
+
+def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> HeaderScan:
+    """Suggest the inline/crossline (or shot/offset/channel) byte locations of a file.
+
+    Each candidate 4-byte word is summarized (cardinality, range, changes between
+    consecutive traces, sortedness). Pairs of varying words whose value grid has no
+    duplicate positions and is at least `min_fill` full are scored: fuller grids,
+    a sorted slow key that changes once per value, and standard pairs score higher.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The SEG-Y file.
+    min_fill : float, optional
+        Smallest fraction of grid positions holding a trace.
+
+    Returns
+    -------
+    HeaderScan
+        Statistics, ranked grid candidates and a suggestion for :func:`open_segy`.
+
+    Raises
+    ------
+    SegyFormatError
+        If the file is not a readable SEG-Y file.
+
+    Examples
+    --------
+    >>> scan = scan_headers("odd_bytes.sgy")  # doctest: +SKIP
+    >>> open_segy("odd_bytes.sgy", **scan.suggestion)  # doctest: +SKIP
+    """
+    layout = read_layout(path)
+    headers = read_trace_headers(layout)
+    n = layout.n_traces
+    values = {b: header_word(headers, (b, 4), layout.endian) for b in CANDIDATE_BYTES}
+    words = []
+    for b, v in values.items():
+        changes = int(np.count_nonzero(np.diff(v)))
+        sorted_ = bool(np.all(np.diff(v) >= 0))
+        words.append(
+            WordStats(b, int(np.unique(v).size), int(v.min()), int(v.max()), changes, sorted_)
+        )
+    varying = [w for w in words if 1 < w.n_unique < n]
+    candidates = []
+    for i, wa in enumerate(varying):
+        for wb in varying[i + 1 :]:
+            cells = wa.n_unique * wb.n_unique
+            if not n <= cells <= n / min_fill:
+                continue
+            slow, fast = (wa, wb) if wa.n_changes <= wb.n_changes else (wb, wa)
+            fill = _pair_fill(values[slow.byte], values[fast.byte])
+            if fill is None or fill < min_fill:
+                continue
+            score = fill + 0.5 * (slow.n_changes == slow.n_unique - 1) + 0.25 * slow.sorted
+            score += 0.3 * ((slow.byte, fast.byte) in _STANDARD_PAIRS)
+            candidates.append((round(score, 3), slow.byte, fast.byte, fill))
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    scan = HeaderScan(str(path), n, words, candidates)
+    if candidates:
+        _, slow, fast, _ = candidates[0]
+        if fast in (37, 13):
+            scan.suggestion = {"shot": slow, "offset" if fast == 37 else "channel": fast}
+            scan.geometry = "prestack"
+        else:
+            scan.suggestion = {"iline": slow, "xline": fast}
+            scan.geometry = "3d"
+    else:
+        unique = [w for w in words if w.n_unique == n and w.sorted and n > 1]
+        if unique:
+            scan.suggestion, scan.geometry = {"cdp": unique[0].byte}, "2d"
+    return scan
+
+
+@dataclass
+class SegyInfo:
+    """Summary of a SEG-Y file for ``promethium info FILE``."""
+
+    path: str
+    format: str
+    endian: str
+    n_traces: int
+    n_samples: int
+    sample_interval: float
+    sample_interval_unit: str
+    geometry: str
+    dims: dict[str, int]
+    dead_traces: int | None
+    byte_locations: dict[str, tuple[int, int]]
+    note: str = ""
+    suggestion: dict[str, int] = field(default_factory=dict)
+
+    def to_text(self) -> str:
+        """Render the summary as readable lines."""
+        dims = ", ".join(f"{d}={n}" for d, n in self.dims.items())
+        keys = ", ".join(f"{k}={b}" for k, (b, _) in self.byte_locations.items())
+        dead = "not counted" if self.dead_traces is None else str(self.dead_traces)
+        lines = [
+            f"file:            {self.path}",
+            f"format:          {self.format}, {self.endian}-endian",
+            f"traces:          {self.n_traces} x {self.n_samples} samples",
+            f"sample interval: {self.sample_interval:g} {self.sample_interval_unit}",
+            f"geometry:        {self.geometry} ({dims})",
+            f"dead traces:     {dead} (all-zero)",
+            f"byte locations:  {keys}",
+        ]
+        if self.note:
+            lines.append(f"note:            {self.note}")
+        if self.suggestion:
+            args = ", ".join(f"{k}={v}" for k, v in self.suggestion.items())
+            lines.append(f"suggestion:      open_segy(path, {args})")
+        return "\n".join(lines)
+
+    __str__ = to_text
+
+
+def segy_info(
+    path: str | os.PathLike[str], *, dead_traces: bool = True, **open_kwargs: Any
+) -> SegyInfo:
+    """Summarize a SEG-Y file: format, byte order, sizes, sample interval, geometry.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The SEG-Y file.
+    dead_traces : bool, optional
+        Count all-zero traces (reads every sample, chunk by chunk).
+    **open_kwargs
+        Byte locations and options passed to :func:`open_segy`.
+
+    Returns
+    -------
+    SegyInfo
+        The summary; ``str(info)`` renders it as lines. When the byte locations give
+        no regular grid, ``suggestion`` holds those :func:`scan_headers` proposes.
+
+    Raises
+    ------
+    SegyFormatError
+        If the file is not a readable SEG-Y file.
+    """
+    from promethium.io.segy.read import TRACE_INDEX, from_index, index_segy
+
+    chunks = open_kwargs.pop("chunks", "auto")
+    index = index_segy(path, **open_kwargs)
+    da = from_index(index, chunks)
+    dead = None
+    if dead_traces:
+        present = da.coords[TRACE_INDEX] >= 0
+        dead = int((present & ~da.coords["trace_mask"]).sum().compute())
+    layout = index.layout
+    info = SegyInfo(
+        path=os.fspath(path),
+        format=f"{layout.format_code} ({FORMATS[layout.format_code].name})",
+        endian=layout.endian,
+        n_traces=layout.n_traces,
+        n_samples=layout.n_samples,
+        sample_interval=index.dt_us / 1000.0,
+        sample_interval_unit="ms",
+        geometry=index.geometry.kind,
+        dims={str(d): int(s) for d, s in da.sizes.items()},
+        dead_traces=dead,
+        byte_locations=index.words,
+        note=index.geometry.note,
+    )
+    if info.geometry == "traces":
+        info.suggestion = scan_headers(path).suggestion
+    return info
