@@ -16,7 +16,7 @@ so they work under any test runner. The hypothesis strategies (:func:`seismic_ar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -141,9 +141,9 @@ def _run(
         from promethium.reconstruct import reconstruct
 
         out = reconstruct(da, model=model, **options)
-        assert not hasattr(out, "data_vars"), f"{model}: expected a DataArray, got a Dataset"
-        return out  # type: ignore[return-value]
-    return reconstructor.reconstruct(da, **{**reconstructor.options, **options})
+    else:
+        out = reconstructor.reconstruct(da, **{**reconstructor.options, **options})
+    return cast("xr.DataArray", out)
 
 
 def _default_chunks(da: xr.DataArray) -> dict[str, int]:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import promethium as pm
-from promethium.errors import ConfigError, InvalidDataError
+from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
 from promethium.metrics import snr
 from promethium.models.classical.linear import LinearInterpolation, linear_fill
 
@@ -79,7 +79,8 @@ def test_coord_option_and_index_fallback():
     out = LinearInterpolation(coord="cdp_x").reconstruct(holed)
     assert out.attrs["interpolation_coordinate"] == "cdp_x"
     bare = holed.drop_vars(["cdp", "cdp_x"])
-    out2 = LinearInterpolation().reconstruct(bare)
+    with pytest.warns(PromethiumWarning, match="no numeric coordinate"):
+        out2 = LinearInterpolation().reconstruct(bare)
     assert "trace index" in out2.attrs["interpolation_coordinate"]
     # cdp_x is regular, so index and coordinate agree.
     np.testing.assert_allclose(out.values, out2.values, rtol=1e-6)

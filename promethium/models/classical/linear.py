@@ -15,7 +15,7 @@ import numpy as np
 
 from promethium.core.dims import trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import get_trace_mask
-from promethium.errors import ConfigError, InvalidDataError
+from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -112,7 +112,8 @@ class LinearInterpolation:
     Data linear along the coordinate are thus reconstructed exactly. The trace dim
     must lie whole in each dask chunk; batch and vertical dims may be chunked freely,
     with the same result as in memory. ``attrs["interpolation_coordinate"]`` records
-    the coordinate used, or says that trace indices were used.
+    the coordinate used, or says that trace indices were used (a
+    :class:`~promethium.errors.PromethiumWarning` says so too).
 
     Examples
     --------
@@ -125,13 +126,8 @@ class LinearInterpolation:
     """
 
     def __init__(self, coord: str | None = None, extrapolate: str = "nearest") -> None:
-        self.coord = coord
-        self.extrapolate = extrapolate
-
-    @property
-    def options(self) -> Mapping[str, Any]:
-        """Options of :meth:`reconstruct` with their defaults."""
-        return {"coord": self.coord, "extrapolate": self.extrapolate}
+        #: Options of :meth:`reconstruct` with their defaults.
+        self.options: Mapping[str, Any] = {"coord": coord, "extrapolate": extrapolate}
 
     def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
         """Fill the missing traces of `da`, lazily on dask input.
@@ -200,6 +196,15 @@ def _positions(da: xr.DataArray, coord: str | None) -> tuple[xr.DataArray, str]:
         if tdim in da.coords and _is_numeric(da.coords[tdim]):
             coord = tdim
         else:
+            import warnings
+
+            warnings.warn(
+                f"linear: the trace dim {tdim!r} has no numeric coordinate, so traces are "
+                "taken as evenly spaced (trace index); pass coord=<name> to interpolate "
+                "along a coordinate such as offset or cdp_x.",
+                PromethiumWarning,
+                stacklevel=3,
+            )
             index = xr.DataArray(np.arange(da.sizes[tdim], dtype=np.float64), dims=(tdim,))
             return index, f"trace index (no numeric coordinate on {tdim!r})"
     if coord not in da.coords:

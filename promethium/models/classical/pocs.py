@@ -252,7 +252,7 @@ class POCS:
         pad: float = _DEFAULTS["pad"],
         batch_size: int = _DEFAULTS["batch_size"],
     ) -> None:
-        self._options = {
+        options: dict[str, Any] = {
             "patch_size": patch_size,
             "overlap": overlap,
             "n_iter": n_iter,
@@ -263,12 +263,9 @@ class POCS:
             "pad": pad,
             "batch_size": batch_size,
         }
-        _check(**self._options)
-
-    @property
-    def options(self) -> Mapping[str, Any]:
-        """Options of :meth:`reconstruct` with their defaults."""
-        return dict(self._options)
+        _check(**options)
+        #: Options of :meth:`reconstruct` with their defaults.
+        self.options: Mapping[str, Any] = options
 
     def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
         """Fill the missing traces of `da` by windowed POCS, lazily on dask input.
@@ -292,12 +289,12 @@ class POCS:
         """
         from promethium.ml.engine import predict_patches
 
-        unknown = sorted(set(options) - set(self._options))
+        unknown = sorted(set(options) - set(self.options))
         if unknown:
             raise ConfigError(
-                f"pocs: unknown option(s) {unknown}; accepted: {sorted(self._options)}."
+                f"pocs: unknown option(s) {unknown}; accepted: {sorted(self.options)}."
             )
-        opts = {**self._options, **options}
+        opts: dict[str, Any] = {**self.options, **options}
         _check(**opts)
         predictor = POCSPredictor(
             opts["n_iter"], opts["p_max"], opts["p_min"], opts["schedule"],
