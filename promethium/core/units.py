@@ -8,6 +8,8 @@ graphs. The registry is built on first use by :func:`get_registry`.
 from __future__ import annotations
 
 import functools
+import numbers
+import re
 from typing import TYPE_CHECKING, Any
 
 from promethium.errors import UnitError
@@ -20,6 +22,7 @@ __all__ = [
     "convert",
     "get_registry",
     "is_time_unit",
+    "parse_quantity",
     "parse_unit",
     "unit_of",
 ]
@@ -167,3 +170,55 @@ def unit_of(obj: xr.DataArray, *, what: str | None = None) -> str:
     unit = obj.attrs.get("units")
     parse_unit(unit, what=name)
     return str(unit)
+
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def parse_quantity(value: Any, default_unit: str, *, what: str = "value") -> tuple[float, str]:
+    """Split a quantity given by a user into its magnitude and its unit.
+
+    Parameters
+    ----------
+    value : float, str or pint.Quantity
+        A plain number (taken in `default_unit`), a string such as ``"500 ms"`` or
+        ``"1500 m/s"``, or a pint Quantity.
+    default_unit : str
+        Unit of a plain number, or of a string without a unit.
+    what : str, optional
+        What the quantity is, used in error messages.
+
+    Returns
+    -------
+    tuple of (float, str)
+        The magnitude and its unit (a string :func:`parse_unit` accepts).
+
+    Raises
+    ------
+    UnitError
+        If `value` is not a number, a quantity string, or a Quantity, or its unit is
+        unknown.
+
+    Examples
+    --------
+    >>> parse_quantity("500 ms", "s")
+    (500.0, 'ms')
+    >>> parse_quantity(0.5, "s")
+    (0.5, 's')
+    """
+    import pint
+
+    if isinstance(value, pint.Quantity):
+        return float(value.magnitude), str(value.units)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value), default_unit
+    if isinstance(value, str):
+        match = _NUMBER.match(value)
+        if match:
+            unit = match.group(2) or default_unit
+            parse_unit(unit, what=what)
+            return float(match.group(1)), unit
+    raise UnitError(
+        f"{what} must be a number (in {default_unit}), a string such as "
+        f"'500 ms', or a pint Quantity; got {value!r}."
+    )

@@ -91,7 +91,7 @@ class Operator(abc.ABC):
     """
 
     whole: ClassVar[tuple[str, ...]] = ()
-    coords_needed: ClassVar[tuple[str, ...]] = ()
+    coords_needed: tuple[str, ...] = ()
 
     # -- the steps a subclass fills in -------------------------------------------------
     @abc.abstractmethod
@@ -132,7 +132,13 @@ class Operator(abc.ABC):
         dtype = self.output_dtype(da)
         data = da.data
         if not isinstance(data, dska.Array):
-            result = self.transform(np.asarray(data), context)
+            in_memory = BlockContext(
+                dims=context.dims,
+                sample_interval=context.sample_interval,
+                vertical_unit=context.vertical_unit,
+                coords=coords,
+            )
+            result = self.transform(np.asarray(data), in_memory)
             return da.copy(data=np.asarray(result, dtype=dtype))
         self._check_chunks(da)
         da, rechunked = self._merge_small_chunks(da)
