@@ -159,7 +159,8 @@ def _coord_values(index: SegyIndex, name: str) -> np.ndarray | None:
         if not raw.any():
             return None
         scalar = _word(headers, layout, _SCALED[name]).astype(np.float64)
-        factor = np.where(scalar > 0, scalar, np.where(scalar < 0, -1.0 / scalar, 1.0))
+        divisor = np.where(scalar < 0, -scalar, 1.0)
+        factor = np.where(scalar > 0, scalar, 1.0) / divisor
         return raw * factor
     values = index.keys[name]
     return values if values.any() else None
