@@ -1,0 +1,189 @@
+"""TorchModel: identity network, ensembles, devices, weights, caching, laziness."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import dask.array as dska
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+import promethium as pm
+from promethium.errors import ConfigError, PluginError
+from promethium.ml import TorchModel, clear_model_cache, model_cache_size, save_weights
+from promethium.ml.testing import CopyChannel, DropoutNet
+from promethium.models.spec import Reconstructor
+
+PATCH = {"patch_size": 16, "batch_size": 4}
+
+
+@pytest.fixture(scope="module")
+def da() -> xr.DataArray:
+    g = pm.synthetic_gather(n_traces=40, n_samples=48, seed=2)
+    return pm.apply_trace_mask(g, pm.random_mask(g, 0.3, seed=1))
+
+
+def scaled_copy(tmp_path: Path, factor: float, in_channels: int = 2) -> Path:
+    net = CopyChannel(in_channels)
+    with torch.no_grad():
+        net.conv.weight *= factor
+    return save_weights(net, tmp_path / f"copy{factor}.safetensors", config={})
+
+
+def test_is_a_reconstructor_with_documented_options() -> None:
+    model = TorchModel(CopyChannel, {})
+    assert isinstance(model, Reconstructor)
+    assert model.options == {
+        "patch_size": 256,
+        "overlap": 0.5,
+        "batch_size": 8,
+        "device": "auto",
+        "precision": "auto",
+        "ensemble_size": 1,
+        "dropout_inference": False,
+        "aggregate": "mean",
+        "return_uncertainty": False,
+        "seed": 0,
+    }
+
+
+@pytest.mark.parametrize("in_channels", [2, 1])
+def test_identity_network_reproduces_input(da: xr.DataArray, in_channels: int) -> None:
+    model = TorchModel(CopyChannel, {"in_channels": in_channels}, in_channels=in_channels)
+    out = model.reconstruct(da, **PATCH)
+    np.testing.assert_allclose(out.values, da.values, atol=1e-5)
+    xr.testing.assert_identical(out.coords.to_dataset(), da.coords.to_dataset())
+    lazy = model.reconstruct(da.chunk({"offset": 15}), **PATCH)
+    assert isinstance(lazy.data, dska.Array)
+    np.testing.assert_allclose(lazy.values, out.values, atol=1e-6)
+
+
+def test_mc_dropout_uncertainty_is_seeded_and_chunk_independent(da: xr.DataArray) -> None:
+    model = TorchModel(DropoutNet, {"p": 0.3})
+    opts = dict(PATCH, ensemble_size=4, dropout_inference=True, return_uncertainty=True)
+    ds = model.reconstruct(da, **opts)
+    assert isinstance(ds, xr.Dataset) and set(ds.data_vars) == {"mean", "std"}
+    missing = ~da.trace_mask.values
+    assert float(ds["std"].values[missing].mean()) > 0
+    again = model.reconstruct(da, **opts)
+    xr.testing.assert_equal(ds, again)
+    other = model.reconstruct(da, **dict(opts, seed=1))
+    assert not np.allclose(other["std"].values, ds["std"].values)
+    lazy = model.reconstruct(da.chunk({"offset": 11, "time": 30}), **opts)
+    assert isinstance(lazy["mean"].data, dska.Array) and isinstance(lazy["std"].data, dska.Array)
+    np.testing.assert_allclose(lazy["mean"].values, ds["mean"].values, atol=1e-5)
+    np.testing.assert_allclose(lazy["std"].values, ds["std"].values, atol=1e-5)
+    plain = model.reconstruct(da, **PATCH)  # dropout off: a different, deterministic output
+    assert not np.allclose(plain.values, ds["mean"].values)
+
+
+def test_weight_set_ensemble_mean_median_std(da: xr.DataArray, tmp_path: Path) -> None:
+    paths = [scaled_copy(tmp_path, f) for f in (1.0, 2.0, 10.0)]
+    model = TorchModel(CopyChannel, {}, weights=paths)
+    live = da.trace_mask.values
+    mean = model.reconstruct(da, **PATCH)
+    np.testing.assert_allclose(mean.values[live], 13 / 3 * da.values[live], rtol=1e-4, atol=1e-5)
+    ds = model.reconstruct(da, aggregate="median", return_uncertainty=True, **PATCH)
+    assert ds["mean"].attrs["aggregate"] == "median"
+    np.testing.assert_allclose(ds["mean"].values[live], 2 * da.values[live], rtol=1e-4, atol=1e-5)
+    std = np.std([1.0, 2.0, 10.0])
+    np.testing.assert_allclose(
+        ds["std"].values[live], std * np.abs(da.values[live]), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_ensemble_size_needs_dropout_or_weight_sets(da: xr.DataArray) -> None:
+    with pytest.raises(ConfigError, match="ensemble_size=3 needs dropout_inference=True"):
+        TorchModel(CopyChannel, {}).reconstruct(da, ensemble_size=3, **PATCH)
+    with pytest.raises(ConfigError, match="has none"):
+        TorchModel(CopyChannel, {}).reconstruct(
+            da, ensemble_size=2, dropout_inference=True, **PATCH
+        )
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"device": "tpu"}, "device must be one of"),
+        ({"precision": "float64"}, "precision must be one of"),
+        ({"aggregate": "max"}, "aggregate must be one of"),
+        ({"ensemble_size": 0}, "ensemble_size must be"),
+        ({"return_uncertainty": "yes"}, "return_uncertainty must be"),
+        ({"patch_sz": 8}, r"unknown option\(s\) \['patch_sz'\]"),
+        ({"overlap": 1.0}, "overlap must be"),
+    ],
+)
+def test_bad_options_are_config_errors(da: xr.DataArray, options: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        TorchModel(CopyChannel, {}).reconstruct(da, **options)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_cuda_without_cuda_is_a_config_error(da: xr.DataArray) -> None:
+    with pytest.raises(ConfigError, match="CUDA is not available"):
+        TorchModel(CopyChannel, {}).reconstruct(da, device="cuda")
+
+
+def test_network_must_be_importable_by_name() -> None:
+    class Local(torch.nn.Module):
+        pass
+
+    with pytest.raises(ConfigError, match="top-level class or function"):
+        TorchModel(Local, {})
+    with pytest.raises(ConfigError, match="top-level class or function"):
+        TorchModel(lambda: CopyChannel(), {})
+    with pytest.raises(ConfigError, match="JSON-serializable"):
+        TorchModel(CopyChannel, {"x": object()})
+    with pytest.raises(ConfigError, match="in_channels must be 1 or 2"):
+        TorchModel(CopyChannel, {}, in_channels=3)
+
+
+def test_predictor_is_a_small_reference(tmp_path: Path) -> None:
+    model = TorchModel(CopyChannel, {}, weights=scaled_copy(tmp_path, 2.0))
+    predictor = model.predictor(device="cpu")
+    blob = pickle.dumps(predictor)
+    assert len(blob) < 2000 and b"torch.nn" not in blob and b"Tensor" not in blob
+    assert pickle.loads(blob) == predictor
+
+
+def test_model_is_built_once_per_process(da: xr.DataArray) -> None:
+    clear_model_cache()
+    model = TorchModel(CopyChannel, {})
+    model.reconstruct(da, **PATCH)
+    model.reconstruct(da.chunk({"offset": 20}), **PATCH).compute()
+    assert model_cache_size() == 1
+    clear_model_cache()
+    assert model_cache_size() == 0
+
+
+def test_mismatched_weights_fail_at_call_not_compute(da: xr.DataArray, tmp_path: Path) -> None:
+    path = save_weights(DropoutNet(), tmp_path / "drop.safetensors", config={})
+    model = TorchModel(CopyChannel, {}, weights=path)
+    with pytest.raises(PluginError, match="do not fit network"):
+        model.reconstruct(da.chunk({"offset": 20}), **PATCH)
+
+
+def test_missing_weights_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        TorchModel(CopyChannel, {}, weights=tmp_path / "nope.safetensors")
+
+
+def test_bfloat16_on_cpu_is_close_to_float32(da: xr.DataArray) -> None:
+    model = TorchModel(DropoutNet, {})
+    ref = model.reconstruct(da, precision="float32", **PATCH)
+    low = model.reconstruct(da, precision="bfloat16", **PATCH)
+    scale = float(np.abs(ref.values).max())
+    np.testing.assert_allclose(low.values, ref.values, atol=0.05 * scale)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_float16_matches_cpu(da: xr.DataArray) -> None:
+    model = TorchModel(DropoutNet, {})
+    ref = model.reconstruct(da, device="cpu", **PATCH)
+    out = model.reconstruct(da, device="cuda", precision="float16", **PATCH)
+    scale = float(np.abs(ref.values).max())
+    np.testing.assert_allclose(out.values, ref.values, atol=0.02 * scale)
