@@ -52,8 +52,11 @@ class SegyBackendArray(BackendArray):
 
     def _raw_getitem(self, key: tuple[Any, ...]) -> np.ndarray:
         trace_key = key[:-1]
-        tindex = self.trace_index[np.ix_(*[_as_index(k, n) for k, n in zip(
-            trace_key, self.trace_index.shape, strict=True)])]  # fmt: skip
+        tindex = self.trace_index[
+            np.ix_(
+                *[_as_index(k, n) for k, n in zip(trace_key, self.trace_index.shape, strict=True)]
+            )
+        ]
         block = read_block(tindex, self.layout)
         squeeze = tuple(i for i, k in enumerate(trace_key) if isinstance(k, int | np.integer))
         return block.squeeze(axis=squeeze)[..., key[-1]]
@@ -108,7 +111,7 @@ class PromethiumBackendEntrypoint(BackendEntrypoint):
             da.dims,
             lazy,
             attrs=da.attrs,
-            encoding={"preferred_chunks": dict(zip(da.dims, chunks, strict=True))},  # fmt: skip
+            encoding={"preferred_chunks": dict(zip(da.dims, chunks, strict=True))},
         )
         ds = da.to_dataset()
         ds["amplitude"] = variable

@@ -24,7 +24,10 @@ def _headers(kind: str, rng: np.random.Generator) -> dict[int, np.ndarray]:
         keep[0] = True
         return {189: il.ravel()[keep] + 1, 193: xl.ravel()[keep]}
     shots, offsets = int(rng.integers(1, 4)), int(rng.integers(2, 5))
-    return {9: np.repeat(np.arange(shots), offsets) + 1, 37: np.tile(np.arange(offsets) * 25, shots)}
+    return {
+        9: np.repeat(np.arange(shots), offsets) + 1,
+        37: np.tile(np.arange(offsets) * 25, shots),
+    }
 
 
 def _file_parts(path) -> tuple[bytes, np.ndarray, np.ndarray]:
