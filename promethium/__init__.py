@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import promethium.accessor  # noqa: F401  (registers the ``da.pm`` accessor)
+from promethium import ops, plot
 from promethium.core import (
     TRACE_MASK,
     apply_trace_mask,
@@ -33,30 +35,52 @@ from promethium.errors import (
     SegyFormatError,
     UnitError,
 )
+from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
+from promethium.io import open_segy, open_zarr, scan_headers, segy_info, to_segy, to_zarr
+from promethium.models.spec import ModelSpec, Reconstructor
+from promethium.plugins import plugin_errors
+from promethium.reconstruct import reconstruct
+from promethium.registry import Registry, list_models
 from promethium.synthetic import synthetic_gather, synthetic_section, synthetic_shots
 
 __all__ = [
-    "TRACE_MASK",
     "ConfigError",
     "InvalidDataError",
     "ModelNotFoundError",
+    "ModelSpec",
+    "PROMETHIUM_PLUGIN_API",
     "PluginError",
     "PromethiumError",
     "PromethiumWarning",
+    "Reconstructor",
+    "Registry",
     "SegyFormatError",
+    "TRACE_MASK",
     "UnitError",
     "__version__",
     "apply_trace_mask",
     "gap_mask",
     "get_registry",
     "get_trace_mask",
+    "hookimpl",
     "infer_trace_mask",
+    "list_models",
+    "open_segy",
+    "open_zarr",
+    "ops",
+    "plot",
+    "plugin_errors",
     "random_mask",
+    "reconstruct",
     "regular_mask",
     "sample_interval",
+    "scan_headers",
+    "segy_info",
     "synthetic_gather",
     "synthetic_section",
     "synthetic_shots",
+    "to_segy",
+    "to_zarr",
     "trace_dim",
     "validate",
     "vertical_dim",

@@ -152,7 +152,7 @@ def plugins() -> None:
     """List every registered model, and the plugins that failed to load."""
     from rich.console import Console
 
-    from promethium.registry import render_plugins
+    from promethium.plugins import render_plugins
 
     Console().print(render_plugins())
 
