@@ -74,11 +74,8 @@ def info(
         da = _open(path)
         console.print(f"[bold]{path}[/] (Zarr)")
         console.print(f"dims: {dict(da.sizes)}")
-        dim = da.dims[-1]
-        console.print(
-            f"sample interval: {sample_interval(da, 'ms') if dim == 'time' else sample_interval(da)}"
-            f" {'ms' if dim == 'time' else 'm'}"
-        )
+        unit = "ms" if da.dims[-1] == "time" else "m"
+        console.print(f"sample interval: {sample_interval(da, unit):g} {unit}")
         console.print(f"dead traces: {int((~get_trace_mask(da)).sum())}")
         return
     from promethium.io import segy_info
