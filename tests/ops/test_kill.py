@@ -1,0 +1,86 @@
+import dask.array as dska
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import promethium as pm
+from promethium.errors import ConfigError, InvalidDataError
+from promethium.ops import Decimate, KillTraces, Normalize
+
+
+@pytest.fixture(scope="module")
+def shots():
+    return pm.synthetic_shots(n_shots=2, n_traces=10, n_samples=32, seed=8)
+
+
+def test_explicit_mask_zeroes_dead_traces(shots):
+    mask = np.ones((2, 10), dtype=bool)
+    mask[0, [1, 5]] = False
+    out = KillTraces(mask)(shots)
+    np.testing.assert_array_equal(out.trace_mask.values, mask)
+    assert (out.values[0, [1, 5]] == 0).all()
+    np.testing.assert_array_equal(out.values[mask], shots.values[mask])
+    assert out.attrs["history"] == "promethium: KillTraces(mask=<18 of 20 live>)"
+    assert out.dtype == shots.dtype
+
+
+def test_mask_over_some_dims_broadcasts(shots):
+    mask = xr.DataArray(np.arange(10) % 3 != 0, dims="offset")
+    out = KillTraces(mask)(shots)
+    np.testing.assert_array_equal(out.trace_mask.values, np.broadcast_to(mask.values, (2, 10)))
+
+
+def test_masks_combine(shots):
+    out = (Decimate(2) | Decimate(3))(shots)
+    expected = (np.arange(10) % 2 == 0) & (np.arange(10) % 3 == 0)
+    np.testing.assert_array_equal(out.trace_mask.values[0], expected)
+    assert len(out.attrs["history"].splitlines()) == 2
+
+
+def test_helpers_build_the_masks(shots):
+    random = KillTraces(fraction=0.3, seed=0)(shots)
+    np.testing.assert_array_equal(
+        random.trace_mask.values, pm.random_mask(shots, 0.3, seed=0).values
+    )
+    assert random.trace_mask.sum().item() == 14
+    gaps = KillTraces(n_gaps=2, gap_width=2, seed=3)(shots)
+    np.testing.assert_array_equal(gaps.trace_mask.values, pm.gap_mask(shots, 2, 2, seed=3).values)
+    dec = Decimate(keep_every=2, offset=1)(shots)
+    assert dec.trace_mask.values[0].tolist() == [False, True] * 5
+    assert repr(Decimate(3)) == "Decimate(keep_every=3, offset=0)"
+
+
+@settings(max_examples=8, deadline=None)
+@given(chunks=st.tuples(st.integers(1, 2), st.integers(1, 10), st.integers(4, 32)))
+def test_lazy_equals_in_memory(shots, chunks):
+    op = KillTraces(fraction=0.4, seed=1)
+    lazy = op(shots.chunk(dict(zip(shots.dims, chunks))))
+    assert isinstance(lazy.data, dska.Array)
+    xr.testing.assert_identical(lazy.compute(), op(shots))
+
+
+def test_keeps_coords_through_other_ops(shots):
+    out = (Decimate(2) | Normalize())(shots)
+    assert out.trace_mask.dims == ("shot", "offset")
+    assert (out.values[:, 1::2] == 0).all() and not np.isnan(out.values).any()
+
+
+def test_errors(shots):
+    with pytest.raises(ConfigError, match="exactly one of"):
+        KillTraces()
+    with pytest.raises(ConfigError, match="exactly one of"):
+        KillTraces(np.ones(3, bool), fraction=0.2)
+    with pytest.raises(ConfigError, match="exactly one of"):
+        KillTraces(n_gaps=2)
+    with pytest.raises(ConfigError, match="fraction must be below 1"):
+        KillTraces(fraction=1.0)
+    with pytest.raises(ConfigError, match="keep_every must be an integer >= 1"):
+        Decimate(0)
+    with pytest.raises(ConfigError, match="offset must be below keep_every"):
+        Decimate(2, offset=2)
+    with pytest.raises(InvalidDataError, match=r"shape \(2, 10\) of the trace dims"):
+        KillTraces(np.ones(10, bool))(shots)
+    with pytest.raises(InvalidDataError, match="must be boolean"):
+        KillTraces(xr.DataArray(np.ones(10), dims="offset"))(shots)

@@ -1,0 +1,74 @@
+import dask.array as dska
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import promethium as pm
+from promethium.errors import ConfigError, InvalidDataError
+from promethium.ops import Bandpass, Resample
+
+
+def _sines(freqs, n=500, dt_ms=2.0, unit="ms"):
+    t = np.arange(n) * dt_ms / 1000.0
+    data = sum(np.sin(2 * np.pi * f * t) for f in freqs)[None].repeat(2, 0)
+    scale = {"ms": 1000.0, "s": 1.0}[unit]
+    return xr.DataArray(
+        data,
+        dims=("trace", "time"),
+        coords={"time": ("time", t * scale, {"units": unit})},
+        attrs={"units": "1"},
+    )
+
+
+def test_downsampling_keeps_band_and_removes_alias():
+    # 2 ms -> 8 ms: new Nyquist 62.5 Hz; 20 Hz kept, 200 Hz (would alias to 50 Hz) removed
+    out = Resample("8 ms")(_sines([20.0, 200.0]))
+    assert out.sizes["time"] == 125
+    np.testing.assert_allclose(out.time.values, np.arange(125) * 8.0)
+    assert out.time.attrs == {"units": "ms"}
+    expected = _sines([20.0], n=125, dt_ms=8.0).values
+    np.testing.assert_allclose(out.values[:, 20:-20], expected[:, 20:-20], atol=0.02)
+
+
+def test_upsampling_interpolates():
+    out = Resample(0.001)(_sines([10.0]))
+    assert out.sizes["time"] == 1000
+    expected = _sines([10.0], n=1000, dt_ms=1.0).values
+    np.testing.assert_allclose(out.values[:, 50:-50], expected[:, 50:-50], atol=0.01)
+
+
+def test_coordinate_stays_in_input_unit():
+    out = Resample("4 ms")(_sines([10.0], unit="s"))
+    assert out.time.attrs["units"] == "s"
+    np.testing.assert_allclose(out.time.values[:3], [0.0, 0.004, 0.008])
+    assert pm.sample_interval(out) == 0.004
+
+
+def test_keeps_mask_and_other_coords():
+    gather = pm.with_trace_mask(pm.synthetic_gather(n_traces=6, n_samples=64), np.ones(6, bool))
+    out = (Resample("8 ms") | Bandpass(5, 40))(gather)
+    assert out.trace_mask.dims == ("offset",) and out.offset.attrs == {"units": "m"}
+    assert out.name == "amplitude" and out.attrs["history"].splitlines()[0] == (
+        "promethium: Resample(dt='8 ms', window=('kaiser', 5.0))"
+    )
+
+
+@settings(max_examples=6, deadline=None)
+@given(trace_chunk=st.integers(1, 6), dt=st.sampled_from(["2 ms", "6 ms", "8 ms", "4 ms"]))
+def test_lazy_equals_in_memory(trace_chunk, dt):
+    gather = pm.synthetic_gather(n_traces=6, n_samples=64, noise=0.1)
+    lazy = Resample(dt)(gather.chunk({"offset": trace_chunk}))
+    assert isinstance(lazy.data, dska.Array)
+    xr.testing.assert_allclose(lazy.compute(), Resample(dt)(gather), rtol=1e-6)
+
+
+def test_errors():
+    with pytest.raises(ConfigError, match="dt must be a finite number > 0"):
+        Resample(0)
+    gather = pm.synthetic_gather(n_traces=4, n_samples=64)
+    with pytest.raises(ConfigError, match="not a ratio of small integers"):
+        Resample("3.14159 ms")(gather)
+    with pytest.raises(InvalidDataError, match=r"da.chunk\(\{'time': -1\}\)"):
+        Resample("8 ms")(gather.chunk({"time": 32}))
