@@ -126,7 +126,11 @@ class KillTraces(Operator):
                 )
             mask = xr.DataArray(values, dims=dims)
         bad_dims = not set(mask.dims) <= set(dims)
-        if mask.dtype != bool or bad_dims or any(mask.sizes[d] != expected[d] for d in mask.dims):
+        if (
+            mask.dtype != bool
+            or bad_dims
+            or any(mask.sizes[d] != expected[str(d)] for d in mask.dims)
+        ):
             raise InvalidDataError(
                 f"the KillTraces mask must be boolean over dims {expected} (True = live); "
                 f"got dtype {mask.dtype} over {dict(mask.sizes)}."

@@ -103,8 +103,9 @@ class Resample(Operator):
         data = da.data
         if isinstance(data, dska.Array):
             self._check_chunks(da)
-            result = data.map_blocks(
+            result = dska.map_blocks(
                 lambda block: self.transform(block, context).astype(dtype),
+                data,
                 chunks=(*data.chunks[:-1], (n_new,)),
                 dtype=dtype,
                 meta=np.empty((0,) * data.ndim, dtype=dtype),
