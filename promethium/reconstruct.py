@@ -13,7 +13,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -162,7 +162,9 @@ def run_reconstruction(
 
         given = {**({"config": dict(config)} if config else {}), **dict(options or {})}
         args = "".join(f", {k}={v!r}" for k, v in given.items())
-        result = append_history(result, f"reconstruct(model={spec.name!r}{args})")
+        # append_history only touches attrs, which a Dataset has too.
+        entry = f"reconstruct(model={spec.name!r}{args})"
+        result = append_history(cast("xr.DataArray", result), entry)
     return result
 
 
@@ -204,7 +206,7 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray) -> bool:
         )
         return True
     if not _is_lazy(da.data):
-        bad = (np.isnan(da) & mask).any(vertical_dim(da))
+        bad = (da.isnull() & mask).any(vertical_dim(da))
         if bool(bad.any()):
             raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
     return False
