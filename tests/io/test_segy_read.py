@@ -53,9 +53,9 @@ def test_building_reads_no_samples_and_chunks_read_own_traces(cube_file, monkeyp
     calls = []
     original = traces_module.read_traces
 
-    def spy(layout, index, out):
+    def spy(layout, index, out, live=None):
         calls.append(np.asarray(index).tolist())
-        original(layout, index, out)
+        original(layout, index, out, live)
 
     monkeypatch.setattr(traces_module, "read_traces", spy)
     da = open_segy(cube_file, chunks={"iline": 1})

@@ -219,26 +219,42 @@ def _attrs(index: SegyIndex) -> dict[str, Any]:
     }
 
 
-def lazy_samples(index: SegyIndex, chunks: Any = "auto") -> dask.array.Array:
-    """Return the samples as a dask array over the geometry's dims plus time."""
+def _samples(pair: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return pair[0]
+
+
+def _mask(pair: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return pair[1]
+
+
+def lazy_samples(
+    index: SegyIndex, chunks: Any = "auto"
+) -> tuple[dask.array.Array, dask.array.Array]:
+    """Return the samples (trace dims + time) and the live-trace mask as dask arrays.
+
+    One task per chunk reads its traces and computes their mask while they are in
+    cache; the samples and the mask are two views of those tasks.
+    """
     import dask.array as dsa
 
     layout, geom = index.layout, index.geometry
-    trace_bytes = layout.n_samples * np.dtype(layout.fmt.value_dtype).itemsize
-    spec = _chunks(chunks, geom.dims, geom.shape, trace_bytes)
+    dtype = np.dtype(layout.fmt.value_dtype)
+    spec = _chunks(chunks, geom.dims, geom.shape, layout.n_samples * dtype.itemsize)
     tindex = dsa.from_array(geom.trace_index, chunks=spec, name=False)
-    data = tindex.map_blocks(
-        read_block,
-        layout,
-        new_axis=tindex.ndim,
-        chunks=(*tindex.chunks, (layout.n_samples,)),
-        dtype=layout.fmt.value_dtype,
-        meta=np.empty((0,) * (tindex.ndim + 1), dtype=layout.fmt.value_dtype),
-        name=f"open_segy-{dsa.core.tokenize(layout, geom.trace_index)}",
-    )
+    token = dsa.core.tokenize(layout, geom.trace_index, spec)
+    nd = tindex.ndim
+    pairs = tindex.map_blocks(
+        read_block, layout, dtype=object, meta=np.empty((0,) * nd, dtype=object),
+        name=f"read-segy-{token}",
+    )  # fmt: skip
+    data = pairs.map_blocks(
+        _samples, new_axis=nd, chunks=(*tindex.chunks, (layout.n_samples,)), dtype=dtype,
+        meta=np.empty((0,) * (nd + 1), dtype=dtype), name=f"open_segy-{token}",
+    )  # fmt: skip
+    mask = pairs.map_blocks(_mask, dtype=bool, meta=np.empty((0,) * nd, dtype=bool))
     if isinstance(chunks, dict) and "time" in chunks:
-        data = data.rechunk({data.ndim - 1: chunks["time"]})
-    return data
+        data = data.rechunk({nd: chunks["time"]})
+    return data, mask
 
 
 def open_segy(
@@ -314,13 +330,10 @@ def open_segy(
 
 def from_index(index: SegyIndex, chunks: Any = "auto") -> xr.DataArray:
     """Build the lazy DataArray of an indexed file (see :func:`open_segy`)."""
-    import dask.array as dsa
     import xarray as xr
 
-    data = lazy_samples(index, chunks)
-    live = ((data != 0) & ~np.isnan(data)).any(axis=-1)
-    present = dsa.from_array(index.geometry.trace_index >= 0, chunks=live.chunks, name=False)
+    data, live = lazy_samples(index, chunks)
     coords = _coords(index)
-    coords[TRACE_MASK] = (index.geometry.dims, live & present)
+    coords[TRACE_MASK] = (index.geometry.dims, live)
     dims = (*index.geometry.dims, "time")
     return xr.DataArray(data, dims=dims, coords=coords, name="amplitude", attrs=_attrs(index))
