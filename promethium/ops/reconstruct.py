@@ -49,7 +49,9 @@ class Reconstruct(Operator):
     Reconstruct(model='linear')
     >>> gather = pm.synthetic_gather()
     >>> holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
-    >>> out = step(holed)  # doctest: +SKIP
+    >>> out = step(holed)
+    >>> out.attrs["history"].splitlines()[-1]
+    "promethium: Reconstruct(model='linear')"
     """
 
     def __init__(
