@@ -27,6 +27,8 @@ _CANDIDATES: dict[str, list[tuple[str, ...]]] = {
         ("shot", "channel"),
         ("cdp", "offset"),
         ("iline", "xline", "offset"),
+        ("offset",),
+        ("channel",),
     ],
     "2d": [("cdp",), ("xline",), ("iline",)],
 }
