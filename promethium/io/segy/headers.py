@@ -35,6 +35,7 @@ BINARY_SIZE = 400
 HEADER_SIZE = TEXT_SIZE + BINARY_SIZE
 TRACE_HEADER_SIZE = 240
 REV2_ENDIAN_CONSTANT = 0x01020304
+_HEADER_WINDOW = 64 * 2**20
 
 #: Standard trace header words used by Promethium: name -> (byte, size).
 TRACE_FIELDS: dict[str, tuple[int, int]] = {
@@ -301,15 +302,26 @@ def _count_traces(
 
 
 def read_trace_headers(layout: SegyLayout) -> np.ndarray:
-    """Return every trace header as a ``(n_traces, 240)`` uint8 array."""
-    records = np.memmap(
-        layout.path,
-        dtype=np.uint8,
-        mode="r",
-        offset=layout.data_start,
-        shape=(layout.n_traces, layout.trace_len),
-    )
-    return np.array(records[:, :TRACE_HEADER_SIZE])
+    """Return every trace header as a ``(n_traces, 240)`` uint8 array.
+
+    The file is memory-mapped one window at a time and each window is unmapped before
+    the next, so resident memory stays near the size of the headers whatever the size
+    of the file.
+    """
+    out = np.empty((layout.n_traces, TRACE_HEADER_SIZE), dtype=np.uint8)
+    step = max(1, _HEADER_WINDOW // layout.trace_len)
+    for start in range(0, layout.n_traces, step):
+        n = min(step, layout.n_traces - start)
+        window = np.memmap(
+            layout.path,
+            dtype=np.uint8,
+            mode="r",
+            offset=layout.data_start + start * layout.trace_len,
+            shape=(n, layout.trace_len),
+        )
+        out[start : start + n] = window[:, :TRACE_HEADER_SIZE]
+        del window
+    return out
 
 
 def header_word(headers: np.ndarray, word: tuple[int, int], endian: str) -> np.ndarray:
