@@ -30,13 +30,24 @@ import numpy as np
 from promethium.io.segy.build import binary_header, text_header
 
 MB = 1e6
+# Peak RSS of the converting process. Linux keeps ru_maxrss across fork+exec (the child
+# would inherit the parent's peak), so VmHWM of the new address space is read when
+# /proc is there; ru_maxrss (KiB on Linux) otherwise.
 _CONVERT = """
 import resource, sys, time
 import promethium.io.zarr as z
 from promethium.io.segy import open_segy
 t = time.perf_counter()
 z.to_zarr(open_segy(sys.argv[1]), sys.argv[2])
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+seconds = time.perf_counter() - t
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            peak_kb = int(line.split()[1])
+except OSError:
+    pass
+print(seconds, peak_kb)
 """
 
 
