@@ -199,23 +199,31 @@ def _predict(
         ax: (grid.halo[i] if len(data.chunks[ax]) > 1 else 0)
         for i, ax in enumerate((data.ndim - 2, data.ndim - 1))
     }
-    if isinstance(mask, dska.Array):
-        mask = mask.rechunk(data.chunks[:-1])
-    else:
-        mask = dska.from_array(np.asarray(mask, dtype=bool), chunks=data.chunks[:-1])
-    mask = mask[..., None]
-    data_ov, mask_ov = data, mask
+    data_ov = data
     if any(depth.values()):
         data_ov = dska.overlap.overlap(data, depth=depth, boundary="none", allow_rechunk=False)
+    masks: list[Any] = []
+    full_mask = None
+    if isinstance(mask, dska.Array):
+        # A lazy mask (e.g. inferred from the data) gets the same halo as the data.
+        mask = mask.rechunk(data.chunks[:-1])[..., None]
         mask_depth = {ax: (d if ax < data.ndim - 1 else 0) for ax, d in depth.items()}
-        mask_ov = dska.overlap.overlap(mask, depth=mask_depth, boundary="none", allow_rechunk=False)
+        masks = [mask]
+        if any(mask_depth.values()):
+            masks = [dska.overlap.overlap(mask, mask_depth, boundary="none", allow_rechunk=False)]
+    else:
+        # An in-memory mask (one bool per trace) is one graph key that every task
+        # slices: split into dask chunks, it would make dask read all data first.
+        import dask
+
+        full_mask = dask.delayed(np.asarray(mask, dtype=bool), pure=True)
     from dask.base import tokenize
 
-    name = "promethium-patches-" + tokenize(data.name, mask.name, plan, predictor)
+    name = "promethium-patches-" + tokenize(data.name, plan, predictor, full_mask, *masks)
     result = dska.map_blocks(
         _block_task,
         data_ov,
-        mask_ov,
+        *masks,
         new_axis=[0],
         chunks=((k,), *data.chunks),
         dtype=dtype,
@@ -225,6 +233,7 @@ def _predict(
         predictor=predictor,
         chunks_in=data.chunks,
         depth=depth,
+        full_mask=full_mask,
     )
     outs = tuple(da.copy(data=result[i]) for i in range(k))
     if notes:
@@ -255,24 +264,33 @@ def _chunk_for_grid(data: Any, grid: PatchGrid, dims: Any) -> tuple[Any, list[st
 
 def _block_task(
     data: np.ndarray,
-    mask: np.ndarray,
+    mask: np.ndarray | None = None,
     *,
     plan: _Plan,
     predictor: PatchPredictor,
     chunks_in: tuple[tuple[int, ...], ...],
     depth: dict[int, int],
+    full_mask: np.ndarray | None,
     block_id: tuple[int, ...],
 ) -> np.ndarray:
-    """One dask block: find its global core and origin, then run :func:`_run_block`."""
+    """One dask block: find its global core and origin, then run :func:`_run_block`.
+
+    The live mask is either `mask`, a block overlapped like `data` (trailing axis of
+    length 1), or `full_mask`, the whole in-memory mask, sliced here.
+    """
     block_id = block_id[1:]  # the new leading output axis
     core, origin = [], []
     for ax, i in enumerate(block_id):
-        bounds = np.cumsum((0,) + chunks_in[ax])
+        bounds = np.cumsum((0, *chunks_in[ax]))
         lo, hi = int(bounds[i]), int(bounds[i + 1])
         core.append((lo, hi))
         left = depth.get(ax, 0) if i > 0 else 0
         origin.append((lo - left, lo - left + data.shape[ax]))
-    return _run_block(data, mask[..., 0], plan, predictor, tuple(core), tuple(origin))
+    if mask is None:
+        mask = full_mask[tuple(slice(a, b) for a, b in origin[:-1])]  # type: ignore[index]
+    else:
+        mask = mask[..., 0]
+    return _run_block(data, mask, plan, predictor, tuple(core), tuple(origin))
 
 
 # -- the block computation ----------------------------------------------------------------
