@@ -344,7 +344,10 @@ def _run_block(
                         scale = float(np.sqrt(np.mean(values * values))) if values.size else 0.0
                         if not scale > 0.0 or not np.isfinite(scale):
                             continue
-                    yield idx, int(s_t), int(s_v), scale, np.where(live, x / scale, 0.0), m
+                    # Divide in float64: a float32 RMS of near-silent data can be
+                    # positive yet underflow when dividing in float32.
+                    x = np.where(live, x.astype(np.float64) / scale, 0.0)
+                    yield idx, int(s_t), int(s_v), scale, x, m
 
     buf = np.empty((plan.batch_size, 2, pt, pv), dtype=np.float32)
     keys = np.empty((plan.batch_size, 3), dtype=np.int64)

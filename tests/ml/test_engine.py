@@ -276,3 +276,16 @@ def test_integer_input_gives_float32_and_input_is_not_modified() -> None:
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.values, as_int.values, atol=1e-3)
     xr.testing.assert_identical(da, before)
+
+
+def test_near_silent_patches_give_finite_output():
+    """A tiny but positive RMS must not overflow when normalizing in float32."""
+    import promethium as pm
+    from promethium.ml.engine import predict_patches
+
+    da = pm.synthetic_gather(n_traces=16, n_samples=64, seed=1)
+    quiet = xr.zeros_like(da)
+    quiet[:, 10] = np.float32(1.4e-45)  # the smallest float32: the patch RMS underflows it
+    quiet = pm.with_trace_mask(quiet, np.ones(16, dtype=bool))
+    out = predict_patches(quiet, lambda batch: batch[:, 0], patch_size=16, overlap=0.5)
+    assert np.isfinite(out.values).all()
