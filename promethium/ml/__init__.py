@@ -8,6 +8,7 @@ Nothing here imports torch at import time.
 
 from __future__ import annotations
 
+from promethium.core.chunks import merge_small_chunks
 from promethium.ml.blend import hann_window, patch_weights, weight_sum
 from promethium.ml.cache import cached_model, clear_model_cache, model_cache_size
 from promethium.ml.device import resolve_device, resolve_precision
@@ -17,7 +18,7 @@ from promethium.ml.engine import (
     predict_patches,
     predict_patches_stack,
 )
-from promethium.ml.grid import PatchGrid, merge_small_chunks, patch_starts, resolve_patch_size
+from promethium.ml.grid import PatchGrid, patch_starts, resolve_patch_size
 from promethium.ml.torch_model import TorchModel, TorchPredictor, network_reference
 from promethium.ml.weights import load_weights, read_sidecar, save_weights, sha256_file
 

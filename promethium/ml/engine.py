@@ -17,19 +17,18 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from promethium.core.chunks import RECHUNK_ATTR, merge_small_chunks
 from promethium.core.dims import trace_dims, vertical_dim
 from promethium.core.mask import get_trace_mask
 from promethium.errors import ConfigError, PluginError
 from promethium.ml.blend import patch_weights, weight_sum
-from promethium.ml.grid import PatchGrid, merge_small_chunks
+from promethium.ml.grid import PatchGrid
 
 if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["RECHUNK_ATTR", "PatchPredictor", "predict_patches", "predict_patches_stack"]
 
-#: Attribute recording a rechunk the engine had to make.
-RECHUNK_ATTR = "promethium_rechunked"
 
 
 @runtime_checkable

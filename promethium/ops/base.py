@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from promethium.core.axis import sample_interval
+from promethium.core.chunks import RECHUNK_ATTR, merge_small_chunks
 from promethium.core.dims import trace_dim, vertical_dim
 from promethium.core.units import is_time_unit, unit_of
 from promethium.errors import InvalidDataError
@@ -189,7 +190,7 @@ class Operator(abc.ABC):
             note = f"{type(self).__name__} merged chunks smaller than its halo: " + "; ".join(
                 rechunked
             )
-            out.attrs["promethium_rechunked"] = note
+            out.attrs[RECHUNK_ATTR] = note
         return out
 
     # -- composition -------------------------------------------------------------------
@@ -255,24 +256,18 @@ class Operator(abc.ABC):
         """Merge chunks smaller than the halo into a neighbour, explicitly.
 
         ``map_overlap`` needs every chunk to be at least as large as the halo. Rather
-        than letting dask rechunk behind our back, a chunk that is too small is merged
-        into its neighbour (at most one extra chunk of memory) and the change is
-        reported so it can be recorded in the result's attrs.
+        than letting dask rechunk behind our back, short chunks are merged with
+        :func:`~promethium.core.chunks.merge_small_chunks` (at most one halo of extra
+        memory) and the change is reported so it is recorded in the result's attrs.
         """
         notes = []
         new_chunks = {}
         for dim, h in self.halo(da).items():
-            chunks = list(da.chunksizes.get(dim, ()))
+            chunks = tuple(da.chunksizes.get(dim, ()))
             if not h or len(chunks) < 2 or min(chunks) >= h:
                 continue
-            merged: list[int] = []
-            for c in chunks:
-                if merged and (c < h or merged[-1] < h):
-                    merged[-1] += c
-                else:
-                    merged.append(c)
-            new_chunks[dim] = tuple(merged)
-            notes.append(f"{dim}: {tuple(chunks)} -> {tuple(merged)}")
+            new_chunks[dim] = merge_small_chunks(chunks, h)
+            notes.append(f"{dim}: {chunks} -> {new_chunks[dim]}")
         return (da.chunk(new_chunks) if new_chunks else da), notes
 
 

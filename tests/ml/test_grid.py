@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from promethium.core.chunks import merge_small_chunks
 from promethium.errors import ConfigError
 from promethium.ml.blend import hann_window, patch_weights, weight_sum
-from promethium.ml.grid import PatchGrid, merge_small_chunks, patch_starts, resolve_patch_size
+from promethium.ml.grid import PatchGrid, patch_starts, resolve_patch_size
 
 
 @given(
