@@ -160,7 +160,12 @@ def run_reconstruction(
     else:
         result = _restore(data, mask, _checked(spec, data, out), keep_observed)
     provenance = _provenance(spec, {**spec.config, **(config or {})}, merged, keep_observed)
-    result.attrs = {**da.attrs, PROVENANCE_ATTR: provenance}
+    # Keep what the model added (e.g. how it interpolated, any rechunking it did).
+    added = {**getattr(out, "attrs", {})}
+    if uncertainty:
+        added.update(out["mean"].attrs)
+    added = {k: v for k, v in added.items() if k not in da.attrs}
+    result.attrs = {**da.attrs, **added, PROVENANCE_ATTR: provenance}
     if history:
         from promethium.ops.base import append_history
 

@@ -251,3 +251,12 @@ def test_reconstruct_operator_in_a_pipeline(holed, registry):
 def test_reconstruct_operator_rejects_uncertainty():
     with pytest.raises(ConfigError, match="return_uncertainty"):
         Reconstruct("plus", return_uncertainty=True)
+
+
+def test_attrs_added_by_the_model_are_kept():
+    da = pm.synthetic_gather(n_traces=16, n_samples=32)
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    with pytest.warns(pm.PromethiumWarning, match="ind"):
+        out = pm.reconstruct(holed.drop_vars("offset"), model="linear")  # index fallback
+    assert isinstance(out, xr.DataArray)
+    assert "interpolation_coordinate" in out.attrs
