@@ -1,0 +1,96 @@
+"""The `promethium` command, run in-process through `main(argv)` and as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import promethium as pm
+from promethium.cli import main
+
+
+@pytest.fixture
+def survey(tmp_path):
+    """A SEG-Y shot gather with 25% of its traces dead."""
+    da = pm.synthetic_gather(n_traces=32, n_samples=96, seed=5)
+    holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.25, seed=1))
+    path = tmp_path / "line.sgy"
+    pm.to_segy(holed, path)
+    return path
+
+
+def test_help_on_every_command():
+    for command in ([], ["info"], ["convert"], ["reconstruct"], ["plugins"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "promethium.cli", *command, "--help"],
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        assert "Usage" in out.stdout
+
+
+def test_info_summarizes_geometry(survey, capsys):
+    assert main(["info", str(survey)]) == 0
+    text = capsys.readouterr().out
+    assert "32" in text and "96" in text
+    assert "4 ms" in text or "4.0 ms" in text or "4000 us" in text
+    assert "dead" in text.lower()
+
+
+def test_convert_round_trip_segy_zarr_segy(survey, tmp_path, capsys):
+    store = tmp_path / "line.zarr"
+    back = tmp_path / "back.sgy"
+    assert main(["convert", str(survey), str(store), "--no-progress"]) == 0
+    assert main(["convert", str(store), str(back), "--like", str(survey), "--no-progress"]) == 0
+    assert back.read_bytes() == survey.read_bytes()  # headers and samples byte-identical
+
+
+def test_reconstruct_fills_dead_traces_and_keeps_headers(survey, tmp_path, capsys):
+    out = tmp_path / "filled.sgy"
+    argv = ["reconstruct", str(survey), str(out), "--model", "pocs", "--patch-size", "32"]
+    assert main([*argv, "--no-progress"]) == 0
+    before, after = pm.open_segy(survey).load(), pm.open_segy(out).load()
+    dead = ~pm.infer_trace_mask(before).values
+    assert dead.any() and (np.abs(after.values[dead]).sum(axis=-1) > 0).all()
+    np.testing.assert_array_equal(after.values[~dead], before.values[~dead])
+    # Trace headers are untouched: every byte before the first sample is the same.
+    assert out.read_bytes()[:3840] == survey.read_bytes()[:3840]
+
+
+def test_user_mistakes_print_one_line_and_exit_1(tmp_path, capsys):
+    assert main(["info", str(tmp_path / "nope.sgy")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "nope.sgy" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_model_names_the_closest_match(survey, tmp_path, capsys):
+    assert main(["reconstruct", str(survey), str(tmp_path / "o.sgy"), "-m", "poc"]) == 1
+    assert "pocs" in capsys.readouterr().err
+
+
+def test_existing_output_needs_overwrite(survey, tmp_path, capsys):
+    target = tmp_path / "o.zarr"
+    assert main(["convert", str(survey), str(target), "--no-progress"]) == 0
+    assert main(["convert", str(survey), str(target), "--no-progress"]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["convert", str(survey), str(target), "--overwrite", "--no-progress"]) == 0
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "promethium.cli", "--debug", "info", str(tmp_path / "x.sgy")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0 and "Traceback" in out.stderr
+
+
+def test_plugins_lists_models(capsys):
+    assert main(["plugins"]) == 0
+    text = capsys.readouterr().out
+    assert "pocs" in text and "linear" in text and "classical" in text
