@@ -75,7 +75,12 @@ def plot_panel(
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 6))
     ax.imshow(
-        values.T, aspect="auto", cmap=cmap, vmin=-clip, vmax=clip, extent=_extent(da),
+        values.T,
+        aspect="auto",
+        cmap=cmap,
+        vmin=-clip,
+        vmax=clip,
+        extent=_extent(da),
         interpolation="nearest",
     )
     tdim, vdim = trace_dim(da), vertical_dim(da)

@@ -7,10 +7,7 @@ HEAVY = ("torch", "mlflow", "segyio", "zarr", "matplotlib", "pint", "scipy")
 
 
 def test_import_promethium_loads_nothing_heavy():
-    code = (
-        "import sys, promethium\n"
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+    code = f"import sys, promethium\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import promethium loaded: {out.stdout.strip()}"
 

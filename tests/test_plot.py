@@ -2,18 +2,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import promethium as pm  # noqa: E402
-from promethium import plot  # noqa: E402
-from promethium.errors import InvalidDataError  # noqa: E402
+import promethium as pm
+from promethium import plot
+from promethium.errors import InvalidDataError
 
 
 def test_comparison_writes_a_png_with_a_difference_panel(tmp_path, gather):
     observed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
     path = tmp_path / "cmp.png"
-    fig = plot.plot_comparison({"truth": gather, "observed": observed}, reference="truth", path=path)
+    fig = plot.plot_comparison(
+        {"truth": gather, "observed": observed}, reference="truth", path=path
+    )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [ax.get_title() for ax in fig.axes] == ["truth", "observed", "observed - truth"]
     diff = fig.axes[2].images[0].get_array()

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["RECHUNK_ATTR", "PatchPredictor", "predict_patches", "predict_patches_stack"]
 
 
-
 @runtime_checkable
 class PatchPredictor(Protocol):
     """A picklable callable mapping a batch of patches to predictions.
