@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError
+from promethium.io.segy.engine import probe
 from promethium.io.segy.samples import FORMATS, SampleFormat, get_format
 
 __all__ = [
@@ -115,6 +116,9 @@ class SegyLayout:
     n_traces: int
     measurement_system: int
     n_ext_headers: int
+    #: ``"segyio"``, or ``"numpy"`` for files segyio refuses that Promethium can still
+    #: read (a binary-header sample count contradicted by the trace headers and size).
+    engine: str = "segyio"
 
     @property
     def fmt(self) -> SampleFormat:
@@ -240,15 +244,39 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
             f"headers ({n_ext}), which Promethium does not read; rewrite the file with a "
             "fixed count."
         )
+    endian = "big" if order == ">" else "little"
+    checked = probe(path, endian)
     data_start = HEADER_SIZE + TEXT_SIZE * n_ext
     ns = b["n_samples"] or max(b["ext_n_samples"], 0)
     trace_ns = _first_trace_ns(path, data_start, order, size)
     if ns == 0:
         ns = trace_ns
+    # Our own count names what is wrong when the size contradicts the headers (segyio
+    # only says "trace count inconsistent with file size").
     n_traces, ns = _count_traces(path, size, data_start, ns, fmt, trace_ns)
+    ours = (n_traces, ns, fmt.code, data_start)
+    if isinstance(checked, dict) and ours == (
+        checked["tracecount"],
+        checked["samplecount"],
+        checked["format"],
+        checked["trace0"],
+    ):
+        return SegyLayout(
+            path=path,
+            endian=endian,
+            format_code=fmt.code,
+            n_samples=ns,
+            dt_us=checked["interval"],
+            data_start=data_start,
+            n_traces=n_traces,
+            measurement_system=checked["measurement_system"],
+            n_ext_headers=checked["ext_headers"],
+        )
+    # segyio refuses the file or reads it differently (e.g. the binary header's sample
+    # count is wrong but the trace headers' count fits the size): read it with NumPy.
     return SegyLayout(
         path=path,
-        endian="big" if order == ">" else "little",
+        endian=endian,
         format_code=fmt.code,
         n_samples=ns,
         dt_us=b["sample_interval"],
@@ -256,6 +284,7 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
         n_traces=n_traces,
         measurement_system=b["measurement_system"],
         n_ext_headers=n_ext,
+        engine="numpy",
     )
 
 
@@ -301,17 +330,21 @@ def _count_traces(
     )
 
 
-def read_trace_headers(layout: SegyLayout) -> np.ndarray:
-    """Return every trace header as a ``(n_traces, 240)`` uint8 array.
+def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarray:
+    """Return the trace headers of traces ``[0, stop)`` as a ``(n, 240)`` uint8 array.
+
+    This is the NumPy fallback for header words segyio does not read (see
+    :func:`promethium.io.segy.engine.read_words`).
 
     The file is memory-mapped one window at a time and each window is unmapped before
     the next, so resident memory stays near the size of the headers whatever the size
     of the file.
     """
-    out = np.empty((layout.n_traces, TRACE_HEADER_SIZE), dtype=np.uint8)
+    total = layout.n_traces if stop is None else min(stop, layout.n_traces)
+    out = np.empty((total, TRACE_HEADER_SIZE), dtype=np.uint8)
     step = max(1, _HEADER_WINDOW // layout.trace_len)
-    for start in range(0, layout.n_traces, step):
-        n = min(step, layout.n_traces - start)
+    for start in range(0, total, step):
+        n = min(step, total - start)
         window = np.memmap(
             layout.path,
             dtype=np.uint8,

@@ -13,13 +13,12 @@ import numpy as np
 
 from promethium.core.mask import TRACE_MASK
 from promethium.errors import ConfigError, PromethiumWarning
+from promethium.io.segy.engine import read_words
 from promethium.io.segy.geometry import Geometry, build_geometry
 from promethium.io.segy.headers import (
     TRACE_FIELDS,
     SegyLayout,
-    header_word,
     read_layout,
-    read_trace_headers,
     resolve_byte_locations,
 )
 from promethium.io.segy.traces import read_block
@@ -43,6 +42,9 @@ _SCALED = {
     "group_elevation": "elevation_scalar",
     "source_elevation": "elevation_scalar",
 }
+#: Standard words read for every trace besides the keys, and for the first trace only.
+_EVERY_TRACE = ("delay", *_SCALED, "coordinate_scalar", "elevation_scalar")
+_FIRST_TRACE = ("sample_interval", "coordinate_units")
 _LENGTH_UNITS = {1: "m", 2: "ft"}
 _ANGLE_UNITS = {2: "arcsec", 3: "degree"}
 
@@ -54,19 +56,29 @@ class SegyIndex:
     layout: SegyLayout
     words: dict[str, tuple[int, int]]
     keys: dict[str, np.ndarray]
-    headers: np.ndarray
+    fields: dict[str, np.ndarray]  # standard words (TRACE_FIELDS names), int64
     geometry: Geometry
     dt_us: int
     delay_ms: float
 
 
-def _word(headers: np.ndarray, layout: SegyLayout, name: str) -> np.ndarray:
-    return header_word(headers, TRACE_FIELDS[name], layout.endian)
+def _read_fields(
+    layout: SegyLayout, words: dict[str, tuple[int, int]]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Read the key words and the standard words of every trace through segyio."""
+    every = read_words(layout, [*words.values(), *(TRACE_FIELDS[n] for n in _EVERY_TRACE)])
+    first = read_words(layout, [TRACE_FIELDS[n] for n in _FIRST_TRACE], stop=1)
+    keys = {name: every[word] for name, word in words.items()}
+    fields = {name: every[TRACE_FIELDS[name]] for name in _EVERY_TRACE}
+    fields.update({name: first[TRACE_FIELDS[name]] for name in _FIRST_TRACE})
+    return keys, fields
 
 
-def _sample_axis(layout: SegyLayout, headers: np.ndarray, dt: int | None) -> tuple[int, float]:
-    trace_dt = int(_word(headers[:1], layout, "sample_interval")[0])
-    delays = _word(headers, layout, "delay")
+def _sample_axis(
+    layout: SegyLayout, fields: dict[str, np.ndarray], dt: int | None
+) -> tuple[int, float]:
+    trace_dt = int(fields["sample_interval"][0])
+    delays = fields["delay"]
     if dt is not None:
         if int(dt) != dt or dt <= 0:
             raise ConfigError(f"dt must be a positive integer of microseconds; got {dt!r}.")
@@ -111,8 +123,7 @@ def index_segy(
     """Read the headers of a SEG-Y file and choose its geometry (no samples are read)."""
     layout = read_layout(path)
     words = resolve_byte_locations(profile, byte_locations)
-    headers = read_trace_headers(layout)
-    keys = {name: header_word(headers, word, layout.endian) for name, word in words.items()}
+    keys, fields = _read_fields(layout, words)
     geom = build_geometry(keys, geometry, min_fill=min_fill)
     if geometry not in ("auto", "traces") and geom.kind == "traces":
         warnings.warn(
@@ -121,8 +132,8 @@ def index_segy(
             PromethiumWarning,
             stacklevel=3,
         )
-    dt_us, delay = _sample_axis(layout, headers, dt)
-    return SegyIndex(layout, words, keys, headers, geom, dt_us, delay)
+    dt_us, delay = _sample_axis(layout, fields, dt)
+    return SegyIndex(layout, words, keys, fields, geom, dt_us, delay)
 
 
 def _default_chunks(shape: tuple[int, ...], trace_bytes: int, budget: int) -> tuple[int, ...]:
@@ -153,12 +164,11 @@ def _chunks(spec: Any, dims: tuple[str, ...], shape: tuple[int, ...], trace_byte
 
 
 def _coord_values(index: SegyIndex, name: str) -> np.ndarray | None:
-    layout, headers = index.layout, index.headers
     if name in _SCALED:
-        raw = _word(headers, layout, name).astype(np.float64)
+        raw = index.fields[name].astype(np.float64)
         if not raw.any():
             return None
-        scalar = _word(headers, layout, _SCALED[name]).astype(np.float64)
+        scalar = index.fields[_SCALED[name]].astype(np.float64)
         divisor = np.where(scalar < 0, -scalar, 1.0)
         factor = np.where(scalar > 0, scalar, 1.0) / divisor
         return raw * factor
@@ -169,7 +179,7 @@ def _coord_values(index: SegyIndex, name: str) -> np.ndarray | None:
 def _coord_units(index: SegyIndex, name: str) -> dict[str, str]:
     length = _LENGTH_UNITS.get(index.layout.measurement_system)
     if name.endswith(("_x", "_y")):
-        counit = int(_word(index.headers[:1], index.layout, "coordinate_units")[0])
+        counit = int(index.fields["coordinate_units"][0])
         unit = _ANGLE_UNITS.get(counit, length)
     elif name in ("offset", "group_elevation", "source_elevation"):
         unit = length

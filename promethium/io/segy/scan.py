@@ -8,11 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from promethium.io.segy.headers import (
-    header_word,
-    read_layout,
-    read_trace_headers,
-)
+from promethium.io.segy.engine import read_words
+from promethium.io.segy.headers import read_layout
 from promethium.io.segy.samples import FORMATS
 
 __all__ = ["HeaderScan", "SegyInfo", "WordStats", "scan_headers", "segy_info"]
@@ -113,9 +110,9 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
     >>> open_segy("odd_bytes.sgy", **scan.suggestion)  # doctest: +SKIP
     """
     layout = read_layout(path)
-    headers = read_trace_headers(layout)
     n = layout.n_traces
-    values = {b: header_word(headers, (b, 4), layout.endian) for b in CANDIDATE_BYTES}
+    words_read = read_words(layout, [(b, 4) for b in CANDIDATE_BYTES])  # 221: NumPy fallback
+    values = {b: words_read[b, 4] for b in CANDIDATE_BYTES}
     words = []
     for b, v in values.items():
         changes = int(np.count_nonzero(np.diff(v)))
