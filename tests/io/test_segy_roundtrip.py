@@ -36,6 +36,7 @@ def _file_parts(path) -> tuple[bytes, np.ndarray, np.ndarray]:
     return open(path, "rb").read(layout.data_start), records["header"], records["data"]
 
 
+@pytest.mark.filterwarnings("ignore:.*grid positions with no trace:UserWarning")
 @_SETTINGS
 @given(
     kind=st.sampled_from(["2d", "3d", "prestack"]),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +14,9 @@ import numpy as np
 
 from promethium.core.axis import sample_interval, vertical_values
 from promethium.core.dims import vertical_dim
-from promethium.errors import ConfigError, InvalidDataError
+from promethium.core.mask import TRACE_MASK
+from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.io.segy.absent import AppendedHeaders, absent_headers
 from promethium.io.segy.build import HeaderBuilder, binary_header, text_header, text_lines
 from promethium.io.segy.headers import HEADER_SIZE, SegyLayout, read_layout
 from promethium.io.segy.read import CHUNK_BYTES, TRACE_INDEX, _default_chunks
@@ -23,7 +27,10 @@ if TYPE_CHECKING:
     import xarray as xr
     from dask.delayed import Delayed
 
-__all__ = ["to_segy"]
+__all__ = ["ABSENT", "to_segy"]
+
+#: Accepted values of ``to_segy(absent=...)``.
+ABSENT = ("skip", "append")
 
 
 class _TraceWriter:
@@ -122,9 +129,26 @@ def _blocks(da: xr.DataArray) -> dask.array.Array:
     return data.rechunk({data.ndim - 1: -1})
 
 
+def _filled_absent(da: xr.DataArray, blocks: dask.array.Array, holes: np.ndarray) -> Any:
+    """Lazy count of absent positions holding data: live in trace_mask or non-zero."""
+    import dask.array as dsa
+
+    filled = (abs(blocks) > 0).any(axis=-1)
+    if TRACE_MASK in da.coords and set(da.coords[TRACE_MASK].dims) == set(da.dims[:-1]):
+        mask = da.coords[TRACE_MASK].transpose(*da.dims[:-1]).data
+        filled = filled | (mask if isinstance(mask, dsa.Array) else np.asarray(mask, dtype=bool))
+    return (filled & dsa.from_array(holes, chunks=filled.chunks)).sum()
+
+
 def _write(
-    da: xr.DataArray, path: str, head: bytes, layout: SegyLayout, writer: _TraceWriter
+    da: xr.DataArray,
+    path: str,
+    head: bytes,
+    layout: SegyLayout,
+    writer: _TraceWriter,
+    skipped: np.ndarray | None = None,
 ) -> None:
+    import dask
     import dask.array as dsa
 
     directory = os.path.dirname(os.path.abspath(path))
@@ -134,11 +158,26 @@ def _write(
             f.write(head)
             f.truncate(layout.data_start + layout.n_traces * layout.trace_len)
         writer.tmp = tmp
-        dsa.store(_blocks(da), writer, lock=False)
+        blocks = _blocks(da)
+        if skipped is None:
+            dsa.store(blocks, writer, lock=False)
+            n_filled = 0
+        else:  # one pass: the count shares the blocks that are written
+            stored = dsa.store(blocks, writer, lock=False, compute=False)
+            _, n_filled = dask.compute(stored, _filled_absent(da, blocks, skipped))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+    if n_filled:
+        warnings.warn(
+            f"{writer.what}: {int(n_filled)} of {int(skipped.sum())} grid positions with no "
+            f"trace in the like= file hold data (trace_mask True or non-zero samples) and "
+            f"were not written to {path}; pass absent='append' to write them after the "
+            "original traces (headers cloned from the nearest trace, geometry words set).",
+            PromethiumWarning,
+            stacklevel=3,
+        )
 
 
 def to_segy(
@@ -150,6 +189,7 @@ def to_segy(
     format: int = 5,
     endian: str = "big",
     text_record: str | None = None,
+    absent: str = "skip",
 ) -> Delayed | None:
     """Write a DataArray to SEG-Y, streaming chunk by chunk, atomically.
 
@@ -179,6 +219,15 @@ def to_segy(
     text_record : str, optional
         Opt-in processing record written as card C40 of the textual header (headers
         are otherwise byte-identical).
+    absent : {"skip", "append"}, optional
+        With `like`: what to do with grid positions that have no trace in `like`
+        (``trace_index == -1``), e.g. traces a reconstruction filled. ``"skip"``
+        (default) leaves them out and warns with ``PromethiumWarning`` when any holds
+        data (``trace_mask`` True or non-zero samples). ``"append"`` writes every
+        absent position after the original traces, with the header of the nearest
+        original trace (grid index distance) and its geometry words (the trace dims,
+        at the byte locations in ``attrs["segy_byte_locations"]``) and x/y set for its
+        position; the file headers and the original traces stay byte-identical.
 
     Returns
     -------
@@ -187,6 +236,8 @@ def to_segy(
 
     Raises
     ------
+    ConfigError
+        If `endian` or `absent` is not one of the accepted values.
     InvalidDataError
         If `da` does not match `like` (sample count, trace count, sample interval), or
         holds values the format cannot store.
@@ -203,6 +254,9 @@ def to_segy(
     vertical_dim(da)
     if endian not in ("big", "little"):
         raise ConfigError(f"endian must be 'big' or 'little'; got {endian!r}.")
+    if absent not in ABSENT:
+        raise ConfigError(f"absent must be one of {ABSENT}; got {absent!r}.")
+    skipped: np.ndarray | None = None
     if like is not None:
         layout = read_layout(like)
         if da.shape[-1] != layout.n_samples:
@@ -219,6 +273,20 @@ def to_segy(
         with open(layout.path, "rb") as f:
             head = f.read(layout.data_start)
         headers = _like_headers(layout)
+        holes = positions < 0
+        if holes.any() and absent == "skip":
+            skipped = holes
+        elif holes.any():
+            source = np.memmap(
+                layout.path, dtype=layout.record_dtype(), mode="r", offset=layout.data_start,
+                shape=(layout.n_traces,),
+            )["header"]  # fmt: skip
+            extra = absent_headers(da, layout, positions, source)
+            del source
+            headers = AppendedHeaders(layout, extra)
+            positions = positions.copy()
+            positions[holes] = layout.n_traces + np.arange(extra.shape[0])
+            layout = dataclasses.replace(layout, n_traces=layout.n_traces + extra.shape[0])
     else:
         if da.dims[-1] != "time":
             raise InvalidDataError(
@@ -247,9 +315,9 @@ def to_segy(
         head = _text_record(head, text_record)
     writer = _TraceWriter("", layout, positions, headers, what)
     if compute:
-        _write(da, path, head, layout, writer)
+        _write(da, path, head, layout, writer, skipped)
         return None
     import dask
 
-    task: Any = functools.partial(_write, da, path, head, layout, writer)
+    task: Any = functools.partial(_write, da, path, head, layout, writer, skipped)
     return dask.delayed(task, pure=False)()
