@@ -1,7 +1,8 @@
 """SEG-Y input and output: lazy reading, header-preserving writing, header scans.
 
-Only numpy is imported here; segyio is not needed to read or write (it is used by the
-tests as an independent reference).
+segyio is the reading engine (opening and validating files, header words, samples);
+it is imported inside the functions that use it, so importing this package does not
+import segyio.
 """
 
 from __future__ import annotations

@@ -207,6 +207,12 @@ def _detect_endian(binary: bytes, path: str) -> tuple[str, dict[str, int]]:
 def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
     """Read and check the layout of a SEG-Y file from its header and size.
 
+    Byte order and format are detected from the binary header (segyio needs the byte
+    order given); the file is then opened with segyio, which validates it and gives the
+    trace count, sample count and binary-header values. A file segyio refuses gets a
+    message naming what is wrong (e.g. the size is not a whole number of traces), or,
+    where Promethium can still read it, a layout with ``engine="numpy"``.
+
     Parameters
     ----------
     path : str or os.PathLike
