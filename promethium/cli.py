@@ -48,7 +48,15 @@ def _open(path: Path) -> xr.DataArray:
     return open_zarr(path) if _is_zarr(path) else open_segy(path)
 
 
-def _write(da: xr.DataArray, path: Path, like: Path | None, overwrite: bool) -> None:
+_ABSENT_HELP = (
+    "SEG-Y with --like: 'skip' leaves out grid positions the original file has no trace "
+    "for; 'append' writes them after the original traces with headers from a neighbour."
+)
+
+
+def _write(
+    da: xr.DataArray, path: Path, like: Path | None, overwrite: bool, absent: str = "skip"
+) -> None:
     from promethium.errors import PromethiumError
     from promethium.io import to_segy, to_zarr
 
@@ -57,7 +65,8 @@ def _write(da: xr.DataArray, path: Path, like: Path | None, overwrite: bool) -> 
     if _is_zarr(path) or path.suffix == ".zarr":
         to_zarr(da, path, mode="w")
     else:
-        to_segy(da, path, like=like if like is not None and not _is_zarr(like) else None)
+        template = like if like is not None and not _is_zarr(like) else None
+        to_segy(da, path, like=template, **({"absent": absent} if template else {}))
 
 
 @app.command()
@@ -92,6 +101,7 @@ def convert(
         typer.Option(help="SEG-Y whose headers to copy when writing SEG-Y."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    absent: Annotated[str, typer.Option(help=_ABSENT_HELP)] = "skip",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Convert SEG-Y to Zarr or Zarr to SEG-Y, streaming chunk by chunk."""
@@ -101,7 +111,7 @@ def convert(
     if like is None and not _is_zarr(source) and not _is_zarr(target):
         like = source
     with progress_bar(f"{source.name} -> {target.name}", enabled=progress):
-        _write(da, target, like, overwrite)
+        _write(da, target, like, overwrite, absent)
     typer.echo(f"wrote {target}")
 
 
@@ -122,6 +132,7 @@ def reconstruct(
         typer.Option(help="float32, float16 or bfloat16 (torch models)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    absent: Annotated[str, typer.Option(help=_ABSENT_HELP)] = "skip",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
@@ -140,7 +151,7 @@ def reconstruct(
     out = pm.reconstruct(da, model=model, **options)
     like = None if _is_zarr(source) else source
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
-        _write(out, target, like, overwrite)
+        _write(out, target, like, overwrite, absent)
     typer.echo(f"wrote {target}")
 
 

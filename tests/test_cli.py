@@ -94,3 +94,34 @@ def test_plugins_lists_models(capsys):
     assert main(["plugins"]) == 0
     text = capsys.readouterr().out
     assert "pocs" in text and "linear" in text and "classical" in text
+
+
+def test_reconstruct_appends_traces_absent_from_the_file(tmp_path, capsys):
+    """A cube missing traces: --absent append writes the filled positions too."""
+    import segyio
+
+    ilines, xlines = np.arange(1, 5), np.arange(10, 18)
+    grid = [(i, x) for i in ilines for x in xlines if (i, x) not in {(2, 12), (3, 15)}]
+    t = np.arange(40) * 0.004
+    path = tmp_path / "cube.sgy"
+    spec = segyio.spec()
+    spec.iline, spec.xline, spec.format, spec.samples, spec.tracecount = (
+        189,
+        193,
+        5,
+        range(40),
+        len(grid),
+    )
+    with segyio.create(str(path), spec) as f:
+        for k, (il, xl) in enumerate(grid):
+            f.header[k] = {189: int(il), 193: int(xl), 117: 4000, 115: 40}
+            f.trace[k] = np.sin(2 * np.pi * 20 * (t - 0.002 * xl)).astype(np.float32)
+        f.bin.update(hdt=4000, hns=40)
+    out = tmp_path / "filled.sgy"
+    argv = ["reconstruct", str(path), str(out), "-m", "linear", "--absent", "append"]
+    assert main([*argv, "--no-progress"]) == 0
+    filled = pm.open_segy(out).load()
+    assert filled.sizes == {"iline": 4, "xline": 8, "time": 40}
+    assert bool(filled.trace_mask.all())
+    assert np.abs(filled.sel(iline=2, xline=12).values).sum() > 0
+    assert out.read_bytes()[: path.stat().st_size] == path.read_bytes()
