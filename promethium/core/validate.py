@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dask.base import is_dask_collection
 
 from promethium.core.dims import trace_dim, vertical_dim
 from promethium.core.mask import TRACE_MASK, get_trace_mask
@@ -17,21 +18,27 @@ if TYPE_CHECKING:
 __all__ = ["validate"]
 
 
-def validate(da: xr.DataArray, *, check_mask: bool = True) -> xr.DataArray:
+def validate(
+    da: xr.DataArray, *, check_mask: bool = True, compute: bool = False
+) -> xr.DataArray:
     """Return `da` unchanged if it follows the data conventions, else raise.
 
     Checks, in order: it is a DataArray of at least 2 dims, numeric; its last dim is
     ``time`` or ``depth`` with a strictly increasing coordinate carrying a known unit;
     and (with `check_mask`) that some trace is live. Only the vertical coordinate and
-    the trace mask are read: dask-backed data stay lazy unless the mask must be
-    inferred.
+    the trace mask are read. A dask-backed mask (e.g. from :func:`promethium.open_segy`,
+    or inferred from dask data) is checked only with ``compute=True``, since computing
+    it reads every sample.
 
     Parameters
     ----------
     da : xarray.DataArray
         The data to check.
     check_mask : bool, optional
-        Also check that at least one trace is live (computes the mask).
+        Also check that at least one trace is live.
+    compute : bool, optional
+        Compute a dask-backed mask for that check; otherwise it is skipped for lazy
+        masks so validation never reads the survey.
 
     Returns
     -------
@@ -88,6 +95,8 @@ def validate(da: xr.DataArray, *, check_mask: bool = True) -> xr.DataArray:
         )
     if check_mask:
         mask = get_trace_mask(da)
+        if is_dask_collection(mask.data) and not compute:
+            return da
         if not bool(mask.any()):
             source = "trace_mask" if TRACE_MASK in da.coords else "the data (all zero/NaN)"
             raise InvalidDataError(

@@ -74,3 +74,20 @@ def test_validate_all_missing_from_mask_coordinate():
 def test_errors_are_value_errors_too():
     with pytest.raises(ValueError):
         pm.validate(_da(data=np.zeros((3, 4))))
+
+
+def test_lazy_mask_is_checked_only_when_asked():
+    import dask
+
+    zeros = _da(data=np.zeros((3, 4), dtype=np.float32)).chunk({"trace": 1})
+    calls = []
+
+    def counting(dsk, keys, **kwargs):
+        calls.append(len(keys))
+        return dask.get(dsk, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting):
+        assert pm.validate(zeros) is zeros
+    assert calls == []  # nothing computed
+    with pytest.raises(InvalidDataError, match="all traces are missing"):
+        pm.validate(zeros, compute=True)
