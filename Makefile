@@ -6,23 +6,27 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # On machines without an NVIDIA GPU, the CPU build of PyTorch is installed first so
-# pip does not pull a multi-GB CUDA build. Point TORCH_INDEX at a CPU wheel index
-# where the default package index serves CUDA builds.
+# pip does not pull a multi-GB CUDA build: TORCH_CPU from the configured package
+# sources if they have it without an index (a local wheel), else from TORCH_INDEX,
+# PyTorch's CPU wheel index.
 TORCH_CPU   ?= torch==2.13.0
-TORCH_INDEX ?=
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
+# Plugins are installed as real (non-editable) packages: reinstall when any file changes.
+PLUGIN_FILES := $(shell git ls-files plugins 2>/dev/null || find plugins -type f -not -path '*/__pycache__/*')
 
 .PHONY: setup demo test test-slow test-gpu lint typecheck bench clean
 
-$(STAMP): pyproject.toml $(PLUGINS)
+$(STAMP): pyproject.toml $(PLUGIN_FILES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 ifneq ($(HAS_GPU),1)
-	$(BIN)/python -m pip install -q "$(TORCH_CPU)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/python -m pip install -q --no-index "$(TORCH_CPU)" 2>/dev/null \
+	  || $(BIN)/python -m pip install -q "$(TORCH_CPU)" --index-url $(TORCH_INDEX)
 endif
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	for p in $(dir $(PLUGINS)); do $(BIN)/python -m pip install -q --no-deps "./$$p" || exit 1; done
+	for p in $(dir $(PLUGINS)); do $(BIN)/python -m pip install -q --no-deps --force-reinstall "./$$p" || exit 1; done
 	touch $(STAMP)
 
 setup: $(STAMP)
