@@ -72,6 +72,9 @@ def _write(
 @app.command()
 def info(
     path: Annotated[Path, typer.Argument(help="A SEG-Y file or Zarr store.")],
+    dead_traces: Annotated[
+        bool, typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample.")
+    ] = False,
 ) -> None:
     """Summarize a file's geometry: dims, sizes, sample interval, dead traces."""
     from rich.console import Console
@@ -85,11 +88,12 @@ def info(
         console.print(f"dims: {dict(da.sizes)}")
         unit = "ms" if da.dims[-1] == "time" else "m"
         console.print(f"sample interval: {sample_interval(da, unit):g} {unit}")
-        console.print(f"dead traces: {int((~get_trace_mask(da)).sum())}")
+        if dead_traces:
+            console.print(f"dead traces: {int((~get_trace_mask(da)).sum())}")
         return
     from promethium.io import segy_info
 
-    console.print(str(segy_info(path)), highlight=False)
+    console.print(str(segy_info(path, dead_traces=dead_traces)), highlight=False)
 
 
 @app.command()
@@ -132,7 +136,7 @@ def reconstruct(
         typer.Option(help="float32, float16 or bfloat16 (torch models)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
-    absent: Annotated[str, typer.Option(help=_ABSENT_HELP)] = "skip",
+    absent: Annotated[str, typer.Option(help=_ABSENT_HELP)] = "append",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
