@@ -101,6 +101,23 @@ def test_prestack_gathers(make_segy, rng, fast, dim):
         assert da.offset.sel(shot=2, channel=3).item() == 3 * 50 + 14
 
 
+@pytest.mark.parametrize("counter", [13, 1, 5])
+def test_stacked_line_with_trace_counters_is_2d(make_segy, rng, counter):
+    # A stacked line: cdp varies, a channel/sequence counter runs 1..n, no shot key.
+    n = 10
+    headers = {21: np.arange(1, n + 1) * 2, counter: np.arange(1, n + 1)}
+    da = open_segy(make_segy("stack.sgy", headers, rng.normal(size=(n, 8))))
+    assert da.dims == ("cdp", "time")
+    assert da.attrs["geometry"] == "2d"
+
+
+def test_cdp_gathers_with_several_offsets_are_prestack(make_segy, rng):
+    headers = {21: np.repeat(np.arange(1, 5), 3), 37: np.tile([0, 50, 100], 4)}
+    da = open_segy(make_segy("cdps.sgy", headers, rng.normal(size=(12, 8))))
+    assert da.dims == ("cdp", "offset", "time")
+    assert da.attrs["geometry"] == "prestack"
+
+
 def test_duplicates_fall_back_to_traces(make_segy, rng):
     headers = {189: np.array([1, 1, 2, 2, 2]), 193: np.array([5, 6, 5, 6, 6])}
     da = open_segy(make_segy("dup.sgy", headers, rng.normal(size=(5, 8))))

@@ -20,18 +20,23 @@ __all__ = ["GEOMETRIES", "Geometry", "build_geometry", "fit_grid"]
 #: Accepted values of the ``geometry`` argument.
 GEOMETRIES = ("auto", "3d", "2d", "prestack", "traces")
 
+_GATHERS = [("shot", "offset"), ("shot", "channel"), ("cdp", "offset")]
 _CANDIDATES: dict[str, list[tuple[str, ...]]] = {
     "3d": [("iline", "xline", "offset"), ("iline", "xline")],
-    "prestack": [
-        ("shot", "offset"),
-        ("shot", "channel"),
-        ("cdp", "offset"),
-        ("iline", "xline", "offset"),
-        ("offset",),
-        ("channel",),
-    ],
+    "prestack": [*_GATHERS, ("iline", "xline", "offset"), ("offset",), ("channel",)],
     "2d": [("cdp",), ("xline",), ("iline",)],
 }
+#: ``geometry="auto"``: 3-D, then pre-stack gathers (a shot key, or cdp with several
+#: offsets), then one gather along a varying offset, then a 2-D line, and only then
+#: traces numbered by channel alone. A channel or trace counter that runs along a
+#: stacked line is no pre-stack evidence.
+_AUTO: list[tuple[str, ...]] = [
+    *_CANDIDATES["3d"],
+    *_GATHERS,
+    ("offset",),
+    *_CANDIDATES["2d"],
+    ("channel",),
+]
 _KIND = {("iline", "xline"): "3d", ("cdp",): "2d", ("xline",): "2d", ("iline",): "2d"}
 
 
@@ -161,7 +166,9 @@ def build_geometry(
         Header values per trace for ``iline``, ``xline``, ``offset``, ``cdp``, ``shot``
         and ``channel`` (any subset).
     mode : {"auto", "3d", "2d", "prestack", "traces"}
-        Which geometry to try; ``"auto"`` tries 3-D, then pre-stack, then 2-D.
+        Which geometry to try. ``"auto"`` tries 3-D, then pre-stack gathers (a shot
+        key, or cdp with several offsets), one gather along offset, a 2-D line
+        (cdp, xline or iline), and last traces numbered by channel alone.
     min_fill : float, optional
         Smallest fraction of live grid positions for a masked grid to be accepted.
 
@@ -180,39 +187,38 @@ def build_geometry(
     if not 0 < min_fill <= 1:
         raise ConfigError(f"min_fill must be in (0, 1]; got {min_fill}.")
     n = next(iter(keys.values())).size if keys else 0
-    order = {"auto": ["3d", "prestack", "2d"], "traces": []}.get(mode, [mode])
+    candidates = _AUTO if mode == "auto" else _CANDIDATES.get(mode, [])
     tried: list[str] = []
-    for family in order:
-        for names in _CANDIDATES[family]:
-            if not all(k in keys for k in names):
-                continue
-            constant = [k for k in names if n > 1 and np.all(keys[k] == keys[k][0])]
-            if constant:
-                if mode != "auto":
-                    tried.append(f"{'/'.join(names)}: {', '.join(constant)} constant")
-                continue
-            fitted = fit_grid({k: keys[k] for k in names}, min_fill)
-            if isinstance(fitted, str):
-                tried.append(fitted)
-                continue
-            axes, trace_index = fitted
-            geometry = Geometry(
-                kind=_KIND.get(names, "prestack"),
-                dims=names,
-                axes=axes,
-                trace_index=trace_index,
-                n_traces=n,
-                sort_order=_sort_order(names, trace_index),
-                tried=tried,
+    for names in candidates:
+        if not all(k in keys for k in names):
+            continue
+        constant = [k for k in names if n > 1 and np.all(keys[k] == keys[k][0])]
+        if constant:
+            if mode != "auto":
+                tried.append(f"{'/'.join(names)}: {', '.join(constant)} constant")
+            continue
+        fitted = fit_grid({k: keys[k] for k in names}, min_fill)
+        if isinstance(fitted, str):
+            tried.append(fitted)
+            continue
+        axes, trace_index = fitted
+        geometry = Geometry(
+            kind=_KIND.get(names, "prestack"),
+            dims=names,
+            axes=axes,
+            trace_index=trace_index,
+            n_traces=n,
+            sort_order=_sort_order(names, trace_index),
+            tried=tried,
+        )
+        if geometry.n_absent:
+            geometry.note = (
+                f"masked grid: {geometry.n_absent} of {trace_index.size} positions have "
+                "no trace (trace_mask False, samples zero)"
             )
-            if geometry.n_absent:
-                geometry.note = (
-                    f"masked grid: {geometry.n_absent} of {trace_index.size} positions have "
-                    "no trace (trace_mask False, samples zero)"
-                )
-            if tried:
-                geometry.note = "; ".join([*tried, geometry.note]).strip("; ")
-            return geometry
+        if tried:
+            geometry.note = "; ".join([*tried, geometry.note]).strip("; ")
+        return geometry
     reason = "geometry='traces' requested" if mode == "traces" else "no regular grid fits"
     detail = "; ".join(tried) if tried else "no header key varies"
     note = reason if mode == "traces" else f"{reason} ({detail}); traces kept in file order"
