@@ -46,7 +46,7 @@ Compatibility contract
 - :data:`PROMETHIUM_PLUGIN_API` is incremented when a change would break plugins.
   A plugin module may set ``PROMETHIUM_PLUGIN_API`` to the version it needs; a plugin
   that needs a newer API than the installed Promethium provides is reported as broken
-  (see :func:`promethium.registry.plugin_errors`) and skipped, without stopping the
+  (see :func:`promethium.plugins.plugin_errors`) and skipped, without stopping the
   other plugins.
 - Keep the plugin module light: import torch and other heavy dependencies inside
   the model factory, so that listing models stays fast.

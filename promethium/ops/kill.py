@@ -58,8 +58,6 @@ class KillTraces(Operator):
     6
     """
 
-    coords_needed = ("trace_mask",)
-
     def __init__(
         self,
         mask: xr.DataArray | np.ndarray | None = None,
@@ -140,8 +138,8 @@ class KillTraces(Operator):
         return mask.expand_dims(missing).transpose(*dims)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Zero the dead traces of a block, given ``trace_mask`` broadcast to it."""
-        return np.where(context.coords["trace_mask"], data, 0.0)
+        """Not used: the mask spans whole DataArrays; see :meth:`apply`."""
+        raise TypeError("KillTraces works on DataArrays; call it on one, not on a block.")
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Zero the dead traces lazily and attach the combined ``trace_mask``."""
