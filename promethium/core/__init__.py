@@ -14,7 +14,7 @@ from promethium.core.mask import (
     regular_mask,
     with_trace_mask,
 )
-from promethium.core.units import convert, get_registry, is_time_unit, parse_unit, unit_of
+from promethium.core.units import convert, is_time_unit, parse_unit, unit_of, unit_registry
 from promethium.core.validate import validate
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "batch_dims",
     "convert",
     "gap_mask",
-    "get_registry",
     "get_trace_mask",
     "infer_trace_mask",
     "is_time_unit",
@@ -35,6 +34,7 @@ __all__ = [
     "trace_dim",
     "trace_dims",
     "unit_of",
+    "unit_registry",
     "validate",
     "vertical_dim",
     "vertical_values",

@@ -2,7 +2,7 @@
 
 Units live in ``attrs["units"]`` of the data and of each coordinate. Arrays stay plain
 numbers; pint is used only at function boundaries to convert, never inside dask
-graphs. The registry is built on first use by :func:`get_registry`.
+graphs. The registry is built on first use by :func:`unit_registry`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "convert",
-    "get_registry",
+    "unit_registry",
     "is_time_unit",
     "parse_quantity",
     "parse_unit",
@@ -54,7 +54,7 @@ _ALIASES = {
 
 
 @functools.cache
-def get_registry() -> pint.UnitRegistry:
+def unit_registry() -> pint.UnitRegistry:
     """Return Promethium's pint unit registry, building it on first use.
 
     The same registry is installed as pint's application registry, so quantities
@@ -108,7 +108,7 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
         raise UnitError(f"{what} has units={unit!r}, which is not a string; use e.g. 'ms'.")
     text = _ALIASES.get(unit.strip().lower(), unit.strip())
     try:
-        return get_registry().Unit(text)
+        return unit_registry().Unit(text)
     except (pint.errors.UndefinedUnitError, AttributeError, ValueError, TypeError) as err:
         raise UnitError(
             f"{what} has an unknown unit {unit!r}; use a unit pint understands, "
@@ -118,7 +118,7 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
 
 def is_time_unit(unit: str | None, *, what: str = "value") -> bool:
     """Return whether `unit` measures time (``[time]`` dimensionality)."""
-    return parse_unit(unit, what=what).dimensionality == get_registry().second.dimensionality
+    return parse_unit(unit, what=what).dimensionality == unit_registry().second.dimensionality
 
 
 def convert(value: Any, from_unit: str, to_unit: str, *, what: str = "value") -> Any:
@@ -153,7 +153,7 @@ def convert(value: Any, from_unit: str, to_unit: str, *, what: str = "value") ->
     src = parse_unit(from_unit, what=what)
     dst = parse_unit(to_unit, what=what)
     try:
-        return get_registry().Quantity(value, src).to(dst).magnitude
+        return unit_registry().Quantity(value, src).to(dst).magnitude
     except pint.errors.DimensionalityError as err:
         raise UnitError(f"{what} in {from_unit!r} cannot be converted to {to_unit!r}.") from err
 

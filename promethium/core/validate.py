@@ -18,9 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["validate"]
 
 
-def validate(
-    da: xr.DataArray, *, check_mask: bool = True, compute: bool = False
-) -> xr.DataArray:
+def validate(da: xr.DataArray, *, check_mask: bool = True, compute: bool = False) -> xr.DataArray:
     """Return `da` unchanged if it follows the data conventions, else raise.
 
     Checks, in order: it is a DataArray of at least 2 dims, numeric; its last dim is

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from promethium.core.axis import sample_interval, vertical_values
-from promethium.core.units import convert, get_registry, is_time_unit, parse_unit
+from promethium.core.units import convert, is_time_unit, parse_unit, unit_registry
 from promethium.errors import InvalidDataError, UnitError
 
 
@@ -48,7 +48,7 @@ def test_convert_and_dimensionality():
 
 
 def test_registry_is_built_once():
-    assert get_registry() is get_registry()
+    assert unit_registry() is unit_registry()
 
 
 def _trace_panel(times, unit):

@@ -37,7 +37,7 @@ def test_agc_matches_a_direct_loop(gather):
 def test_agc_window_units_are_equivalent(gather):
     a = AGC("100 ms")(gather).values
     np.testing.assert_array_equal(a, AGC(0.1)(gather).values)
-    np.testing.assert_array_equal(a, AGC(pm.get_registry().Quantity(100, "ms"))(gather).values)
+    np.testing.assert_array_equal(a, AGC(pm.unit_registry().Quantity(100, "ms"))(gather).values)
     in_seconds = gather.assign_coords(time=("time", gather.time.values / 1000, {"units": "s"}))
     np.testing.assert_allclose(AGC("100 ms")(in_seconds).values, a, rtol=1e-6)
 
