@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import promethium as pm
-from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.errors import ConfigError, PromethiumWarning
 from promethium.metrics import snr
 from promethium.models.classical.linear import LinearInterpolation, linear_fill
 
@@ -96,10 +96,15 @@ def test_bad_options_raise_config_error():
         LinearInterpolation().reconstruct(da, extrapolate="linear")
 
 
-def test_split_trace_axis_raises():
-    da = pm.synthetic_gather(n_traces=16, n_samples=32).chunk({"offset": 8})
-    with pytest.raises(InvalidDataError, match="rechunk"):
-        LinearInterpolation().reconstruct(da)
+def test_split_trace_axis_is_merged_explicitly_keeping_chunk_size():
+    da = pm.synthetic_gather(n_traces=16, n_samples=32)
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    lazy = LinearInterpolation().reconstruct(holed.chunk({"offset": 4}))
+    assert lazy.chunksizes["offset"] == (16,)
+    assert max(lazy.chunksizes["time"]) == 8  # 4 of 16 traces x 32 samples = 16 x 8
+    assert "offset: 4 chunks -> 1 chunks" in lazy.attrs["promethium_rechunked"]
+    eager = LinearInterpolation().reconstruct(holed)
+    np.testing.assert_allclose(lazy.values, eager.values, rtol=1e-6)
 
 
 def test_lazy_and_chunk_invariant_with_batch_dims():

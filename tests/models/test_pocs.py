@@ -131,3 +131,11 @@ def test_bad_options_raise(options, match):
 def test_unknown_option_raises():
     with pytest.raises(ConfigError, match="unknown option"):
         POCS().reconstruct(pm.synthetic_section(n_traces=8, n_samples=16), niter=3)
+
+
+def test_option_of_the_wrong_type_is_a_config_error():
+    from promethium.errors import ConfigError
+
+    da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    with pytest.raises(ConfigError, match=r"overlap='0\.5'"):
+        pm.reconstruct(pm.apply_trace_mask(da, pm.regular_mask(da, 2)), model="pocs", overlap="0.5")

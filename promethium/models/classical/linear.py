@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from promethium.core.chunks import RECHUNK_ATTR
 from promethium.core.dims import trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import get_trace_mask
 from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
@@ -168,7 +169,7 @@ class LinearInterpolation:
             )
         tdim = trace_dim(da)
         positions, used = _positions(da, coord)
-        _check_trace_chunks(da, tdim)
+        da, rechunked = _whole_trace_axis(da, tdim)
         mask = get_trace_mask(da).transpose(*trace_dims(da))
         mask = xr.DataArray(mask.data, dims=mask.dims)
         out = xr.apply_ufunc(
@@ -184,6 +185,8 @@ class LinearInterpolation:
         ).transpose(*da.dims)
         result = da.copy(data=out.data)
         result.attrs = {**da.attrs, COORD_ATTR: used}
+        if rechunked:
+            result.attrs[RECHUNK_ATTR] = rechunked
         return result
 
 
@@ -233,11 +236,25 @@ def _is_numeric(values: xr.DataArray) -> bool:
     return bool(np.issubdtype(values.dtype, np.number)) and values.dtype != bool
 
 
-def _check_trace_chunks(da: xr.DataArray, tdim: str) -> None:
+def _whole_trace_axis(da: xr.DataArray, tdim: str) -> tuple[xr.DataArray, str]:
+    """Put the whole trace axis in each chunk, explicitly, keeping chunk memory.
+
+    Interpolation along the traces needs all of them at once, while every time sample
+    is independent: a split trace axis is merged and the vertical axis split by the
+    same factor, so a chunk holds about as many samples as before. Returns the data and
+    a note for ``attrs`` (empty when nothing changed).
+    """
     chunks = (da.chunksizes or {}).get(tdim, ())
-    if len(chunks) > 1:
-        raise InvalidDataError(
-            f"linear interpolation needs the whole trace axis {tdim!r} in each chunk, but "
-            f"it is split into {len(chunks)} chunks; rechunk first with "
-            f"da.chunk({{{tdim!r}: -1}})."
-        )
+    if len(chunks) <= 1:
+        return da, ""
+    vdim = vertical_dim(da)
+    n_vertical = max(da.chunksizes[vdim])
+    per_chunk = max(chunks)
+    vertical = max(1, (n_vertical * per_chunk) // da.sizes[tdim])
+    before = {tdim: da.chunksizes[tdim], vdim: da.chunksizes[vdim]}
+    da = da.chunk({tdim: -1, vdim: vertical})
+    after = {tdim: da.chunksizes[tdim], vdim: da.chunksizes[vdim]}
+    note = "; ".join(
+        f"{d}: {len(before[d])} chunks -> {len(after[d])} chunks" for d in (tdim, vdim)
+    )
+    return da, f"linear interpolation needs the whole trace axis in each chunk: {note}"

@@ -324,8 +324,13 @@ def _check(
     batch_size: int,
 ) -> None:
     """Raise ConfigError naming the first POCS option out of range."""
-    problems = []
     from promethium.ml.grid import resolve_patch_size
+
+    numbers = {"overlap": overlap, "p_max": p_max, "p_min": p_min, "pad": pad}
+    wrong = [f"{k}={v!r}" for k, v in numbers.items() if not _is_real(v)]
+    if wrong:
+        raise ConfigError(f"POCS options must be numbers; got {', '.join(wrong)}.")
+    problems = []
 
     if min(resolve_patch_size(patch_size)) < 4:
         problems.append(f"patch_size must be at least 4 samples, got {patch_size!r}")
@@ -345,3 +350,7 @@ def _check(
         problems.append(f"batch_size must be a positive integer, got {batch_size!r}")
     if problems:
         raise ConfigError("pocs: " + "; ".join(problems) + ".")
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
