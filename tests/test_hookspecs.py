@@ -242,12 +242,11 @@ def test_render_plugins_lists_models_and_errors(make_plugin):
     assert "zero-good" in text and "broken-one" in text and "ImportError: gone" in text
 
 
-def test_import_promethium_discovers_nothing_and_stays_light():
+def test_import_promethium_discovers_no_plugins():
+    # What import loads is checked in tests/test_lazy_import.py.
     code = (
-        "import sys, promethium, promethium.registry, promethium.plugins, "
+        "import promethium, promethium.registry, promethium.plugins, "
         "promethium.reconstruct, promethium.hookspecs\n"
         "assert promethium.plugins.loaded_plugins.cache_info().currsize == 0\n"
-        "heavy = {'torch', 'mlflow', 'segyio', 'matplotlib'} & set(sys.modules)\n"
-        "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
