@@ -21,12 +21,33 @@ _RTOL = 1e-6
 def vertical_values(da: xr.DataArray, unit: str | None = None) -> np.ndarray:
     """Return the vertical coordinate as float64, optionally converted to `unit`.
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last, with a coordinate on that dim.
+    unit : str, optional
+        Unit of the result; when omitted the values are returned in the
+        coordinate's own unit, unchecked.
+
+    Returns
+    -------
+    numpy.ndarray
+        The coordinate values, float64.
+
     Raises
     ------
     InvalidDataError
         If the vertical dim has no coordinate.
     UnitError
         If the coordinate has no known unit, or it cannot be converted to `unit`.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.zeros((2, 3)), dims=("trace", "time"),
+    ...     coords={"time": ("time", np.arange(3) * 4.0, {"units": "ms"})})
+    >>> vertical_values(da, "s").tolist()
+    [0.0, 0.004, 0.008]
     """
     dim = vertical_dim(da)
     if dim not in da.coords:

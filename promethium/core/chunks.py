@@ -18,6 +18,18 @@ def merge_small_chunks(chunks: Sequence[int], minimum: int) -> tuple[int, ...]:
     exceeds its largest chunk by less than `minimum` samples: merging costs at most
     one halo of extra memory.
 
+    Parameters
+    ----------
+    chunks : sequence of int
+        Chunk sizes along one axis, e.g. ``da.chunks[axis]``.
+    minimum : int
+        Smallest size a merged chunk may have (typically the operator's halo).
+
+    Returns
+    -------
+    tuple of int
+        Merged chunk sizes with the same total as `chunks`.
+
     Examples
     --------
     >>> merge_small_chunks((10, 2, 10, 3), 4)

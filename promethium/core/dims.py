@@ -23,10 +23,26 @@ VERTICAL_DIMS: tuple[str, ...] = ("time", "depth")
 def vertical_dim(da: xr.DataArray) -> str:
     """Return the name of the vertical dim (the last one).
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data.
+
+    Returns
+    -------
+    str
+        Name of the last dim, one of :data:`VERTICAL_DIMS`.
+
     Raises
     ------
     InvalidDataError
         If the last dim is not one of :data:`VERTICAL_DIMS`.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> vertical_dim(xr.DataArray(np.zeros((2, 3, 4)), dims=("shot", "offset", "time")))
+    'time'
     """
     if da.ndim == 0 or da.dims[-1] not in VERTICAL_DIMS:
         found = da.dims[-1] if da.ndim else "no dims"
@@ -44,7 +60,29 @@ def vertical_dim(da: xr.DataArray) -> str:
 
 
 def trace_dim(da: xr.DataArray) -> str:
-    """Return the name of the trace dim (the one before the vertical dim)."""
+    """Return the name of the trace dim (the one before the vertical dim).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data with at least two dims, vertical dim last.
+
+    Returns
+    -------
+    str
+        Name of the second-to-last dim.
+
+    Raises
+    ------
+    InvalidDataError
+        If the last dim is not vertical or the data has no dim before it.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> trace_dim(xr.DataArray(np.zeros((2, 3, 4)), dims=("shot", "offset", "time")))
+    'offset'
+    """
     vertical_dim(da)
     if da.ndim < 2:
         raise InvalidDataError(
@@ -55,12 +93,58 @@ def trace_dim(da: xr.DataArray) -> str:
 
 
 def trace_dims(da: xr.DataArray) -> tuple[str, ...]:
-    """Return every dim but the vertical one: the dims a trace mask spans."""
+    """Return every dim but the vertical one: the dims a trace mask spans.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last.
+
+    Returns
+    -------
+    tuple of str
+        The batch dims followed by the trace dim, in the order of ``da.dims``.
+
+    Raises
+    ------
+    InvalidDataError
+        If the last dim is not one of :data:`VERTICAL_DIMS`.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> trace_dims(xr.DataArray(np.zeros((2, 3, 4)), dims=("shot", "offset", "time")))
+    ('shot', 'offset')
+    """
     vertical_dim(da)
     return tuple(str(d) for d in da.dims[:-1])
 
 
 def batch_dims(da: xr.DataArray) -> tuple[str, ...]:
-    """Return the dims before the trace dim, over which 2-D panels repeat."""
+    """Return the dims before the trace dim, over which 2-D panels repeat.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data with at least two dims, vertical dim last.
+
+    Returns
+    -------
+    tuple of str
+        Every dim but the last two; empty for a single 2-D panel.
+
+    Raises
+    ------
+    InvalidDataError
+        If the last dim is not vertical or the data has no trace dim.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> batch_dims(xr.DataArray(np.zeros((2, 3, 4)), dims=("shot", "offset", "time")))
+    ('shot',)
+    >>> batch_dims(xr.DataArray(np.zeros((3, 4)), dims=("offset", "time")))
+    ()
+    """
     trace_dim(da)
     return tuple(str(d) for d in da.dims[:-2])

@@ -63,10 +63,31 @@ def infer_trace_mask(da: xr.DataArray) -> xr.DataArray:
 def get_trace_mask(da: xr.DataArray) -> xr.DataArray:
     """Return the ``trace_mask`` coordinate, or the inferred mask where it is absent.
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last, with or without a ``trace_mask`` coordinate.
+
+    Returns
+    -------
+    xarray.DataArray
+        Boolean, named ``trace_mask``, over every dim but the vertical one, True where
+        the trace is live. Inferred with :func:`infer_trace_mask` (lazily on dask input)
+        when the coordinate is absent.
+
     Raises
     ------
     InvalidDataError
         If a ``trace_mask`` coordinate exists but is not boolean over the trace dims.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.ones((3, 4)), dims=("trace", "time"))
+    >>> get_trace_mask(da).values.tolist()
+    [True, True, True]
+    >>> get_trace_mask(with_trace_mask(da, [True, False, True])).values.tolist()
+    [True, False, True]
     """
     if TRACE_MASK not in da.coords:
         return infer_trace_mask(da)
@@ -82,7 +103,37 @@ def get_trace_mask(da: xr.DataArray) -> xr.DataArray:
 
 
 def with_trace_mask(da: xr.DataArray, mask: xr.DataArray | np.ndarray) -> xr.DataArray:
-    """Return `da` with `mask` attached as its ``trace_mask`` coordinate."""
+    """Return `da` with `mask` attached as its ``trace_mask`` coordinate.
+
+    Only the coordinate is set: the samples are not changed (see
+    :func:`apply_trace_mask` to also kill the missing traces). The input is not
+    modified.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last.
+    mask : xarray.DataArray or numpy.ndarray
+        Boolean mask, True = live. A DataArray must span exactly the trace dims (in
+        any order); an array-like must have their shape, in ``da.dims`` order.
+
+    Returns
+    -------
+    xarray.DataArray
+        A copy of `da` with a boolean ``trace_mask`` coordinate.
+
+    Raises
+    ------
+    InvalidDataError
+        If `mask` does not have the trace dims and their sizes.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.ones((3, 4)), dims=("trace", "time"))
+    >>> with_trace_mask(da, [True, False, True]).trace_mask.values.tolist()
+    [True, False, True]
+    """
     import xarray as xr
 
     dims = trace_dims(da)
@@ -106,6 +157,37 @@ def apply_trace_mask(
 
     The result carries the combined mask (existing mask AND `mask`) as
     ``trace_mask``. Lazy on dask input; the input is not modified.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last.
+    mask : xarray.DataArray or numpy.ndarray
+        Boolean mask over the trace dims, True = live (keep), False = kill.
+    fill : float, default 0.0
+        Value written into every sample of a killed trace.
+
+    Returns
+    -------
+    xarray.DataArray
+        Data of the same dtype, dims, coords and attrs as `da`, with the killed traces
+        set to `fill` and a ``trace_mask`` coordinate.
+
+    Raises
+    ------
+    InvalidDataError
+        If `mask` does not span the trace dims with their sizes, or an existing
+        ``trace_mask`` coordinate is malformed.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.ones((3, 2)), dims=("trace", "time"))
+    >>> out = apply_trace_mask(da, [True, False, True])
+    >>> out.values.tolist()
+    [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+    >>> out.trace_mask.values.tolist()
+    [True, False, True]
     """
     import xarray as xr
 
@@ -135,10 +217,10 @@ def _as_mask(da: xr.DataArray, values: np.ndarray) -> xr.DataArray:
 
 
 def random_mask(da: xr.DataArray, fraction: float, seed: int | None = 0) -> xr.DataArray:
-    """Mask a random `fraction` of the traces as missing, independently per trace.
+    """Mask exactly ``round(fraction * n)`` randomly chosen traces of each panel as missing.
 
-    Exactly ``round(fraction * n)`` traces of each panel (each index of the batch
-    dims) are missing.
+    Each panel (each index of the batch dims) independently loses the same number of
+    traces, ``round(fraction * n)`` of its ``n``, chosen at random without replacement.
 
     Parameters
     ----------
@@ -152,7 +234,19 @@ def random_mask(da: xr.DataArray, fraction: float, seed: int | None = 0) -> xr.D
     Returns
     -------
     xarray.DataArray
-        Boolean mask, True = live.
+        Boolean mask named ``trace_mask`` over the trace dims, True = live.
+
+    Raises
+    ------
+    InvalidDataError
+        If `fraction` is outside [0, 1) or `da` does not follow the dim conventions.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.ones((2, 10, 3)), dims=("shot", "trace", "time"))
+    >>> (~random_mask(da, 0.3, seed=1)).sum("trace").values.tolist()
+    [3, 3]
     """
     if not 0.0 <= fraction < 1.0:
         raise InvalidDataError(f"fraction must be in [0, 1); got {fraction}.")
@@ -168,6 +262,27 @@ def random_mask(da: xr.DataArray, fraction: float, seed: int | None = 0) -> xr.D
 
 def regular_mask(da: xr.DataArray, keep_every: int, offset: int = 0) -> xr.DataArray:
     """Keep every `keep_every`-th trace along the trace axis, starting at `offset`.
+
+    The same traces are kept in every panel.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data whose trace dims the mask spans.
+    keep_every : int
+        Keep one trace in every `keep_every` (1 keeps all).
+    offset : int, default 0
+        Index of the first kept trace, in ``[0, keep_every)``.
+
+    Returns
+    -------
+    xarray.DataArray
+        Boolean mask named ``trace_mask`` over the trace dims, True = live.
+
+    Raises
+    ------
+    InvalidDataError
+        If `keep_every` < 1 or `offset` is outside ``[0, keep_every)``.
 
     Examples
     --------
@@ -193,10 +308,35 @@ def gap_mask(da: xr.DataArray, n_gaps: int, gap_width: int, seed: int | None = 0
     Gaps do not overlap and do not touch, so exactly ``n_gaps * gap_width`` traces of
     each panel are missing. The same gaps are used in every panel.
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data whose trace dims the mask spans.
+    n_gaps : int
+        Number of gaps, >= 0.
+    gap_width : int
+        Number of consecutive missing traces in each gap, >= 1.
+    seed : int, optional
+        Seed of the random generator placing the gaps; the same seed gives the same
+        mask.
+
+    Returns
+    -------
+    xarray.DataArray
+        Boolean mask named ``trace_mask`` over the trace dims, True = live.
+
     Raises
     ------
     InvalidDataError
-        If the gaps cannot fit in the trace axis.
+        If `n_gaps` < 0, `gap_width` < 1, or the gaps cannot fit in the trace axis.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.ones((20, 3)), dims=("trace", "time"))
+    >>> mask = gap_mask(da, n_gaps=2, gap_width=3, seed=0)
+    >>> int((~mask).sum())
+    6
     """
     shape, _, axis = _shape_and_dims(da)
     n = shape[axis]

@@ -117,7 +117,30 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
 
 
 def is_time_unit(unit: str | None, *, what: str = "value") -> bool:
-    """Return whether `unit` measures time (``[time]`` dimensionality)."""
+    """Return whether `unit` measures time (``[time]`` dimensionality).
+
+    Parameters
+    ----------
+    unit : str or None
+        A unit as accepted by :func:`parse_unit`.
+    what : str, optional
+        What carries the unit, used in the error message.
+
+    Returns
+    -------
+    bool
+        True for time units (``s``, ``ms``, ``us``, ...), False otherwise.
+
+    Raises
+    ------
+    UnitError
+        If `unit` is missing, empty or unknown.
+
+    Examples
+    --------
+    >>> is_time_unit("ms"), is_time_unit("m")
+    (True, False)
+    """
     return parse_unit(unit, what=what).dimensionality == unit_registry().second.dimensionality
 
 
@@ -161,10 +184,30 @@ def convert(value: Any, from_unit: str, to_unit: str, *, what: str = "value") ->
 def unit_of(obj: xr.DataArray, *, what: str | None = None) -> str:
     """Return the ``units`` attribute of a DataArray or coordinate, checked.
 
+    Parameters
+    ----------
+    obj : xarray.DataArray
+        A DataArray or coordinate carrying ``attrs["units"]``.
+    what : str, optional
+        What carries the unit, used in the error message; defaults to the
+        coordinate's name.
+
+    Returns
+    -------
+    str
+        The ``units`` attribute, unchanged.
+
     Raises
     ------
     UnitError
         If the attribute is missing or not a unit pint understands.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> time = xr.DataArray(np.arange(3.0), dims="time", attrs={"units": "ms"})
+    >>> unit_of(time)
+    'ms'
     """
     name = what or f"coordinate {obj.name!r}"
     unit = obj.attrs.get("units")
