@@ -1,18 +1,18 @@
 """Patch inference: run a predictor over a global patch grid and blend, lazily.
 
-The grid (:class:`~promethium.ml.grid.PatchGrid`) is global to each 2-D
-(trace, vertical) panel. In memory the whole array is one block; on dask input every
-block is given a halo of ``patch - 1`` samples (``dask.array.overlap.overlap``, never
-rechunked behind the caller's back) and its global offset, runs exactly the patches
-that touch its core, and blends them with the globally summed weights. Each output
-sample therefore sees the same patches, inputs and weights whatever the chunking, and
-a task holds one block (plus halo) in memory.
+This module is the driver: it validates the options and maps the per-block
+computation of :mod:`promethium.ml.block` over the data. The grid
+(:class:`~promethium.ml.grid.PatchGrid`) is global to each 2-D (trace, vertical)
+panel. In memory the whole array is one block; on dask input every block is given a
+halo of ``patch - 1`` samples (``dask.array.overlap.overlap``, never rechunked behind
+the caller's back) and its global offset, runs exactly the patches that touch its
+core, and blends them with the weights of the contributing patches. Each output sample
+therefore sees the same patches, inputs and weights whatever the chunking, and a task
+holds one block (plus halo) in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -20,8 +20,8 @@ import numpy as np
 from promethium.core.chunks import RECHUNK_ATTR, merge_small_chunks
 from promethium.core.dims import trace_dims, vertical_dim
 from promethium.core.mask import get_trace_mask
-from promethium.errors import ConfigError, PluginError
-from promethium.ml.blend import patch_weights, weight_sum
+from promethium.errors import ConfigError
+from promethium.ml.block import BlockPlan, run_block
 from promethium.ml.grid import PatchGrid
 
 if TYPE_CHECKING:
@@ -60,18 +60,6 @@ class PatchPredictor(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """Everything a block task needs, besides the data: small and picklable."""
-
-    grid: PatchGrid
-    batch_shape: tuple[int, ...]
-    batch_size: int
-    normalize: bool
-    n_outputs: int  # 0: predictor returns (B, Pt, Pv); K >= 1: (B, K, Pt, Pv)
-    dtype: str
-
-
 def predict_patches(
     da: xr.DataArray,
     predictor: PatchPredictor,
@@ -100,7 +88,8 @@ def predict_patches(
         Patches per predictor call.
     normalize : bool, optional
         Divide each patch by the RMS of its live samples before prediction and
-        multiply the prediction back. Patches without live signal predict zeros.
+        multiply the prediction back. A patch whose live samples are all zero
+        predicts zeros (without calling the predictor).
 
     Returns
     -------
@@ -120,7 +109,11 @@ def predict_patches(
     -----
     A patch's blending weight is the separable Hann window ``w_t(i) w_v(j)`` (see
     :mod:`promethium.ml.blend`), untapered on sides touching the data edge; the
-    blended value is :math:`\\sum_p w_p y_p / \\sum_p w_p`, so weights sum to 1.
+    blended value is :math:`\\sum_p w_p y_p / \\sum_p w_p` over the patches that
+    contribute, so the weights applied to a sample sum to 1. A patch without a live
+    trace contributes nothing (neither prediction nor weight): it never dilutes its
+    neighbours, and a sample that no contributing patch covers is 0. See
+    :mod:`promethium.ml.block`.
 
     Examples
     --------
@@ -181,14 +174,16 @@ def _predict(
         raise ConfigError(f"predictor must be callable; got {type(predictor).__name__}.")
     grid = PatchGrid.build((da.shape[-2], da.shape[-1]), patch_size, overlap)
     dtype = da.dtype if np.issubdtype(da.dtype, np.floating) else np.dtype("float32")
-    plan = _Plan(grid, tuple(da.shape[:-2]), int(batch_size), bool(normalize), n_outputs, dtype.str)
+    plan = BlockPlan(
+        grid, tuple(da.shape[:-2]), int(batch_size), bool(normalize), n_outputs, dtype.str
+    )
     mask = get_trace_mask(da).transpose(*trace_dims(da)).data
     k = max(n_outputs, 1)
 
     if not isinstance(da.data, dska.Array):
         data = np.asarray(da.data)
         core = tuple((0, n) for n in data.shape)
-        result = _run_block(data, np.asarray(mask, dtype=bool), plan, predictor, core, core)
+        result = run_block(data, np.asarray(mask, dtype=bool), plan, predictor, core, core)
         result = result.reshape((k, *data.shape))
         return tuple(da.copy(data=result[i]) for i in range(k))
 
@@ -264,14 +259,14 @@ def _block_task(
     data: np.ndarray,
     mask: np.ndarray | None = None,
     *,
-    plan: _Plan,
+    plan: BlockPlan,
     predictor: PatchPredictor,
     chunks_in: tuple[tuple[int, ...], ...],
     depth: dict[int, int],
     full_mask: np.ndarray | None,
     block_id: tuple[int, ...],
 ) -> np.ndarray:
-    """One dask block: find its global core and origin, then run :func:`_run_block`.
+    """One dask block: find its global core and origin, then run the block computation.
 
     The live mask is either `mask`, a block overlapped like `data` (trailing axis of
     length 1), or `full_mask`, the whole in-memory mask, sliced here.
@@ -288,108 +283,4 @@ def _block_task(
         mask = full_mask[tuple(slice(a, b) for a, b in origin[:-1])]  # type: ignore[index]
     else:
         mask = mask[..., 0]
-    return _run_block(data, mask, plan, predictor, tuple(core), tuple(origin))
-
-
-# -- the block computation ----------------------------------------------------------------
-def _run_block(
-    data: np.ndarray,
-    mask: np.ndarray,
-    plan: _Plan,
-    predictor: PatchPredictor,
-    core: tuple[tuple[int, int], ...],
-    origin: tuple[tuple[int, int], ...],
-) -> np.ndarray:
-    """Predict and blend the core of a block.
-
-    `data` spans the global ranges `origin` (one per axis, halo included), `mask` the
-    same without the vertical axis; the result spans the global ranges `core`:
-    ``(K, *core_shape)``.
-    """
-    grid = plan.grid
-    nb = data.ndim - 2
-    pt, pv = grid.patch
-    (nt, nv), (pnt, pnv) = grid.shape, grid.padded
-    if pnt > nt or pnv > nv:  # an axis shorter than a patch lies whole in this block
-        pad = [(0, 0)] * nb + [(0, pnt - nt), (0, pnv - nv)]
-        data = np.pad(data, pad, mode="reflect")
-        mask = np.pad(mask.astype(np.uint8), pad[:-1], mode="reflect").astype(bool)
-    (ct0, ct1), (cv0, cv1) = core[-2], core[-1]
-    ot, ov = origin[-2][0], origin[-1][0]
-    st, sv = grid.starts(0), grid.starts(1)
-    st = st[(st < ct1) & (st + pt > ct0)]
-    sv = sv[(sv < cv1) & (sv + pv > cv0)]
-    wt = {int(s): patch_weights(pt, int(s), pnt) for s in st}
-    wv = {int(s): patch_weights(pv, int(s), pnv) for s in sv}
-    k = max(plan.n_outputs, 1)
-    batch_shape = data.shape[:nb]
-    acc = np.zeros((k, *batch_shape, ct1 - ct0, cv1 - cv0), dtype=np.float64)
-    batch_origin = tuple(o[0] for o in origin[:nb])
-
-    def patches() -> Iterator[tuple[tuple[int, ...], int, int, float, np.ndarray, np.ndarray]]:
-        for idx in np.ndindex(batch_shape):
-            panel, live_traces = data[idx], mask[idx]
-            for s_t in st:
-                m = live_traces[s_t - ot : s_t - ot + pt]
-                if not m.any():
-                    continue
-                for s_v in sv:
-                    x = panel[s_t - ot : s_t - ot + pt, s_v - ov : s_v - ov + pv]
-                    live = m[:, None] & np.isfinite(x)
-                    scale = 1.0
-                    if plan.normalize:
-                        values = x[live].astype(np.float64)
-                        scale = float(np.sqrt(np.mean(values * values))) if values.size else 0.0
-                        if not scale > 0.0 or not np.isfinite(scale):
-                            continue
-                    # Divide in float64: a float32 RMS of near-silent data can be
-                    # positive yet underflow when dividing in float32.
-                    x = np.where(live, x.astype(np.float64) / scale, 0.0)
-                    yield idx, int(s_t), int(s_v), scale, x, m
-
-    buf = np.empty((plan.batch_size, 2, pt, pv), dtype=np.float32)
-    keys = np.empty((plan.batch_size, 3), dtype=np.int64)
-    pending: list[tuple[tuple[int, ...], int, int, float]] = []
-    wants_keys = bool(getattr(predictor, "wants_patch_keys", False))
-
-    def flush() -> None:
-        b = len(pending)
-        pred = predictor(buf[:b], keys=keys[:b]) if wants_keys else predictor(buf[:b])
-        pred = _check_prediction(pred, b, plan.n_outputs, (pt, pv))
-        for j, (idx, s_t, s_v, scale) in enumerate(pending):
-            t0, t1 = max(ct0, s_t), min(ct1, s_t + pt)
-            v0, v1 = max(cv0, s_v), min(cv1, s_v + pv)
-            w = np.multiply.outer(wt[s_t][t0 - s_t : t1 - s_t], wv[s_v][v0 - s_v : v1 - s_v])
-            piece = pred[j, :, t0 - s_t : t1 - s_t, v0 - s_v : v1 - s_v]
-            acc[(slice(None), *idx, slice(t0 - ct0, t1 - ct0), slice(v0 - cv0, v1 - cv0))] += (
-                piece * (w * scale)
-            )
-        pending.clear()
-
-    for idx, s_t, s_v, scale, x, m in patches():
-        j = len(pending)
-        buf[j, 0] = x
-        buf[j, 1] = m[:, None]
-        global_idx = tuple(b + i for b, i in zip(batch_origin, idx))
-        panel_key = int(np.ravel_multi_index(global_idx, plan.batch_shape)) if nb else 0
-        keys[j] = (panel_key, s_t, s_v)
-        pending.append((idx, s_t, s_v, scale))
-        if len(pending) == plan.batch_size:
-            flush()
-    if pending:
-        flush()
-    total = np.multiply.outer(weight_sum(st, pt, pnt, ct0, ct1), weight_sum(sv, pv, pnv, cv0, cv1))
-    return (acc / total).astype(plan.dtype)
-
-
-def _check_prediction(pred: Any, b: int, n_outputs: int, patch: tuple[int, int]) -> np.ndarray:
-    """Return the prediction as ``(B, K, Pt, Pv)``, or raise naming the mismatch."""
-    arr = np.asarray(pred)
-    expected = (b, *patch) if n_outputs == 0 else (b, n_outputs, *patch)
-    if arr.shape != expected:
-        raise PluginError(
-            f"the patch predictor returned an array of shape {arr.shape} for a batch of "
-            f"{b} patches of {patch}; expected {expected}. A model must return one value "
-            "per input sample (drop extra channels, keep the patch size)."
-        )
-    return arr[:, None] if n_outputs == 0 else arr
+    return run_block(data, mask, plan, predictor, tuple(core), tuple(origin))

@@ -94,6 +94,69 @@ def test_constant_prediction_blends_to_the_constant(case: tuple) -> None:
     np.testing.assert_allclose(out.values, 2.5, rtol=1e-6)
 
 
+def constant(value: float) -> object:
+    """A predictor returning `value` everywhere (normalized units)."""
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return np.full(batch[:, 0].shape, value, np.float32)
+
+    return predict
+
+
+def covered_by_a_live_patch(live: np.ndarray, n_v: int, patch: tuple[int, int], overlap: float):
+    """Samples ``(trace, vertical)`` inside at least one patch holding a live trace."""
+    from promethium.ml.grid import PatchGrid
+
+    grid = PatchGrid.build((live.size, n_v), patch, overlap)
+    covered = np.zeros(grid.padded[0], dtype=bool)
+    live_padded = np.pad(live.astype(np.uint8), (0, grid.padded[0] - live.size), "reflect")
+    for s in grid.starts(0):
+        if live_padded[s : s + patch[0]].any():
+            covered[s : s + patch[0]] = True
+    return np.broadcast_to(covered[: live.size, None], (live.size, n_v))
+
+
+@st.composite
+def gapped_panels(draw: st.DrawFn) -> tuple[np.ndarray, int, tuple[int, int], float]:
+    """Trace masks with dead gaps of up to three patches, plus a grid."""
+    patch = (draw(st.integers(2, 12)), draw(st.integers(1, 12)))
+    live: list[bool] = []
+    n = draw(st.integers(1, 60))
+    while len(live) < n:
+        run = draw(st.integers(1, 3 * patch[0]))
+        live.extend([draw(st.booleans())] * run)
+    overlap = draw(st.sampled_from([0.0, 0.25, 0.5, 0.75]))
+    return np.array(live[:n]), draw(st.integers(1, 30)), patch, overlap
+
+
+@given(st.data(), gapped_panels())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_constant_prediction_survives_wide_gaps_for_any_chunking(
+    data: st.DataObject, case: tuple
+) -> None:
+    """Skipped (all-dead) patches must not dilute their neighbours' predictions."""
+    live, n_v, patch, overlap = case
+    da = pm.apply_trace_mask(make_panel((live.size, n_v), dead=0.0), live)
+    covered = covered_by_a_live_patch(live, n_v, patch, overlap)
+    kwargs = {"patch_size": patch, "overlap": overlap, "normalize": False}
+    out = predict_patches(da, constant(2.5), **kwargs)
+    np.testing.assert_allclose(out.values[covered], 2.5, rtol=1e-6)
+    np.testing.assert_array_equal(out.values[~covered], 0.0)
+    chunks = {"trace": random_chunks(data.draw, live.size), "time": random_chunks(data.draw, n_v)}
+    lazy = predict_patches(da.chunk(chunks), constant(2.5), **kwargs)
+    np.testing.assert_allclose(lazy.values, out.values, rtol=1e-6)
+
+
+def test_constant_prediction_fills_a_gap_wider_than_a_patch() -> None:
+    """The reviewer's case: a 24-trace gap, 16-trace patches, a constant model."""
+    da = make_panel((64, 32), dead=0.0) * 0 + 1.0
+    live = np.ones(64, dtype=bool)
+    live[20:44] = False
+    da = pm.apply_trace_mask(da, live)
+    out = predict_patches(da, constant(1.0), patch_size=(16, 32), overlap=0.5)
+    np.testing.assert_allclose(out.values, 1.0, rtol=1e-6)
+
+
 @given(st.data(), panels_and_grids())
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_dask_chunking_equals_in_memory(data: st.DataObject, case: tuple) -> None:
@@ -289,3 +352,24 @@ def test_near_silent_patches_give_finite_output():
     quiet = pm.with_trace_mask(quiet, np.ones(16, dtype=bool))
     out = predict_patches(quiet, lambda batch: batch[:, 0], patch_size=16, overlap=0.5)
     assert np.isfinite(out.values).all()
+
+
+def test_silent_patches_contribute_zeros_with_their_weight() -> None:
+    """Live but all-zero data is information (silence), unlike a dead patch."""
+    from promethium.ml.blend import patch_weights
+
+    data = np.zeros((32, 8), dtype=np.float32)
+    data[16:] = 2.0
+    da = pm.with_trace_mask(make_panel((32, 8), dead=0.0).copy(data=data), np.ones(32, bool))
+    calls: list[int] = []
+
+    def one(batch: np.ndarray) -> np.ndarray:
+        calls.append(batch.shape[0])
+        return np.ones(batch[:, 0].shape, np.float32)
+
+    out = predict_patches(da, one, patch_size=(16, 8), overlap=0.5)
+    assert sum(calls) == 2  # patches at 8 and 16; the silent one at 0 is not sent
+    w0, w8 = patch_weights(16, 0, 32)[8:16], patch_weights(16, 8, 32)[:8]
+    scale8 = np.sqrt(0.5) * 2.0  # RMS of patch 8..23: half zeros, half 2.0
+    np.testing.assert_allclose(out.values[8:16, 0], w8 * scale8 / (w0 + w8), rtol=1e-6)
+    np.testing.assert_array_equal(out.values[:8], 0.0)
