@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from promethium.hookspecs import hookimpl
+from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl  # built-ins follow the current API
 from promethium.models.spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from promethium.models.classical.pocs import POCS
     from promethium.registry import Registry
 
-__all__ = ["build_linear", "build_pocs", "promethium_register_models"]
+__all__ = ["PROMETHIUM_PLUGIN_API", "build_linear", "build_pocs", "promethium_register_models"]
 
 
 def build_linear(**config: Any) -> LinearInterpolation:
