@@ -49,6 +49,27 @@ def _pair(reference: Any, estimate: Any, traces: Any | None) -> tuple[np.ndarray
 def mse(reference: Any, estimate: Any, traces: Any | None = None) -> float:
     """Mean squared error between `estimate` and `reference`.
 
+    Parameters
+    ----------
+    reference : array_like or xarray.DataArray
+        The true data, traces along every dim but the last.
+    estimate : array_like or xarray.DataArray
+        The data to score, same shape as `reference`.
+    traces : array_like of bool, optional
+        Which traces to score, shape ``reference.shape[:-1]`` (e.g. ``~trace_mask``
+        for the missing ones). Default: all traces.
+
+    Returns
+    -------
+    float
+        Mean of the squared sample differences over the scored traces.
+
+    Raises
+    ------
+    InvalidDataError
+        If the shapes differ, `traces` has the wrong shape or selects no trace, or an
+        input is a scalar.
+
     Examples
     --------
     >>> mse(np.ones((2, 3)), np.zeros((2, 3)))
@@ -60,6 +81,26 @@ def mse(reference: Any, estimate: Any, traces: Any | None = None) -> float:
 
 def snr(reference: Any, estimate: Any, traces: Any | None = None) -> float:
     r"""Signal-to-noise ratio of `estimate` against `reference`, in dB.
+
+    Parameters
+    ----------
+    reference : array_like or xarray.DataArray
+        The true data, traces along every dim but the last.
+    estimate : array_like or xarray.DataArray
+        The data to score, same shape as `reference`.
+    traces : array_like of bool, optional
+        Which traces to score, shape ``reference.shape[:-1]``. Default: all traces.
+
+    Returns
+    -------
+    float
+        SNR in decibels; ``inf`` when `estimate` equals `reference`.
+
+    Raises
+    ------
+    InvalidDataError
+        If the shapes differ, `traces` has the wrong shape or selects no trace, or an
+        input is a scalar.
 
     Notes
     -----
@@ -86,6 +127,36 @@ def snr_improvement(
     """SNR gain in dB of `reconstructed` over `degraded`, both against `reference`.
 
     With missing traces zero-filled in `degraded`, this is the gain over doing nothing.
+
+    Parameters
+    ----------
+    reference : array_like or xarray.DataArray
+        The true data, traces along every dim but the last.
+    degraded : array_like or xarray.DataArray
+        The input of the reconstruction (e.g. with missing traces zero-filled).
+    reconstructed : array_like or xarray.DataArray
+        The output of the reconstruction.
+    traces : array_like of bool, optional
+        Which traces to score, shape ``reference.shape[:-1]``. Default: all traces.
+
+    Returns
+    -------
+    float
+        ``snr(reference, reconstructed) - snr(reference, degraded)`` in dB.
+
+    Raises
+    ------
+    InvalidDataError
+        If the shapes differ, `traces` has the wrong shape or selects no trace, or an
+        input is a scalar.
+
+    Examples
+    --------
+    >>> ref = np.array([[1.0, -1.0], [1.0, -1.0]])
+    >>> degraded = np.array([[1.0, -1.0], [0.0, 0.0]])
+    >>> fixed = np.array([[1.0, -1.0], [0.9, -0.9]])
+    >>> round(snr_improvement(ref, degraded, fixed), 3)
+    20.0
     """
     return snr(reference, reconstructed, traces) - snr(reference, degraded, traces)
 
@@ -102,6 +173,34 @@ def ssim(
     Uses a uniform `window` x `window` window and the constants of Wang et al.
     (2004), :math:`C_1 = (0.01 L)^2`, :math:`C_2 = (0.03 L)^2`, where `L` is the
     `data_range` (default: the reference's peak-to-peak). Batch dims are averaged.
+
+    Parameters
+    ----------
+    reference : array_like or xarray.DataArray
+        The true data, at least 2-D; the last two dims form the panels.
+    estimate : array_like or xarray.DataArray
+        The data to score, same shape as `reference`.
+    window : int, default 7
+        Side of the square averaging window, in samples.
+    data_range : float, optional
+        Dynamic range `L` of the data; defaults to the peak-to-peak of `reference`
+        (1.0 if that is zero).
+
+    Returns
+    -------
+    float
+        Mean SSIM over all samples and panels; 1.0 for identical inputs.
+
+    Raises
+    ------
+    InvalidDataError
+        If the inputs differ in shape or have fewer than two dims.
+
+    Examples
+    --------
+    >>> panel = np.sin(np.linspace(0, 6, 160)).reshape(16, 10)
+    >>> ssim(panel, panel)
+    1.0
     """
     from scipy.ndimage import uniform_filter
 
@@ -135,6 +234,33 @@ def coherence(reference: Any, estimate: Any, traces: Any | None = None) -> float
 
     averaged over the scored traces; traces where either side is all zero count as 0
     unless both are (then 1).
+
+    Parameters
+    ----------
+    reference : array_like or xarray.DataArray
+        The true data, traces along every dim but the last.
+    estimate : array_like or xarray.DataArray
+        The data to score, same shape as `reference`.
+    traces : array_like of bool, optional
+        Which traces to score, shape ``reference.shape[:-1]``. Default: all traces.
+
+    Returns
+    -------
+    float
+        Mean trace coherence in [0, 1]; 1.0 when every trace matches up to a positive
+        scale factor.
+
+    Raises
+    ------
+    InvalidDataError
+        If the shapes differ, `traces` has the wrong shape or selects no trace, or an
+        input is a scalar.
+
+    Examples
+    --------
+    >>> ref = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 1.0]])
+    >>> coherence(ref, 3.0 * ref)
+    1.0
     """
     ref, est = _pair(reference, estimate, traces)
     num = np.sum(ref * est, axis=-1)

@@ -20,6 +20,18 @@ __all__ = ["ricker", "synthetic_gather", "synthetic_section", "synthetic_shots"]
 def ricker(t: np.ndarray, frequency: float) -> np.ndarray:
     """Ricker wavelet of peak `frequency` (Hz) at times `t` (s), peak at ``t = 0``.
 
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times in seconds, relative to the wavelet's peak.
+    frequency : float
+        Peak frequency in hertz.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(1 - 2 a) exp(-a)`` with ``a = (pi f t)^2``, same shape as `t`; 1 at the peak.
+
     Examples
     --------
     >>> float(ricker(np.array([0.0]), 25.0)[0])
@@ -74,6 +86,12 @@ def synthetic_gather(
     -------
     xarray.DataArray
         float32 data with ``offset`` (m) and ``time`` (ms) coordinates.
+
+    Examples
+    --------
+    >>> gather = synthetic_gather(n_traces=8, n_samples=32, seed=1)
+    >>> gather.dims, gather.time.attrs["units"]
+    (('offset', 'time'), 'ms')
     """
     import xarray as xr
 
@@ -114,7 +132,36 @@ def synthetic_section(
 ) -> xr.DataArray:
     """A stacked section with dipping and gently curved reflectors, dims ``(cdp, time)``.
 
-    Parameters are as in :func:`synthetic_gather`; ``cdp_x`` (m) is a coordinate.
+    Parameters
+    ----------
+    n_traces, n_samples : int
+        Number of CDPs and of time samples.
+    dt_ms : float
+        Sample interval in milliseconds.
+    n_events : int
+        Number of reflectors.
+    trace_spacing_m : float
+        CDP spacing in metres, giving the ``cdp_x`` coordinate.
+    noise : float
+        Standard deviation of added white noise, relative to the peak amplitude.
+    seed : int
+        Seed: the same seed gives the same section.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 data with ``cdp`` (1-based), ``cdp_x`` (m, along ``cdp``) and ``time``
+        (ms) coordinates.
+
+    See Also
+    --------
+    synthetic_gather : A single pre-stack shot gather.
+
+    Examples
+    --------
+    >>> section = synthetic_section(n_traces=16, n_samples=64, seed=3)
+    >>> section.dims, section.shape, float(section.cdp_x[1])
+    (('cdp', 'time'), (16, 64), 25.0)
     """
     import xarray as xr
 
@@ -154,7 +201,35 @@ def synthetic_shots(
     noise: float = 0.0,
     seed: int = 0,
 ) -> xr.DataArray:
-    """Several shot gathers stacked along a ``shot`` batch dim: ``(shot, offset, time)``."""
+    """Several shot gathers stacked along a ``shot`` batch dim: ``(shot, offset, time)``.
+
+    Shot ``i`` is :func:`synthetic_gather` with seed ``seed + i`` and default events.
+
+    Parameters
+    ----------
+    n_shots : int
+        Number of shot gathers.
+    n_traces, n_samples : int
+        Number of offsets per shot and of time samples.
+    dt_ms : float
+        Sample interval in milliseconds.
+    noise : float
+        Standard deviation of added white noise, relative to each gather's peak.
+    seed : int
+        Seed of the first shot: the same seed gives the same shots.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 data with dims ``(shot, offset, time)`` and ``shot`` (1-based),
+        ``offset`` (m) and ``time`` (ms) coordinates.
+
+    Examples
+    --------
+    >>> shots = synthetic_shots(n_shots=2, n_traces=8, n_samples=32)
+    >>> shots.dims, shots.shot.values.tolist()
+    (('shot', 'offset', 'time'), [1, 2])
+    """
     import xarray as xr
 
     gathers = [
