@@ -65,6 +65,11 @@ def plot_panel(
     -------
     matplotlib.axes.Axes
         The axes drawn on.
+
+    Raises
+    ------
+    InvalidDataError
+        If `da` is not 2-D or its last dim is not vertical.
     """
     import matplotlib.pyplot as plt
 
@@ -95,7 +100,41 @@ def plot_panel(
 def plot_wiggle(
     da: xr.DataArray, ax: Axes | None = None, *, scale: float = 1.0, fill: bool = True
 ) -> Axes:
-    """Show one panel as wiggle traces, positive lobes filled."""
+    """Show one panel as wiggle traces, positive lobes filled.
+
+    Trace ``i`` is drawn around ``x = i``; amplitudes are normalized by the panel's peak
+    absolute value, so a `scale` of 1 lets the largest excursion reach the next trace.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A 2-D panel, vertical dim last (with a coordinate).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is made when omitted.
+    scale : float, default 1.0
+        Trace excursion, in trace spacings, of the panel's peak amplitude.
+    fill : bool, default True
+        Fill the positive lobes in black.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on, one line per trace, vertical axis increasing downward.
+
+    Raises
+    ------
+    InvalidDataError
+        If `da` is not 2-D or its last dim is not vertical.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from promethium.synthetic import synthetic_gather
+    >>> fig, ax = plt.subplots()
+    >>> len(plot_wiggle(synthetic_gather(n_traces=6, n_samples=32), ax).lines)
+    6
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     da = _panel(da)
@@ -141,6 +180,12 @@ def plot_comparison(
     -------
     matplotlib.figure.Figure
         The figure.
+
+    Raises
+    ------
+    InvalidDataError
+        If `panels` is empty, `reference` is not one of its titles, or a panel is not
+        2-D with its vertical dim last.
     """
     import matplotlib.pyplot as plt
 

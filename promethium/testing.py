@@ -50,6 +50,13 @@ def assert_same_geometry(actual: xr.DataArray, expected: xr.DataArray) -> None:
     Coordinates must have the same names, dims and values (NaN equal to NaN); data
     values are not compared.
 
+    Parameters
+    ----------
+    actual : xarray.DataArray
+        The array to check, e.g. a reconstruction.
+    expected : xarray.DataArray
+        The array whose geometry it must have, e.g. the input.
+
     Raises
     ------
     AssertionError
@@ -85,8 +92,26 @@ def assert_same_geometry(actual: xr.DataArray, expected: xr.DataArray) -> None:
 def contract_data(seed: int = 0) -> xr.DataArray:
     """The default data of the contract suite: two small shot gathers, 35 % traces missing.
 
-    A float32 ``(shot, offset, time)`` array of 2 x 32 x 64 samples with missing traces
-    zeroed and an in-memory ``trace_mask`` coordinate.
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed of both the synthetic shots and the random mask; the same seed gives the
+        same data.
+
+    Returns
+    -------
+    xarray.DataArray
+        A float32 ``(shot, offset, time)`` array of 2 x 32 x 64 samples, in memory,
+        with 11 of the 32 traces of each shot zeroed and a ``trace_mask`` coordinate
+        marking them False.
+
+    Examples
+    --------
+    >>> da = contract_data()
+    >>> da.dims, da.shape, da.dtype.name
+    (('shot', 'offset', 'time'), (2, 32, 64), 'float32')
+    >>> (~da.trace_mask).sum("offset").values.tolist()
+    [11, 11]
     """
     from promethium.core.mask import apply_trace_mask, random_mask
     from promethium.synthetic import synthetic_shots
@@ -299,6 +324,19 @@ def seismic_arrays(
     the array is dask-backed with random chunks along the batch and vertical dims and
     the whole trace axis in each chunk.
 
+    Parameters
+    ----------
+    min_traces, max_traces : int
+        Bounds on the size of the trace dim.
+    min_samples, max_samples : int
+        Bounds on the size of the vertical dim.
+    max_batch_dims : int
+        Most batch dims drawn (``shot``, then ``iline``), each of size 1 to 3.
+    chunked : bool, optional
+        True for dask-backed arrays, False for NumPy-backed ones; None draws either.
+    dtype : str
+        NumPy dtype of the data.
+
     Returns
     -------
     hypothesis.strategies.SearchStrategy
@@ -306,7 +344,12 @@ def seismic_arrays(
 
     Examples
     --------
-    >>> strategy = seismic_arrays(max_traces=4)
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, deadline=None, database=None)
+    ... @given(seismic_arrays(max_traces=4, chunked=False))
+    ... def check(da):
+    ...     assert da.dims[-1] in ("time", "depth") and 2 <= da.shape[-2] <= 4
+    >>> check()
     """
     import xarray as xr
     from hypothesis import strategies as st
@@ -344,11 +387,34 @@ def trace_masks(da: xr.DataArray, *, min_live: int = 1) -> SearchStrategy[xr.Dat
 
     Each panel (index of the batch dims) keeps at least `min_live` live traces.
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The data the masks are for; the masks span its trace dims and copy their
+        1-D coordinates.
+    min_live : int, default 1
+        Fewest live traces in each panel (capped at the number of traces).
+
     Returns
     -------
     hypothesis.strategies.SearchStrategy
         Strategy of boolean :class:`xarray.DataArray` named ``trace_mask``, usable with
         :func:`promethium.apply_trace_mask` or :func:`promethium.with_trace_mask`.
+
+    Raises
+    ------
+    InvalidDataError
+        If `da` does not follow the dim conventions (vertical dim last).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> da = contract_data()
+    >>> @settings(max_examples=5, deadline=None, database=None)
+    ... @given(trace_masks(da, min_live=2))
+    ... def check(mask):
+    ...     assert mask.dims == ("shot", "offset") and bool((mask.sum("offset") >= 2).all())
+    >>> check()
     """
     import xarray as xr
     from hypothesis import strategies as st
