@@ -7,8 +7,6 @@ traces back, and records provenance. Models only fill; everything else is here, 
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import warnings
 from collections.abc import Mapping
@@ -290,27 +288,13 @@ def _restore(
     return data.copy(data=values.data)
 
 
-@functools.lru_cache(maxsize=32)
-def _file_sha256(path: str, mtime_ns: int, size: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def weights_sha256(path: Path | str | None) -> str | None:
-    """Return the sha256 of the weights file at `path`, or None if there is none."""
-    if path is None or not Path(path).is_file():
-        return None
-    stat = Path(path).stat()
-    return _file_sha256(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
-
-
 def _provenance(
     spec: ModelSpec, config: Mapping[str, Any], options: Mapping[str, Any], keep: bool
 ) -> str:
     from promethium import __version__
+    from promethium.ml.weights import weights_sha256
+
+    weights = spec.weights
 
     record = {
         "model": spec.name,
@@ -318,7 +302,9 @@ def _provenance(
         "plugin": spec.plugin,
         "plugin_version": spec.plugin_version,
         "model_version": spec.version,
-        "weights_sha256": weights_sha256(spec.weights),
+        "weights_sha256": (
+            weights_sha256(weights) if weights is not None and Path(weights).is_file() else None
+        ),
         "config": dict(config),
         "options": dict(options),
         "keep_observed": keep,

@@ -9,6 +9,7 @@ plain torch checkpoint (``.pt``/``.pth``/``.ckpt``) is read with
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -41,7 +42,32 @@ _FORMAT = "promethium.weights"
 
 
 def sha256_file(path: PathType) -> str:
-    """Hex sha256 of a file, read in 1 MiB pieces."""
+    """Hex sha256 of a file's bytes, read in 1 MiB pieces.
+
+    Cached per process by (resolved path, inode, size, modification and change
+    times), so hashing the same large weights file again (one reconstruction after
+    another) is free; a rewritten or replaced file is hashed again.
+    :func:`load_weights` never uses the cache: it verifies the bytes it reads.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.bin"
+    >>> _ = p.write_bytes(b"weights")
+    >>> sha256_file(p)[:12]
+    '9a129038d9a0'
+    """
+    path = Path(path).resolve()
+    st = path.stat()
+    return _cached_sha256(str(path), (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_sha256(path: str, version: tuple[int, ...]) -> str:
+    return _sha256(path)
+
+
+def _sha256(path: PathType) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for piece in iter(lambda: f.read(1 << 20), b""):
@@ -140,7 +166,7 @@ def save_weights(
         "architecture": architecture,
         "config": config,
         "file": path.name,
-        "sha256": sha256_file(path),
+        "sha256": _sha256(path),
         "promethium_version": _version("promethium"),
         "torch_version": _version("torch"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -177,7 +203,8 @@ def read_sidecar(path: PathType) -> dict[str, Any]:
     return info
 
 
-def _weights_file(path: PathType) -> Path:
+def _named_file(path: PathType) -> Path:
+    """The weights file `path` names (a ``.json`` sidecar names its file); must exist."""
     path = Path(path)
     if path.suffix == ".json":
         path = path.with_name(
@@ -185,6 +212,11 @@ def _weights_file(path: PathType) -> Path:
         )
     if not path.is_file():
         raise ConfigError(f"weights file {str(path)!r} does not exist.")
+    return path
+
+
+def _weights_file(path: PathType) -> Path:
+    path = _named_file(path)
     if path.suffix != ".safetensors" and path.suffix not in CHECKPOINT_SUFFIXES:
         raise ConfigError(
             f"weights file {str(path)!r} must be '.safetensors' (with a '.json' sidecar) or "
@@ -194,14 +226,30 @@ def _weights_file(path: PathType) -> Path:
 
 
 def weights_sha256(path: PathType) -> str:
-    """The sha256 identifying a weights file: its sidecar's, else the file's own.
+    """The sha256 of the weights file that `path` names, computed from its bytes.
 
-    Cheap for safetensors (read from the sidecar; :func:`load_weights` verifies it).
+    This is the hash recorded in provenance and used to identify a model in the dask
+    graph. A ``.json`` sidecar names its weights file; the hash the sidecar records is
+    *not* trusted here (:func:`load_weights` checks it against this one).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A weights file of any format, or a ``.json`` sidecar.
+
+    Returns
+    -------
+    str
+        Hex sha256 (see :func:`sha256_file`, cached per process).
+
+    Raises
+    ------
+    ConfigError
+        If the file does not exist.
+    PluginError
+        If a ``.json`` path is not a Promethium weights sidecar.
     """
-    path = _weights_file(path)
-    if path.suffix == ".safetensors" or sidecar_path(path).is_file():
-        return str(read_sidecar(path)["sha256"])
-    return sha256_file(path)
+    return sha256_file(_named_file(path))
 
 
 def load_weights(path: PathType) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -233,7 +281,7 @@ def load_weights(path: PathType) -> tuple[dict[str, torch.Tensor], dict[str, Any
     has_sidecar = path.suffix == ".safetensors" or sidecar_path(path).is_file()
     info = read_sidecar(path) if has_sidecar else {}
     if info:
-        actual = sha256_file(path)
+        actual = _sha256(path)
         if actual != info["sha256"]:
             raise PluginError(
                 f"weights file {str(path)!r} has sha256 {actual}, but its sidecar "

@@ -108,3 +108,41 @@ def test_pickled_objects_are_refused(tmp_path: Path) -> None:
     torch.save({"weight": [1, 2]}, path)
     with pytest.raises(PluginError, match="does not hold a state dict"):
         load_weights(path)
+
+
+def test_weights_sha256_is_the_files_own_hash_not_the_sidecars(
+    tmp_path: Path, net: DropoutNet
+) -> None:
+    """Provenance records the bytes actually there, even if the sidecar disagrees."""
+    import hashlib
+
+    path = save_weights(net, tmp_path / "net.safetensors", config={})
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))  # same size, possibly the same mtime
+    actual = hashlib.sha256(bytes(data)).hexdigest()
+    assert read_sidecar(path)["sha256"] != actual
+    assert weights_sha256(path) == actual == weights_sha256(sidecar_path(path))
+    with pytest.raises(PluginError, match="records"):  # loading still verifies, uncached
+        load_weights(path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        weights_sha256(tmp_path / "absent.safetensors")
+
+
+def test_sha256_file_cache_sees_a_replaced_file(tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    path = tmp_path / "w.bin"
+    path.write_bytes(b"one")
+    assert sha256_file(path) == hashlib.sha256(b"one").hexdigest()
+    other = tmp_path / "w.tmp"
+    other.write_bytes(b"two")
+    os.replace(other, path)  # an atomic replace: same size, new inode
+    assert sha256_file(path) == hashlib.sha256(b"two").hexdigest()
+
+
+def test_reconstruct_uses_the_one_weights_hash() -> None:
+    import promethium.reconstruct as rec
+
+    assert not hasattr(rec, "weights_sha256") and not hasattr(rec, "_file_sha256")
