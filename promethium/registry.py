@@ -37,6 +37,19 @@ __all__ = [
 def closest_match(name: str, choices: builtins.list[str] | tuple[str, ...]) -> str:
     """Return a sentence suggesting the choice closest to `name`, or ``""``.
 
+    Parameters
+    ----------
+    name : str
+        The name a user gave.
+    choices : list of str or tuple of str
+        The valid names.
+
+    Returns
+    -------
+    str
+        ``" Did you mean '<choice>'?"`` (with a leading space, to append to an error
+        message), or ``""`` when no choice is close enough.
+
     Examples
     --------
     >>> closest_match("posc", ["pocs", "linear"])
@@ -73,11 +86,35 @@ class Registry:
     def add(self, spec: ModelSpec) -> ModelSpec:
         """Register `spec`; return it with its plugin and plugin version filled in.
 
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model to register; its name must be a non-empty string without ``:``
+            and its factory callable.
+
+        Returns
+        -------
+        ModelSpec
+            The registered spec; inside a plugin's registration hook, a copy carrying
+            that plugin's name and version.
+
         Raises
         ------
         PluginError
-            If `spec` is not a ModelSpec, or its name is already registered (the
-            message names both plugins).
+            If `spec` is not a ModelSpec, its name is invalid, its factory is not
+            callable, or its name is already registered (the message names both
+            plugins).
+
+        Examples
+        --------
+        >>> from promethium.models.spec import ModelSpec
+        >>> registry = Registry()
+        >>> registry.add(ModelSpec(name="zero", family="demo", factory=dict)).name
+        'zero'
+        >>> registry.add(ModelSpec(name="zero", family="demo", factory=dict))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        promethium.errors.PluginError: model name 'zero' ... is already registered by ...
         """
         if not isinstance(spec, ModelSpec):
             raise PluginError(
@@ -106,10 +143,34 @@ class Registry:
     def get(self, name: str) -> ModelSpec:
         """Return the spec of model `name` (or ``"plugin:name"`` to pin the plugin).
 
+        Parameters
+        ----------
+        name : str
+            A registered model name, optionally prefixed by the plugin that must have
+            registered it, as in ``"myplugin:unet"``.
+
+        Returns
+        -------
+        ModelSpec
+            The registered spec.
+
         Raises
         ------
         ModelNotFoundError
-            Listing the registered names and the closest match.
+            If no such model is registered (or it comes from another plugin); the
+            message lists the registered names and the closest match.
+
+        Examples
+        --------
+        >>> from promethium.models.spec import ModelSpec
+        >>> registry = Registry()
+        >>> _ = registry.add(ModelSpec(name="zero", family="demo", factory=dict))
+        >>> registry.get("zero").family
+        'demo'
+        >>> registry.get("zeros")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        promethium.errors.ModelNotFoundError: no model named 'zeros' ... Did you mean 'zero'?
         """
         plugin, _, model = name.rpartition(":") if isinstance(name, str) else ("", "", name)
         spec = self._specs.get(model) if isinstance(model, str) else None
@@ -124,7 +185,27 @@ class Registry:
         )
 
     def list(self, pattern: str = "*") -> builtins.list[str]:
-        """Return the sorted names matching the glob `pattern`, e.g. ``"unet*"``."""
+        """Return the sorted names matching the glob `pattern`, e.g. ``"unet*"``.
+
+        Parameters
+        ----------
+        pattern : str, default "*"
+            Case-sensitive :mod:`fnmatch` glob on model names.
+
+        Returns
+        -------
+        list of str
+            Matching names, sorted.
+
+        Examples
+        --------
+        >>> from promethium.models.spec import ModelSpec
+        >>> registry = Registry()
+        >>> for name in ("unet_small", "unet_large", "pocs"):
+        ...     _ = registry.add(ModelSpec(name=name, family="demo", factory=dict))
+        >>> registry.list("unet*")
+        ['unet_large', 'unet_small']
+        """
         return sorted(n for n in self._specs if fnmatch.fnmatchcase(n, pattern))
 
     def build(self, name: str, config: Mapping[str, Any] | None = None) -> Reconstructor:
@@ -133,6 +214,19 @@ class Registry:
         The accepted config keys are those of the spec's default config and the named
         parameters of its factory. Built reconstructors are cached per name and
         config, so a model is built (and its weights loaded) once.
+
+        Parameters
+        ----------
+        name : str
+            Model name, as accepted by :meth:`get`.
+        config : Mapping of str to Any, optional
+            Overrides of the spec's default config, passed to its factory as keyword
+            arguments.
+
+        Returns
+        -------
+        Reconstructor
+            The built model (the cached one when already built with this config).
 
         Raises
         ------
@@ -227,7 +321,25 @@ class ModelInfo:
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> ModelInfo:
-        """Summarise `spec`."""
+        """Summarise `spec`.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            A registered model spec.
+
+        Returns
+        -------
+        ModelInfo
+            Its listing row; `weights` is True only if the spec names a weights file
+            that exists.
+
+        Examples
+        --------
+        >>> from promethium.models.spec import ModelSpec
+        >>> ModelInfo.from_spec(ModelSpec(name="zero", family="demo", factory=dict)).weights
+        False
+        """
         return cls(
             name=spec.name,
             family=spec.family,
@@ -241,6 +353,15 @@ class ModelInfo:
 
 def default_registry() -> Registry:
     """Return the registry of every installed plugin's models, discovered on first use.
+
+    Plugins that fail to load are skipped and reported by
+    :func:`~promethium.plugins.plugin_errors`.
+
+    Returns
+    -------
+    Registry
+        The cached registry of discovered models; the same object until
+        :func:`~promethium.plugins.clear_plugin_cache` is called.
 
     See Also
     --------
