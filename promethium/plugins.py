@@ -264,8 +264,16 @@ def loaded_plugins() -> LoadedPlugins:
 
 
 def clear_plugin_cache() -> None:
-    """Forget the discovered plugins and built models; the next use discovers again."""
+    """Forget the discovered plugins and built models; the next use discovers again.
+
+    Also drops this process's cache of built networks
+    (:func:`promethium.ml.cache.clear_model_cache`), so reinstalled weights or plugin
+    code take effect.
+    """
+    from promethium.ml.cache import clear_model_cache
+
     loaded_plugins.cache_clear()
+    clear_model_cache()
 
 
 def plugin_manager() -> pluggy.PluginManager:

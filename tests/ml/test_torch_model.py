@@ -187,3 +187,12 @@ def test_cuda_float16_matches_cpu(da: xr.DataArray) -> None:
     out = model.reconstruct(da, device="cuda", precision="float16", **PATCH)
     scale = float(np.abs(ref.values).max())
     np.testing.assert_allclose(out.values, ref.values, atol=0.02 * scale)
+
+
+def test_clear_plugin_cache_also_drops_built_models(da: xr.DataArray) -> None:
+    from promethium.plugins import clear_plugin_cache
+
+    TorchModel(CopyChannel, {}).reconstruct(da, **PATCH)
+    assert model_cache_size() > 0
+    clear_plugin_cache()
+    assert model_cache_size() == 0
