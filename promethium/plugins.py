@@ -93,7 +93,17 @@ class PluginInfo:
 
 @dataclass(frozen=True)
 class LoadedPlugins:
-    """The outcome of discovery: the plugin manager, the registry, and each plugin."""
+    """The outcome of discovery: the plugin manager, the registry, and each plugin.
+
+    Attributes
+    ----------
+    manager : pluggy.PluginManager
+        The manager holding every loaded plugin's hooks.
+    registry : Registry
+        The models registered by the loaded plugins.
+    plugins : tuple of PluginInfo
+        One entry per entry point found, loaded, broken or disabled.
+    """
 
     manager: pluggy.PluginManager
     registry: Registry
@@ -101,7 +111,7 @@ class LoadedPlugins:
 
     @property
     def errors(self) -> list[PluginInfo]:
-        """The broken plugins."""
+        """The broken plugins, as a list of :class:`PluginInfo` with status ``"broken"``."""
         return [p for p in self.plugins if p.status == "broken"]
 
 
@@ -259,6 +269,20 @@ def loaded_plugins() -> LoadedPlugins:
     Settings are read from the environment on that first call; call
     :func:`clear_plugin_cache` to discover again (after installing a plugin or
     changing a setting).
+
+    Returns
+    -------
+    LoadedPlugins
+        The manager, the registry and each plugin's outcome; the same object on every
+        call until the cache is cleared.
+
+    Raises
+    ------
+    PluginError
+        Only in strict mode (``PROMETHIUM_STRICT_PLUGINS``), for the first plugin that
+        fails to load; otherwise broken plugins are recorded and warned about.
+    ConfigError
+        If ``PROMETHIUM_STRICT_PLUGINS`` has a value that is not understood.
     """
     return load_plugins()
 
@@ -277,12 +301,23 @@ def clear_plugin_cache() -> None:
 
 
 def plugin_manager() -> pluggy.PluginManager:
-    """Return the pluggy plugin manager of the installed plugins (discovered once)."""
+    """Return the pluggy plugin manager of the installed plugins (discovered once).
+
+    Returns
+    -------
+    pluggy.PluginManager
+        The manager of :func:`loaded_plugins`, with the ``promethium_*`` hook specs.
+    """
     return loaded_plugins().manager
 
 
 def plugin_errors() -> list[PluginInfo]:
     """Return the plugins that failed to load, with their errors.
+
+    Returns
+    -------
+    list of PluginInfo
+        The broken plugins; each `error` holds the exception type and message.
 
     Examples
     --------
@@ -293,7 +328,13 @@ def plugin_errors() -> list[PluginInfo]:
 
 
 def list_plugins() -> list[PluginInfo]:
-    """Return every installed plugin (loaded, broken or disabled), sorted by name."""
+    """Return every installed plugin (loaded, broken or disabled), sorted by name.
+
+    Returns
+    -------
+    list of PluginInfo
+        One entry per entry point of the ``promethium`` group.
+    """
     return sorted(loaded_plugins().plugins, key=lambda p: p.name)
 
 
@@ -302,6 +343,16 @@ def render_plugins(pattern: str = "*") -> Any:
 
     Two tables: the models matching `pattern` (name, family, plugin and version, model
     version, weights, description), then every plugin with its status and error.
+
+    Parameters
+    ----------
+    pattern : str, default "*"
+        Glob on model names selecting the rows of the models table.
+
+    Returns
+    -------
+    rich.console.Group
+        The two tables, ready for ``rich.console.Console().print``.
 
     Examples
     --------
