@@ -24,7 +24,10 @@ def write_segy(
     """Write traces `data` (n, ns) with header words {byte: values} using segyio."""
     import segyio
 
+    from promethium.io.segy.samples import FORMATS
+
     n, ns = data.shape
+    dtype = np.float32 if fmt == 1 else np.dtype(FORMATS[fmt].file_dtype)
     spec = segyio.spec()
     spec.iline, spec.xline, spec.format = 189, 193, fmt
     spec.samples = list(range(ns))
@@ -38,7 +41,7 @@ def write_segy(
             words.setdefault(segyio.TraceField.DelayRecordingTime, delay)
             f.header[i] = words
         for i in range(n):
-            f.trace[i] = np.ascontiguousarray(data[i], dtype=np.float32)
+            f.trace[i] = np.ascontiguousarray(data[i], dtype=dtype)
         f.bin.update(hdt=dt, hns=ns, mfeet=measurement)
     return path
 

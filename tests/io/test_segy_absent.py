@@ -8,7 +8,7 @@ import pytest
 from promethium.core.mask import TRACE_MASK
 from promethium.errors import ConfigError, PromethiumWarning
 from promethium.io.segy import open_segy, to_segy
-from promethium.io.segy.headers import read_layout
+from promethium.io.segy.layout import read_layout
 
 
 def _filled(da):

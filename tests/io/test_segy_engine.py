@@ -8,7 +8,8 @@ import xarray as xr
 from promethium.errors import PromethiumWarning, SegyFormatError
 from promethium.io.segy import open_segy, to_segy
 from promethium.io.segy.engine import read_words, segyio_fields
-from promethium.io.segy.headers import header_word, read_layout, read_trace_headers
+from promethium.io.segy.headers import header_word
+from promethium.io.segy.layout import read_layout, read_trace_headers
 
 
 def _line(n: int, ns: int, values: np.ndarray) -> xr.DataArray:

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promethium.io.segy import open_segy, to_segy
-from promethium.io.segy.headers import read_layout
-from promethium.io.segy.samples import ibm_to_ieee, ieee_to_ibm
+from promethium.io.segy.layout import read_layout
+from promethium.io.segy.samples import FORMATS, ibm_to_ieee, ieee_to_ibm
 
 _SETTINGS = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -21,7 +21,8 @@ def _headers(kind: str, rng: np.random.Generator) -> dict[int, np.ndarray]:
     if kind == "3d":
         il, xl = np.meshgrid(np.arange(int(rng.integers(2, 5))), np.arange(3, 3 + 3), indexing="ij")
         keep = rng.random(il.size) > 0.3
-        keep[0] = True
+        keep[::3] = True  # every iline keeps a trace
+        keep[:3] = True  # and so does every xline
         return {189: il.ravel()[keep] + 1, 193: xl.ravel()[keep]}
     shots, offsets = int(rng.integers(1, 4)), int(rng.integers(2, 5))
     return {
@@ -37,10 +38,10 @@ def _file_parts(path) -> tuple[bytes, np.ndarray, np.ndarray]:
 
 
 @pytest.mark.filterwarnings("ignore:.*grid positions with no trace:UserWarning")
-@_SETTINGS
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@settings(_SETTINGS, max_examples=6)
 @given(
     kind=st.sampled_from(["2d", "3d", "prestack"]),
-    fmt=st.sampled_from([1, 5]),
     endian=st.sampled_from(["big", "little"]),
     ns=st.integers(2, 24),
     seed=st.integers(0, 2**16),
@@ -49,7 +50,12 @@ def test_roundtrip_like_is_byte_identical(make_segy, tmp_path, kind, fmt, endian
     rng = np.random.default_rng(seed)
     headers = _headers(kind, rng)
     n = next(iter(headers.values())).size
-    data = (rng.standard_normal((n, ns)) * 10.0 ** rng.integers(-3, 4)).astype(np.float32)
+    integer = np.dtype(FORMATS[fmt].file_dtype).kind in "iu" and fmt != 1
+    if integer:  # integer-valued data, room for the change below (x2 + 1) in 1 byte
+        low = 0 if np.dtype(FORMATS[fmt].file_dtype).kind == "u" else -60
+        data = rng.integers(low, 60, (n, ns)).astype(np.float64)
+    else:
+        data = rng.standard_normal((n, ns)) * 10.0 ** rng.integers(-3, 4)
     data[rng.random(n) < 0.2] = 0.0
     src = make_segy(f"in-{seed}.sgy", headers, data, fmt=fmt, endian=endian)
     da = open_segy(src, chunks=1)
@@ -59,8 +65,8 @@ def test_roundtrip_like_is_byte_identical(make_segy, tmp_path, kind, fmt, endian
     assert out.read_bytes() == src.read_bytes()
 
     # New samples: headers stay byte-identical, values come back exactly (IBM: to IBM
-    # precision).
-    changed = da * np.float32(-1.5) + np.float32(0.25)
+    # precision; integer formats: integer-valued data).
+    changed = da * 2 + 1 if integer else da * np.float32(-1.5) + np.float32(0.25)
     to_segy(changed, out, like=src)
     head, trace_headers, _ = _file_parts(out)
     head0, trace_headers0, _ = _file_parts(src)

@@ -8,7 +8,8 @@ import segyio.
 from __future__ import annotations
 
 from promethium.io.segy.geometry import Geometry
-from promethium.io.segy.headers import PROFILES, SegyLayout
+from promethium.io.segy.headers import PROFILES
+from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.read import open_segy
 from promethium.io.segy.scan import HeaderScan, SegyInfo, scan_headers, segy_info
 from promethium.io.segy.write import to_segy

@@ -15,36 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from promethium.errors import InvalidDataError
-from promethium.io.segy.headers import TRACE_FIELDS, SegyLayout, parse_word
+from promethium.io.segy.build import grid_values
+from promethium.io.segy.headers import TRACE_FIELDS, XY_FIELDS, header_word, parse_word, put_word
+from promethium.io.segy.layout import SegyLayout, trace_records
 
 if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["AppendedHeaders", "absent_headers"]
-
-_XY = ("cdp_x", "cdp_y", "source_x", "source_y", "group_x", "group_y")
-
-
-def _put(headers: np.ndarray, word: tuple[int, int], values: np.ndarray, endian: str) -> None:
-    byte, size = word
-    info = np.iinfo(f"i{size}")
-    if values.size and (values.min() < info.min or values.max() > info.max):
-        raise InvalidDataError(
-            f"values {values.min()}..{values.max()} do not fit the {size}-byte header word "
-            f"at byte {byte}; write without like= or with other byte locations."
-        )
-    dtype = np.dtype(f"i{size}").newbyteorder(">" if endian == "big" else "<")
-    headers[:, byte - 1 : byte - 1 + size] = values.astype(dtype).view(np.uint8).reshape(-1, size)
-
-
-def _grid_values(da: xr.DataArray, name: str) -> np.ndarray | None:
-    dims = da.dims[:-1]
-    if name not in da.coords or not set(da.coords[name].dims) <= set(dims):
-        return None
-    coord = da.coords[name].reset_coords(drop=True)
-    values = coord.broadcast_like(da.isel({da.dims[-1]: 0}, drop=True)).transpose(*dims)
-    return np.asarray(values.values, dtype=np.float64)
 
 
 def _planar(values: np.ndarray, axes: list[np.ndarray], live: np.ndarray) -> np.ndarray | None:
@@ -97,18 +75,18 @@ def absent_headers(
     dims = da.dims[:-1]
     recorded = json.loads(da.attrs.get("segy_byte_locations", "{}"))
     for dim in dims:
-        values = _grid_values(da, dim)
+        values = grid_values(da, dim)
         if dim in recorded and values is not None:
             word = parse_word(tuple(recorded[dim]), dim)
-            _put(headers, word, np.rint(values[holes]).astype(np.int64), layout.endian)
+            at = np.rint(values[holes]).astype(np.int64)
+            put_word(headers, word, at, layout.endian, dim)
     axes = [np.asarray(da.coords[d].values, dtype=np.float64) for d in dims if d in da.coords]
-    scalar_word = TRACE_FIELDS["coordinate_scalar"]
-    scalar = headers[:, scalar_word[0] - 1 : scalar_word[0] + 1].copy()
-    scalar = scalar.view(np.dtype("i2").newbyteorder(layout.order))[:, 0].astype(np.int64)
-    for name in _XY:
-        values = _grid_values(da, name)
+    scalar = header_word(headers, TRACE_FIELDS["coordinate_scalar"], layout.endian)
+    for name in XY_FIELDS:
+        values = grid_values(da, name)
         if values is None:
             continue
+        values = values.astype(np.float64)
         if len(axes) == len(dims) and not np.isfinite(values[holes]).all():
             fitted = _planar(values, axes, ~holes)  # regular grids: x/y affine in the keys
             if fitted is not None:
@@ -116,11 +94,9 @@ def absent_headers(
         at = values[holes]
         known = np.isfinite(at)
         if known.any():
-            current = TRACE_FIELDS[name]
-            kept = headers[:, current[0] - 1 : current[0] + 3].copy()
-            kept = kept.view(np.dtype("i4").newbyteorder(layout.order))[:, 0].astype(np.int64)
+            kept = header_word(headers, TRACE_FIELDS[name], layout.endian)
             stored = np.where(known, _xy_stored(np.nan_to_num(at), scalar), kept)
-            _put(headers, current, stored, layout.endian)
+            put_word(headers, TRACE_FIELDS[name], stored, layout.endian, name)
     return headers
 
 
@@ -136,10 +112,7 @@ class AppendedHeaders:
         out = np.empty((pos.size, 240), dtype=np.uint8)
         original = pos < n
         if original.any():
-            src = np.memmap(
-                self.layout.path, dtype=self.layout.record_dtype(), mode="r",
-                offset=self.layout.data_start, shape=(n,),
-            )  # fmt: skip
+            src = trace_records(self.layout)
             out[original] = np.array(src["header"][pos[original]]).view(np.uint8).reshape(-1, 240)
             del src
         out[~original] = self.extra[pos[~original] - n]

@@ -13,15 +13,17 @@ from promethium.io.segy.headers import (
     DEFAULT_KEYS,
     REV2_ENDIAN_CONSTANT,
     TRACE_FIELDS,
+    XY_FIELDS,
+    check_range,
     parse_word,
+    put_word,
 )
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["HeaderBuilder", "binary_header", "text_header", "text_lines"]
+__all__ = ["HeaderBuilder", "binary_header", "grid_values", "text_header", "text_lines"]
 
-_XY = ("cdp_x", "cdp_y", "source_x", "source_y", "group_x", "group_y")
 _ELEVATION = ("group_elevation", "source_elevation")
 
 
@@ -39,14 +41,16 @@ def binary_header(
     order = ">" if endian == "big" else "<"
     buf = bytearray(400)
 
-    def put(offset: int, dtype: str, value: int) -> None:
+    def put(offset: int, dtype: str, value: int, name: str = "") -> None:
+        if name:
+            check_range(name, np.array([value]), dtype, f"binary header byte {3201 + offset}")
         raw = np.array([value], dtype=np.dtype(dtype).newbyteorder(order)).tobytes()
         buf[offset : offset + len(raw)] = raw
 
-    put(16, "i2", dt_us)
-    put(18, "i2", dt_us)
-    put(20, "u2", n_samples)
-    put(22, "u2", n_samples)
+    put(16, "i2", dt_us, "sample interval (us)")
+    put(18, "i2", dt_us, "sample interval (us)")
+    put(20, "u2", n_samples, "samples per trace")
+    put(22, "u2", n_samples, "samples per trace")
     put(24, "i2", format_code)
     put(54, "i2", measurement)
     if endian == "little":
@@ -88,6 +92,25 @@ def _scale(values: dict[str, np.ndarray], what: str) -> tuple[int, dict[str, np.
     }
 
 
+def grid_values(da: xr.DataArray, name: str) -> np.ndarray | None:
+    """Coordinate `name` broadcast over the trace dims of `da` (in their order).
+
+    Returns None when `da` has no such coordinate or it spans the vertical dim.
+    """
+    dims = da.dims[:-1]
+    if name not in da.coords or not set(da.coords[name].dims) <= set(dims):
+        return None
+    coord = da.coords[name].reset_coords(drop=True)
+    values = coord.broadcast_like(da.isel({da.dims[-1]: 0}, drop=True)).transpose(*dims)
+    return np.asarray(values.values)
+
+
+def _integers(values: np.ndarray) -> np.ndarray:
+    """Round to int64; non-finite values become 0, huge ones saturate (then rejected)."""
+    limit = float(2**62)
+    return np.rint(np.clip(np.nan_to_num(values), -limit, limit)).astype(np.int64)
+
+
 class HeaderBuilder:
     """Trace headers for each grid position of `da`, from its coordinates.
 
@@ -106,48 +129,48 @@ class HeaderBuilder:
     def __init__(self, da: xr.DataArray, dt_us: int, delay_ms: int, endian: str) -> None:
         self.endian = endian
         self.shape = tuple(da.shape[:-1])
-        dims = da.dims[:-1]
         n = int(np.prod(self.shape))
         words = {k: parse_word(v, k) for k, v in DEFAULT_KEYS.items()}
         recorded = da.attrs.get("segy_byte_locations")
         if isinstance(recorded, str):
             words.update({k: parse_word(tuple(v), k) for k, v in json.loads(recorded).items()})
         sequence = np.arange(1, n + 1, dtype=np.int64)
-        fields: dict[tuple[int, int], np.ndarray] = {
-            TRACE_FIELDS["trace_sequence_line"]: sequence,
-            TRACE_FIELDS["trace_sequence_file"]: sequence,
-            TRACE_FIELDS["trace_id"]: np.ones(n, dtype=np.int64),
-            TRACE_FIELDS["n_samples"]: np.full(n, da.shape[-1], dtype=np.int64),
-            TRACE_FIELDS["sample_interval"]: np.full(n, dt_us, dtype=np.int64),
-            TRACE_FIELDS["delay"]: np.full(n, delay_ms, dtype=np.int64),
+        named: dict[str, tuple[tuple[int, int], np.ndarray]] = {
+            name: (TRACE_FIELDS[name], values)
+            for name, values in (
+                ("trace_sequence_line", sequence),
+                ("trace_sequence_file", sequence),
+                ("trace_id", np.ones(n, dtype=np.int64)),
+                ("n_samples", np.full(n, da.shape[-1], dtype=np.int64)),
+                ("sample_interval", np.full(n, dt_us, dtype=np.int64)),
+                ("delay", np.full(n, delay_ms, dtype=np.int64)),
+            )
         }
-
-        def grid(name: str) -> np.ndarray | None:
-            if name not in da.coords or not set(da.coords[name].dims) <= set(dims):
-                return None
-            coord = da.coords[name].reset_coords(drop=True)
-            values = coord.broadcast_like(da.isel({da.dims[-1]: 0}, drop=True))
-            return np.asarray(values.transpose(*dims).values).ravel()
-
         for name, word in words.items():
-            values = grid(name)
+            values = grid_values(da, name)
             if values is not None and np.issubdtype(values.dtype, np.number):
-                fields[word] = np.rint(np.nan_to_num(values)).astype(np.int64)
-        for group, scalar_name in ((_XY, "coordinate_scalar"), (_ELEVATION, "elevation_scalar")):
-            found = {k: v for k in group if (v := grid(k)) is not None}
+                named[name] = (word, _integers(values.ravel()))
+        groups = ((XY_FIELDS, "coordinate_scalar"), (_ELEVATION, "elevation_scalar"))
+        for group, scalar_name in groups:
+            found = {k: v.ravel() for k in group if (v := grid_values(da, k)) is not None}
             scalar, scaled = _scale(found, "/".join(found))
-            fields[TRACE_FIELDS[scalar_name]] = np.full(n, scalar, dtype=np.int64)
-            fields.update({TRACE_FIELDS[k]: v for k, v in scaled.items()})
-        self.fields = fields
-        self.measurement = _length_code([da.coords[k] for k in (*_XY, "offset") if k in da.coords])
+            named[scalar_name] = (TRACE_FIELDS[scalar_name], np.full(n, scalar, dtype=np.int64))
+            named.update({k: (TRACE_FIELDS[k], v) for k, v in scaled.items()})
+        # One entry per word (a key at a standard word replaces it); checked before any
+        # file is created, so a value SEG-Y cannot hold fails early and names its field.
+        self.fields = {word: (name, values) for name, (word, values) in named.items()}
+        for (byte, size), (name, values) in self.fields.items():
+            kind = f"{'u' if name == 'n_samples' else 'i'}{size}"
+            check_range(name, values, kind, f"trace header bytes {byte}-{byte + size - 1}")
+        self.measurement = _length_code(
+            [da.coords[k] for k in (*XY_FIELDS, "offset") if k in da.coords]
+        )
 
     def headers(self, positions: np.ndarray) -> np.ndarray:
         """Return ``(len(positions), 240)`` uint8 headers for flat grid positions."""
-        order = ">" if self.endian == "big" else "<"
         out = np.zeros((positions.size, 240), dtype=np.uint8)
-        for (byte, size), values in self.fields.items():
-            word = values[positions].astype(np.dtype(f"i{size}").newbyteorder(order))
-            out[:, byte - 1 : byte - 1 + size] = word.view(np.uint8).reshape(-1, size)
+        for word, (name, values) in self.fields.items():
+            put_word(out, word, values[positions], self.endian, name, unsigned=name == "n_samples")
         return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from promethium.errors import SegyFormatError
 
 if TYPE_CHECKING:
-    from promethium.io.segy.headers import SegyLayout
+    from promethium.io.segy.layout import SegyLayout
 
 __all__ = ["probe", "read_runs", "read_words", "segyio_fields", "segyio_file"]
 
@@ -83,7 +83,8 @@ def read_words(
     size. segyio reads only its standard fields: any other ``(byte, size)`` (e.g. byte
     221, or a 2-byte read of a 4-byte field) falls back to NumPy on the raw header bytes.
     """
-    from promethium.io.segy.headers import header_word, read_trace_headers
+    from promethium.io.segy.headers import header_word
+    from promethium.io.segy.layout import read_trace_headers
 
     n = layout.n_traces if stop is None else min(stop, layout.n_traces)
     words = list(dict.fromkeys(words))

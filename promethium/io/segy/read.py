@@ -15,12 +15,8 @@ from promethium.core.mask import TRACE_MASK
 from promethium.errors import ConfigError, PromethiumWarning
 from promethium.io.segy.engine import read_words
 from promethium.io.segy.geometry import Geometry, build_geometry
-from promethium.io.segy.headers import (
-    TRACE_FIELDS,
-    SegyLayout,
-    read_layout,
-    resolve_byte_locations,
-)
+from promethium.io.segy.headers import TRACE_FIELDS, resolve_byte_locations
+from promethium.io.segy.layout import SegyLayout, read_layout
 from promethium.io.segy.traces import read_block
 
 if TYPE_CHECKING:

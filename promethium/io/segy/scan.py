@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from promethium.io.segy.engine import read_words
-from promethium.io.segy.headers import read_layout
+from promethium.io.segy.layout import read_layout
 from promethium.io.segy.samples import FORMATS
 
 __all__ = ["HeaderScan", "SegyInfo", "WordStats", "scan_headers", "segy_info"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from promethium.errors import SegyFormatError
 from promethium.io.segy.engine import read_runs
-from promethium.io.segy.headers import SegyLayout
+from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.samples import decode
 
 __all__ = ["live_traces", "read_block", "read_traces"]

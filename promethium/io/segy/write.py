@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
-import tempfile
+import uuid
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dask.delayed import Delayed
 
 from promethium.core.axis import sample_interval, vertical_values
 from promethium.core.dims import vertical_dim
@@ -18,60 +18,114 @@ from promethium.core.mask import TRACE_MASK
 from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
 from promethium.io.segy.absent import AppendedHeaders, absent_headers
 from promethium.io.segy.build import HeaderBuilder, binary_header, text_header, text_lines
-from promethium.io.segy.headers import HEADER_SIZE, SegyLayout, read_layout
+from promethium.io.segy.layout import HEADER_SIZE, SegyLayout, read_layout, trace_records
 from promethium.io.segy.read import CHUNK_BYTES, TRACE_INDEX, _default_chunks
 from promethium.io.segy.samples import encode, get_format
 
 if TYPE_CHECKING:
     import dask.array
     import xarray as xr
-    from dask.delayed import Delayed
 
-__all__ = ["ABSENT", "to_segy"]
+__all__ = ["ABSENT", "SegyWrite", "to_segy"]
 
 #: Accepted values of ``to_segy(absent=...)``.
 ABSENT = ("skip", "append")
 
 
-class _TraceWriter:
-    """A ``dask.array.store`` target writing whole traces into a pre-sized file."""
+class SegyWrite(Delayed):
+    """A pending :func:`to_segy` write: a :class:`dask.delayed.Delayed` plus clean-up.
 
-    def __init__(
-        self,
-        tmp: str,
-        layout: SegyLayout,
-        positions: np.ndarray,
-        headers: Callable[[np.ndarray], np.ndarray],
-        what: str,
-    ) -> None:
-        self.tmp, self.layout, self.positions = tmp, layout, positions
-        self.headers, self.what = headers, what
+    Computing it creates a temporary file beside the output, writes every block of
+    traces into it and renames it into place; its result is the output path. Its
+    :meth:`compute` also removes the temporary file when a block fails; when it is
+    computed another way (``dask.compute``, a distributed client) and fails, call
+    :meth:`abort`.
+    """
 
-    def __setitem__(self, key: tuple[slice, ...], value: np.ndarray) -> None:
-        layout = self.layout
-        pos = self.positions[key[:-1]].ravel()
-        samples = np.asarray(value).reshape(pos.size, layout.n_samples)
-        live = pos >= 0
-        pos, samples = pos[live], samples[live]
-        records = np.empty(pos.size, dtype=layout.record_dtype())
-        records["header"] = self.headers(pos).view("V240").ravel()
-        records["data"] = encode(samples, layout.fmt, layout.endian, what=self.what)
-        out = np.memmap(
-            self.tmp, dtype=records.dtype, mode="r+", offset=layout.data_start,
-            shape=(layout.n_traces,),
-        )  # fmt: skip
-        out[pos] = records
-        out.flush()
-        del out
+    __slots__ = ("_final", "_tmp")
+
+    def compute(self, **kwargs: Any) -> str:
+        """Write the file; on failure remove the temporary file and re-raise."""
+        try:
+            return super().compute(**kwargs)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Remove the temporary file of a write that failed or will not be run."""
+        if os.path.exists(self._tmp):
+            os.unlink(self._tmp)
+
+    @property
+    def path(self) -> str:
+        """The final path of the file."""
+        return self._final
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """What every task of one write needs: picklable, no open file, never mutated."""
+
+    tmp: str
+    layout: SegyLayout
+    positions: np.ndarray
+    headers: Callable[[np.ndarray], np.ndarray]
+    what: str
+
+
+def _create(target: _Target, head: bytes) -> str:
+    """Create the pre-sized temporary file holding the file headers."""
+    layout = target.layout
+    with open(target.tmp, "xb") as f:
+        f.write(head)
+        f.truncate(layout.data_start + layout.n_traces * layout.trace_len)
+    return target.tmp
+
+
+def _write_block(value: np.ndarray, created: str, target: _Target, key: tuple[slice, ...]) -> None:
+    """Write the traces of one block (grid positions `key`) into the temporary file."""
+    layout = target.layout
+    pos = target.positions[key[:-1]].ravel()
+    samples = np.asarray(value).reshape(pos.size, layout.n_samples)
+    live = pos >= 0
+    pos, samples = pos[live], samples[live]
+    records = np.empty(pos.size, dtype=layout.record_dtype())
+    records["header"] = target.headers(pos).view("V240").ravel()
+    records["data"] = encode(samples, layout.fmt, layout.endian, what=target.what)
+    out = trace_records(dataclasses.replace(layout, path=created), mode="r+")
+    out[pos] = records
+    out.flush()
+    del out
+
+
+def _commit(_: object, n_filled: Any, target: _Target, path: str, mode: int, skipped: int) -> str:
+    """Give the complete temporary file its permissions and rename it into place."""
+    try:
+        os.chmod(target.tmp, mode)
+        os.replace(target.tmp, path)
+    except BaseException:
+        if os.path.exists(target.tmp):
+            os.unlink(target.tmp)
+        raise
+    if n_filled:
+        warnings.warn(
+            f"{target.what}: {int(n_filled)} of {skipped} grid positions with no "
+            f"trace in the like= file hold data (trace_mask True or non-zero samples) and "
+            f"were not written to {path}; pass absent='append' to write them after the "
+            "original traces (headers cloned from the nearest trace, geometry words set).",
+            PromethiumWarning,
+            stacklevel=2,
+        )
+    return path
 
 
 def _like_headers(layout: SegyLayout) -> Callable[[np.ndarray], np.ndarray]:
     def headers(pos: np.ndarray) -> np.ndarray:
-        src = np.memmap(
-            layout.path, dtype=layout.record_dtype(), mode="r", offset=layout.data_start,
-            shape=(layout.n_traces,),
-        )  # fmt: skip
-        return np.array(src["header"][pos]).view(np.uint8).reshape(-1, 240)
+        src = trace_records(layout)
+        out = np.array(src["header"][pos]).view(np.uint8).reshape(-1, 240)
+        del src
+        return out
 
     return headers
 
@@ -140,44 +194,51 @@ def _filled_absent(da: xr.DataArray, blocks: dask.array.Array, holes: np.ndarray
     return (filled & dsa.from_array(holes, chunks=filled.chunks)).sum()
 
 
-def _write(
-    da: xr.DataArray,
-    path: str,
-    head: bytes,
-    layout: SegyLayout,
-    writer: _TraceWriter,
-    skipped: np.ndarray | None = None,
-) -> None:
-    import dask
-    import dask.array as dsa
+def _file_mode() -> int:
+    """Permissions of a new file under the process umask (``0o666 & ~umask``)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(head)
-            f.truncate(layout.data_start + layout.n_traces * layout.trace_len)
-        writer.tmp = tmp
-        blocks = _blocks(da)
-        if skipped is None:
-            dsa.store(blocks, writer, lock=False)
-            n_filled = 0
-        else:  # one pass: the count shares the blocks that are written
-            stored = dsa.store(blocks, writer, lock=False, compute=False)
-            _, n_filled = dask.compute(stored, _filled_absent(da, blocks, skipped))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    if n_filled:
-        warnings.warn(
-            f"{writer.what}: {int(n_filled)} of {int(skipped.sum())} grid positions with no "
-            f"trace in the like= file hold data (trace_mask True or non-zero samples) and "
-            f"were not written to {path}; pass absent='append' to write them after the "
-            "original traces (headers cloned from the nearest trace, geometry words set).",
-            PromethiumWarning,
-            stacklevel=3,
-        )
+
+def _refuse_input(path: str, da: xr.DataArray, like: str | os.PathLike[str] | None) -> None:
+    """Raise if `path` is the `like` file or the file `da` was read from."""
+    inputs = {"like=": like, "the source of the data (attrs['source'])": da.attrs.get("source")}
+    for role, other in inputs.items():
+        if not isinstance(other, str | os.PathLike) or not os.path.exists(other):
+            continue
+        same = os.path.realpath(path) == os.path.realpath(other)
+        if same or (os.path.exists(path) and os.path.samefile(path, other)):
+            raise ConfigError(
+                f"to_segy would overwrite its input: the output {path!r} is {role} "
+                f"{os.fspath(other)!r}. Inputs are never modified; write to another path "
+                "(then move it over the original if you mean to replace it)."
+            )
+
+
+def _graph(
+    da: xr.DataArray, target: _Target, head: bytes, path: str, skipped: np.ndarray | None
+) -> SegyWrite:
+    """The deferred write: create the file, write each block, then rename it."""
+    import dask
+    from dask.array.core import slices_from_chunks
+
+    blocks = _blocks(da)
+    created = dask.delayed(_create, pure=False)(target, head)
+    parts = blocks.to_delayed(optimize_graph=False).ravel()
+    write = dask.delayed(_write_block, pure=False)
+    written = [
+        write(part, created, target, key)
+        for part, key in zip(parts, slices_from_chunks(blocks.chunks), strict=True)
+    ]
+    n_filled = 0 if skipped is None else _filled_absent(da, blocks, skipped)
+    n_skipped = 0 if skipped is None else int(skipped.sum())
+    commit = dask.delayed(_commit, pure=False)
+    done = commit(written, n_filled, target, path, _file_mode(), n_skipped)
+    pending = SegyWrite(done.key, done.dask)
+    object.__setattr__(pending, "_tmp", target.tmp)
+    object.__setattr__(pending, "_final", path)
+    return pending
 
 
 def to_segy(
@@ -211,7 +272,9 @@ def to_segy(
     like : str or os.PathLike, optional
         The original file (opened read-only) whose headers are kept.
     compute : bool, optional
-        Write now (default), or return a ``dask.delayed`` that writes when computed.
+        Write now (default), or return the pending write (a :class:`SegyWrite`, a
+        ``dask.delayed.Delayed``) that writes the blocks and renames the file when
+        computed; no file is created until then.
     format : int, optional
         Sample format of a new file (no `like`): 5 (IEEE, default), 1 (IBM), 2, 3, ...
     endian : {"big", "little"}, optional
@@ -231,16 +294,17 @@ def to_segy(
 
     Returns
     -------
-    dask.delayed.Delayed or None
-        The deferred write when ``compute=False``.
+    SegyWrite or None
+        The pending write when ``compute=False``.
 
     Raises
     ------
     ConfigError
-        If `endian` or `absent` is not one of the accepted values.
+        If `endian` or `absent` is not one of the accepted values, or `path` is the
+        `like` file or the file `da` was read from (``attrs["source"]``).
     InvalidDataError
         If `da` does not match `like` (sample count, trace count, sample interval), or
-        holds values the format cannot store.
+        holds values the format or a header word cannot store.
     SegyFormatError
         If `like` is not a readable SEG-Y file.
 
@@ -256,6 +320,7 @@ def to_segy(
         raise ConfigError(f"endian must be 'big' or 'little'; got {endian!r}.")
     if absent not in ABSENT:
         raise ConfigError(f"absent must be one of {ABSENT}; got {absent!r}.")
+    _refuse_input(path, da, like)
     skipped: np.ndarray | None = None
     if like is not None:
         layout = read_layout(like)
@@ -277,11 +342,8 @@ def to_segy(
         if holes.any() and absent == "skip":
             skipped = holes
         elif holes.any():
-            source = np.memmap(
-                layout.path, dtype=layout.record_dtype(), mode="r", offset=layout.data_start,
-                shape=(layout.n_traces,),
-            )["header"]  # fmt: skip
-            extra = absent_headers(da, layout, positions, source)
+            source = trace_records(layout)
+            extra = absent_headers(da, layout, positions, source["header"])
             del source
             headers = AppendedHeaders(layout, extra)
             positions = positions.copy()
@@ -313,11 +375,10 @@ def to_segy(
         headers = builder.headers
     if text_record is not None:
         head = _text_record(head, text_record)
-    writer = _TraceWriter("", layout, positions, headers, what)
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    pending = _graph(da, _Target(tmp, layout, positions, headers, what), head, path, skipped)
     if compute:
-        _write(da, path, head, layout, writer, skipped)
+        pending.compute()
         return None
-    import dask
-
-    task: Any = functools.partial(_write, da, path, head, layout, writer, skipped)
-    return dask.delayed(task, pure=False)()
+    return pending
