@@ -30,7 +30,15 @@ __all__ = ["PromethiumAccessor"]
 
 @xr.register_dataarray_accessor("pm")
 class PromethiumAccessor:
-    """Promethium methods on a DataArray, as ``da.pm.<method>``."""
+    """Promethium methods on a DataArray, as ``da.pm.<method>``.
+
+    Registered with xarray when :mod:`promethium` is imported; not built directly.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The DataArray the accessor is attached to.
+    """
 
     def __init__(self, da: xr.DataArray) -> None:
         self._da = da
@@ -45,6 +53,33 @@ class PromethiumAccessor:
         **options: Any,
     ) -> xr.DataArray | xr.Dataset:
         """Fill the missing traces: :func:`promethium.reconstruct` on this DataArray.
+
+        Parameters
+        ----------
+        model : str, default "pocs"
+            A registered model name, or ``"plugin:name"``.
+        keep_observed : bool
+            Keep the live traces exactly as in the input.
+        registry : Registry, optional
+            Where to look the model up; the installed plugins' registry by default.
+        config : mapping, optional
+            Overrides of the model's configuration.
+        **options
+            Options of the model's ``reconstruct``.
+
+        Returns
+        -------
+        xarray.DataArray or xarray.Dataset
+            As for :func:`promethium.reconstruct`.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If no model has that name.
+        ConfigError
+            For an option or config key the model does not accept.
+        InvalidDataError
+            If the data break the conventions or every trace is missing.
 
         Examples
         --------
@@ -65,19 +100,93 @@ class PromethiumAccessor:
         return get_trace_mask(self._da)
 
     def with_trace_mask(self, mask: xr.DataArray | np.ndarray) -> xr.DataArray:
-        """Return the data with `mask` attached as ``trace_mask``."""
+        """Return the data with `mask` attached as ``trace_mask``.
+
+        Parameters
+        ----------
+        mask : xarray.DataArray or numpy.ndarray
+            Boolean mask over the trace dims, True = live.
+
+        Returns
+        -------
+        xarray.DataArray
+            A copy with the ``trace_mask`` coordinate; samples unchanged.
+
+        Raises
+        ------
+        InvalidDataError
+            If `mask` does not span the trace dims with their sizes.
+
+        Examples
+        --------
+        >>> import promethium as pm
+        >>> da = pm.synthetic_gather(n_traces=3, n_samples=8)
+        >>> da.pm.with_trace_mask([True, False, True]).pm.trace_mask.values.tolist()
+        [True, False, True]
+        """
         from promethium.core.mask import with_trace_mask
 
         return with_trace_mask(self._da, mask)
 
     def apply_trace_mask(self, mask: xr.DataArray | np.ndarray, fill: float = 0.0) -> xr.DataArray:
-        """Kill the traces where `mask` is False (see :func:`promethium.apply_trace_mask`)."""
+        """Kill the traces where `mask` is False (see :func:`promethium.apply_trace_mask`).
+
+        Parameters
+        ----------
+        mask : xarray.DataArray or numpy.ndarray
+            Boolean mask over the trace dims, True = keep.
+        fill : float, default 0.0
+            Value written into the killed traces.
+
+        Returns
+        -------
+        xarray.DataArray
+            A copy with the killed traces set to `fill` and the combined ``trace_mask``.
+
+        Raises
+        ------
+        InvalidDataError
+            If `mask` does not span the trace dims with their sizes.
+
+        Examples
+        --------
+        >>> import promethium as pm
+        >>> da = pm.synthetic_gather(n_traces=3, n_samples=8)
+        >>> out = da.pm.apply_trace_mask([True, False, True])
+        >>> float(abs(out.isel(offset=1)).sum())
+        0.0
+        """
         from promethium.core.mask import apply_trace_mask
 
         return apply_trace_mask(self._da, mask, fill)
 
     def sample_interval(self, unit: str | None = None) -> float:
-        """The vertical sample interval (seconds or metres unless `unit` is given)."""
+        """The vertical sample interval (seconds or metres unless `unit` is given).
+
+        Parameters
+        ----------
+        unit : str, optional
+            Unit of the result; seconds for a time axis and metres for a depth axis
+            by default.
+
+        Returns
+        -------
+        float
+            The constant spacing of the vertical coordinate.
+
+        Raises
+        ------
+        InvalidDataError
+            If the axis has fewer than two samples or is irregular.
+        UnitError
+            If the coordinate's unit is missing, unknown, or not convertible to `unit`.
+
+        Examples
+        --------
+        >>> import promethium as pm
+        >>> pm.synthetic_gather(n_traces=2, n_samples=8).pm.sample_interval("ms")
+        4.0
+        """
         from promethium.core.axis import sample_interval
 
         return sample_interval(self._da, unit)
@@ -97,7 +206,20 @@ class PromethiumAccessor:
         return trace_dim(self._da)
 
     def validate(self) -> xr.DataArray:
-        """Check the data conventions (see :func:`promethium.validate`); return the data."""
+        """Check the data conventions (see :func:`promethium.validate`); return the data.
+
+        Returns
+        -------
+        xarray.DataArray
+            The same DataArray, unchanged, so calls can be chained.
+
+        Raises
+        ------
+        InvalidDataError
+            If the dims, coordinates or trace mask break the conventions.
+        UnitError
+            If the vertical coordinate has no known unit.
+        """
         from promethium.core.validate import validate
 
         return validate(self._da)

@@ -126,7 +126,47 @@ def run_reconstruction(
     options: Mapping[str, Any] | None = None,
     history: bool = True,
 ) -> xr.DataArray | xr.Dataset:
-    """Run :func:`reconstruct`, optionally without the history line (for operators)."""
+    """Run :func:`reconstruct`, optionally without the history line (for operators).
+
+    The engine behind :func:`reconstruct` and :class:`promethium.ops.Reconstruct`:
+    model options come as a mapping rather than keyword arguments.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last, NumPy- or dask-backed.
+    model : str
+        A registered model name, or ``"plugin:name"``.
+    keep_observed : bool
+        Keep the live traces exactly as in the input.
+    registry : Registry, optional
+        Where to look the model up; the installed plugins' registry by default.
+    config : mapping, optional
+        Overrides of the model's configuration, passed to its factory.
+    options : mapping, optional
+        Options of the model's ``reconstruct``; the model's defaults fill the rest.
+    history : bool
+        Append a ``reconstruct(...)`` line to ``attrs["history"]`` (operators record
+        their own line instead).
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        As for :func:`reconstruct`.
+
+    Raises
+    ------
+    ModelNotFoundError
+        If no model has that name.
+    ConfigError
+        For an option or config key the model does not accept.
+    InvalidDataError
+        If `da` breaks the data conventions, every trace is missing, or a live trace
+        holds NaN samples.
+    PluginError
+        If the model returns something of the wrong kind or shape (e.g. no ``mean``
+        and ``std`` when asked for uncertainty).
+    """
     import xarray as xr
 
     registry = default_registry() if registry is None else registry
