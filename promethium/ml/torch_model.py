@@ -82,7 +82,9 @@ class TorchPredictor:
 
     Called on a batch ``(B, 2, Pt, Pv)``, it builds (once per process) and runs
     every ensemble member and aggregates: ``(B, Pt, Pv)``, or ``(B, 2, Pt, Pv)``
-    (aggregate, std) with `return_uncertainty`.
+    (aggregate, std) with `return_uncertainty`. The members are the weight sets (one
+    set, the network's own initialization, when `weights` is empty), each run once
+    without MC dropout or `mc_passes` times with it: :attr:`members` in all.
     """
 
     network: str
@@ -98,6 +100,11 @@ class TorchPredictor:
 
     #: Ask the engine for per-patch keys, to seed MC dropout independently of chunking.
     wants_patch_keys = True
+
+    @property
+    def members(self) -> int:
+        """Number of ensemble members: weight sets times MC-dropout passes."""
+        return max(len(self.weights), 1) * max(self.mc_passes, 1)
 
     def module(self, member: int = 0) -> torch.nn.Module:
         """The built network of weight set `member`, cached in this process."""
@@ -192,8 +199,8 @@ class TorchModel:
     weights : path or sequence of paths, optional
         ``.safetensors`` files with JSON sidecars (see
         :func:`~promethium.ml.weights.save_weights`) or plain state-dict checkpoints.
-        Several paths make an ensemble. None uses the network's own (seeded)
-        initialization.
+        Several paths make an ensemble (see Notes). None uses the network's own
+        (seeded) initialization.
     in_channels : {2, 1}, optional
         2 feeds data and live mask; 1 feeds the data only.
     name : str, optional
@@ -203,9 +210,20 @@ class TorchModel:
     ----------
     options : dict
         ``patch_size`` 256, ``overlap`` 0.5, ``batch_size`` 8, ``device`` "auto",
-        ``precision`` "auto" (float16 on CUDA, float32 on CPU), ``ensemble_size`` 1,
-        ``dropout_inference`` False, ``aggregate`` "mean", ``return_uncertainty``
-        False, ``seed`` 0.
+        ``precision`` "auto" (float16 on CUDA, float32 on CPU), ``ensemble_size``
+        None, ``dropout_inference`` False, ``aggregate`` "mean",
+        ``return_uncertainty`` False, ``seed`` 0.
+
+    Notes
+    -----
+    ``ensemble_size`` is the total number of members that are aggregated. The
+    members are spread evenly over the weight sets: with ``n`` weight sets (``n = 1``
+    without `weights`) each set runs ``ensemble_size / n`` times, which must be an
+    integer; more than one run per set needs ``dropout_inference=True`` (MC dropout
+    passes, otherwise identical). None (the default) means one member per weight set.
+    For example, 3 weight sets with ``ensemble_size=6, dropout_inference=True`` run
+    2 MC-dropout passes of each set; ``ensemble_size=1`` with 3 weight sets is a
+    :class:`~promethium.errors.ConfigError`.
 
     Raises
     ------
@@ -259,7 +277,7 @@ class TorchModel:
             "batch_size": 8,
             "device": "auto",
             "precision": "auto",
-            "ensemble_size": 1,
+            "ensemble_size": None,
             "dropout_inference": False,
             "aggregate": "mean",
             "return_uncertainty": False,
@@ -278,19 +296,14 @@ class TorchModel:
         Raises
         ------
         ConfigError
-            For unknown options or invalid values (e.g. ``device="cuda"`` without CUDA).
+            For unknown options or invalid values (e.g. ``device="cuda"`` without CUDA),
+            or an ``ensemble_size`` that does not fit the weight sets (class Notes).
         """
         opts = self._options(options)
         if opts["device"] != "auto":
             resolve_device(opts["device"])
         resolve_precision(opts["precision"], "cpu")
-        n_sets = max(len(self.weights), 1)
-        size = opts["ensemble_size"]
-        if not opts["dropout_inference"] and size not in (1, n_sets):
-            raise ConfigError(
-                f"ensemble_size={size} needs dropout_inference=True (MC dropout) or "
-                f"{size} weight sets; {self.name!r} has {n_sets}."
-            )
+        passes = self._passes_per_set(opts["ensemble_size"], opts["dropout_inference"])
         return TorchPredictor(
             network=self.network,
             config_json=json.dumps(self.config, sort_keys=True),
@@ -298,11 +311,31 @@ class TorchModel:
             in_channels=self.in_channels,
             device=opts["device"],
             precision=opts["precision"],
-            mc_passes=size if opts["dropout_inference"] else 0,
+            mc_passes=passes if opts["dropout_inference"] else 0,
             aggregate=opts["aggregate"],
             return_uncertainty=opts["return_uncertainty"],
             seed=opts["seed"],
         )
+
+    def _passes_per_set(self, size: int | None, dropout: bool) -> int:
+        """Runs of each weight set giving `size` members in all (class Notes), or raise."""
+        n_sets = max(len(self.weights), 1)
+        size = n_sets if size is None else size
+        if size % n_sets:
+            raise ConfigError(
+                f"ensemble_size={size} does not fit the {n_sets} weight sets of "
+                f"{self.name!r}: the members are spread evenly over the weight sets, so "
+                f"use a multiple of {n_sets} (with dropout_inference=True beyond {n_sets}) "
+                "or leave ensemble_size unset for one member per weight set."
+            )
+        passes = size // n_sets
+        if passes > 1 and not dropout:
+            raise ConfigError(
+                f"ensemble_size={size} needs dropout_inference=True (MC dropout): "
+                f"{self.name!r} has {n_sets} weight set(s), and without dropout each set "
+                f"gives one member (use ensemble_size={n_sets} or leave it unset)."
+            )
+        return passes
 
     def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray | xr.Dataset:
         """Fill the missing traces of `da` (see :class:`~promethium.models.spec.Reconstructor`).
@@ -337,8 +370,10 @@ class TorchModel:
             )
         opts = {**self.options, **options}
         size = opts["ensemble_size"]
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-            raise ConfigError(f"ensemble_size must be a positive integer; got {size!r}.")
+        if size is not None and (
+            isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1
+        ):
+            raise ConfigError(f"ensemble_size must be a positive integer or None; got {size!r}.")
         for flag in ("dropout_inference", "return_uncertainty"):
             if not isinstance(opts[flag], (bool, np.bool_)):
                 raise ConfigError(f"{flag} must be True or False; got {opts[flag]!r}.")
@@ -346,7 +381,7 @@ class TorchModel:
             raise ConfigError(f"aggregate must be one of {AGGREGATES}; got {opts['aggregate']!r}.")
         if isinstance(opts["seed"], bool) or not isinstance(opts["seed"], (int, np.integer)):
             raise ConfigError(f"seed must be an integer; got {opts['seed']!r}.")
-        opts["ensemble_size"] = int(size)
+        opts["ensemble_size"] = None if size is None else int(size)
         opts["seed"] = int(opts["seed"])
         for flag in ("dropout_inference", "return_uncertainty"):
             opts[flag] = bool(opts[flag])

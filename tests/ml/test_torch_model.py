@@ -42,7 +42,7 @@ def test_is_a_reconstructor_with_documented_options() -> None:
         "batch_size": 8,
         "device": "auto",
         "precision": "auto",
-        "ensemble_size": 1,
+        "ensemble_size": None,
         "dropout_inference": False,
         "aggregate": "mean",
         "return_uncertainty": False,
@@ -102,6 +102,54 @@ def test_ensemble_size_needs_dropout_or_weight_sets(da: xr.DataArray) -> None:
         TorchModel(CopyChannel, {}).reconstruct(
             da, ensemble_size=2, dropout_inference=True, **PATCH
         )
+
+
+def dropout_weights(tmp_path: Path, n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        torch.manual_seed(i)
+        paths.append(save_weights(DropoutNet(p=0.3), tmp_path / f"d{i}.safetensors", config={}))
+    return paths
+
+
+def test_ensemble_size_counts_all_members_over_weight_sets(
+    da: xr.DataArray, tmp_path: Path
+) -> None:
+    """ensemble_size is the total: weight sets times MC-dropout passes, never more."""
+    two = TorchModel(DropoutNet, {"p": 0.3}, weights=dropout_weights(tmp_path, 2))
+    assert (two.predictor().members, two.predictor().mc_passes) == (2, 0)  # unset: one per set
+    mc = two.predictor(ensemble_size=4, dropout_inference=True)
+    assert (mc.members, mc.mc_passes) == (4, 2)
+    one_pass = two.predictor(ensemble_size=2, dropout_inference=True)
+    assert (one_pass.members, one_pass.mc_passes) == (2, 1)
+    batch = np.random.default_rng(0).standard_normal((3, 2, 8, 8)).astype(np.float32)
+    calls: list[int] = []
+    hook = torch.nn.Module.register_forward_hook  # count whole-network forward passes
+    handles = [hook(mc.module(i), lambda *_: calls.append(1)) for i in range(len(mc.weights))]
+    try:
+        mc(batch)
+    finally:
+        for h in handles:
+            h.remove()
+    assert len(calls) == 4
+    single = TorchModel(DropoutNet, {"p": 0.3}).predictor(ensemble_size=5, dropout_inference=True)
+    assert (single.members, single.mc_passes) == (5, 5)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"ensemble_size": 1}, r"ensemble_size=1 does not fit the 2 weight sets"),
+        ({"ensemble_size": 3, "dropout_inference": True}, "use a multiple of 2"),
+        ({"ensemble_size": 4}, "ensemble_size=4 needs dropout_inference=True"),
+    ],
+)
+def test_ensemble_size_that_does_not_fit_the_weight_sets_is_refused(
+    da: xr.DataArray, tmp_path: Path, options: dict, match: str
+) -> None:
+    model = TorchModel(DropoutNet, {"p": 0.3}, weights=dropout_weights(tmp_path, 2))
+    with pytest.raises(ConfigError, match=match):
+        model.reconstruct(da, **options, **PATCH)
 
 
 @pytest.mark.parametrize(
