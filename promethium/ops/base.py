@@ -97,27 +97,89 @@ class Operator(abc.ABC):
     # -- the steps a subclass fills in -------------------------------------------------
     @abc.abstractmethod
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Transform one NumPy block (halo included) and return the same shape."""
+        """Transform one NumPy block (halo included) and return the same shape.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, dims as in ``context.dims`` (vertical last), with
+            the halo of :meth:`halo` on each side where the data are chunked.
+        context : BlockContext
+            Sample interval, vertical unit, dims and the coordinates named in
+            :attr:`coords_needed`, broadcast to the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+        """
 
     def halo(self, da: xr.DataArray) -> dict[str, int]:
-        """Samples of context this operator needs on each side, per dim name."""
+        """Samples of context this operator needs on each side, per dim name.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The data about to be transformed (to convert physical lengths to samples).
+
+        Returns
+        -------
+        dict of str to int
+            Halo width in samples per dim; empty (the default) for no overlap.
+        """
         return {}
 
     def output_dtype(self, da: xr.DataArray) -> np.dtype:
-        """Dtype of the result: floating, the input's if it is floating."""
+        """Dtype of the result: floating, the input's if it is floating.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The input data.
+
+        Returns
+        -------
+        numpy.dtype
+            ``da.dtype`` if floating, else float32.
+        """
         return da.dtype if np.issubdtype(da.dtype, np.floating) else np.dtype("float32")
 
     def params(self) -> dict[str, Any]:
         """The operator's parameters, as recorded in the history.
 
         By default, the instance attributes named like the constructor's parameters.
+
+        Returns
+        -------
+        dict of str to Any
+            Parameter names and values, in constructor order; also used by ``repr``.
         """
         names = list(inspect.signature(type(self).__init__).parameters)[1:]
         return {n: getattr(self, n) for n in names if hasattr(self, n)}
 
     # -- the fixed pipeline ------------------------------------------------------------
     def __call__(self, da: xr.DataArray) -> xr.DataArray:
-        """Validate `da`, apply the operator, and record it in the history."""
+        """Validate `da`, apply the operator, and record it in the history.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last, NumPy- or dask-backed; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The result, lazy when `da` is, with ``repr(self)`` appended to
+            ``attrs["history"]``.
+
+        Raises
+        ------
+        InvalidDataError
+            If `da` breaks the data conventions, lacks a coordinate the operator needs,
+            or splits an axis the operator needs whole.
+        UnitError
+            If the vertical coordinate has no known unit.
+        """
         from promethium.core.validate import validate
 
         validate(da, check_mask=False)
@@ -125,7 +187,29 @@ class Operator(abc.ABC):
         return append_history(out, repr(self))
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Apply :meth:`transform` to in-memory data at once, or block by block."""
+        """Apply :meth:`transform` to in-memory data at once, or block by block.
+
+        Dask data are processed with ``map_blocks`` (or ``map_overlap`` with the
+        :meth:`halo`), nothing computed; chunks smaller than the halo are merged and
+        the merge is recorded in ``attrs["promethium_rechunked"]``.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not validated, not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            Same dims and coords as `da`, dtype from :meth:`output_dtype`; no history
+            line is added.
+
+        Raises
+        ------
+        InvalidDataError
+            If a needed coordinate is missing or an axis in :attr:`whole` is split
+            across chunks.
+        """
         import dask.array as dska
 
         context = self._context(da)
@@ -294,17 +378,57 @@ class Pipeline(Operator):
         self.operators: tuple[Operator, ...] = tuple(flat)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: a pipeline applies its operators one by one."""
+        """Not used: a pipeline applies its operators one by one.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            Unused.
+        context : BlockContext
+            Unused.
+
+        Returns
+        -------
+        numpy.ndarray
+            Never returns.
+
+        Raises
+        ------
+        TypeError
+            Always: call the pipeline on a DataArray instead.
+        """
         raise TypeError("a Pipeline applies whole operators; call it on a DataArray.")
 
     def __call__(self, da: xr.DataArray) -> xr.DataArray:
-        """Apply each operator in turn; each records itself in the history."""
+        """Apply each operator in turn; each records itself in the history.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The result of the last operator, with one history line per operator.
+        """
         for op in self.operators:
             da = op(da)
         return da
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Apply each operator in turn, without recording history."""
+        """Apply each operator in turn, without recording history.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The result of the last operator's :meth:`Operator.apply`.
+        """
         for op in self.operators:
             da = op.apply(da)
         return da
@@ -318,6 +442,25 @@ def append_history(da: xr.DataArray, entry: str) -> xr.DataArray:
 
     The history is one string, a line per step, as in the CF conventions, so it
     survives netCDF, Zarr and SEG-Y textual headers alike.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Any DataArray; not modified.
+    entry : str
+        The step to record; it is prefixed with ``"promethium: "``.
+
+    Returns
+    -------
+    xarray.DataArray
+        A shallow copy of `da` (data shared) with the new history line.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = append_history(xr.DataArray(np.zeros(2), attrs={"history": "made"}), "gain")
+    >>> da.attrs["history"].splitlines()
+    ['made', 'promethium: gain']
     """
     previous = da.attrs.get("history", "")
     line = f"promethium: {entry}"
