@@ -105,7 +105,23 @@ class Bandpass(Operator):
         return butter(order, [self._low, self._high], btype="bandpass", fs=fs, output="sos")
 
     def apply(self, da: Any) -> Any:
-        """Check the corners against Nyquist before any work, then filter."""
+        """Check the corners against Nyquist before any work, then filter.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The result, lazy when `da` is, without a history line.
+
+        Raises
+        ------
+        InvalidDataError
+            If the axis is depth, or a corner frequency is at or above Nyquist.
+        """
         context = self._context(da)
         if context.vertical_unit != "s":
             raise InvalidDataError(
@@ -115,7 +131,20 @@ class Bandpass(Operator):
         return super().apply(da)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Filter each trace of a block (whole traces) forward and backward."""
+        """Filter each trace of a block (whole traces) forward and backward.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+        """
         from scipy.signal import sosfiltfilt
 
         sos = self._sos(context.sample_interval)

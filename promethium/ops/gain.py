@@ -70,12 +70,36 @@ class AGC(Operator):
         return half
 
     def halo(self, da: xr.DataArray) -> dict[str, int]:
-        """Half a window of samples along the vertical dim."""
+        """Half a window of samples along the vertical dim.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last, to convert the window to samples.
+
+        Returns
+        -------
+        dict of str to int
+            Half the window length in samples, keyed by the vertical dim.
+        """
         ctx = self._context(da)
         return {ctx.dims[-1]: self._half(ctx.sample_interval, ctx.vertical_unit)}
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Apply AGC along the last axis of a block (halo included)."""
+        """Apply AGC along the last axis of a block (halo included).
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+        """
         from scipy.ndimage import uniform_filter1d
 
         half = self._half(context.sample_interval, context.vertical_unit)
@@ -127,7 +151,25 @@ class TimePowerGain(Operator):
         self.power = check_number(power, what="TimePowerGain power", minimum=0.0)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Multiply by :math:`t^n`, :math:`t` (s) from the vertical coordinate."""
+        """Multiply by :math:`t^n`, :math:`t` (s) from the vertical coordinate.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+
+        Raises
+        ------
+        InvalidDataError
+            If the vertical axis is depth rather than time.
+        """
         if context.vertical_unit != "s":
             raise InvalidDataError(
                 "TimePowerGain needs a time axis; the data have a depth axis "

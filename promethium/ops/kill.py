@@ -87,7 +87,13 @@ class KillTraces(Operator):
         self.seed = seed
 
     def params(self) -> dict[str, Any]:
-        """Parameters for the history; an explicit mask is summarized, not listed."""
+        """Parameters for the history; an explicit mask is summarized, not listed.
+
+        Returns
+        -------
+        dict of str to Any
+            The parameters that are set, an explicit mask as its count of dead traces.
+        """
         out = {k: v for k, v in super().params().items() if v is not None}
         if self.mask is not None:
             values = np.asarray(self.mask, dtype=bool)
@@ -102,7 +108,23 @@ class KillTraces(Operator):
         return f"{type(self).__name__}({args})"
 
     def build_mask(self, da: xr.DataArray) -> xr.DataArray:
-        """The mask (True = live) this operator applies to `da`."""
+        """The mask (True = live) this operator applies to `da`.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last.
+
+        Returns
+        -------
+        xarray.DataArray
+            Boolean mask over the trace dims, True = live.
+
+        Raises
+        ------
+        InvalidDataError
+            If the mask does not fit the data's trace dims, or the data break the conventions.
+        """
         import xarray as xr
 
         from promethium.core.mask import gap_mask, random_mask
@@ -138,11 +160,46 @@ class KillTraces(Operator):
         return mask.expand_dims(missing).transpose(*dims)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: the mask spans whole DataArrays; see :meth:`apply`."""
+        """Not used: the mask spans whole DataArrays; see :meth:`apply`.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            Never returns.
+
+        Raises
+        ------
+        TypeError
+            Always: call the operator on a DataArray instead.
+        """
         raise TypeError("KillTraces works on DataArrays; call it on one, not on a block.")
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Zero the dead traces lazily and attach the combined ``trace_mask``."""
+        """Zero the dead traces lazily and attach the combined ``trace_mask``.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The data with dead traces zeroed and the combined ``trace_mask``, lazy when
+            `da` is.
+
+        Raises
+        ------
+        InvalidDataError
+            If the mask does not fit the data's trace dims.
+        """
         from promethium.core.mask import apply_trace_mask
 
         out = apply_trace_mask(da, self.build_mask(da))
@@ -189,11 +246,33 @@ class Decimate(KillTraces):
         self.offset = int(offset)
 
     def params(self) -> dict[str, Any]:
-        """Parameters for the history."""
+        """Parameters for the history.
+
+        Returns
+        -------
+        dict of str to Any
+            ``keep_every`` and ``offset``.
+        """
         return {"keep_every": self.keep_every, "offset": self.offset}
 
     def build_mask(self, da: xr.DataArray) -> xr.DataArray:
-        """The regular mask (True = live) applied to `da`."""
+        """The regular mask (True = live) applied to `da`.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last.
+
+        Returns
+        -------
+        xarray.DataArray
+            Boolean mask over the trace dims, True = live, from :func:`regular_mask`.
+
+        Raises
+        ------
+        InvalidDataError
+            If `keep_every` or `offset` is invalid.
+        """
         from promethium.core.mask import regular_mask
 
         return regular_mask(da, self.keep_every, self.offset)

@@ -94,7 +94,25 @@ class Mute(Operator):
         return super()._coord_arrays(prepared)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Multiply by the mute weights, from time (s) and offset (m) of the block."""
+        """Multiply by the mute weights, from time (s) and offset (m) of the block.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+
+        Raises
+        ------
+        InvalidDataError
+            If the vertical axis is depth rather than time.
+        """
         if context.vertical_unit != "s":
             raise InvalidDataError(
                 f"Mute needs a time axis; the data have a depth axis {context.dims[-1]!r}."

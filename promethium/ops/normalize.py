@@ -92,13 +92,38 @@ class Normalize(Operator):
         return (ndim - 1,) if self.scope == "trace" else (ndim - 2, ndim - 1)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Normalize a block holding whole traces (or whole gathers)."""
+        """Normalize a block holding whole traces (or whole gathers).
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+        """
         axes = self._axes(data.ndim)
         scale = np.expand_dims(_scale(data, axes, self.method), axes)
         return _divide(data, scale)
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Normalize lazily and attach the factors as the ``norm_scale`` coordinate."""
+        """Normalize lazily and attach the factors as the ``norm_scale`` coordinate.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The normalized data with a ``norm_scale`` coordinate holding the factors
+            that undo it, lazy when `da` is.
+        """
         import xarray as xr
 
         axes = self._axes(da.ndim)
@@ -118,7 +143,23 @@ class Normalize(Operator):
 
     @staticmethod
     def inverse(da: xr.DataArray) -> xr.DataArray:
-        """Restore the amplitudes of normalized data: ``Denormalize()(da)``."""
+        """Restore the amplitudes of normalized data: ``Denormalize()(da)``.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Output of :class:`Normalize`, with its ``norm_scale`` coordinate.
+
+        Returns
+        -------
+        xarray.DataArray
+            The data at their original amplitudes, history recorded.
+
+        Raises
+        ------
+        InvalidDataError
+            If the data have no ``norm_scale`` coordinate.
+        """
         return Denormalize()(da)
 
 
@@ -149,11 +190,40 @@ class Denormalize(Operator):
         pass
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Multiply a block by the ``norm_scale`` factors broadcast to it."""
+        """Multiply a block by the ``norm_scale`` factors broadcast to it.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+        """
         return data * context.coords[NORM_SCALE]
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Multiply lazily by the factors (which may be lazy too) and drop them."""
+        """Multiply lazily by the factors (which may be lazy too) and drop them.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The data multiplied by ``norm_scale``, the coordinate dropped.
+
+        Raises
+        ------
+        InvalidDataError
+            If the data have no ``norm_scale`` coordinate, or it has dims the data lack.
+        """
         if NORM_SCALE not in da.coords:
             raise InvalidDataError(
                 f"the data have no {NORM_SCALE!r} coordinate, so there is nothing to "

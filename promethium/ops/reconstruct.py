@@ -75,7 +75,13 @@ class Reconstruct(Operator):
         self.options = dict(options)
 
     def params(self) -> dict[str, Any]:
-        """The model name and the non-default settings, as recorded in the history."""
+        """The model name and the non-default settings, as recorded in the history.
+
+        Returns
+        -------
+        dict of str to Any
+            ``model`` and every setting that differs from its default.
+        """
         params: dict[str, Any] = {"model": self.model}
         if not self.keep_observed:
             params["keep_observed"] = False
@@ -84,11 +90,49 @@ class Reconstruct(Operator):
         return {**params, **self.options}
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: a model sees whole DataArrays; see :meth:`apply`."""
+        """Not used: a model sees whole DataArrays; see :meth:`apply`.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            Never returns.
+
+        Raises
+        ------
+        TypeError
+            Always: call the operator on a DataArray instead.
+        """
         raise TypeError("Reconstruct works on DataArrays; call it on one, not on a block.")
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Reconstruct `da` (lazily on dask input), without a history line."""
+        """Reconstruct `da` (lazily on dask input), without a history line.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray or xarray.Dataset
+            As for :func:`promethium.reconstruct`.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If the model is not registered.
+        ConfigError
+            For an option or config key the model does not accept.
+        InvalidDataError
+            If the data break the conventions or every trace is missing.
+        """
         from promethium.reconstruct import run_reconstruction
 
         out = run_reconstruction(

@@ -82,7 +82,20 @@ class Resample(Operator):
         return ratio.numerator, ratio.denominator
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Resample each (whole) trace of a block; the vertical length changes."""
+        """Resample each (whole) trace of a block; the vertical length changes.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The resampled block; only the vertical length differs from `data`.
+        """
         from scipy.signal import resample_poly
 
         up, down = self._ratio(context)
@@ -91,7 +104,19 @@ class Resample(Operator):
         return resample_poly(data.astype(np.float64), up, down, axis=-1, window=self.window)
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Resample lazily and replace the vertical coordinate."""
+        """Resample lazily and replace the vertical coordinate.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The resampled data with a new vertical coordinate (same unit), lazy when
+            `da` is, without a history line.
+        """
         import dask.array as dska
         import xarray as xr
 

@@ -93,7 +93,25 @@ class Taper(Operator):
         return max(1, round(length / context.sample_interval))
 
     def weights(self, n: int, context: BlockContext) -> np.ndarray:
-        """The taper weights along an axis of `n` samples (or traces)."""
+        """The taper weights along an axis of `n` samples (or traces).
+
+        Parameters
+        ----------
+        n : int
+            Length of the axis, in samples or traces.
+        context : BlockContext
+            Sample interval and unit, to convert a physical ramp length to samples.
+
+        Returns
+        -------
+        numpy.ndarray
+            Weights in [0, 1], shape ``(n,)``, 1 away from the ends.
+
+        Raises
+        ------
+        InvalidDataError
+            If the ramp (or both ramps) does not fit in `n` samples.
+        """
         ramp_len = self._samples(context)
         sides = 2 if self.sides == "both" else 1
         if sides * ramp_len > n:
@@ -114,14 +132,38 @@ class Taper(Operator):
         return ndim - 1 if self.axis == "vertical" else ndim - 2
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Taper a block that holds the whole axis."""
+        """Taper a block that holds the whole axis.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples, vertical axis last.
+        context : BlockContext
+            Sample interval, vertical unit, dims and needed coordinates of the block.
+
+        Returns
+        -------
+        numpy.ndarray
+            The transformed block, same shape as `data`.
+        """
         axis = self._axis(data.ndim)
         shape = [1] * data.ndim
         shape[axis] = data.shape[axis]
         return data * self.weights(data.shape[axis], context).reshape(shape)
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Multiply by the weights, lazily on dask data, whatever the chunking."""
+        """Multiply by the weights, lazily on dask data, whatever the chunking.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The result, lazy when `da` is, without a history line.
+        """
         dim = vertical_dim(da) if self.axis == "vertical" else trace_dim(da)
         axis = da.get_axis_num(dim)
         shape = [1] * da.ndim
