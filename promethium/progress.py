@@ -24,6 +24,11 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[None]:
         Text shown before the bar.
     enabled : bool, optional
         When False, nothing is shown.
+
+    Yields
+    ------
+    None
+        Control to the block; the bar is removed when it exits.
     """
     if not enabled:
         yield

@@ -48,7 +48,18 @@ class ZarrWrite(Delayed):
     __slots__ = ("_final", "_tmp")
 
     def compute(self, **kwargs: Any) -> Path:
-        """Write the store; on failure remove the temporary store and re-raise."""
+        """Write the store; on failure remove the temporary store and re-raise.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :meth:`dask.delayed.Delayed.compute` (e.g. ``scheduler``).
+
+        Returns
+        -------
+        pathlib.Path
+            The final store, moved into place once fully written.
+        """
         try:
             return _compute(super().compute, self, **kwargs)
         except BaseException:
