@@ -358,6 +358,16 @@ class Operator(abc.ABC):
 class Pipeline(Operator):
     """Operators applied one after another; built with ``a | b | c``.
 
+    Parameters
+    ----------
+    *operators : Operator
+        The steps, in order; nested pipelines are flattened.
+
+    Raises
+    ------
+    TypeError
+        If a step is not an Operator.
+
     Examples
     --------
     >>> from promethium.ops.base import Operator, Pipeline
