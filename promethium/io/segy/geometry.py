@@ -27,14 +27,14 @@ _CANDIDATES: dict[str, list[tuple[str, ...]]] = {
     "2d": [("cdp",), ("xline",), ("iline",)],
 }
 #: ``geometry="auto"``: 3-D, then pre-stack gathers (a shot key, or cdp with several
-#: offsets), then one gather along a varying offset, then a 2-D line, and only then
-#: traces numbered by channel alone. A channel or trace counter that runs along a
-#: stacked line is no pre-stack evidence.
+#: offsets), then a 2-D line (cdp, xline or iline), and only then one gather indexed by
+#: offset or channel alone. A channel counter or offsets that run along a line with a
+#: varying cdp are no pre-stack evidence.
 _AUTO: list[tuple[str, ...]] = [
     *_CANDIDATES["3d"],
     *_GATHERS,
-    ("offset",),
     *_CANDIDATES["2d"],
+    ("offset",),
     ("channel",),
 ]
 _KIND = {("iline", "xline"): "3d", ("cdp",): "2d", ("xline",): "2d", ("iline",): "2d"}
@@ -167,8 +167,8 @@ def build_geometry(
         and ``channel`` (any subset).
     mode : {"auto", "3d", "2d", "prestack", "traces"}
         Which geometry to try. ``"auto"`` tries 3-D, then pre-stack gathers (a shot
-        key, or cdp with several offsets), one gather along offset, a 2-D line
-        (cdp, xline or iline), and last traces numbered by channel alone.
+        key, or cdp with several offsets), then a 2-D line (cdp, xline or iline),
+        and last one gather indexed by offset or channel alone.
     min_fill : float, optional
         Smallest fraction of live grid positions for a masked grid to be accepted.
 

@@ -1,0 +1,144 @@
+"""to_segy safety: permissions, never overwriting its input, header ranges, deferred graph."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import dask
+import numpy as np
+import pytest
+import xarray as xr
+from dask.core import flatten
+
+from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.io.segy import open_segy, to_segy
+from promethium.io.segy.build import binary_header
+from promethium.io.segy.write import SegyWrite
+
+
+def _line(n: int = 6, ns: int = 10, dt_ms: float = 4.0, **coords: np.ndarray) -> xr.DataArray:
+    data = np.arange(n * ns, dtype=np.float32).reshape(n, ns)
+    return xr.DataArray(
+        data,
+        dims=("cdp", "time"),
+        coords={
+            "cdp": ("cdp", np.arange(1, n + 1), {}),
+            "time": ("time", np.arange(ns) * dt_ms, {"units": "ms"}),
+            **{k: ("cdp", v) for k, v in coords.items()},
+        },
+        name="line",
+    )
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, restoring it after."""
+    saved = os.umask(0o022)
+    yield lambda mask: os.umask(mask)
+    os.umask(saved)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_output_permissions_follow_umask(cube_file, tmp_path, umask, mask):
+    umask(mask)
+    new, copy = tmp_path / "new.sgy", tmp_path / "copy.sgy"
+    to_segy(_line(), new)
+    to_segy(open_segy(cube_file), copy, like=cube_file)
+    for path in (new, copy):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~mask
+
+
+def test_refuses_to_overwrite_its_input(cube_file, tmp_path, monkeypatch):
+    before = cube_file.read_bytes()
+    da = open_segy(cube_file)
+    with pytest.raises(ConfigError, match=r"would overwrite its input.*is like="):
+        to_segy(da * 2, cube_file, like=cube_file)
+    with pytest.raises(ConfigError, match=r"would overwrite its input.*attrs\['source'\]"):
+        to_segy(da, cube_file)  # no like=: the file the data came from
+    link = tmp_path / "link.sgy"
+    link.symlink_to(cube_file)
+    with pytest.raises(ConfigError, match="would overwrite its input"):
+        to_segy(da, link, like=cube_file)
+    monkeypatch.chdir(cube_file.parent)
+    with pytest.raises(ConfigError, match="would overwrite its input"):
+        to_segy(da, cube_file.name, like=str(cube_file), compute=False)
+    assert cube_file.read_bytes() == before
+    assert [p.name for p in cube_file.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_header_values_out_of_range_are_refused(tmp_path):
+    out = tmp_path / "x.sgy"
+    with pytest.raises(InvalidDataError, match=r"'sample_interval'.*40000.*-32768\.\.32767"):
+        to_segy(_line(dt_ms=40.0), out)
+    big = _line().assign_coords(cdp=("cdp", np.arange(6) + 2**31))
+    with pytest.raises(InvalidDataError, match=r"'cdp' \(trace header bytes 21-24\).*2147483648"):
+        to_segy(big, out)
+    with pytest.raises(InvalidDataError, match=r"'offset'.*-2147483649"):
+        to_segy(_line(offset=np.full(6, -(2**31) - 1)), out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_binary_header_values_out_of_range_are_refused():
+    with pytest.raises(InvalidDataError, match=r"'sample interval \(us\)'.*3217.*40000"):
+        binary_header(dt_us=40000, n_samples=10, format_code=5, endian="big", measurement=1)
+    with pytest.raises(InvalidDataError, match=r"'samples per trace'.*70000.*0\.\.65535"):
+        binary_header(dt_us=4000, n_samples=70000, format_code=5, endian="big", measurement=1)
+
+
+def test_header_values_in_range_round_trip(tmp_path):
+    out = tmp_path / "x.sgy"
+    edge = _line(dt_ms=32.767, offset=np.array([-(2**31), 2**31 - 1, 0, 1, 2, 3]))
+    to_segy(edge, out)
+    back = open_segy(out)
+    np.testing.assert_array_equal(back.offset.values, edge.offset.values)
+    np.testing.assert_allclose(back.time.values, edge.time.values)
+
+
+def test_deferred_write_is_a_graph_of_block_writes(cube_file, tmp_path):
+    da = open_segy(cube_file, chunks={"iline": 1})
+    out = tmp_path / "later.sgy"
+    doubled = da * 2
+    pending = to_segy(doubled, out, like=cube_file, compute=False)
+    assert isinstance(pending, SegyWrite) and pending.path == str(out)
+    graph = dict(pending.__dask_graph__())
+    # The blocks are tasks of the graph (not computed inside one task), plus one write
+    # per block, the file creation and the rename.
+    assert set(flatten(doubled.data.__dask_keys__())) <= set(graph)
+    assert len(graph) >= 2 * doubled.data.npartitions + 2
+    assert not out.exists() and list(tmp_path.iterdir()) == [cube_file]
+    with dask.config.set(scheduler="sync"):
+        assert dask.compute(pending)[0] == str(out)
+    np.testing.assert_array_equal(open_segy(out).values, doubled.values)
+
+
+def test_deferred_write_does_not_compute_inside_a_task(cube_file, tmp_path, monkeypatch):
+    da = open_segy(cube_file, chunks={"iline": 1})
+    filled = da.where(da.trace_index >= 0, 1.0)  # absent positions hold data: counted
+    pending = to_segy(filled, tmp_path / "o.sgy", like=cube_file, compute=False)
+    calls = []
+    real = dask.compute
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dask, "compute", spy)
+    with pytest.warns(PromethiumWarning, match="2 of 2 grid positions"):
+        pending.compute(scheduler="sync")
+    assert calls == []
+
+
+def test_failed_deferred_write_leaves_nothing(cube_file, tmp_path):
+    da = open_segy(cube_file, chunks={"iline": 1})
+
+    def boom(block: np.ndarray, block_info: dict | None = None) -> np.ndarray:
+        if block_info is not None and block_info[0]["chunk-location"][0] == 2:
+            raise RuntimeError("block failed")
+        return block
+
+    bad = da.copy(data=da.data.map_blocks(boom, dtype=da.dtype))
+    pending = to_segy(bad, tmp_path / "out.sgy", like=cube_file, compute=False)
+    with pytest.raises(RuntimeError, match="block failed"):
+        pending.compute(scheduler="sync")
+    assert list(tmp_path.iterdir()) == [cube_file]
