@@ -34,18 +34,34 @@ def test_info_summary(cube_file):
     assert (info.n_traces, info.n_samples) == (18, 30)
     assert info.sample_interval == 4.0 and info.sample_interval_unit == "ms"
     assert info.geometry == "3d" and info.dims == {"iline": 4, "xline": 5, "time": 30}
-    assert info.dead_traces == 0
+    assert info.dead_traces is None  # headers only unless asked
+    assert "dead traces:     not counted (use --dead-traces)" in str(info)
     assert info.byte_locations["iline"] == (189, 4)
     text = str(info)
     assert "sample interval: 4 ms" in text and "geometry:        3d" in text
+    counted = segy_info(cube_file, dead_traces=True)
+    assert counted.dead_traces == 0
+    assert "dead traces:     0 (all-zero or all-NaN)" in str(counted)
+
+
+def test_info_does_not_read_samples_by_default(cube_file, monkeypatch):
+    from promethium.io.segy import traces
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("segy_info read trace samples")
+
+    monkeypatch.setattr(traces, "read_traces", refuse)
+    assert segy_info(cube_file).dead_traces is None
 
 
 def test_info_counts_dead_and_suggests(make_segy, rng):
     data = rng.normal(size=(12, 8))
     data[[1, 5]] = 0
+    data[7] = np.nan
     headers = {17: np.repeat(np.arange(3), 4), 21: np.tile(np.arange(4), 3)}
-    info = segy_info(make_segy("odd.sgy", headers, data))
+    info = segy_info(make_segy("odd.sgy", headers, data), dead_traces=True)
     assert info.geometry == "traces"
-    assert info.dead_traces == 2
+    assert info.dead_traces == 3
+    assert "3 (all-zero or all-NaN)" in info.to_text()
     assert info.suggestion == {"iline": 17, "xline": 21}
     assert "open_segy(path, iline=17, xline=21)" in info.to_text()

@@ -173,14 +173,18 @@ class SegyInfo:
         """Render the summary as readable lines."""
         dims = ", ".join(f"{d}={n}" for d, n in self.dims.items())
         keys = ", ".join(f"{k}={b}" for k, (b, _) in self.byte_locations.items())
-        dead = "not counted" if self.dead_traces is None else str(self.dead_traces)
+        dead = (
+            "not counted (use --dead-traces)"
+            if self.dead_traces is None
+            else f"{self.dead_traces} (all-zero or all-NaN)"
+        )
         lines = [
             f"file:            {self.path}",
             f"format:          {self.format}, {self.endian}-endian",
             f"traces:          {self.n_traces} x {self.n_samples} samples",
             f"sample interval: {self.sample_interval:g} {self.sample_interval_unit}",
             f"geometry:        {self.geometry} ({dims})",
-            f"dead traces:     {dead} (all-zero)",
+            f"dead traces:     {dead}",
             f"byte locations:  {keys}",
         ]
         if self.note:
@@ -194,7 +198,7 @@ class SegyInfo:
 
 
 def segy_info(
-    path: str | os.PathLike[str], *, dead_traces: bool = True, **open_kwargs: Any
+    path: str | os.PathLike[str], *, dead_traces: bool = False, **open_kwargs: Any
 ) -> SegyInfo:
     """Summarize a SEG-Y file: format, byte order, sizes, sample interval, geometry.
 
@@ -203,7 +207,9 @@ def segy_info(
     path : str or os.PathLike
         The SEG-Y file.
     dead_traces : bool, optional
-        Count all-zero traces (reads every sample, chunk by chunk).
+        Count dead traces, all-zero or all-NaN (reads every sample, chunk by chunk).
+        Off by default: the summary then reads headers only and says the dead traces
+        were not counted.
     **open_kwargs
         Byte locations and options passed to :func:`open_segy`.
 
