@@ -12,7 +12,7 @@ from promethium.io.segy.headers import PROFILES
 from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.read import open_segy
 from promethium.io.segy.scan import HeaderScan, SegyInfo, scan_headers, segy_info
-from promethium.io.segy.write import to_segy
+from promethium.io.segy.write import SegyWrite, to_segy
 
 __all__ = [
     "PROFILES",
@@ -20,6 +20,7 @@ __all__ = [
     "HeaderScan",
     "SegyInfo",
     "SegyLayout",
+    "SegyWrite",
     "open_segy",
     "scan_headers",
     "segy_info",
