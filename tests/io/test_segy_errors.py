@@ -23,6 +23,13 @@ def test_file_shorter_than_headers(tmp_path):
         open_segy(short)
 
 
+def test_headers_without_traces(cube_file, tmp_path):
+    empty = tmp_path / "empty.sgy"
+    empty.write_bytes(cube_file.read_bytes()[:3600])  # textual + binary header only
+    with pytest.raises(SegyFormatError, match=r"empty\.sgy: the file has headers but no traces"):
+        open_segy(empty)
+
+
 def test_text_file(tmp_path):
     text = tmp_path / "notes.sgy"
     text.write_text("this is not seismic data\n" * 400)

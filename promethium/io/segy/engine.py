@@ -44,7 +44,8 @@ def segyio_file(path: str, endian: str) -> Iterator[Any]:
         f = segyio.open(path, "r", ignore_geometry=True, endian=endian)
     except OSError as err:
         raise SegyFormatError(f"{path}: cannot read the file ({err.strerror or err}).") from err
-    except (RuntimeError, ValueError) as err:
+    except (RuntimeError, ValueError, IndexError, KeyError) as err:
+        # segyio raises IndexError for a file with headers but no trace.
         raise SegyFormatError(f"{path}: segyio cannot open it as SEG-Y: {err}.") from err
     with f:
         yield f
