@@ -31,11 +31,11 @@ def _panel(da: xr.DataArray) -> xr.DataArray:
     return da
 
 
-def _extent(da: xr.DataArray) -> list[float]:
+def _extent(da: xr.DataArray) -> tuple[float, float, float, float]:
     tdim, vdim = trace_dim(da), vertical_dim(da)
     x = da.coords[tdim].values if tdim in da.coords else np.arange(da.sizes[tdim])
     y = da.coords[vdim].values
-    return [float(x[0]), float(x[-1]), float(y[-1]), float(y[0])]
+    return (float(x[0]), float(x[-1]), float(y[-1]), float(y[0]))
 
 
 def plot_panel(

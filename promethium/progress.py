@@ -52,7 +52,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[None]:
         transient=False,
     )
 
-    class _Tasks(Callback):  # type: ignore[misc]
+    class _Tasks(Callback):
         def __init__(self) -> None:
             super().__init__()
             self.task_id: Any = None

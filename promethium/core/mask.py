@@ -7,7 +7,7 @@ one. Where it is absent it is inferred: all-zero and all-NaN traces are missing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -194,7 +194,8 @@ def apply_trace_mask(
     dims = trace_dims(da)
     if not isinstance(mask, xr.DataArray):
         mask = xr.DataArray(np.asarray(mask, dtype=bool), dims=dims)
-    mask = mask.reset_coords(drop=True).astype(bool)
+    # astype() is untyped (Any): keep `mask` narrowed to a DataArray.
+    mask = cast("xr.DataArray", mask.reset_coords(drop=True).astype(bool))
     previous = get_trace_mask(da) if TRACE_MASK in da.coords else None
     combined = mask if previous is None else (mask & previous)
     out = da.where(mask, fill).astype(da.dtype)
@@ -297,7 +298,7 @@ def regular_mask(da: xr.DataArray, keep_every: int, offset: int = 0) -> xr.DataA
         raise InvalidDataError(f"offset must be in [0, keep_every); got {offset}.")
     shape, _, axis = _shape_and_dims(da)
     live_1d = (np.arange(shape[axis]) - offset) % keep_every == 0
-    expand = [None] * len(shape)
+    expand: list[slice | None] = [None] * len(shape)
     expand[axis] = slice(None)
     return _as_mask(da, np.broadcast_to(live_1d[tuple(expand)], shape).copy())
 
@@ -358,6 +359,6 @@ def gap_mask(da: xr.DataArray, n_gaps: int, gap_width: int, seed: int | None = 0
     live_1d = np.ones(n, dtype=bool)
     for start in starts:
         live_1d[start : start + gap_width] = False
-    expand = [None] * len(shape)
+    expand: list[slice | None] = [None] * len(shape)
     expand[axis] = slice(None)
     return _as_mask(da, np.broadcast_to(live_1d[tuple(expand)], shape).copy())

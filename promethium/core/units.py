@@ -67,7 +67,7 @@ def unit_registry() -> pint.UnitRegistry:
     """
     import pint
 
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     pint.set_application_registry(ureg)
     return ureg
 

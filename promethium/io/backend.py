@@ -91,7 +91,7 @@ class PromethiumBackendEntrypoint(BackendEntrypoint):
             return False
         return os.path.isfile(filename_or_obj) and looks_like_segy(filename_or_obj)
 
-    def open_dataset(  # type: ignore[override]
+    def open_dataset(
         self,
         filename_or_obj: Any,
         *,

@@ -127,11 +127,16 @@ def run_block(
         t0, t1 = max(ct0, s_t), min(ct1, s_t + pt)
         v0, v1 = max(cv0, s_v), min(cv1, s_v + pv)
         w = np.multiply.outer(wt[s_t][t0 - s_t : t1 - s_t], wv[s_v][v0 - s_v : v1 - s_v])
-        where = (*idx, slice(t0 - ct0, t1 - ct0), slice(v0 - cv0, v1 - cv0))
+        where: tuple[int | slice, ...] = (
+            *idx,
+            slice(t0 - ct0, t1 - ct0),
+            slice(v0 - cv0, v1 - cv0),
+        )
         used[where] += w
         if pred is not None:
             piece = pred[:, t0 - s_t : t1 - s_t, v0 - s_v : v1 - s_v]
-            acc[(slice(None), *where)] += piece * (w * scale)
+            full: tuple[int | slice, ...] = (slice(None), *where)
+            acc[full] += piece * (w * scale)
 
     buf = np.empty((plan.batch_size, 2, pt, pv), dtype=np.float32)
     keys = np.empty((plan.batch_size, 3), dtype=np.int64)

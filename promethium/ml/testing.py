@@ -5,6 +5,8 @@ Importing this module imports torch; :mod:`promethium` never imports it.
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -26,7 +28,7 @@ class CopyChannel(nn.Module):
         with torch.no_grad():
             self.conv.weight.zero_()
             self.conv.weight[0, 0] = 1.0
-            self.conv.bias.zero_()
+            cast(torch.Tensor, self.conv.bias).zero_()  # bias=True: never None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return channel 0 of `x` as ``(B, 1, H, W)``."""

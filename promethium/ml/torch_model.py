@@ -266,9 +266,9 @@ class TorchModel:
         if weights is None:
             paths: list[Path] = []
         elif isinstance(weights, (str, Path)) or hasattr(weights, "__fspath__"):
-            paths = [Path(weights)]  # type: ignore[arg-type]
+            paths = [Path(weights)]
         else:
-            paths = [Path(p) for p in weights]  # type: ignore[union-attr]
+            paths = [Path(p) for p in weights]
         self.weights: tuple[Path, ...] = tuple(paths)
         self._weights_ref = tuple((str(p), weights_sha256(p)) for p in paths)
         self.options: dict[str, Any] = {
