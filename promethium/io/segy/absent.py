@@ -11,7 +11,7 @@ sample count and interval, scalars, ...) is kept from that neighbour.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def absent_headers(
     nearest = distance_transform_edt(holes, return_distances=False, return_indices=True)
     neighbour = positions[tuple(nearest)][holes]
     headers = np.array(source[neighbour]).view(np.uint8).reshape(-1, 240)
-    dims = da.dims[:-1]
+    dims = cast("tuple[str, ...]", da.dims[:-1])  # Promethium dims are names (str)
     recorded = json.loads(da.attrs.get("segy_byte_locations", "{}"))
     for dim in dims:
         values = grid_values(da, dim)

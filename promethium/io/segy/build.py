@@ -18,6 +18,7 @@ from promethium.io.segy.headers import (
     parse_word,
     put_word,
 )
+from promethium.io.segy.samples import ByteOrder
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -38,7 +39,7 @@ def binary_header(
     *, dt_us: int, n_samples: int, format_code: int, endian: str, measurement: int
 ) -> bytes:
     """Return a 400-byte binary header (rev 1; rev 2 with the endian constant if little)."""
-    order = ">" if endian == "big" else "<"
+    order: ByteOrder = ">" if endian == "big" else "<"
     buf = bytearray(400)
 
     def put(offset: int, dtype: str, value: int, name: str = "") -> None:

@@ -20,6 +20,7 @@ from promethium.io.segy.layout import (
     read_layout,
     read_trace_headers,
 )
+from promethium.io.segy.samples import ByteOrder
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -115,6 +116,7 @@ def resolve_byte_locations(
     profile: str | None, overrides: dict[str, object]
 ) -> dict[str, tuple[int, int]]:
     """Merge a named profile with keyword overrides into ``name -> (byte, size)``."""
+    base: dict[str, object]
     if profile is None:
         base = dict(DEFAULT_KEYS)
     elif profile in PROFILES:
@@ -130,7 +132,7 @@ def resolve_byte_locations(
 def header_word(headers: np.ndarray, word: tuple[int, int], endian: str) -> np.ndarray:
     """Extract a signed header word from ``(n, 240)`` header bytes as int64."""
     byte, size = word
-    order = ">" if endian == "big" else "<"
+    order: ByteOrder = ">" if endian == "big" else "<"
     dtype = np.dtype(f"i{size}").newbyteorder(order)
     block = np.ascontiguousarray(headers[:, byte - 1 : byte - 1 + size])
     return block.view(dtype)[:, 0].astype(np.int64)

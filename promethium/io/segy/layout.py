@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from promethium.errors import PromethiumWarning, SegyFormatError
 from promethium.io.segy.engine import probe
-from promethium.io.segy.samples import FORMATS, SampleFormat, get_format
+from promethium.io.segy.samples import FORMATS, ByteOrder, SampleFormat, get_format
 
 __all__ = [
     "HEADER_SIZE",
@@ -72,7 +73,7 @@ class SegyLayout:
         return FORMATS[self.format_code]
 
     @property
-    def order(self) -> str:
+    def order(self) -> ByteOrder:
         """Numpy byte-order character."""
         return ">" if self.endian == "big" else "<"
 
@@ -87,7 +88,7 @@ class SegyLayout:
         return np.dtype([("header", "V240"), ("data", sample, (self.n_samples,))])
 
 
-def trace_records(layout: SegyLayout, mode: str = "r") -> np.memmap:
+def trace_records(layout: SegyLayout, mode: Literal["r", "r+"] = "r") -> np.memmap:
     """Memory-map the trace records of a file: ``["header"]`` bytes and ``["data"]``.
 
     Parameters
@@ -112,15 +113,16 @@ def trace_records(layout: SegyLayout, mode: str = "r") -> np.memmap:
     )
 
 
-def _binary_fields(binary: bytes, order: str) -> dict[str, int]:
+def _binary_fields(binary: bytes, order: ByteOrder) -> dict[str, int]:
     return {
         name: int(np.frombuffer(binary, np.dtype(dt).newbyteorder(order), 1, offset)[0])
         for name, (offset, dt) in _BIN.items()
     }
 
 
-def _detect_endian(binary: bytes, path: str) -> tuple[str, dict[str, int]]:
-    candidates = {order: _binary_fields(binary, order) for order in (">", "<")}
+def _detect_endian(binary: bytes, path: str) -> tuple[ByteOrder, dict[str, int]]:
+    orders: tuple[ByteOrder, ...] = (">", "<")
+    candidates = {order: _binary_fields(binary, order) for order in orders}
     for order, fields in candidates.items():
         if fields["endian_constant"] == REV2_ENDIAN_CONSTANT:
             return order, fields
@@ -230,7 +232,7 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
     )
 
 
-def _first_trace_ns(path: str, data_start: int, order: str, size: int) -> int:
+def _first_trace_ns(path: str, data_start: int, order: ByteOrder, size: int) -> int:
     if size < data_start + TRACE_HEADER_SIZE:
         return 0
     with open(path, "rb") as f:

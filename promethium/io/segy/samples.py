@@ -9,12 +9,16 @@ round-trips bit for bit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from promethium.errors import InvalidDataError, SegyFormatError
 
 __all__ = ["FORMATS", "SampleFormat", "decode", "encode", "ibm_to_ieee", "ieee_to_ibm"]
+
+#: A numpy byte-order character: big-endian (``">"``) or little-endian (``"<"``).
+ByteOrder = Literal[">", "<"]
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def decode(raw: np.ndarray, fmt: SampleFormat, out: np.ndarray) -> None:
 
 def file_dtype(fmt: SampleFormat, endian: str) -> np.dtype:
     """Return the numpy dtype of one sample as stored, with its byte order."""
-    order = ">" if endian == "big" else "<"
+    order: ByteOrder = ">" if endian == "big" else "<"
     return np.dtype(fmt.file_dtype).newbyteorder(order)
 
 

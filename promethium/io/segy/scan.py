@@ -137,12 +137,13 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     scan = HeaderScan(str(path), n, words, candidates)
     if candidates:
-        _, slow, fast, _ = candidates[0]
-        if fast in (37, 13):
-            scan.suggestion = {"shot": slow, "offset" if fast == 37 else "channel": fast}
+        _, slow_byte, fast_byte, _ = candidates[0]
+        if fast_byte in (37, 13):
+            fast_name = "offset" if fast_byte == 37 else "channel"
+            scan.suggestion = {"shot": slow_byte, fast_name: fast_byte}
             scan.geometry = "prestack"
         else:
-            scan.suggestion = {"iline": slow, "xline": fast}
+            scan.suggestion = {"iline": slow_byte, "xline": fast_byte}
             scan.geometry = "3d"
     else:
         unique = [w for w in words if w.n_unique == n and w.sorted and n > 1]

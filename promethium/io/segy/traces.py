@@ -81,7 +81,8 @@ def _read_numpy(
         return
     step = max(1, _BUFFER_BYTES // layout.trace_len)
     buf = np.empty(min(step, index.size), dtype=record)
-    view = memoryview(buf).cast("B")
+    # numpy declares ndarray.__buffer__ only for Python >= 3.12; it is a buffer on 3.10 too.
+    view = memoryview(buf).cast("B")  # type: ignore[arg-type]
     with open(layout.path, "rb", buffering=0) as f:
         for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
             f.seek(layout.data_start + int(index[start]) * layout.trace_len)
