@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
 
 import typer
 
@@ -66,7 +66,8 @@ def _write(
         to_zarr(da, path, mode="w")
     else:
         template = like if like is not None and not _is_zarr(like) else None
-        to_segy(da, path, like=template, **({"absent": absent} if template else {}))
+        extra: dict[str, Any] = {"absent": absent} if template else {}
+        to_segy(da, path, like=template, **extra)
 
 
 @app.command()
@@ -150,9 +151,10 @@ def reconstruct(
         "overlap": overlap,
         "precision": precision,
     }
-    options = {k: v for k, v in given.items() if v is not None}
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     da = _open(source)
-    out = pm.reconstruct(da, model=model, **options)
+    # No return_uncertainty option here: the result is a DataArray, never a Dataset.
+    out = cast("xr.DataArray", pm.reconstruct(da, model=model, **options))
     like = None if _is_zarr(source) else source
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
         _write(out, target, like, overwrite, absent)
