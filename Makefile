@@ -35,6 +35,9 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py --output out/demo.png
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not gpu"
 
 test-slow: $(STAMP)
