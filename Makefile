@@ -41,7 +41,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not gpu"
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -m "slow"
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -n 2 -m "not gpu"
 
 test-gpu: $(STAMP)
 	$(BIN)/python -m pytest -q -m "gpu"
