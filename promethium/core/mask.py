@@ -7,7 +7,7 @@ one. Where it is absent it is inferred: all-zero and all-NaN traces are missing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -134,19 +134,8 @@ def with_trace_mask(da: xr.DataArray, mask: xr.DataArray | np.ndarray) -> xr.Dat
     >>> with_trace_mask(da, [True, False, True]).trace_mask.values.tolist()
     [True, False, True]
     """
-    import xarray as xr
-
     dims = trace_dims(da)
-    if not isinstance(mask, xr.DataArray):
-        mask = xr.DataArray(np.asarray(mask, dtype=bool), dims=dims)
-    expected_shape = tuple(da.sizes[d] for d in dims)
-    mask = mask.transpose(*dims) if set(mask.dims) == set(dims) else mask
-    if tuple(mask.dims) != dims or mask.shape != expected_shape:
-        raise InvalidDataError(
-            f"trace mask must have dims {dims} and shape {expected_shape}; got dims "
-            f"{tuple(mask.dims)} and shape {mask.shape}."
-        )
-    mask = mask.astype(bool).reset_coords(drop=True)
+    mask = _aligned_mask(da, mask)
     return da.assign_coords({TRACE_MASK: (dims, mask.data)})
 
 
@@ -189,18 +178,70 @@ def apply_trace_mask(
     >>> out.trace_mask.values.tolist()
     [True, False, True]
     """
+    dims = trace_dims(da)
+    mask = _aligned_mask(da, mask)
+    previous = get_trace_mask(da) if TRACE_MASK in da.coords else None
+    combined = mask if previous is None else (mask & previous)
+    out = da.where(_broadcastable(da, mask), fill)
+    out = out.astype(da.dtype)
+    out.attrs = dict(da.attrs)
+    return with_trace_mask(out, combined.transpose(*dims))
+
+
+def _aligned_mask(da: xr.DataArray, mask: object) -> xr.DataArray:
+    """`mask` as a boolean DataArray over ``trace_dims(da)``, matched to `da` by label.
+
+    An array-like is taken in ``da.dims`` order. A DataArray may list the trace dims
+    in any order; where it and `da` both label a dim, its labels are matched to
+    `da`'s (a different order is reindexed, different labels are an error), so a
+    mask built for other traces is never attached by position.
+    """
     import xarray as xr
 
     dims = trace_dims(da)
+    shape = tuple(da.sizes[d] for d in dims)
     if not isinstance(mask, xr.DataArray):
-        mask = xr.DataArray(np.asarray(mask, dtype=bool), dims=dims)
-    # astype() is untyped (Any): keep `mask` narrowed to a DataArray.
-    mask = cast("xr.DataArray", mask.reset_coords(drop=True).astype(bool))
-    previous = get_trace_mask(da) if TRACE_MASK in da.coords else None
-    combined = mask if previous is None else (mask & previous)
-    out = da.where(mask, fill).astype(da.dtype)
-    out.attrs = dict(da.attrs)
-    return with_trace_mask(out, combined.transpose(*dims))
+        try:
+            values = np.asarray(mask)
+        except (TypeError, ValueError) as err:
+            raise InvalidDataError(f"trace mask must be a boolean array; got {mask!r}.") from err
+        if values.dtype.kind not in "biu" or values.shape != shape:
+            raise InvalidDataError(
+                f"trace mask must be boolean with shape {shape} (dims {dims}); got "
+                f"dtype {values.dtype} and shape {values.shape}."
+            )
+        return xr.DataArray(values.astype(bool), dims=dims)
+    if set(mask.dims) != set(dims) or mask.dtype.kind not in "biu":
+        raise InvalidDataError(
+            f"trace mask must be boolean over dims {dims}; got dtype {mask.dtype} over "
+            f"{tuple(mask.dims)}."
+        )
+    mask = mask.reset_coords(drop=True).transpose(*dims)
+    for dim in dims:
+        if dim not in mask.indexes or dim not in da.indexes:
+            continue
+        ours, theirs = da.indexes[dim], mask.indexes[dim]
+        if ours.equals(theirs):
+            continue
+        if ours.is_unique and theirs.is_unique and set(ours) == set(theirs):
+            mask = mask.reindex({dim: ours})
+            continue
+        raise InvalidDataError(
+            f"trace mask labels along {dim!r} differ from the data's; build the mask "
+            f"from this DataArray (e.g. pm.random_mask(da, ...)) or pass plain values "
+            f"with mask.values."
+        )
+    if mask.shape != shape:
+        raise InvalidDataError(
+            f"trace mask must have shape {shape} over dims {dims}; got {mask.shape}."
+        )
+    return xr.DataArray(mask.data.astype(bool), dims=dims)
+
+
+def _broadcastable(da: xr.DataArray, mask: xr.DataArray) -> xr.DataArray:
+    """`mask` with `da`'s index coordinates, so ``da.where`` aligns trivially."""
+    coords = {d: da.indexes[d] for d in mask.dims if d in da.indexes}
+    return mask.assign_coords(coords)
 
 
 def _shape_and_dims(da: xr.DataArray) -> tuple[tuple[int, ...], tuple[str, ...], int]:

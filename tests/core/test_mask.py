@@ -112,3 +112,35 @@ def test_get_trace_mask_rejects_bad_coordinate():
 def test_with_trace_mask_checks_shape():
     with pytest.raises(InvalidDataError, match="shape"):
         pm.with_trace_mask(_panel(0, 3), np.ones(4, dtype=bool))
+
+
+def test_masks_are_matched_by_label_not_position(gather):
+    mask = pm.regular_mask(gather, 2)
+    reversed_gather = gather.isel(offset=slice(None, None, -1))
+    out = pm.with_trace_mask(reversed_gather, mask)
+    live = out.offset.values[out.trace_mask.values]
+    np.testing.assert_array_equal(np.sort(live), gather.offset.values[::2])
+    killed = pm.apply_trace_mask(reversed_gather, mask)
+    assert (killed.sel(offset=gather.offset.values[1]) == 0).all()
+    assert (killed.sel(offset=gather.offset.values[0]) != 0).any()
+
+
+@pytest.mark.parametrize(
+    ("mask", "match"),
+    [
+        ("abc", "boolean with shape"),
+        (np.ones(3, dtype=bool), r"shape \(48,\)"),
+        (np.ones(48, dtype=float), "dtype float64"),
+    ],
+)
+def test_bad_masks_are_invalid_data(gather, mask, match):
+    for function in (pm.with_trace_mask, pm.apply_trace_mask):
+        with pytest.raises(InvalidDataError, match=match):
+            function(gather, mask)
+
+
+def test_mask_built_for_other_traces_is_refused(gather):
+    other = pm.regular_mask(gather, 2).assign_coords(offset=gather.offset + 1000.0)
+    for function in (pm.with_trace_mask, pm.apply_trace_mask):
+        with pytest.raises(InvalidDataError, match="labels along 'offset' differ"):
+            function(gather, other)
