@@ -216,26 +216,26 @@ def _aligned_mask(da: xr.DataArray, mask: object) -> xr.DataArray:
             f"trace mask must be boolean over dims {dims}; got dtype {mask.dtype} over "
             f"{tuple(mask.dims)}."
         )
-    mask = mask.reset_coords(drop=True).transpose(*dims)
+    aligned: xr.DataArray = mask.reset_coords(drop=True).transpose(*dims)
     for dim in dims:
-        if dim not in mask.indexes or dim not in da.indexes:
+        if dim not in aligned.indexes or dim not in da.indexes:
             continue
-        ours, theirs = da.indexes[dim], mask.indexes[dim]
+        ours, theirs = da.indexes[dim], aligned.indexes[dim]
         if ours.equals(theirs):
             continue
         if ours.is_unique and theirs.is_unique and set(ours) == set(theirs):
-            mask = mask.reindex({dim: ours})
+            aligned = aligned.reindex({dim: ours})
             continue
         raise InvalidDataError(
             f"trace mask labels along {dim!r} differ from the data's; build the mask "
             f"from this DataArray (e.g. pm.random_mask(da, ...)) or pass plain values "
             f"with mask.values."
         )
-    if mask.shape != shape:
+    if aligned.shape != shape:
         raise InvalidDataError(
-            f"trace mask must have shape {shape} over dims {dims}; got {mask.shape}."
+            f"trace mask must have shape {shape} over dims {dims}; got {aligned.shape}."
         )
-    return xr.DataArray(mask.data.astype(bool), dims=dims)
+    return xr.DataArray(aligned.data.astype(bool), dims=dims)
 
 
 def _broadcastable(da: xr.DataArray, mask: xr.DataArray) -> xr.DataArray:
