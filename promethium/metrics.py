@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from promethium.core.align import align_like
 from promethium.errors import InvalidDataError
 
 __all__ = ["coherence", "mse", "snr", "snr_improvement", "ssim"]
@@ -27,7 +28,22 @@ def _as_numpy(x: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _labelled(reference: Any, estimate: Any, traces: Any | None) -> tuple[Any, Any]:
+    """Match DataArray inputs to `reference` by dim name and label, not position."""
+    import xarray as xr
+
+    if not isinstance(reference, xr.DataArray):
+        return estimate, traces
+    dims = [str(d) for d in reference.dims]
+    if isinstance(estimate, xr.DataArray):
+        estimate = align_like(estimate, reference, dims, what="estimate")
+    if isinstance(traces, xr.DataArray):
+        traces = align_like(traces, reference, dims[:-1], what="traces")
+    return estimate, traces
+
+
 def _pair(reference: Any, estimate: Any, traces: Any | None) -> tuple[np.ndarray, np.ndarray]:
+    estimate, traces = _labelled(reference, estimate, traces)
     ref = _as_numpy(reference, "reference")
     est = _as_numpy(estimate, "estimate")
     if ref.shape != est.shape:
@@ -204,6 +220,7 @@ def ssim(
     """
     from scipy.ndimage import uniform_filter
 
+    estimate, _ = _labelled(reference, estimate, None)
     ref = _as_numpy(reference, "reference")
     est = _as_numpy(estimate, "estimate")
     if ref.shape != est.shape or ref.ndim < 2:

@@ -51,3 +51,21 @@ def test_metric_errors_name_the_problem():
         metrics.snr(np.ones((2, 3)), np.ones((2, 3)), traces=np.zeros(2, dtype=bool))
     with pytest.raises(InvalidDataError, match="boolean over the trace dims"):
         metrics.snr(np.ones((2, 3)), np.ones((2, 3)), traces=np.ones(3, dtype=bool))
+
+
+def test_dataarrays_are_scored_by_dim_name_and_label():
+    import promethium as pm
+
+    shots = pm.synthetic_shots(2, 8, 16)
+    estimate = shots + 0.01
+    expected = metrics.snr(shots, estimate)
+    shuffled = estimate.transpose("shot", "time", "offset").isel(offset=slice(None, None, -1))
+    assert metrics.snr(shots, shuffled) == pytest.approx(expected)
+    assert metrics.ssim(shots, shuffled) == pytest.approx(metrics.ssim(shots, estimate))
+    mask = pm.regular_mask(shots, 2)
+    flipped_mask = mask.isel(offset=slice(None, None, -1))
+    assert metrics.snr(shots, shuffled, traces=flipped_mask) == pytest.approx(
+        metrics.snr(shots, estimate, traces=mask)
+    )
+    with pytest.raises(InvalidDataError, match="labels along 'offset' differ"):
+        metrics.mse(shots, estimate.assign_coords(offset=estimate.offset + 1))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from promethium.core.align import align_like
 from promethium.core.dims import trace_dim, trace_dims, vertical_dim
 from promethium.errors import InvalidDataError
 
@@ -211,26 +212,9 @@ def _aligned_mask(da: xr.DataArray, mask: object) -> xr.DataArray:
                 f"dtype {values.dtype} and shape {values.shape}."
             )
         return xr.DataArray(values.astype(bool), dims=dims)
-    if set(mask.dims) != set(dims) or mask.dtype.kind not in "biu":
-        raise InvalidDataError(
-            f"trace mask must be boolean over dims {dims}; got dtype {mask.dtype} over "
-            f"{tuple(mask.dims)}."
-        )
-    aligned: xr.DataArray = mask.reset_coords(drop=True).transpose(*dims)
-    for dim in dims:
-        if dim not in aligned.indexes or dim not in da.indexes:
-            continue
-        ours, theirs = da.indexes[dim], aligned.indexes[dim]
-        if ours.equals(theirs):
-            continue
-        if ours.is_unique and theirs.is_unique and set(ours) == set(theirs):
-            aligned = aligned.reindex({dim: ours})
-            continue
-        raise InvalidDataError(
-            f"trace mask labels along {dim!r} differ from the data's; build the mask "
-            f"from this DataArray (e.g. pm.random_mask(da, ...)) or pass plain values "
-            f"with mask.values."
-        )
+    if mask.dtype.kind not in "biu":
+        raise InvalidDataError(f"trace mask must be boolean; got dtype {mask.dtype}.")
+    aligned = align_like(mask, da, dims, what="trace mask")
     if aligned.shape != shape:
         raise InvalidDataError(
             f"trace mask must have shape {shape} over dims {dims}; got {aligned.shape}."
