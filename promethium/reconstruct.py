@@ -181,7 +181,8 @@ def run_reconstruction(
         mask = mask.copy(data=np.asarray(mask.values, dtype=bool))
         if _check_mask(da, mask):
             if uncertainty:
-                return xr.Dataset({"mean": da, "std": xr.zeros_like(da)}, attrs=dict(da.attrs))
+                std = xr.zeros_like(da, dtype=np.float32)
+                return xr.Dataset({"mean": da, "std": std}, attrs=dict(da.attrs))
             return da
     data = with_trace_mask(data, mask)
     out = reconstructor.reconstruct(_model_input(data, mask), **merged)
@@ -194,15 +195,15 @@ def run_reconstruction(
             )
         mean = _restore(data, mask, _checked(spec, data, out["mean"]), keep_observed)
         std = _restore(data, mask, _checked(spec, data, out["std"]), keep_observed, fill=0.0)
+        # Variable attrs the model set (e.g. how members were aggregated) stay on them.
+        mean.attrs.update(out["mean"].attrs)
+        std.attrs.update(out["std"].attrs)
         result: xr.DataArray | xr.Dataset = xr.Dataset({"mean": mean, "std": std})
     else:
         result = _restore(data, mask, _checked(spec, data, out), keep_observed)
     provenance = _provenance(spec, {**spec.config, **(config or {})}, merged, keep_observed)
     # Keep what the model added (e.g. how it interpolated, any rechunking it did).
-    added = {**getattr(out, "attrs", {})}
-    if uncertainty:
-        added.update(out["mean"].attrs)
-    added = {k: v for k, v in added.items() if k not in da.attrs}
+    added = {k: v for k, v in getattr(out, "attrs", {}).items() if k not in da.attrs}
     result.attrs = {**da.attrs, **added, PROVENANCE_ATTR: provenance}
     if history:
         from promethium.ops.base import append_history

@@ -238,6 +238,11 @@ class Registry:
             If the factory does not return a Reconstructor.
         """
         spec = self.get(name)
+        if config is not None and not isinstance(config, Mapping):
+            raise ConfigError(
+                f"config for model {spec.name!r} must be a mapping of config keys to values "
+                f"(e.g. {{'key': value}}); got {type(config).__name__}."
+            )
         merged = {**spec.config, **(config or {})}
         _check_config(spec, merged)
         key = (spec.name, json.dumps(merged, sort_keys=True, default=repr))

@@ -40,7 +40,8 @@ class PlusOne:
         self.seen.append(da)
         out = da + self.offset
         if return_uncertainty:
-            return xr.Dataset({"mean": out, "std": xr.ones_like(da)})
+            mean = out.assign_attrs(aggregate="mean")
+            return xr.Dataset({"mean": mean, "std": xr.ones_like(da)})
         return out
 
 
@@ -217,6 +218,7 @@ def test_uncertainty_returns_dataset(holed, registry):
     assert (out["std"].values[live] == 0).all() and (out["std"].values[~live] == 1).all()
     np.testing.assert_array_equal(out["mean"].values[live], holed.values[live])
     assert PROVENANCE_ATTR in out.attrs
+    assert out["mean"].attrs["aggregate"] == "mean"  # variable attrs stay on the variable
 
 
 def test_misbehaving_model_is_a_plugin_error(holed, registry):
@@ -260,3 +262,10 @@ def test_attrs_added_by_the_model_are_kept():
         out = pm.reconstruct(holed.drop_vars("offset"), model="linear")  # index fallback
     assert isinstance(out, xr.DataArray)
     assert "interpolation_coordinate" in out.attrs
+
+
+def test_config_must_be_a_mapping():
+    da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        pm.reconstruct(holed, model="pocs", config=[1])
