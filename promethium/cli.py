@@ -54,15 +54,35 @@ _ABSENT_HELP = (
 )
 
 
+#: Suffixes of SEG-Y output files (compared case-insensitively).
+_SEGY_SUFFIXES = (".sgy", ".segy")
+
+
+def _output_is_zarr(path: Path) -> bool:
+    """Whether to write `path` as Zarr (True) or SEG-Y (False); raise for anything else."""
+    from promethium.errors import ConfigError
+
+    if _is_zarr(path):
+        return True
+    if path.suffix.lower() in _SEGY_SUFFIXES:
+        return False
+    raise ConfigError(
+        f"cannot tell the output format of {str(path)!r} from its suffix "
+        f"{path.suffix or '(none)'!r}; name it *.zarr (a Zarr store) or "
+        f"{' / '.join('*' + s for s in _SEGY_SUFFIXES)} (SEG-Y, any case)."
+    )
+
+
 def _write(
     da: xr.DataArray, path: Path, like: Path | None, overwrite: bool, absent: str = "skip"
 ) -> None:
     from promethium.errors import PromethiumError
     from promethium.io import to_segy, to_zarr
 
+    zarr = _output_is_zarr(path)
     if path.exists() and not overwrite:
         raise PromethiumError(f"{path} exists; pass --overwrite to replace it.")
-    if _is_zarr(path) or path.suffix == ".zarr":
+    if zarr:
         to_zarr(da, path, mode="w")
     else:
         template = like if like is not None and not _is_zarr(like) else None
@@ -112,6 +132,7 @@ def convert(
     """Convert SEG-Y to Zarr or Zarr to SEG-Y, streaming chunk by chunk."""
     from promethium.progress import progress_bar
 
+    _output_is_zarr(target)
     da = _open(source)
     if like is None and not _is_zarr(source) and not _is_zarr(target):
         like = source

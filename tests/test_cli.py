@@ -125,3 +125,18 @@ def test_reconstruct_appends_traces_absent_from_the_file(tmp_path, capsys):
     assert bool(filled.trace_mask.all())
     assert np.abs(filled.sel(iline=2, xline=12).values).sum() > 0
     assert out.read_bytes()[: path.stat().st_size] == path.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["out.txt", "out", "out.zar"])
+def test_convert_refuses_an_unknown_output_suffix(survey, tmp_path, capsys, name):
+    assert main(["convert", str(survey), str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err
+    assert name in err and ".zarr" in err and ".sgy" in err and ".segy" in err
+    assert not (tmp_path / name).exists()
+
+
+def test_convert_accepts_segy_suffixes_in_any_case(survey, tmp_path):
+    assert main(["convert", str(survey), str(tmp_path / "OUT.SEGY")]) == 0
+    np.testing.assert_array_equal(
+        pm.open_segy(tmp_path / "OUT.SEGY").values, pm.open_segy(survey).values
+    )

@@ -9,6 +9,7 @@ as a lazy DataArray with its name, attrs (``history`` included), units, coordina
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -31,6 +32,9 @@ __all__ = ["ZarrWrite", "open_zarr", "to_zarr"]
 _VARIABLE_ATTR = "promethium_variable"
 #: Dataset attribute set when the DataArray had no name.
 _UNNAMED_ATTR = "promethium_unnamed"
+#: Dataset attribute holding the DataArray's name when it is stored under another
+#: variable name (its name is also the name of one of its coordinates).
+_NAME_ATTR = "promethium_name"
 #: Variable name used for an unnamed DataArray.
 _DEFAULT_NAME = "data"
 _MODES = ("w-", "w")
@@ -110,10 +114,17 @@ def to_zarr(
     Raises
     ------
     ConfigError
-        If `mode` is unknown, or the store exists and `mode` is ``"w-"``.
+        If `mode` is unknown, the store exists and `mode` is ``"w-"``, or `chunks` names
+        a dim `da` does not have or is not a valid chunking.
+    InvalidDataError
+        If `da` is not a DataArray, or an attribute (of `da` or a coordinate) cannot be
+        stored as JSON.
 
     Notes
     -----
+    A DataArray named like one of its coordinates (e.g. ``"time"``) is stored under
+    another variable name; :func:`open_zarr` restores its name.
+
     Zarr needs equal chunks along each dim (the last may be smaller). Dask chunks
     that break this are rechunked to their largest size along that dim, and the
     change is recorded as a line of ``attrs["history"]``.
@@ -138,12 +149,16 @@ def to_zarr(
         )
     final = Path(os.fspath(store))
     _check_target(final, mode)
+    _check_attrs(da)
     if chunks is not None:
-        da = da.chunk(chunks)
+        da = _rechunk(da, chunks)
     da = _regular_chunks(da)
     name = _DEFAULT_NAME if da.name is None else str(da.name)
-    ds = da.to_dataset(name=name).drop_encoding()
-    ds.attrs = {_VARIABLE_ATTR: name, _UNNAMED_ATTR: da.name is None}
+    variable = _variable_name(da, name)
+    ds = da.to_dataset(name=variable).drop_encoding()
+    ds.attrs = {_VARIABLE_ATTR: variable, _UNNAMED_ATTR: da.name is None}
+    if variable != name:
+        ds.attrs[_NAME_ATTR] = name
     tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex}"
     final.parent.mkdir(parents=True, exist_ok=True)
     import dask
@@ -193,8 +208,8 @@ def open_zarr(
     Raises
     ------
     InvalidDataError
-        If there is no store at `store`, it is not a Zarr store, or the variable to
-        open cannot be told.
+        If there is no store at `store`, it is not a Zarr store (or is a Zarr format 2
+        store), or the variable to open cannot be told.
     """
     import xarray as xr
 
@@ -202,6 +217,14 @@ def open_zarr(
     if not path.exists():
         raise InvalidDataError(
             f"no Zarr store at {str(path)!r}; check the path (write one with pm.to_zarr)."
+        )
+    if not (path / "zarr.json").exists() and any(
+        (path / f).exists() for f in (".zgroup", ".zarray", ".zattrs")
+    ):
+        raise InvalidDataError(
+            f"{str(path)!r} is a Zarr format 2 store; Promethium reads Zarr format 3. "
+            "Convert it once: pm.to_zarr(xr.open_zarr(path, zarr_format=2)[variable], "
+            "'new.zarr') (add .assign_coords(...) for units Promethium needs)."
         )
     dask_chunks: Any = {} if chunks == "store" else chunks
     try:
@@ -222,6 +245,8 @@ def open_zarr(
     da = da.assign_coords({k: da.coords[k].load() for k in da.coords if k not in da.indexes})
     if ds.attrs.get(_UNNAMED_ATTR, False):
         da.name = None
+    elif isinstance(ds.attrs.get(_NAME_ATTR), str):
+        da.name = ds.attrs[_NAME_ATTR]
     da.encoding = {}
     return da.load() if chunks is None else da
 
@@ -261,6 +286,60 @@ def _pick_variable(ds: xr.Dataset, variable: str | None, path: Path) -> str:
             "variable=<one of them>."
         )
     return str(name)
+
+
+def _variable_name(da: xr.DataArray, name: str) -> str:
+    """`name`, or a variable name clashing with no coordinate or dim of `da`."""
+    taken = {str(k) for k in da.coords} | {str(d) for d in da.dims}
+    if name not in taken:
+        return name
+    candidate = f"{_DEFAULT_NAME}_{name}"
+    while candidate in taken:
+        candidate = f"_{candidate}"
+    return candidate
+
+
+def _rechunk(da: xr.DataArray, chunks: Mapping[str, int] | str) -> xr.DataArray:
+    """``da.chunk(chunks)``, with user mistakes as :class:`ConfigError`."""
+    if isinstance(chunks, Mapping):
+        unknown = sorted(str(k) for k in chunks if k not in da.dims)
+        if unknown:
+            raise ConfigError(
+                f"to_zarr chunks names {unknown}, not dims of DataArray {da.name!r} "
+                f"(dims {list(map(str, da.dims))}); pass chunks over those dims, e.g. "
+                f"{{{str(da.dims[0])!r}: 64}}."
+            )
+    try:
+        return da.chunk(chunks)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(
+            f"to_zarr chunks={chunks!r} is not a valid chunking of DataArray {da.name!r} "
+            f"(sizes {dict(da.sizes)}): {err}; pass a dict of positive sizes per dim or 'auto'."
+        ) from err
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    raise TypeError(type(value).__name__)
+
+
+def _check_attrs(da: xr.DataArray) -> None:
+    """Raise if an attribute of `da` or of a coordinate cannot be stored as JSON."""
+    owners: list[tuple[str, Mapping[Any, Any]]] = [(f"DataArray {da.name!r}", da.attrs)]
+    owners += [(f"coordinate {str(k)!r}", da.coords[k].attrs) for k in da.coords]
+    for owner, attrs in owners:
+        for key, value in attrs.items():
+            try:
+                json.dumps(value, default=_json_default)
+            except (TypeError, ValueError) as err:
+                raise InvalidDataError(
+                    f"attrs[{key!r}] of {owner} is a {type(value).__name__}, which a Zarr "
+                    f"store cannot hold as JSON ({err}); convert it to a str, number or "
+                    f"list, or drop it (e.g. da.drop_attrs() or del da.attrs[{key!r}])."
+                ) from err
 
 
 def _check_target(final: Path, mode: str) -> None:

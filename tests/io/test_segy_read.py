@@ -163,3 +163,18 @@ def test_all_zero_trace_is_masked(make_segy, rng):
     data[2] = 0
     da = open_segy(make_segy("z.sgy", {21: np.arange(6)}, data))
     assert da.trace_mask.values.tolist() == [True, True, False, True, True, True]
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_traces_with_unset_keys_read_as_a_trace_line_whatever_their_count(make_segy, n):
+    da = open_segy(make_segy(f"t{n}.sgy", {}, np.ones((n, 10), np.float32), endian="little"))
+    assert da.dims == ("trace", "time") and da.shape == (n, 10)
+    assert da.attrs["geometry"] == "traces"
+
+
+def test_one_trace_with_set_keys_is_still_a_grid(make_segy):
+    from promethium.io.segy import open_segy as open_
+
+    headers = {189: np.array([10]), 193: np.array([100])}
+    da = open_(make_segy("one.sgy", headers, np.ones((1, 10), np.float32)))
+    assert da.dims == ("iline", "xline", "time") and da.shape == (1, 1, 10)

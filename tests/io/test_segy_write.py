@@ -100,7 +100,7 @@ def test_deferred_write_is_a_graph_of_block_writes(cube_file, tmp_path):
     out = tmp_path / "later.sgy"
     doubled = da * 2
     pending = to_segy(doubled, out, like=cube_file, compute=False)
-    assert isinstance(pending, SegyWrite) and pending.path == str(out)
+    assert isinstance(pending, SegyWrite) and pending.path == out
     graph = dict(pending.__dask_graph__())
     # The blocks are tasks of the graph (not computed inside one task), plus one write
     # per block, the file creation and the rename.
@@ -142,3 +142,47 @@ def test_failed_deferred_write_leaves_nothing(cube_file, tmp_path):
     with pytest.raises(RuntimeError, match="block failed"):
         pending.compute(scheduler="sync")
     assert list(tmp_path.iterdir()) == [cube_file]
+
+
+def test_dataset_and_numpy_inputs_are_refused_with_the_fix(tmp_path):
+    da = _line()
+    out = tmp_path / "x.sgy"
+    with pytest.raises(InvalidDataError, match=r'Dataset.*\[.mean., .std.\].*out\["mean"\]'):
+        to_segy(xr.Dataset({"mean": da, "std": da}), out)
+    with pytest.raises(InvalidDataError, match="got ndarray"):
+        to_segy(da.values, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_parent_directories_are_created(tmp_path):
+    out = tmp_path / "a" / "b" / "x.sgy"
+    assert to_segy(_line(), out) == out
+    np.testing.assert_array_equal(open_segy(out).values, _line().values)
+    assert [p.name for p in out.parent.iterdir()] == ["x.sgy"]
+
+
+def test_returns_the_path_like_to_zarr(cube_file, tmp_path):
+    from pathlib import Path
+
+    out = tmp_path / "o.sgy"
+    written = to_segy(open_segy(cube_file) * 2, str(out), like=cube_file)
+    assert isinstance(written, Path) and written == out
+    pending = to_segy(_line(), tmp_path / "n.sgy", compute=False)
+    assert pending.compute() == tmp_path / "n.sgy"
+
+
+def test_like_is_keyword_only(cube_file, tmp_path):
+    with pytest.raises(TypeError):
+        to_segy(open_segy(cube_file), tmp_path / "o.sgy", cube_file)  # type: ignore[misc]
+
+
+def test_single_sample_uses_the_stored_sample_interval(make_segy, tmp_path):
+    src = make_segy("one.sgy", {}, np.arange(5, dtype=np.float32).reshape(5, 1), dt=2000)
+    da = open_segy(src)
+    assert da.shape == (5, 1) and da.attrs["segy_sample_interval_us"] == 2000
+    out = to_segy(da, tmp_path / "o.sgy")
+    back = open_segy(out)
+    assert back.attrs["segy_sample_interval_us"] == 2000
+    np.testing.assert_array_equal(back.values, da.values)
+    with pytest.raises(InvalidDataError, match=r"1 sample per trace.*segy_sample_interval_us"):
+        to_segy(_line(ns=1), tmp_path / "p.sgy")

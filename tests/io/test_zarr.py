@@ -191,3 +191,37 @@ def test_store_with_several_variables_needs_variable(tmp_path):
 def test_not_a_dataarray(tmp_path):
     with pytest.raises(InvalidDataError, match=r"writes an xarray\.DataArray"):
         to_zarr(xr.Dataset(), tmp_path / "s.zarr")
+
+
+def test_chunks_over_unknown_dims_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"\['nope'\].*dims \['iline', 'xline', 'time'\]"):
+        to_zarr(_survey(), tmp_path / "c.zarr", chunks={"nope": 2})
+    with pytest.raises(ConfigError, match="not a valid chunking"):
+        to_zarr(_survey(), tmp_path / "c.zarr", chunks={"time": -5})
+    assert _leftovers(tmp_path) == []
+
+
+def test_attrs_that_are_not_json_are_named(tmp_path):
+    with pytest.raises(InvalidDataError, match=r"attrs\['x'\] of DataArray 'amplitude'.*drop"):
+        to_zarr(_survey().assign_attrs(x=object()), tmp_path / "j.zarr")
+    bad_coord = _survey()
+    bad_coord["time"].attrs["calib"] = {1, 2}
+    with pytest.raises(InvalidDataError, match=r"attrs\['calib'\] of coordinate 'time'"):
+        to_zarr(bad_coord, tmp_path / "j.zarr")
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["time", "xline", "data"])
+def test_array_named_like_a_coordinate_round_trips(tmp_path, name):
+    da = _survey(name=name)
+    if name == "data":
+        da = da.assign_coords(data=("xline", np.arange(da.sizes["xline"])))
+    back = open_zarr(to_zarr(da, tmp_path / "n.zarr"))
+    xr.testing.assert_identical(back.load(), da)
+
+
+def test_zarr_format_2_store_says_so_and_how_to_convert(tmp_path):
+    path = tmp_path / "v2.zarr"
+    _survey().to_dataset(name="a").to_zarr(path, zarr_format=2)
+    with pytest.raises(InvalidDataError, match=r"Zarr format 2.*pm\.to_zarr\(xr\.open_zarr"):
+        open_zarr(path)

@@ -155,6 +155,19 @@ def _sort_order(dims: tuple[str, ...], trace_index: np.ndarray) -> str:
     return "unsorted"
 
 
+def _no_evidence(values: np.ndarray) -> bool:
+    """Whether a key says nothing about the layout.
+
+    That is a key constant over several traces, or a single trace's zero (an unset header
+    word), so that 1 trace reads like 5 such traces.
+    """
+    if values.size == 0:
+        return False
+    if values.size == 1:
+        return bool(values[0] == 0)
+    return bool(np.all(values == values[0]))
+
+
 def build_geometry(
     keys: dict[str, np.ndarray], mode: str = "auto", *, min_fill: float = 0.5
 ) -> Geometry:
@@ -192,7 +205,7 @@ def build_geometry(
     for names in candidates:
         if not all(k in keys for k in names):
             continue
-        constant = [k for k in names if n > 1 and np.all(keys[k] == keys[k][0])]
+        constant = [k for k in names if _no_evidence(keys[k])]
         if constant:
             if mode != "auto":
                 tried.append(f"{'/'.join(names)}: {', '.join(constant)} constant")

@@ -7,6 +7,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +31,9 @@ __all__ = ["ABSENT", "SegyWrite", "to_segy"]
 
 #: Accepted values of ``to_segy(absent=...)``.
 ABSENT = ("skip", "append")
+#: Attribute ``open_segy`` sets to the file's sample interval in microseconds; used when a
+#: single-sample trace leaves the vertical coordinate without an interval.
+_DT_ATTR = "segy_sample_interval_us"
 
 
 class SegyWrite(Delayed):
@@ -44,10 +48,21 @@ class SegyWrite(Delayed):
 
     __slots__ = ("_final", "_tmp")
 
-    def compute(self, **kwargs: Any) -> str:
-        """Write the file; on failure remove the temporary file and re-raise."""
+    def compute(self, **kwargs: Any) -> Path:
+        """Write the file; on failure remove the temporary file and re-raise.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :meth:`dask.delayed.Delayed.compute` (e.g. ``scheduler``).
+
+        Returns
+        -------
+        pathlib.Path
+            The final file, renamed into place once fully written.
+        """
         try:
-            return super().compute(**kwargs)
+            return Path(super().compute(**kwargs))
         except BaseException:
             self.abort()
             raise
@@ -58,9 +73,9 @@ class SegyWrite(Delayed):
             os.unlink(self._tmp)
 
     @property
-    def path(self) -> str:
+    def path(self) -> Path:
         """The final path of the file."""
-        return self._final
+        return Path(self._final)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +92,7 @@ class _Target:
 def _create(target: _Target, head: bytes) -> str:
     """Create the pre-sized temporary file holding the file headers."""
     layout = target.layout
+    os.makedirs(os.path.dirname(target.tmp), exist_ok=True)
     with open(target.tmp, "xb") as f:
         f.write(head)
         f.truncate(layout.data_start + layout.n_traces * layout.trace_len)
@@ -131,6 +147,20 @@ def _like_headers(layout: SegyLayout) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _dt_us(da: xr.DataArray) -> int:
+    stored = da.attrs.get(_DT_ATTR)
+    if da.shape[-1] == 1 and isinstance(stored, int | float | np.number) and stored > 0:
+        if float(stored) != round(float(stored)):
+            raise InvalidDataError(
+                f"attrs[{_DT_ATTR!r}] of {da.name!r} is {stored}, not a whole number of "
+                "microseconds; set it to the sample interval in whole microseconds."
+            )
+        return round(float(stored))
+    if da.shape[-1] == 1:
+        raise InvalidDataError(
+            f"{da.name!r} has 1 sample per trace and no attrs[{_DT_ATTR!r}], so its "
+            "sample interval is unknown; set that attribute (whole microseconds) or "
+            "write like= the original file."
+        )
     dt = sample_interval(da, "us")
     if abs(dt - round(dt)) > 1e-3:
         raise InvalidDataError(
@@ -244,14 +274,14 @@ def _graph(
 def to_segy(
     da: xr.DataArray,
     path: str | os.PathLike[str],
-    like: str | os.PathLike[str] | None = None,
     *,
+    like: str | os.PathLike[str] | None = None,
     compute: bool = True,
     format: int = 5,
     endian: str = "big",
     text_record: str | None = None,
     absent: str = "skip",
-) -> Delayed | None:
+) -> Path | SegyWrite:
     """Write a DataArray to SEG-Y, streaming chunk by chunk, atomically.
 
     With `like`, every textual, binary and trace header byte of that file is copied
@@ -260,8 +290,9 @@ def to_segy(
     (keys at the byte locations in ``attrs["segy_byte_locations"]`` or the standard
     ones, x/y with a coordinate scalar, dt in exact microseconds).
 
-    The output goes to a temporary file in the same directory, renamed into place when
-    complete; on any error it is removed and nothing is left under `path`.
+    The output goes to a temporary file in the same directory (missing parent
+    directories are created), renamed into place when complete; on any error it is
+    removed and nothing is left under `path`.
 
     Parameters
     ----------
@@ -294,8 +325,8 @@ def to_segy(
 
     Returns
     -------
-    SegyWrite or None
-        The pending write when ``compute=False``.
+    pathlib.Path or SegyWrite
+        The path of the written file, or the pending write when `compute` is False.
 
     Raises
     ------
@@ -303,8 +334,9 @@ def to_segy(
         If `endian` or `absent` is not one of the accepted values, or `path` is the
         `like` file or the file `da` was read from (``attrs["source"]``).
     InvalidDataError
-        If `da` does not match `like` (sample count, trace count, sample interval), or
-        holds values the format or a header word cannot store.
+        If `da` is not a DataArray (e.g. the Dataset of ``return_uncertainty=True``:
+        write ``out["mean"]``), does not match `like` (sample count, trace count, sample
+        interval), or holds values the format or a header word cannot store.
     SegyFormatError
         If `like` is not a readable SEG-Y file.
 
@@ -313,6 +345,20 @@ def to_segy(
     >>> da = open_segy("in.sgy")  # doctest: +SKIP
     >>> to_segy(da * 2, "out.sgy", like="in.sgy")  # doctest: +SKIP
     """
+    import xarray as xr
+
+    if isinstance(da, xr.Dataset):
+        raise InvalidDataError(
+            f"to_segy writes one xarray.DataArray; got a Dataset with variables "
+            f"{sorted(map(str, da.data_vars))}. Write one of them, e.g. "
+            'to_segy(out["mean"], ...) for a reconstruct(..., return_uncertainty=True) result.'
+        )
+    if not isinstance(da, xr.DataArray):
+        raise InvalidDataError(
+            f"to_segy writes an xarray.DataArray; got {type(da).__name__}. Wrap arrays "
+            "with labeled dims and a vertical coordinate with units (e.g. open the data "
+            "with pm.open_segy)."
+        )
     path = os.fspath(path)
     what = f"DataArray {da.name!r}"
     vertical_dim(da)
@@ -329,7 +375,8 @@ def to_segy(
                 f"{what} has {da.shape[-1]} samples per trace but {layout.path} has "
                 f"{layout.n_samples}; write like= a file with the same sample count."
             )
-        if da.dims[-1] == "time" and layout.dt_us > 0 and _dt_us(da) != layout.dt_us:
+        known_dt = da.shape[-1] > 1 or _DT_ATTR in da.attrs
+        if da.dims[-1] == "time" and layout.dt_us > 0 and known_dt and _dt_us(da) != layout.dt_us:
             raise InvalidDataError(
                 f"{what} has a sample interval of {_dt_us(da)} us but {layout.path} has "
                 f"{layout.dt_us} us; resample the data or write without like=."
@@ -379,6 +426,5 @@ def to_segy(
     tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
     pending = _graph(da, _Target(tmp, layout, positions, headers, what), head, path, skipped)
     if compute:
-        pending.compute()
-        return None
+        return pending.compute()
     return pending
