@@ -206,7 +206,7 @@ def run_reconstruction(
     added = {k: v for k, v in getattr(out, "attrs", {}).items() if k not in da.attrs}
     result.attrs = {**da.attrs, **added, PROVENANCE_ATTR: provenance}
     if history:
-        from promethium.ops.base import append_history
+        from promethium.core.history import append_history
 
         given = {**({"config": dict(config)} if config else {}), **dict(options or {})}
         args = "".join(f", {k}={v!r}" for k, v in given.items())

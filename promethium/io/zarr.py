@@ -351,7 +351,7 @@ def _check_target(final: Path, mode: str) -> None:
 
 def _regular_chunks(da: xr.DataArray) -> xr.DataArray:
     """Rechunk dims whose dask chunks Zarr cannot store; record it in the history."""
-    from promethium.ops.base import append_history
+    from promethium.core.history import append_history
 
     if da.chunks is None:
         return da

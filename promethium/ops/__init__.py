@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 from promethium.ops.bandpass import Bandpass
-from promethium.ops.base import BlockContext, Operator, Pipeline
+from promethium.ops.base import BlockContext, Operator
 from promethium.ops.gain import AGC, TimePowerGain
 from promethium.ops.kill import Decimate, KillTraces
 from promethium.ops.mute import Mute
 from promethium.ops.normalize import NORM_SCALE, Denormalize, Normalize
+from promethium.ops.pipeline import Pipeline
 
 # Operators that run models (Reconstruct, and any that follow) live in their own modules.
 from promethium.ops.reconstruct import Reconstruct

@@ -1,4 +1,4 @@
-"""The Operator base class and Pipeline composition.
+"""The Operator base class: DataArray in, DataArray out, lazily.
 
 An :class:`Operator` maps a seismic DataArray to another, lazily. A subclass writes one
 method, :meth:`Operator.transform`, which works on a NumPy block; the base class
@@ -30,13 +30,16 @@ import numpy as np
 from promethium.core.axis import sample_interval
 from promethium.core.chunks import RECHUNK_ATTR, merge_small_chunks
 from promethium.core.dims import trace_dim, vertical_dim
+from promethium.core.history import append_history
 from promethium.core.units import is_time_unit, unit_of
 from promethium.errors import InvalidDataError
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["BlockContext", "Operator", "Pipeline", "append_history"]
+    from promethium.ops.pipeline import Pipeline
+
+__all__ = ["BlockContext", "Operator"]
 
 #: Roles an operator can ask to see whole in every block.
 _ROLES = ("vertical", "trace")
@@ -279,6 +282,8 @@ class Operator(abc.ABC):
 
     # -- composition -------------------------------------------------------------------
     def __or__(self, other: Operator) -> Pipeline:
+        from promethium.ops.pipeline import Pipeline
+
         if not isinstance(other, Operator):
             return NotImplemented
         return Pipeline(self, other)
@@ -353,127 +358,3 @@ class Operator(abc.ABC):
             new_chunks[dim] = merge_small_chunks(chunks, h)
             notes.append(f"{dim}: {chunks} -> {new_chunks[dim]}")
         return (da.chunk(new_chunks) if new_chunks else da), notes
-
-
-class Pipeline(Operator):
-    """Operators applied one after another; built with ``a | b | c``.
-
-    Parameters
-    ----------
-    *operators : Operator
-        The steps, in order; nested pipelines are flattened.
-
-    Raises
-    ------
-    TypeError
-        If a step is not an Operator.
-
-    Examples
-    --------
-    >>> from promethium.ops.base import Operator, Pipeline
-    >>> class Scale(Operator):
-    ...     def __init__(self, factor): self.factor = factor
-    ...     def transform(self, data, context): return data * self.factor
-    >>> pipe = Scale(2.0) | Scale(3.0)
-    >>> len(pipe.operators)
-    2
-    """
-
-    def __init__(self, *operators: Operator) -> None:
-        flat: list[Operator] = []
-        for op in operators:
-            if not isinstance(op, Operator):
-                raise TypeError(f"Pipeline takes Operators, got {type(op).__name__}.")
-            flat.extend(op.operators if isinstance(op, Pipeline) else (op,))
-        self.operators: tuple[Operator, ...] = tuple(flat)
-
-    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: a pipeline applies its operators one by one.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            Unused.
-        context : BlockContext
-            Unused.
-
-        Returns
-        -------
-        numpy.ndarray
-            Never returns.
-
-        Raises
-        ------
-        TypeError
-            Always: call the pipeline on a DataArray instead.
-        """
-        raise TypeError("a Pipeline applies whole operators; call it on a DataArray.")
-
-    def __call__(self, da: xr.DataArray) -> xr.DataArray:
-        """Apply each operator in turn; each records itself in the history.
-
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
-        Returns
-        -------
-        xarray.DataArray
-            The result of the last operator, with one history line per operator.
-        """
-        for op in self.operators:
-            da = op(da)
-        return da
-
-    def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Apply each operator in turn, without recording history.
-
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
-        Returns
-        -------
-        xarray.DataArray
-            The result of the last operator's :meth:`Operator.apply`.
-        """
-        for op in self.operators:
-            da = op.apply(da)
-        return da
-
-    def __repr__(self) -> str:
-        return " | ".join(repr(op) for op in self.operators)
-
-
-def append_history(da: xr.DataArray, entry: str) -> xr.DataArray:
-    """Return `da` with `entry` appended as a new line of ``attrs["history"]``.
-
-    The history is one string, a line per step, as in the CF conventions, so it
-    survives netCDF, Zarr and SEG-Y textual headers alike.
-
-    Parameters
-    ----------
-    da : xarray.DataArray
-        Any DataArray; not modified.
-    entry : str
-        The step to record; it is prefixed with ``"promethium: "``.
-
-    Returns
-    -------
-    xarray.DataArray
-        A shallow copy of `da` (data shared) with the new history line.
-
-    Examples
-    --------
-    >>> import numpy as np, xarray as xr
-    >>> da = append_history(xr.DataArray(np.zeros(2), attrs={"history": "made"}), "gain")
-    >>> da.attrs["history"].splitlines()
-    ['made', 'promethium: gain']
-    """
-    previous = da.attrs.get("history", "")
-    line = f"promethium: {entry}"
-    out = da.copy(deep=False)
-    out.attrs = {**da.attrs, "history": f"{previous}\n{line}" if previous else line}
-    return out

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from promethium.errors import InvalidDataError
-from promethium.ops.base import Operator, Pipeline
+from promethium.ops import Operator, Pipeline
 
 
 class Scale(Operator):
