@@ -92,6 +92,38 @@ class _ChunkDependent(_Base):
         return out.where(~missing, out.copy(data=data))
 
 
+class _TraceChunkDependent(_Base):
+    """Scales missing traces by the peak over the traces of its own dask block.
+
+    Each time sample is treated independently, so splitting the vertical axis changes
+    nothing; only a split trace axis changes the result.
+    """
+
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+
+        def scale(block):
+            peak = np.abs(block.astype(np.float64)).max(axis=-2, keepdims=True)
+            return np.broadcast_to(1.0 / np.maximum(peak, 1e-3), block.shape)
+
+        if isinstance(da.data, dska.Array):
+            factor = da.data.map_blocks(scale, dtype=np.float64)
+        else:
+            factor = scale(np.asarray(da.data))
+        scaled = out * da.copy(data=factor).drop_vars(list(da.coords))
+        return out.where(out.coords["trace_mask"], scaled)
+
+
+class _WrongOnDask(_Base):
+    """Fills missing traces twice as loud on dask input, whatever its chunks."""
+
+    def reconstruct(self, da, **options):
+        out = super().reconstruct(da)
+        if isinstance(out.data, dska.Array):
+            return out.where(out.coords["trace_mask"], 2 * out)
+        return out
+
+
 def test_correct_reconstructor_passes():
     assert_reconstruction_contract(_Base())
     assert_reconstruction_contract(LinearInterpolation(), coord="offset")
@@ -109,6 +141,7 @@ def test_correct_reconstructor_passes():
         (_NaN(), "non-finite"),
         (_NoFill(), "left all zero"),
         (_ChunkDependent(), "differs from the in-memory result"),
+        (_TraceChunkDependent(), r"differs from the in-memory result.*'offset': \(10, 10"),
     ],
     ids=lambda x: type(x).__name__ if not isinstance(x, str) else "",
 )
@@ -162,14 +195,72 @@ def test_seismic_arrays_follow_conventions(da):
     assert sample_interval(da) > 0
     assert np.issubdtype(da.coords[trace_dim(da)].dtype, np.floating)
     if da.chunks:
-        assert len(da.chunksizes[trace_dim(da)]) == 1
+        assert sum(da.chunksizes[trace_dim(da)]) == da.sizes[trace_dim(da)]
+
+
+def test_seismic_arrays_draw_split_trace_axes():
+    seen = set()
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(seismic_arrays(min_traces=4, chunked=True))
+    def draw(da):
+        seen.add(len(da.chunksizes[trace_dim(da)]) > 1)
+
+    draw()
+    assert True in seen
+
+
+def test_trace_chunk_dependence_is_caught_without_vertical_split():
+    # Only the contract's trace-split run can catch it: the first run keeps whole traces.
+    with pytest.raises(AssertionError, match="differs from the in-memory result"):
+        assert_reconstruction_contract(
+            _TraceChunkDependent(), chunks={"shot": 1, "offset": -1, "time": 8}
+        )
+
+
+def test_chunked_input_is_compared_with_a_computed_reference():
+    # A model that is wrong only on dask input must fail even when `da` itself is dask.
+    da = contract_data().chunk({"shot": 1, "offset": -1, "time": 32})
+    assert_reconstruction_contract(_Base(), da)
+    with pytest.raises(AssertionError, match="differs from the in-memory result"):
+        assert_reconstruction_contract(_WrongOnDask(), da)
+    with pytest.raises(AssertionError, match="differs from the in-memory result"):
+        assert_reconstruction_contract(_TraceChunkDependent(), da)
+
+
+def _with_a_gap(da, mask):
+    """`mask`, with its first trace killed when every trace is live (at least 2 traces)."""
+    values = np.array(mask.values, dtype=bool)
+    if values.all():
+        values.reshape(-1, values.shape[-1])[0, 0] = False
+    return mask.copy(data=values)
 
 
 @settings(max_examples=15, deadline=None)
 @given(da=seismic_arrays(max_traces=8, max_samples=12), data_st=st.data())
 def test_linear_contract_on_drawn_arrays(da, data_st):
-    mask = data_st.draw(trace_masks(da, min_live=1))
+    mask = _with_a_gap(da, data_st.draw(trace_masks(da, min_live=1)))
     assert mask.dims == trace_dims(da) and mask.dtype == bool
     panels = mask.values.reshape(-1, mask.shape[-1])
-    assert (panels.sum(axis=-1) >= 1).all()
+    assert (panels.sum(axis=-1) >= 1).all() and not panels.all()
     assert_reconstruction_contract(LinearInterpolation(), pm.with_trace_mask(da, mask))
+
+
+#: Smaller still, for the drawn-array contract of every registered model.
+_TINY = {"patch_size": 16, "n_iter": 3, "batch_size": 4}
+
+
+@pytest.mark.parametrize("name", default_registry().list())
+def test_every_model_contract_on_drawn_arrays(name):
+    accepted = default_registry().build(name).options
+    options = {k: v for k, v in _TINY.items() if k in accepted}
+
+    @settings(max_examples=10, deadline=None)
+    @given(da=seismic_arrays(max_traces=8, max_samples=12), data_st=st.data())
+    def check(da, data_st):
+        mask = _with_a_gap(da, data_st.draw(trace_masks(da, min_live=1)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            assert_reconstruction_contract(name, pm.with_trace_mask(da, mask), **options)
+
+    check()

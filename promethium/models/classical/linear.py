@@ -252,7 +252,8 @@ def _whole_trace_axis(da: xr.DataArray, tdim: str) -> tuple[xr.DataArray, str]:
     per_chunk = max(chunks)
     vertical = max(1, (n_vertical * per_chunk) // da.sizes[tdim])
     before = {tdim: da.chunksizes[tdim], vdim: da.chunksizes[vdim]}
-    da = da.chunk({tdim: -1, vdim: vertical})
+    # Keep the other dims' chunks, so a NumPy-backed mask coordinate is chunked alike.
+    da = da.chunk({**da.chunksizes, tdim: -1, vdim: vertical})
     after = {tdim: da.chunksizes[tdim], vdim: da.chunksizes[vdim]}
     note = "; ".join(
         f"{d}: {len(before[d])} chunks -> {len(after[d])} chunks" for d in (tdim, vdim)
