@@ -18,9 +18,16 @@ def test_comparison_writes_a_png_with_a_difference_panel(tmp_path, gather):
     )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [ax.get_title() for ax in fig.axes] == ["truth", "observed", "observed - truth"]
-    diff = fig.axes[2].images[0].get_array()
-    # Live traces are identical to the truth: their difference column is zero.
-    assert np.allclose(np.asarray(diff)[:, 0], 0.0)
+    diff = np.asarray(fig.axes[2].images[0].get_array())
+    truth = gather.transpose("time", "offset").values
+    live = observed.trace_mask.values
+    assert diff.shape == truth.shape and live.any() and not live.all()
+    # Live traces are identical to the truth: their difference columns are zero.
+    assert np.allclose(diff[:, live], 0.0)
+    # Killed traces are zero in `observed`: their difference columns are -truth, not zero.
+    dead = np.flatnonzero(~live)[0]
+    assert np.abs(diff[:, dead]).max() > 0
+    np.testing.assert_allclose(diff[:, ~live], -truth[:, ~live], rtol=1e-6, atol=1e-6)
 
 
 def test_panel_axes_are_labelled_with_units(gather):
