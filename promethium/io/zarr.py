@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dask.delayed import Delayed
-
 from promethium.errors import ConfigError, InvalidDataError
+from promethium.io.pending import PendingWrite, compute_writes
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -40,44 +39,13 @@ _DEFAULT_NAME = "data"
 _MODES = ("w-", "w")
 
 
-class ZarrWrite(Delayed):
-    """A pending :func:`to_zarr` write: a :class:`dask.delayed.Delayed` plus clean-up.
+class ZarrWrite(PendingWrite):
+    """A pending :func:`to_zarr` write, a :class:`~promethium.io.pending.PendingWrite`.
 
-    Computing it writes every chunk and renames the temporary store into place. Its
-    :meth:`compute` also removes the temporary store when a chunk fails; when it is
-    computed another way (``dask.compute``, a distributed client) and fails, call
-    :meth:`abort`.
+    Computing it writes every chunk and renames the temporary store into place.
     """
 
-    __slots__ = ("_final", "_tmp")
-
-    def compute(self, **kwargs: Any) -> Path:
-        """Write the store; on failure remove the temporary store and re-raise.
-
-        Parameters
-        ----------
-        **kwargs
-            Passed to :meth:`dask.delayed.Delayed.compute` (e.g. ``scheduler``).
-
-        Returns
-        -------
-        pathlib.Path
-            The final store, moved into place once fully written.
-        """
-        try:
-            return _compute(super().compute, self, **kwargs)
-        except BaseException:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        """Remove the temporary store of a write that failed or will not be run."""
-        shutil.rmtree(self._tmp, ignore_errors=True)
-
-    @property
-    def path(self) -> Path:
-        """The final path of the store."""
-        return self._final
+    __slots__ = ()
 
 
 def to_zarr(
@@ -166,7 +134,7 @@ def to_zarr(
     try:
         pending = ds.to_zarr(tmp, mode="w-", zarr_format=3, consolidated=False, compute=False)
         if compute:
-            _compute(pending.compute, pending)
+            compute_writes(pending.compute, pending)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -175,10 +143,7 @@ def to_zarr(
         return final
 
     done = dask.delayed(_commit, pure=False)(pending, tmp, final, mode)
-    write = ZarrWrite(done.key, done.dask)
-    object.__setattr__(write, "_tmp", tmp)
-    object.__setattr__(write, "_final", final)
-    return write
+    return ZarrWrite.wrap(done, tmp, final)
 
 
 def open_zarr(
@@ -249,30 +214,6 @@ def open_zarr(
         da.name = ds.attrs[_NAME_ATTR]
     da.encoding = {}
     return da.load() if chunks is None else da
-
-
-def _compute(run: Any, obj: Any, **kwargs: Any) -> Any:
-    """Run `run(**kwargs)`, computing `obj`; on dask's threaded scheduler, with a private pool.
-
-    When a chunk fails, dask raises at once while other threads may still be writing
-    chunks; with a private pool we wait for them before the temporary store is removed.
-    """
-    import dask.base
-    import dask.threaded
-
-    scheduler = dask.base.get_scheduler(scheduler=kwargs.get("scheduler"), collections=[obj])
-    if scheduler is not dask.threaded.get or "pool" in kwargs:
-        return run(**kwargs)
-    from concurrent.futures import ThreadPoolExecutor
-
-    import dask.config
-
-    workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        return run(**{**kwargs, "scheduler": "threads", "pool": pool})
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pick_variable(ds: xr.Dataset, variable: str | None, path: Path) -> str:

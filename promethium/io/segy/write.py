@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from dask.delayed import Delayed
 
 from promethium.core.axis import sample_interval, vertical_values
 from promethium.core.dims import vertical_dim
 from promethium.core.mask import TRACE_MASK
 from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.io.pending import PendingWrite
 from promethium.io.segy.absent import AppendedHeaders, absent_headers
 from promethium.io.segy.build import HeaderBuilder, binary_header, text_header, text_lines
 from promethium.io.segy.layout import HEADER_SIZE, SegyLayout, read_layout, trace_records
@@ -36,46 +36,14 @@ ABSENT = ("skip", "append")
 _DT_ATTR = "segy_sample_interval_us"
 
 
-class SegyWrite(Delayed):
-    """A pending :func:`to_segy` write: a :class:`dask.delayed.Delayed` plus clean-up.
+class SegyWrite(PendingWrite):
+    """A pending :func:`to_segy` write, a :class:`~promethium.io.pending.PendingWrite`.
 
     Computing it creates a temporary file beside the output, writes every block of
-    traces into it and renames it into place; its result is the output path. Its
-    :meth:`compute` also removes the temporary file when a block fails; when it is
-    computed another way (``dask.compute``, a distributed client) and fails, call
-    :meth:`abort`.
+    traces into it and renames it into place.
     """
 
-    __slots__ = ("_final", "_tmp")
-
-    def compute(self, **kwargs: Any) -> Path:
-        """Write the file; on failure remove the temporary file and re-raise.
-
-        Parameters
-        ----------
-        **kwargs
-            Passed to :meth:`dask.delayed.Delayed.compute` (e.g. ``scheduler``).
-
-        Returns
-        -------
-        pathlib.Path
-            The final file, renamed into place once fully written.
-        """
-        try:
-            return Path(super().compute(**kwargs))
-        except BaseException:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        """Remove the temporary file of a write that failed or will not be run."""
-        if os.path.exists(self._tmp):
-            os.unlink(self._tmp)
-
-    @property
-    def path(self) -> Path:
-        """The final path of the file."""
-        return Path(self._final)
+    __slots__ = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,10 +233,7 @@ def _graph(
     n_skipped = 0 if skipped is None else int(skipped.sum())
     commit = dask.delayed(_commit, pure=False)
     done = commit(written, n_filled, target, path, _file_mode(), n_skipped)
-    pending = SegyWrite(done.key, done.dask)
-    object.__setattr__(pending, "_tmp", target.tmp)
-    object.__setattr__(pending, "_final", path)
-    return pending
+    return SegyWrite.wrap(done, target.tmp, path)
 
 
 def to_segy(

@@ -1,0 +1,124 @@
+"""A pending atomic write: a dask ``Delayed`` that cleans up after itself on failure.
+
+Writers build a graph that writes into a temporary path beside the target and renames
+it into place as its last step; :class:`PendingWrite` is that graph plus the clean-up
+of the temporary path when the write fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dask.delayed import Delayed
+
+__all__ = ["PendingWrite", "compute_writes"]
+
+_P = TypeVar("_P", bound="PendingWrite")
+
+
+class PendingWrite(Delayed):
+    """A write that has not run yet; computing it writes and renames into place.
+
+    Its :meth:`compute` removes the temporary file or store when a block fails; when
+    it is computed another way (``dask.compute``, a distributed client) and fails, call
+    :meth:`abort`.
+    """
+
+    __slots__ = ("_final", "_tmp")
+
+    @classmethod
+    def wrap(
+        cls: type[_P], done: Delayed, tmp: str | os.PathLike[str], final: str | os.PathLike[str]
+    ) -> _P:
+        """Make a pending write of the graph `done`, which writes `tmp` then renames it.
+
+        Parameters
+        ----------
+        done : dask.delayed.Delayed
+            The last step of the write graph (the rename).
+        tmp : str or path-like
+            The temporary file or directory the graph writes.
+        final : pathlib.Path
+            Where the result ends up.
+
+        Returns
+        -------
+        PendingWrite
+            The pending write (an instance of the class it is called on).
+        """
+        pending = cls(done.key, done.dask)
+        object.__setattr__(pending, "_tmp", Path(tmp))
+        object.__setattr__(pending, "_final", Path(final))
+        return pending
+
+    def compute(self, **kwargs: Any) -> Path:
+        """Write; on failure remove the temporary path and re-raise.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :meth:`dask.delayed.Delayed.compute` (e.g. ``scheduler``).
+
+        Returns
+        -------
+        pathlib.Path
+            The final path, renamed into place once fully written.
+        """
+        try:
+            return Path(compute_writes(super().compute, self, **kwargs))
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Remove the temporary path of a write that failed or will not be run."""
+        if self._tmp.is_dir():
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        elif self._tmp.exists():
+            self._tmp.unlink()
+
+    @property
+    def path(self) -> Path:
+        """The final path."""
+        return self._final
+
+
+def compute_writes(run: Any, obj: Any, **kwargs: Any) -> Any:
+    """Run ``run(**kwargs)`` computing `obj`; on dask's threaded scheduler, with a private pool.
+
+    When a block fails, dask raises at once while other threads may still be writing
+    blocks; with a private pool we wait for them before the temporary path is removed.
+
+    Parameters
+    ----------
+    run : callable
+        The compute function, e.g. ``delayed.compute``.
+    obj : dask collection
+        What `run` computes, to find its default scheduler.
+    **kwargs
+        Passed to `run`.
+
+    Returns
+    -------
+    Any
+        What `run` returns.
+    """
+    import dask.base
+    import dask.threaded
+
+    scheduler = dask.base.get_scheduler(scheduler=kwargs.get("scheduler"), collections=[obj])
+    if scheduler is not dask.threaded.get or "pool" in kwargs:
+        return run(**kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dask.config
+
+    workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        return run(**{**kwargs, "scheduler": "threads", "pool": pool})
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
