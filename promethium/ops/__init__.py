@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from promethium.ops.bandpass import Bandpass
-from promethium.ops.base import BlockContext, Operator
+from promethium.ops.base import BlockContext, Operator, WholeArrayOperator
 from promethium.ops.gain import AGC, TimePowerGain
 from promethium.ops.kill import Decimate, KillTraces
 from promethium.ops.mute import Mute
@@ -25,13 +25,13 @@ from promethium.ops.taper import Taper
 
 __all__ = [
     "AGC",
-    "NORM_SCALE",
     "Bandpass",
     "BlockContext",
     "Decimate",
     "Denormalize",
     "KillTraces",
     "Mute",
+    "NORM_SCALE",
     "Normalize",
     "Operator",
     "Pipeline",
@@ -39,4 +39,5 @@ __all__ = [
     "Resample",
     "Taper",
     "TimePowerGain",
+    "WholeArrayOperator",
 ]

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from promethium.ops.pipeline import Pipeline
 
-__all__ = ["BlockContext", "Operator"]
+__all__ = ["BlockContext", "Operator", "WholeArrayOperator"]
 
 #: Roles an operator can ask to see whole in every block.
 _ROLES = ("vertical", "trace")
@@ -358,3 +358,40 @@ class Operator(abc.ABC):
             new_chunks[dim] = merge_small_chunks(chunks, h)
             notes.append(f"{dim}: {chunks} -> {new_chunks[dim]}")
         return (da.chunk(new_chunks) if new_chunks else da), notes
+
+
+class WholeArrayOperator(Operator):
+    """An operator that works on whole DataArrays rather than on NumPy blocks.
+
+    Subclasses implement :meth:`apply` (lazily on dask input); there is no block
+    :meth:`transform`. Used where the work spans chunks: applying a mask given over
+    the whole survey, running a model, or a pipeline of operators.
+    """
+
+    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
+        """Refuse block-wise use: these operators need whole DataArrays.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            One block of samples.
+        context : BlockContext
+            The block's context.
+
+        Returns
+        -------
+        numpy.ndarray
+            Never returns.
+
+        Raises
+        ------
+        TypeError
+            Always: call the operator on a DataArray instead.
+        """
+        raise TypeError(
+            f"{type(self).__name__} works on whole DataArrays; call it on one, not on a block."
+        )
+
+    @abc.abstractmethod
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Apply the operator to `da`, lazily on dask input, without history."""

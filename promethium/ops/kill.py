@@ -11,13 +11,13 @@ import numpy as np
 from promethium.core.dims import trace_dims
 from promethium.errors import ConfigError, InvalidDataError
 from promethium.ops._params import check_number
-from promethium.ops.base import BlockContext, Operator
+from promethium.ops.base import WholeArrayOperator
 
 if TYPE_CHECKING:
     import xarray as xr
 
 
-class KillTraces(Operator):
+class KillTraces(WholeArrayOperator):
     r"""Set the traces where a mask is False to zero, and record them in ``trace_mask``.
 
     Give exactly one of: a `mask`; a random `fraction` (with `seed`); or `n_gaps` gaps
@@ -158,28 +158,6 @@ class KillTraces(Operator):
         mask = mask.drop_vars(list(mask.coords))
         missing = {d: expected[d] for d in dims if d not in mask.dims}
         return mask.expand_dims(missing).transpose(*dims)
-
-    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: the mask spans whole DataArrays; see :meth:`apply`.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            Never returns.
-
-        Raises
-        ------
-        TypeError
-            Always: call the operator on a DataArray instead.
-        """
-        raise TypeError("KillTraces works on DataArrays; call it on one, not on a block.")
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Zero the dead traces lazily and attach the combined ``trace_mask``.

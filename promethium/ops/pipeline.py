@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from promethium.ops.base import BlockContext, Operator
+from promethium.ops.base import Operator, WholeArrayOperator
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -14,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 
-class Pipeline(Operator):
+class Pipeline(WholeArrayOperator):
     """Operators applied one after another; built with ``a | b | c``.
 
     Parameters
@@ -45,28 +43,6 @@ class Pipeline(Operator):
                 raise TypeError(f"Pipeline takes Operators, got {type(op).__name__}.")
             flat.extend(op.operators if isinstance(op, Pipeline) else (op,))
         self.operators: tuple[Operator, ...] = tuple(flat)
-
-    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: a pipeline applies its operators one by one.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            Unused.
-        context : BlockContext
-            Unused.
-
-        Returns
-        -------
-        numpy.ndarray
-            Never returns.
-
-        Raises
-        ------
-        TypeError
-            Always: call the pipeline on a DataArray instead.
-        """
-        raise TypeError("a Pipeline applies whole operators; call it on a DataArray.")
 
     def __call__(self, da: xr.DataArray) -> xr.DataArray:
         """Apply each operator in turn; each records itself in the history.

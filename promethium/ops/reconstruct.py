@@ -8,16 +8,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from promethium.errors import ConfigError
-from promethium.ops.base import BlockContext, Operator
+from promethium.ops.base import WholeArrayOperator
 
 if TYPE_CHECKING:
-    import numpy as np
     import xarray as xr
 
     from promethium.registry import Registry
 
 
-class Reconstruct(Operator):
+class Reconstruct(WholeArrayOperator):
     """Fill missing traces with a registered model: :func:`promethium.reconstruct`.
 
     Parameters
@@ -88,28 +87,6 @@ class Reconstruct(Operator):
         if self.config:
             params["config"] = self.config
         return {**params, **self.options}
-
-    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Not used: a model sees whole DataArrays; see :meth:`apply`.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            Never returns.
-
-        Raises
-        ------
-        TypeError
-            Always: call the operator on a DataArray instead.
-        """
-        raise TypeError("Reconstruct works on DataArrays; call it on one, not on a block.")
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Reconstruct `da` (lazily on dask input), without a history line.

@@ -91,3 +91,12 @@ def test_axis_shorter_than_halo_becomes_one_chunk(gather):
 def test_missing_coordinate_is_named(gather):
     with pytest.raises(InvalidDataError, match="'offset'"):
         TimesTime()(gather.drop_vars("offset"))
+
+
+def test_whole_array_operators_refuse_blocks(gather):
+    from promethium.ops import KillTraces, Reconstruct, WholeArrayOperator
+
+    for op in (Scale(1.0) | Scale(2.0), KillTraces(fraction=0.5), Reconstruct("linear")):
+        assert isinstance(op, WholeArrayOperator)
+        with pytest.raises(TypeError, match="works on whole DataArrays"):
+            op.transform(gather.values, None)
