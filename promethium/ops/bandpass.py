@@ -131,20 +131,7 @@ class Bandpass(Operator):
         return super().apply(da)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Filter each trace of a block (whole traces) forward and backward.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
-        """
+        """Filter each trace of a block (whole traces) forward and backward."""
         from scipy.signal import sosfiltfilt
 
         sos = self._sos(context.sample_interval)

@@ -86,20 +86,7 @@ class AGC(Operator):
         return {ctx.dims[-1]: self._half(ctx.sample_interval, ctx.vertical_unit)}
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Apply AGC along the last axis of a block (halo included).
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
-        """
+        """Apply AGC along the last axis of a block (halo included)."""
         from scipy.ndimage import uniform_filter1d
 
         half = self._half(context.sample_interval, context.vertical_unit)
@@ -152,18 +139,6 @@ class TimePowerGain(Operator):
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply by :math:`t^n`, :math:`t` (s) from the vertical coordinate.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
 
         Raises
         ------

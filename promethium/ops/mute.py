@@ -96,18 +96,6 @@ class Mute(Operator):
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply by the mute weights, from time (s) and offset (m) of the block.
 
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
-
         Raises
         ------
         InvalidDataError

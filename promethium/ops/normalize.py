@@ -92,20 +92,7 @@ class Normalize(Operator):
         return (ndim - 1,) if self.scope == "trace" else (ndim - 2, ndim - 1)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Normalize a block holding whole traces (or whole gathers).
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
-        """
+        """Normalize a block holding whole traces (or whole gathers)."""
         axes = self._axes(data.ndim)
         scale = np.expand_dims(_scale(data, axes, self.method), axes)
         return _divide(data, scale)
@@ -190,20 +177,7 @@ class Denormalize(Operator):
         pass
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Multiply a block by the ``norm_scale`` factors broadcast to it.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
-        """
+        """Multiply a block by the ``norm_scale`` factors broadcast to it."""
         return data * context.coords[NORM_SCALE]
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:

@@ -132,20 +132,7 @@ class Taper(Operator):
         return ndim - 1 if self.axis == "vertical" else ndim - 2
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Taper a block that holds the whole axis.
-
-        Parameters
-        ----------
-        data : numpy.ndarray
-            One block of samples, vertical axis last.
-        context : BlockContext
-            Sample interval, vertical unit, dims and needed coordinates of the block.
-
-        Returns
-        -------
-        numpy.ndarray
-            The transformed block, same shape as `data`.
-        """
+        """Taper a block that holds the whole axis."""
         axis = self._axis(data.ndim)
         shape = [1] * data.ndim
         shape[axis] = data.shape[axis]
