@@ -10,7 +10,7 @@ from typing import cast
 import torch
 from torch import nn
 
-__all__ = ["CopyChannel", "DropoutNet"]
+__all__ = ["CopyChannel", "DropoutNet", "MemoryBound"]
 
 
 class CopyChannel(nn.Module):
@@ -63,3 +63,28 @@ class DropoutNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return ``(B, 1, H, W)``."""
         return self.net(x)
+
+
+class MemoryBound(CopyChannel):
+    """:class:`CopyChannel` that runs out of memory on batches above `max_batch`.
+
+    It raises the ``torch.OutOfMemoryError`` a device raises, so the engine's
+    batch back-off can be tested without a GPU.
+
+    Parameters
+    ----------
+    in_channels : int, optional
+        Channels of the input.
+    max_batch : int, optional
+        Largest batch that "fits"; 0 means not even one patch fits.
+    """
+
+    def __init__(self, in_channels: int = 2, max_batch: int = 2) -> None:
+        super().__init__(in_channels)
+        self.max_batch = max_batch
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return channel 0, or raise ``torch.OutOfMemoryError`` on a large batch."""
+        if x.shape[0] > self.max_batch:
+            raise torch.OutOfMemoryError(f"batch of {x.shape[0]} does not fit")
+        return super().forward(x)

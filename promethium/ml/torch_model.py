@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from promethium.errors import ConfigError, PluginError
+from promethium.errors import ConfigError, PluginError, PromethiumWarning
 from promethium.ml.cache import cached_model
 from promethium.ml.device import autocast, resolve_device, resolve_precision
 from promethium.ml.engine import predict_patches, predict_patches_stack
@@ -167,7 +168,41 @@ class TorchPredictor:
         return np.stack([centre, stack.std(axis=0)], axis=1).astype(np.float32)
 
 
-def _forward(net: torch.nn.Module, x: np.ndarray, device: str, precision: str) -> np.ndarray:
+def _forward(
+    net: torch.nn.Module, x: np.ndarray, device: str, precision: str, *, warn: bool = True
+) -> np.ndarray:
+    """Run `net` on `x`; when the device runs out of memory, halve the batch and retry.
+
+    The halves are predicted one after the other and joined, so the result is the same
+    as one pass; a :class:`PromethiumWarning` says that the batch was split. A single
+    patch that does not fit is a :class:`ConfigError` suggesting a smaller
+    ``patch_size`` or ``precision="float16"``.
+    """
+    import torch
+
+    try:
+        return _forward_once(net, x, device, precision)
+    except torch.OutOfMemoryError as err:
+        if device.startswith("cuda"):
+            torch.cuda.empty_cache()
+        if x.shape[0] == 1:
+            raise ConfigError(
+                f"one patch of shape {tuple(x.shape[1:])} does not fit in {device} memory; "
+                "use a smaller patch_size, precision='float16', or device='cpu'."
+            ) from err
+        half = x.shape[0] // 2
+        if warn:
+            warnings.warn(
+                f"{device} ran out of memory on a batch of {x.shape[0]} patches; splitting "
+                "it until it fits. Pass a smaller batch_size to avoid this.",
+                PromethiumWarning,
+                stacklevel=2,
+            )
+        parts = (x[:half], x[half:])
+        return np.concatenate([_forward(net, p, device, precision, warn=False) for p in parts])
+
+
+def _forward_once(net: torch.nn.Module, x: np.ndarray, device: str, precision: str) -> np.ndarray:
     import torch
 
     inputs = torch.from_numpy(x).to(device)

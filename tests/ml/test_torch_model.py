@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import dask.array as dska
@@ -14,7 +15,7 @@ import xarray as xr
 import promethium as pm
 from promethium.errors import ConfigError, PluginError
 from promethium.ml import TorchModel, clear_model_cache, model_cache_size, save_weights
-from promethium.ml.testing import CopyChannel, DropoutNet
+from promethium.ml.testing import CopyChannel, DropoutNet, MemoryBound
 from promethium.models.spec import Reconstructor
 
 PATCH = {"patch_size": 16, "batch_size": 4}
@@ -244,3 +245,22 @@ def test_clear_plugin_cache_also_drops_built_models(da: xr.DataArray) -> None:
     assert model_cache_size() > 0
     clear_plugin_cache()
     assert model_cache_size() == 0
+
+
+def test_out_of_memory_halves_the_batch_and_gives_the_same_result() -> None:
+    da = pm.synthetic_gather(n_traces=24, n_samples=48, seed=3)
+    holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=0))
+    options = {"patch_size": 16, "batch_size": 8}
+    expected = TorchModel(CopyChannel, {}).reconstruct(holed, **options)
+    with pytest.warns(pm.PromethiumWarning, match="ran out of memory on a batch of 8"):
+        out = TorchModel(MemoryBound, {"max_batch": 2}).reconstruct(holed, **options)
+    np.testing.assert_allclose(out.values, expected.values, rtol=1e-6, atol=1e-7)
+
+
+def test_a_patch_that_never_fits_is_a_config_error() -> None:
+    da = pm.synthetic_gather(n_traces=16, n_samples=32)
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    with pytest.raises(ConfigError, match="smaller patch_size"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pm.PromethiumWarning)
+            TorchModel(MemoryBound, {"max_batch": 0}).reconstruct(holed, patch_size=16)
