@@ -65,3 +65,34 @@ def test_info_counts_dead_and_suggests(make_segy, rng):
     assert "3 (all-zero or all-NaN)" in info.to_text()
     assert info.suggestion == {"iline": 17, "xline": 21}
     assert "open_segy(path, iline=17, xline=21)" in info.to_text()
+
+
+def test_scan_prefers_counters_at_221_over_cdp_coordinates(make_segy):
+    # A cube like /tmp/jw/b221.sgy: iline/xline at 221/225 (raw bytes, segyio has no
+    # field there), scaled CDP X/Y at 181/185 with as many distinct values as the lines.
+    ni, nx, ns = 5, 6, 8
+    il, xl = (
+        np.repeat(np.arange(1000, 1000 + ni), nx),
+        np.tile(np.arange(2000, 2000 + 2 * nx, 2), ni),
+    )
+    headers = {
+        189: il,
+        193: xl,
+        181: (500000 + 25 * (xl - 2000) // 2) * 10,
+        185: (6000000 + 25 * (il - 1000)) * 10,
+        71: np.full(il.size, -10),
+    }
+    path = make_segy("b221.sgy", headers, np.ones((il.size, ns), np.float32))
+    raw = bytearray(path.read_bytes())
+    for k in range(il.size):
+        o = 3600 + k * (240 + 4 * ns)
+        raw[o + 220 : o + 228], raw[o + 188 : o + 196] = raw[o + 188 : o + 196], bytes(8)
+    path.write_bytes(bytes(raw))
+    scan = scan_headers(path)
+    assert scan.suggestion == {"iline": 221, "xline": 225}
+    assert scan.candidates[0][1:3] == (221, 225)
+    pairs = {(slow, fast) for _, slow, fast, _ in scan.candidates}
+    assert not pairs & {(185, 225), (221, 181), (181, 225), (221, 185)}  # never mixed
+    scores = {(slow, fast): score for score, slow, fast, _ in scan.candidates}
+    assert scores[221, 225] > scores.get((185, 181), 0) + 1  # no near tie with coordinates
+    assert open_segy(path, **scan.suggestion).shape == (ni, nx, ns)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from promethium.io.segy.engine import read_words
+from promethium.io.segy.headers import PROFILES, TRACE_FIELDS, XY_FIELDS
 from promethium.io.segy.layout import read_layout
 from promethium.io.segy.samples import FORMATS
 
@@ -17,6 +18,16 @@ __all__ = ["HeaderScan", "SegyInfo", "WordStats", "scan_headers", "segy_info"]
 #: 4-byte trace header words that may hold geometry keys (standard and common alternates).
 CANDIDATE_BYTES = (1, 5, 9, 13, 17, 21, 25, 37, 73, 77, 81, 85, 181, 185, 189, 193, 197, 221, 225)
 _STANDARD_PAIRS = {(189, 193), (9, 13), (9, 37), (21, 37)}
+#: (iline, xline) pairs of the named byte-location profiles: a small tie-break bonus.
+_PROFILE_PAIRS = {
+    (p["iline"], p["xline"])
+    for p in PROFILES.values()
+    if isinstance(p["iline"], int) and isinstance(p["xline"], int)
+}
+#: Standard coordinate words (source, group and CDP x/y): penalized as line keys.
+COORDINATE_BYTES = frozenset(TRACE_FIELDS[name][0] for name in XY_FIELDS)
+#: A line counter's largest magnitude and step (scaled coordinates are far larger).
+_COUNTER_MAX, _COUNTER_STEP = 100_000, 100
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,21 @@ class WordStats:
     max: int
     n_changes: int  # value changes between consecutive traces
     sorted: bool  # non-decreasing in file order
+    step: int = 0  # smallest difference between distinct values (0 when constant)
+
+    @property
+    def counter_likeness(self) -> float:
+        """How much the word looks like a line counter, in [0, 1].
+
+        The mean of three tests: the values are regularly spaced (about one value per
+        step over the range), their step is small and their magnitude is small.
+        """
+        if self.n_unique < 2 or self.step <= 0:
+            return 0.0
+        regular = (self.max - self.min) // self.step + 1 <= 2 * self.n_unique
+        small_step = self.step <= _COUNTER_STEP
+        small = max(abs(self.min), abs(self.max)) < _COUNTER_MAX
+        return (regular + small_step + small) / 3
 
 
 @dataclass
@@ -83,9 +109,13 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
     """Suggest the inline/crossline (or shot/offset/channel) byte locations of a file.
 
     Each candidate 4-byte word is summarized (cardinality, range, changes between
-    consecutive traces, sortedness). Pairs of varying words whose value grid has no
-    duplicate positions and is at least `min_fill` full are scored: fuller grids,
-    a sorted slow key that changes once per value, and standard pairs score higher.
+    consecutive traces, sortedness, step). Pairs of varying words whose value grid has
+    no duplicate positions and is at least `min_fill` full are scored: fuller grids,
+    a sorted slow key that changes once per value, small-integer counters (regular
+    spacing, small step, small magnitude) and standard pairs score higher; known
+    profile pairs such as 221/225 win ties. The standard coordinate words (source,
+    group and CDP x/y: bytes 73/77, 81/85, 181/185) are penalized as line keys, and a
+    coordinate word is never paired with a non-coordinate word.
 
     Parameters
     ----------
@@ -117,13 +147,17 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
     for b, v in values.items():
         changes = int(np.count_nonzero(np.diff(v)))
         sorted_ = bool(np.all(np.diff(v) >= 0))
+        unique = np.unique(v)
+        step = int(np.diff(unique).min()) if unique.size > 1 else 0
         words.append(
-            WordStats(b, int(np.unique(v).size), int(v.min()), int(v.max()), changes, sorted_)
+            WordStats(b, int(unique.size), int(v.min()), int(v.max()), changes, sorted_, step)
         )
     varying = [w for w in words if 1 < w.n_unique < n]
     candidates = []
     for i, wa in enumerate(varying):
         for wb in varying[i + 1 :]:
+            if (wa.byte in COORDINATE_BYTES) != (wb.byte in COORDINATE_BYTES):
+                continue  # never a coordinate with a counter
             cells = wa.n_unique * wb.n_unique
             if not n <= cells <= n / min_fill:
                 continue
@@ -133,6 +167,9 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
                 continue
             score = fill + 0.5 * (slow.n_changes == slow.n_unique - 1) + 0.25 * slow.sorted
             score += 0.3 * ((slow.byte, fast.byte) in _STANDARD_PAIRS)
+            score += 0.1 * ((slow.byte, fast.byte) in _PROFILE_PAIRS)
+            score += 0.2 * (slow.counter_likeness + fast.counter_likeness)
+            score -= 1.0 * (slow.byte in COORDINATE_BYTES)
             candidates.append((round(score, 3), slow.byte, fast.byte, fill))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     scan = HeaderScan(str(path), n, words, candidates)
