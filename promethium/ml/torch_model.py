@@ -381,6 +381,12 @@ class TorchModel:
             Like `da`; with ``return_uncertainty=True`` a Dataset with ``mean`` (the
             aggregate, ``attrs["aggregate"]`` says which) and ``std`` (the members'
             population standard deviation, blended like the mean).
+
+        Warns
+        -----
+        PromethiumWarning
+            With ``return_uncertainty=True`` and a single ensemble member (one weight
+            set, no ``dropout_inference``): its ``std`` is zero.
         """
         import xarray as xr
 
@@ -391,6 +397,15 @@ class TorchModel:
         kwargs = {k: opts[k] for k in ("patch_size", "overlap", "batch_size")}
         if not predictor.return_uncertainty:
             return predict_patches(da, predictor, **kwargs)
+        if predictor.members == 1:
+            warnings.warn(
+                f"return_uncertainty=True with a single ensemble member of {self.name!r}: "
+                "the uncertainty of one member is zero (std is 0 everywhere). For a real "
+                "estimate, use ensemble_size=N with dropout_inference=True on a network "
+                "with dropout layers (MC dropout), or give several weight sets.",
+                PromethiumWarning,
+                stacklevel=2,
+            )
         mean, std = predict_patches_stack(da, predictor, 2, **kwargs)
         mean.attrs["aggregate"] = predictor.aggregate
         std.attrs = {**std.attrs, "long_name": "ensemble standard deviation"}

@@ -264,3 +264,18 @@ def test_a_patch_that_never_fits_is_a_config_error() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pm.PromethiumWarning)
             TorchModel(MemoryBound, {"max_batch": 0}).reconstruct(holed, patch_size=16)
+
+
+def test_uncertainty_of_one_member_warns(da: xr.DataArray) -> None:
+    model = TorchModel(CopyChannel, {})
+    with pytest.warns(pm.PromethiumWarning, match="uncertainty of one member is zero") as rec:
+        ds = model.reconstruct(da, return_uncertainty=True, **PATCH)
+    message = str(rec[0].message)
+    assert "ensemble_size" in message and "dropout_inference=True" in message
+    assert "several weight sets" in message
+    assert float(np.abs(ds["std"]).max()) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pm.PromethiumWarning)
+        TorchModel(DropoutNet, {}).reconstruct(
+            da, return_uncertainty=True, ensemble_size=2, dropout_inference=True, **PATCH
+        )
