@@ -1,12 +1,15 @@
 """The ``promethium`` command: inspect, convert and reconstruct seismic files.
 
 Every command has ``--help``. User mistakes print one line, ``error: ...``, and exit
-with status 1; ``--debug`` shows the Python traceback instead.
+with status 1 (usage mistakes: the usage and status 2); warnings print as
+``warning: ...``. ``--debug`` shows Python tracebacks instead.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
 
@@ -25,7 +28,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": False}
+
+def _version(value: bool) -> None:
+    if value:
+        import promethium
+
+        typer.echo(f"promethium {promethium.__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -33,29 +42,58 @@ def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show Python tracebacks on errors.")
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
 ) -> None:
     """Seismic data reconstruction: fill dead and missing traces."""
-    _state["debug"] = debug
+
+
+# -- SEG-Y reading options, shared by every command that opens a file ---------------------
+_Byte = Annotated[
+    Optional[int],  # noqa: UP045 - typer needs Optional on Python 3.10
+    typer.Option(help="Trace-header byte of this key (SEG-Y input; default: standard)."),
+]
+_Profile = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(help="Named byte-location profile (SEG-Y input), see `promethium info`."),
+]
+_Geometry = Annotated[str, typer.Option(help="SEG-Y geometry: auto, 3d, 2d, prestack or traces.")]
+
+
+def _segy_keys(**keys: Any) -> dict[str, Any]:
+    return {k: v for k, v in keys.items() if v is not None and v != "auto"}
 
 
 def _is_zarr(path: Path) -> bool:
     return path.suffix == ".zarr" or (path.is_dir() and (path / "zarr.json").exists())
 
 
-def _open(path: Path) -> xr.DataArray:
+def _open(path: Path, segy: dict[str, Any]) -> xr.DataArray:
     from promethium.io import open_segy, open_zarr
 
-    return open_zarr(path) if _is_zarr(path) else open_segy(path)
-
-
-_ABSENT_HELP = (
-    "SEG-Y with --like: 'skip' leaves out grid positions the original file has no trace "
-    "for; 'append' writes them after the original traces with headers from a neighbour."
-)
+    if _is_zarr(path):
+        return open_zarr(path)
+    da = open_segy(path, **segy)
+    if da.attrs.get("geometry") == "traces":
+        warnings.warn(
+            f"{path.name} opened as a sequence of traces ({da.attrs.get('geometry_note', '')}); "
+            f"if it is a cube or gathers, `promethium info {path}` suggests --iline/--xline "
+            "bytes.",
+            stacklevel=2,
+        )
+    return da
 
 
 #: Suffixes of SEG-Y output files (compared case-insensitively).
 _SEGY_SUFFIXES = (".sgy", ".segy")
+
+_ABSENT_HELP = (
+    "With --like (SEG-Y out): 'skip' leaves out grid positions the original file has no "
+    "trace for; 'append' writes them after the original traces with headers from a "
+    "neighbour. Default: append for reconstruct, skip for convert."
+)
 
 
 def _output_is_zarr(path: Path) -> bool:
@@ -74,20 +112,38 @@ def _output_is_zarr(path: Path) -> bool:
 
 
 def _write(
-    da: xr.DataArray, path: Path, like: Path | None, overwrite: bool, absent: str = "skip"
+    da: xr.DataArray, path: Path, like: Path | None, overwrite: bool, absent: str | None
 ) -> None:
-    from promethium.errors import PromethiumError
+    from promethium.errors import ConfigError
     from promethium.io import to_segy, to_zarr
 
     zarr = _output_is_zarr(path)
     if path.exists() and not overwrite:
-        raise PromethiumError(f"{path} exists; pass --overwrite to replace it.")
+        raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
     if zarr:
         to_zarr(da, path, mode="w")
-    else:
-        template = like if like is not None and not _is_zarr(like) else None
-        extra: dict[str, Any] = {"absent": absent} if template else {}
-        to_segy(da, path, like=template, **extra)
+        return
+    template = like if like is not None and not _is_zarr(like) else None
+    if template is None and absent is not None:
+        raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
+    extra: dict[str, Any] = {"absent": absent} if template and absent else {}
+    to_segy(da, path, like=template, **extra)
+
+
+def _key_values(pairs: list[str], what: str) -> dict[str, Any]:
+    """Parse ``KEY=VALUE`` pairs; values are JSON (numbers, lists, true) or strings."""
+    from promethium.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{what} {pair!r} is not KEY=VALUE, e.g. {what} n_iter=30.")
+        try:
+            out[key] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key] = text
+    return out
 
 
 @app.command()
@@ -96,25 +152,41 @@ def info(
     dead_traces: Annotated[
         bool, typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample.")
     ] = False,
+    iline: _Byte = None,
+    xline: _Byte = None,
+    offset: _Byte = None,
+    cdp: _Byte = None,
+    shot: _Byte = None,
+    channel: _Byte = None,
+    profile: _Profile = None,
+    geometry: _Geometry = "auto",
 ) -> None:
-    """Summarize a file's geometry: dims, sizes, sample interval, dead traces."""
+    """Summarize a file's geometry: dims, sizes, sample interval, byte locations."""
     from rich.console import Console
 
     console = Console()
     if _is_zarr(path):
         from promethium.core import get_trace_mask, sample_interval
 
-        da = _open(path)
+        da = _open(path, {})
         console.print(f"[bold]{path}[/] (Zarr)")
         console.print(f"dims: {dict(da.sizes)}")
         unit = "ms" if da.dims[-1] == "time" else "m"
         console.print(f"sample interval: {sample_interval(da, unit):g} {unit}")
         if dead_traces:
-            console.print(f"dead traces: {int((~get_trace_mask(da)).sum())}")
+            console.print(f"missing traces: {int((~get_trace_mask(da)).sum())}")
         return
     from promethium.io import segy_info
 
-    console.print(str(segy_info(path, dead_traces=dead_traces)), highlight=False)
+    keys = _segy_keys(
+        iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
+        profile=profile, geometry=geometry,
+    )  # fmt: skip
+    summary = segy_info(path, dead_traces=dead_traces, **keys)
+    console.print(summary.to_text(), highlight=False)
+    if summary.suggestion:
+        flags = " ".join(f"--{k} {v}" for k, v in summary.suggestion.items())
+        console.print(f"on the command line: {flags}", highlight=False)
 
 
 @app.command()
@@ -122,20 +194,34 @@ def convert(
     source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
     target: Annotated[Path, typer.Argument(help="Output: a .zarr store or a SEG-Y file.")],
     like: Annotated[
-        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
+        Optional[Path],  # noqa: UP045
         typer.Option(help="SEG-Y whose headers to copy when writing SEG-Y."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
-    absent: Annotated[str, typer.Option(help=_ABSENT_HELP)] = "skip",
+    absent: Annotated[Optional[str], typer.Option(help=_ABSENT_HELP)] = None,  # noqa: UP045
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    iline: _Byte = None,
+    xline: _Byte = None,
+    offset: _Byte = None,
+    cdp: _Byte = None,
+    shot: _Byte = None,
+    channel: _Byte = None,
+    profile: _Profile = None,
+    geometry: _Geometry = "auto",
 ) -> None:
     """Convert SEG-Y to Zarr or Zarr to SEG-Y, streaming chunk by chunk."""
     from promethium.progress import progress_bar
 
     _output_is_zarr(target)
-    da = _open(source)
+    keys = _segy_keys(
+        iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
+        profile=profile, geometry=geometry,
+    )  # fmt: skip
+    da = _open(source, keys)
     if like is None and not _is_zarr(source) and not _is_zarr(target):
         like = source
+    if like is not None and absent is None and not _output_is_zarr(target):
+        absent = "skip"
     with progress_bar(f"{source.name} -> {target.name}", enabled=progress):
         _write(da, target, like, overwrite, absent)
     typer.echo(f"wrote {target}")
@@ -157,14 +243,37 @@ def reconstruct(
         Optional[str],  # noqa: UP045
         typer.Option(help="float32, float16 or bfloat16 (torch models)."),
     ] = None,
+    option: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--option", "-o", help="Any model option as KEY=VALUE (repeatable), e.g. n_iter=30."
+        ),
+    ] = None,
+    config: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Model configuration as KEY=VALUE (repeatable)."),
+    ] = None,
+    like: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="SEG-Y whose headers to copy (default: the input, if SEG-Y)."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
-    absent: Annotated[str, typer.Option(help=_ABSENT_HELP)] = "append",
+    absent: Annotated[Optional[str], typer.Option(help=_ABSENT_HELP)] = None,  # noqa: UP045
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    iline: _Byte = None,
+    xline: _Byte = None,
+    offset: _Byte = None,
+    cdp: _Byte = None,
+    shot: _Byte = None,
+    channel: _Byte = None,
+    profile: _Profile = None,
+    geometry: _Geometry = "auto",
 ) -> None:
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
     import promethium as pm
     from promethium.progress import progress_bar
 
+    _output_is_zarr(target)
     given = {
         "device": device,
         "batch_size": batch_size,
@@ -173,10 +282,19 @@ def reconstruct(
         "precision": precision,
     }
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    da = _open(source)
-    # No return_uncertainty option here: the result is a DataArray, never a Dataset.
-    out = cast("xr.DataArray", pm.reconstruct(da, model=model, **options))
-    like = None if _is_zarr(source) else source
+    options.update(_key_values(option or [], "--option"))
+    keys = _segy_keys(
+        iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
+        profile=profile, geometry=geometry,
+    )  # fmt: skip
+    da = _open(source, keys)
+    model_config = _key_values(config or [], "--config") or None
+    # The result is written as one array: no return_uncertainty here.
+    out = cast("xr.DataArray", pm.reconstruct(da, model=model, config=model_config, **options))
+    if like is None and not _is_zarr(source):
+        like = source
+    if like is not None and absent is None and not _output_is_zarr(target):
+        absent = "append"
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
         _write(out, target, like, overwrite, absent)
     typer.echo(f"wrote {target}")
@@ -192,34 +310,49 @@ def plugins() -> None:
     Console().print(render_plugins())
 
 
+def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        0 on success, 1 for an error, 2 for a usage mistake.
+    """
     from promethium.errors import PromethiumError
 
-    try:
-        app(args=argv, standalone_mode=False)
-    except PromethiumError as err:
-        if _state["debug"]:
-            raise
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        return 1
-    except OSError as err:
-        if _state["debug"]:
-            raise
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        return 1
-    except typer.Exit as exit_:
-        return exit_.exit_code
-    except typer.Abort:
-        typer.secho("aborted", err=True)
-        return 1
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
-            err.show()
-            return err.exit_code
-        raise
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.showwarning = _show_warning
+        try:
+            app(args=args, prog_name="promethium", standalone_mode=True)
+        except SystemExit as done:  # click's normal exit, usage errors included
+            code = done.code
+            return code if isinstance(code, int) else (0 if code is None else 1)
+        except (PromethiumError, OSError) as err:
+            if debug:
+                raise
+            typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+            return 1
+        except Exception as err:
+            if debug:
+                raise
+            typer.secho(
+                f"error: {type(err).__name__}: {err} (run with --debug for the traceback)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            return 1
     return 0
 
 

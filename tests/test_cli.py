@@ -140,3 +140,76 @@ def test_convert_accepts_segy_suffixes_in_any_case(survey, tmp_path):
     np.testing.assert_array_equal(
         pm.open_segy(tmp_path / "OUT.SEGY").values, pm.open_segy(survey).values
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["info", "x.sgy", "--iline-typo", "3"], "No such option"),
+        (["recontruct", "a", "b"], "No such command"),
+        (["info"], "Missing argument"),
+        (["reconstruct", "a.sgy", "b.sgy", "--batch-size", "abc"], "Invalid value"),
+    ],
+)
+def test_usage_mistakes_print_usage_not_a_traceback(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("promethium ")
+
+
+def test_byte_locations_and_model_options_on_the_command_line(tmp_path, capsys):
+    """A cube with inline/crossline at 221/225: flags make it a cube again."""
+    import xarray as xr
+
+    cube = xr.DataArray(
+        np.random.default_rng(0).standard_normal((4, 6, 32)).astype(np.float32),
+        dims=("iline", "xline", "time"),
+        coords={"iline": np.arange(1, 5), "xline": np.arange(10, 16),
+                "time": ("time", np.arange(32) * 4.0, {"units": "ms"})},
+    )  # fmt: skip
+    std = tmp_path / "std.sgy"
+    pm.to_segy(cube, std)
+    raw = bytearray(std.read_bytes())
+    trace_len = 240 + 32 * 4
+    for k in range(24):  # move the line numbers from 189/193 to 221/225
+        o = 3600 + k * trace_len
+        raw[o + 220 : o + 228] = raw[o + 188 : o + 196]
+        raw[o + 188 : o + 196] = bytes(8)
+    odd = tmp_path / "odd.sgy"
+    odd.write_bytes(bytes(raw))
+
+    assert main(["info", str(odd)]) == 0
+    assert "--iline 221 --xline 225" in capsys.readouterr().out
+
+    out = tmp_path / "filled.sgy"
+    argv = ["reconstruct", str(odd), str(out), "-m", "pocs", "--iline", "221", "--xline", "225"]
+    assert main([*argv, "-o", "n_iter=3", "-o", "patch_size=16", "--no-progress"]) == 0
+    filled = pm.open_segy(out, iline=221, xline=225)
+    assert filled.dims == ("iline", "xline", "time")
+
+
+def test_warnings_print_as_one_line(tmp_path, capsys):
+    store = tmp_path / "full.zarr"
+    da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    pm.to_zarr(pm.with_trace_mask(da, np.ones(8, dtype=bool)), store)  # nothing missing
+    assert main(["reconstruct", str(store), str(tmp_path / "o.zarr"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: ") and len(err.strip().splitlines()) == 1
+    assert "missing" in err and "Traceback" not in err
+
+
+def test_absent_needs_like(survey, tmp_path, capsys):
+    store = tmp_path / "s.zarr"
+    assert main(["convert", str(survey), str(store), "--no-progress"]) == 0
+    assert main(["convert", str(store), str(tmp_path / "o.sgy"), "--absent", "append"]) == 1
+    assert "--absent applies when writing SEG-Y with --like" in capsys.readouterr().err
+
+
+def test_bad_option_pair(survey, tmp_path, capsys):
+    assert main(["reconstruct", str(survey), str(tmp_path / "o.sgy"), "-o", "n_iter"]) == 1
+    assert "is not KEY=VALUE" in capsys.readouterr().err
