@@ -8,7 +8,7 @@ from typing import Any
 
 from promethium.errors import ConfigError, UnitError
 
-__all__ = ["check_choice", "check_number", "in_unit", "quantity"]
+__all__ = ["check_choice", "check_number", "in_unit", "longer_than_trace", "quantity"]
 
 
 def quantity(value: Any, default_unit: str, *, what: str) -> tuple[float, str]:
@@ -73,3 +73,23 @@ def check_choice(value: Any, choices: tuple[str, ...], *, what: str) -> str:
     if value not in choices:
         raise ConfigError(f"{what} must be one of {choices}; got {value!r}.")
     return str(value)
+
+
+def longer_than_trace(
+    what: str, value: Any, length: float, n_samples: int, unit: str, example: str
+) -> ConfigError:
+    """The ConfigError for a vertical length (`what` = `value`) beyond the trace.
+
+    Names the value, the trace length (`length` in `unit`, ``"s"`` or ``"m"``, over
+    `n_samples` samples) and, for a bare number (read as seconds or metres), the
+    likely intended unit; `example` is a string with units to suggest otherwise.
+    """
+    axis = "seconds on a time axis" if unit == "s" else "metres on a depth axis"
+    bare = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    hint = f"a bare number is read as {axis}; " if bare else ""
+    if bare and unit == "s":
+        example = f"{value:g} ms"
+    return ConfigError(
+        f"{what} {value!r} is longer than the trace ({length:g} {unit}, {n_samples} "
+        f"samples); {hint}give it with units, e.g. {example!r}."
+    )

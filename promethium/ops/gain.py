@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from promethium.errors import InvalidDataError
-from promethium.ops._params import check_number, in_unit, quantity
+from promethium.ops._params import check_number, in_unit, longer_than_trace, quantity
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ class AGC(Operator):
     Raises
     ------
     ConfigError
-        If `window` is not a positive quantity.
+        If `window` is not a positive quantity, or (when applied) is longer than the
+        trace: a bare number is seconds (metres on depth), so ``AGC(500)`` is 500 s.
     InvalidDataError
         When applied, if the window is shorter than 3 samples or its unit does not
         match the vertical axis.
@@ -68,6 +69,39 @@ class AGC(Operator):
                 f"interval of {sample_interval:g} {vertical_unit}; use a longer window."
             )
         return half
+
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Check the window against the trace length, then apply block by block.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data, vertical dim last; not modified.
+
+        Returns
+        -------
+        xarray.DataArray
+            The gained data, lazy when `da` is, without a history line.
+
+        Raises
+        ------
+        ConfigError
+            If the window is longer than the trace (e.g. ``AGC(500)``: 500 s, not
+            ``"500 ms"``).
+        """
+        ctx = self._context(da)
+        n = da.sizes[ctx.dims[-1]]
+        length = n * ctx.sample_interval
+        if in_unit(self._window, ctx.vertical_unit, what="AGC window") > length:
+            raise longer_than_trace(
+                "AGC window",
+                self.window,
+                length,
+                n,
+                ctx.vertical_unit,
+                f"{length / 4:g} {ctx.vertical_unit}",
+            )
+        return super().apply(da)
 
     def halo(self, da: xr.DataArray) -> dict[str, int]:
         """Half a window of samples along the vertical dim.

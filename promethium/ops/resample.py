@@ -12,7 +12,7 @@ import numpy as np
 from promethium.core.dims import vertical_dim
 from promethium.core.units import convert, unit_of
 from promethium.errors import ConfigError
-from promethium.ops._params import check_number, in_unit, quantity
+from promethium.ops._params import check_number, in_unit, longer_than_trace, quantity
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ class Resample(Operator):
     ------
     ConfigError
         If `dt` is not positive, or (when applied) its ratio to the current interval
-        is not a fraction ``p / q`` with ``q <= 1000``.
+        is not a fraction ``p / q`` with ``q <= 1000``, or it would leave fewer than 2
+        samples (e.g. ``Resample(2)`` on a 0.8 s trace: 2 s, not ``"2 ms"``).
     InvalidDataError
         When applied to chunks that split the vertical axis.
 
@@ -124,6 +125,16 @@ class Resample(Operator):
         up, down = self._ratio(context)
         dim = vertical_dim(da)
         n_new = -(-da.sizes[dim] * up // down)
+        if n_new < 2:
+            n = da.sizes[dim]
+            raise longer_than_trace(
+                "Resample dt",
+                self.dt,
+                n * context.sample_interval,
+                n,
+                context.vertical_unit,
+                f"{context.sample_interval * 2:g} {context.vertical_unit}",
+            )
         dtype = self.output_dtype(da)
         data = da.data
         if isinstance(data, dska.Array):

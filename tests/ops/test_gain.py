@@ -102,3 +102,14 @@ def test_time_power_gain_errors(gather):
     )
     with pytest.raises(InvalidDataError, match="needs a time axis"):
         TimePowerGain()(depth)
+
+
+def test_agc_window_longer_than_trace_names_units(gather):
+    length = gather.sizes["time"] * pm.sample_interval(gather, "s")
+    with pytest.raises(ConfigError, match=r"AGC window 500 is longer than the trace") as err:
+        AGC(500)(gather)
+    assert f"({length:g} s, 200 samples)" in str(err.value)
+    assert "bare number is read as seconds" in str(err.value) and "'500 ms'" in str(err.value)
+    with pytest.raises(ConfigError, match=r"AGC window '2 s' is longer than the trace"):
+        AGC("2 s")(gather.chunk({"offset": 5}))  # lazy input: raised before any compute
+    assert AGC(length)(gather).shape == gather.shape  # the whole trace is allowed

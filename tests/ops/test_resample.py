@@ -72,3 +72,14 @@ def test_errors():
         Resample("3.14159 ms")(gather)
     with pytest.raises(InvalidDataError, match=r"da.chunk\(\{'time': -1\}\)"):
         Resample("8 ms")(gather.chunk({"time": 32}))
+
+
+def test_resample_beyond_the_trace_names_units():
+    da = _sines([10.0], n=400)  # 0.8 s at 2 ms
+    with pytest.raises(ConfigError, match=r"Resample dt 2 is longer than the trace") as err:
+        Resample(2)(da)
+    assert "(0.8 s, 400 samples)" in str(err.value)
+    assert "bare number is read as seconds" in str(err.value) and "'2 ms'" in str(err.value)
+    with pytest.raises(ConfigError, match=r"Resample dt '0.9 s' is longer.*e.g. '0.004 s'"):
+        Resample("0.9 s")(da.chunk({"trace": 1}))  # one sample left
+    assert Resample("0.4 s")(da).sizes["time"] == 2
