@@ -44,7 +44,7 @@ def test_skip_warns_and_keeps_original_traces(cube_file, tmp_path):
         {TRACE_MASK: (("iline", "xline"), np.ones((4, 5), bool))}
     )
     with pytest.warns(PromethiumWarning, match="2 of 2 grid positions"):
-        to_segy(mask_only, out, like=cube_file, absent="skip")
+        to_segy(mask_only, out, like=cube_file, absent="skip", mode="w")
     with pytest.raises(ConfigError, match="absent must be one of"):
         to_segy(da, out, like=cube_file, absent="fill")
 

@@ -76,7 +76,7 @@ def test_failed_write_keeps_existing_output(cube_file, tmp_path):
     out.write_bytes(b"previous")
     da = open_segy(cube_file)
     with pytest.raises(InvalidDataError):
-        to_segy(da.where(da.iline < 13), out, like=cube_file)
+        to_segy(da.where(da.iline < 13), out, like=cube_file, mode="w")
     assert out.read_bytes() == b"previous"
 
 

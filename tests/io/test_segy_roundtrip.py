@@ -67,7 +67,7 @@ def test_roundtrip_like_is_byte_identical(make_segy, tmp_path, kind, fmt, endian
     # New samples: headers stay byte-identical, values come back exactly (IBM: to IBM
     # precision; integer formats: integer-valued data).
     changed = da * 2 + 1 if integer else da * np.float32(-1.5) + np.float32(0.25)
-    to_segy(changed, out, like=src)
+    to_segy(changed, out, like=src, mode="w")
     head, trace_headers, _ = _file_parts(out)
     head0, trace_headers0, _ = _file_parts(src)
     assert head == head0

@@ -186,3 +186,23 @@ def test_single_sample_uses_the_stored_sample_interval(make_segy, tmp_path):
     np.testing.assert_array_equal(back.values, da.values)
     with pytest.raises(InvalidDataError, match=r"1 sample per trace.*segy_sample_interval_us"):
         to_segy(_line(ns=1), tmp_path / "p.sgy")
+
+
+def test_mode_refuses_an_existing_file_unless_w(cube_file, tmp_path):
+    da = open_segy(cube_file)
+    out = tmp_path / "out.sgy"
+    out.write_bytes(b"previous")
+    with pytest.raises(ConfigError, match=r"out\.sgy' already exists; pass mode='w'"):
+        to_segy(da, out, like=cube_file)
+    assert out.read_bytes() == b"previous"
+    with pytest.raises(ConfigError, match=r"to_segy mode must be one of \('w-', 'w'\)"):
+        to_segy(da, out, like=cube_file, mode="a")
+    to_segy(da * 2, out, like=cube_file, mode="w")
+    np.testing.assert_allclose(open_segy(out).values, 2 * da.values)
+    later = tmp_path / "later.sgy"
+    pending = to_segy(da, later, like=cube_file, compute=False)
+    later.write_bytes(b"appeared meanwhile")  # checked again when the write completes
+    with pytest.raises(ConfigError, match="already exists"):
+        pending.compute()
+    assert later.read_bytes() == b"appeared meanwhile"
+    assert sorted(os.listdir(tmp_path)) == ["cube.sgy", "later.sgy", "out.sgy"]

@@ -31,6 +31,8 @@ __all__ = ["ABSENT", "SegyWrite", "to_segy"]
 
 #: Accepted values of ``to_segy(absent=...)``.
 ABSENT = ("skip", "append")
+#: Accepted values of ``to_segy(mode=...)``, as ``to_zarr``: refuse or replace a file.
+MODES = ("w-", "w")
 #: Attribute ``open_segy`` sets to the file's sample interval in microseconds; used when a
 #: single-sample trace leaves the vertical coordinate without an interval.
 _DT_ATTR = "segy_sample_interval_us"
@@ -83,9 +85,20 @@ def _write_block(value: np.ndarray, created: str, target: _Target, key: tuple[sl
     del out
 
 
-def _commit(_: object, n_filled: Any, target: _Target, path: str, mode: int, skipped: int) -> str:
+def _check_target(path: str, mode: str) -> None:
+    """Refuse an existing `path` in mode ``"w-"``."""
+    if mode == "w-" and (os.path.exists(path) or os.path.islink(path)):
+        raise ConfigError(
+            f"{path!r} already exists; pass mode='w' to replace it, or choose another path."
+        )
+
+
+def _commit(
+    _: object, n_filled: Any, target: _Target, path: str, mode: int, skipped: int, write_mode: str
+) -> str:
     """Give the complete temporary file its permissions and rename it into place."""
     try:
+        _check_target(path, write_mode)  # again: the file may have appeared meanwhile
         os.chmod(target.tmp, mode)
         os.replace(target.tmp, path)
     except BaseException:
@@ -215,7 +228,12 @@ def _refuse_input(path: str, da: xr.DataArray, like: str | os.PathLike[str] | No
 
 
 def _graph(
-    da: xr.DataArray, target: _Target, head: bytes, path: str, skipped: np.ndarray | None
+    da: xr.DataArray,
+    target: _Target,
+    head: bytes,
+    path: str,
+    skipped: np.ndarray | None,
+    write_mode: str,
 ) -> SegyWrite:
     """The deferred write: create the file, write each block, then rename it."""
     import dask
@@ -232,7 +250,7 @@ def _graph(
     n_filled = 0 if skipped is None else _filled_absent(da, blocks, skipped)
     n_skipped = 0 if skipped is None else int(skipped.sum())
     commit = dask.delayed(_commit, pure=False)
-    done = commit(written, n_filled, target, path, _file_mode(), n_skipped)
+    done = commit(written, n_filled, target, path, _file_mode(), n_skipped, write_mode)
     return SegyWrite.wrap(done, target.tmp, path)
 
 
@@ -246,6 +264,7 @@ def to_segy(
     endian: str = "big",
     text_record: str | None = None,
     absent: str = "skip",
+    mode: str = "w-",
 ) -> Path | SegyWrite:
     """Write a DataArray to SEG-Y, streaming chunk by chunk, atomically.
 
@@ -287,6 +306,9 @@ def to_segy(
         original trace (grid index distance) and its geometry words (the trace dims,
         at the byte locations in ``attrs["segy_byte_locations"]``) and x/y set for its
         position; the file headers and the original traces stay byte-identical.
+    mode : {"w-", "w"}, optional
+        ``"w-"`` (default, as :func:`to_zarr`) refuses an existing `path`; ``"w"``
+        replaces it (atomically, when the new file is complete).
 
     Returns
     -------
@@ -296,8 +318,9 @@ def to_segy(
     Raises
     ------
     ConfigError
-        If `endian` or `absent` is not one of the accepted values, or `path` is the
-        `like` file or the file `da` was read from (``attrs["source"]``).
+        If `endian`, `absent` or `mode` is not one of the accepted values, `path`
+        exists and `mode` is ``"w-"``, or `path` is the `like` file or the file `da`
+        was read from (``attrs["source"]``).
     InvalidDataError
         If `da` is not a DataArray (e.g. the Dataset of ``return_uncertainty=True``:
         write ``out["mean"]``), does not match `like` (sample count, trace count, sample
@@ -309,6 +332,7 @@ def to_segy(
     --------
     >>> da = open_segy("in.sgy")  # doctest: +SKIP
     >>> to_segy(da * 2, "out.sgy", like="in.sgy")  # doctest: +SKIP
+    >>> to_segy(da * 2, "out.sgy", like="in.sgy", mode="w")  # replace  # doctest: +SKIP
     """
     import xarray as xr
 
@@ -331,7 +355,10 @@ def to_segy(
         raise ConfigError(f"endian must be 'big' or 'little'; got {endian!r}.")
     if absent not in ABSENT:
         raise ConfigError(f"absent must be one of {ABSENT}; got {absent!r}.")
+    if mode not in MODES:
+        raise ConfigError(f"to_segy mode must be one of {MODES}; got {mode!r}.")
     _refuse_input(path, da, like)
+    _check_target(path, mode)
     skipped: np.ndarray | None = None
     if like is not None:
         layout = read_layout(like)
@@ -389,7 +416,7 @@ def to_segy(
         head = _text_record(head, text_record)
     directory, name = os.path.split(os.path.abspath(path))
     tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    pending = _graph(da, _Target(tmp, layout, positions, headers, what), head, path, skipped)
+    pending = _graph(da, _Target(tmp, layout, positions, headers, what), head, path, skipped, mode)
     if compute:
         return pending.compute()
     return pending
