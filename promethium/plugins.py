@@ -359,23 +359,40 @@ def render_plugins(pattern: str = "*") -> Any:
     >>> from rich.console import Console
     >>> Console().print(render_plugins())  # doctest: +SKIP
     """
+    from rich import box
     from rich.console import Group
     from rich.table import Table
 
     from promethium.registry import list_models
 
     loaded = loaded_plugins()
-    models = Table(title="Promethium models")
-    for column in ("name", "family", "plugin", "version", "weights", "description"):
-        models.add_column(column)
-    for row in list_models(pattern, registry=loaded.registry):
-        plugin = f"{row.plugin} {row.plugin_version}".strip()
-        weights = "yes" if row.weights else "-"
-        models.add_row(row.name, row.family, plugin, row.version, weights, row.description)
-    plugins = Table(title="Promethium plugins")
+    rows = [
+        (
+            row.name,
+            row.family,
+            f"{row.plugin} {row.plugin_version}".strip(),
+            row.version,
+            "yes" if row.weights else "-",
+            row.description,
+        )
+        for row in list_models(pattern, registry=loaded.registry)
+    ]
+    models = Table(title="Promethium models", box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, column in enumerate(("name", "family", "plugin", "version", "weights", "description")):
+        _add_column(models, column, [r[i] for r in rows], keep=column != "description")
+    for r in rows:
+        models.add_row(*r)
+    found = sorted(loaded.plugins, key=lambda p: p.name)
+    plugins = Table(title="Promethium plugins", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("plugin", "distribution", "api", "status", "models", "error"):
-        plugins.add_column(column)
-    for p in sorted(loaded.plugins, key=lambda p: p.name):
+        cells = {
+            "plugin": [p.name for p in found],
+            "distribution": [f"{p.distribution} {p.version}".strip() for p in found],
+            "api": ["-" if p.api is None else str(p.api) for p in found],
+            "status": [p.status for p in found],
+        }
+        _add_column(plugins, column, cells.get(column, []), keep=column in cells)
+    for p in found:
         style = {"broken": "red", "disabled": "yellow"}.get(p.status, "green")
         plugins.add_row(
             p.name,
@@ -386,3 +403,15 @@ def render_plugins(pattern: str = "*") -> Any:
             p.error,
         )
     return Group(models, plugins)
+
+
+def _add_column(table: Any, header: str, cells: list[str], *, keep: bool) -> None:
+    """Add a column: names and short values (`keep`) are never truncated nor wrapped.
+
+    The other columns (description, models, error) share the remaining width and wrap.
+    """
+    if keep:
+        width = max([len(header), *map(len, cells)])
+        table.add_column(header, no_wrap=True, min_width=width)
+    else:
+        table.add_column(header, overflow="fold", ratio=1)

@@ -250,3 +250,24 @@ def test_import_promethium_discovers_no_plugins():
         "assert promethium.plugins.loaded_plugins.cache_info().currsize == 0\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_render_plugins_never_truncates_names_at_80_columns(make_plugin):
+    from rich.console import Console
+
+    long_model = "builtin-classical-reconstruction-long-name"
+    make_plugin(
+        "a-rather-long-plugin-distribution-name",
+        GOOD.format(model=long_model),
+    )
+    clear_plugin_cache()
+    try:
+        renderable = render_plugins()
+        console = Console(record=True, width=80)
+        console.print(renderable)
+        text = console.export_text()
+    finally:
+        clear_plugin_cache()
+    assert "…" not in text
+    assert long_model in text and "a-rather-long-plugin-distribution-name" in text
+    assert "pocs" in text
