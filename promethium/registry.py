@@ -50,13 +50,23 @@ def closest_match(name: str, choices: builtins.list[str] | tuple[str, ...]) -> s
         ``" Did you mean '<choice>'?"`` (with a leading space, to append to an error
         message), or ``""`` when no choice is close enough.
 
+    Notes
+    -----
+    The comparison ignores case (``"POCS"`` suggests ``'pocs'``); lookups themselves
+    stay exact-case, so the error names the exact spelling to use.
+
     Examples
     --------
     >>> closest_match("posc", ["pocs", "linear"])
     " Did you mean 'pocs'?"
+    >>> closest_match("POCS", ["pocs", "linear"])
+    " Did you mean 'pocs'?"
     """
-    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
-    return f" Did you mean {match[0]!r}?" if match else ""
+    by_lower: dict[str, str] = {}
+    for choice in choices:
+        by_lower.setdefault(choice.lower(), choice)
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.5)
+    return f" Did you mean {by_lower[match[0]]!r}?" if match else ""
 
 
 def _plugin_label(spec: ModelSpec) -> str:

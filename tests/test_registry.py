@@ -137,3 +137,13 @@ def test_list_models_rows(tmp_path):
     )
     assert rows[0].weights is False
     assert list_models("with*", registry=registry) == [rows[1]]
+
+
+def test_closest_match_ignores_case_but_lookups_stay_exact(registry):
+    from promethium.registry import closest_match
+
+    assert closest_match("POCS", ["pocs", "linear"]) == " Did you mean 'pocs'?"
+    assert closest_match("Linera", ["pocs", "linear"]) == " Did you mean 'linear'?"
+    assert closest_match("zzz", ["pocs"]) == ""
+    with pytest.raises(ModelNotFoundError, match=r"'POCS'.*Did you mean 'pocs'\?"):
+        registry.get("POCS")
