@@ -147,10 +147,10 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
     for b, v in values.items():
         changes = int(np.count_nonzero(np.diff(v)))
         sorted_ = bool(np.all(np.diff(v) >= 0))
-        unique = np.unique(v)
-        step = int(np.diff(unique).min()) if unique.size > 1 else 0
+        distinct = np.unique(v)
+        step = int(np.diff(distinct).min()) if distinct.size > 1 else 0
         words.append(
-            WordStats(b, int(unique.size), int(v.min()), int(v.max()), changes, sorted_, step)
+            WordStats(b, int(distinct.size), int(v.min()), int(v.max()), changes, sorted_, step)
         )
     varying = [w for w in words if 1 < w.n_unique < n]
     candidates = []
