@@ -61,7 +61,7 @@ def test_roundtrip_like_is_byte_identical(make_segy, tmp_path, kind, fmt, endian
     da = open_segy(src, chunks=1)
     assert da.attrs["geometry"] == ("prestack" if kind == "prestack" else kind)
     out = tmp_path / f"out-{seed}.sgy"
-    to_segy(da, out, like=src)
+    to_segy(da, out, like=src, mode="w")  # hypothesis examples share tmp_path
     assert out.read_bytes() == src.read_bytes()
 
     # New samples: headers stay byte-identical, values come back exactly (IBM: to IBM
