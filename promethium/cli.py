@@ -127,7 +127,7 @@ def _write(
     if template is None and absent is not None:
         raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
     extra: dict[str, Any] = {"absent": absent} if template and absent else {}
-    to_segy(da, path, like=template, **extra)
+    to_segy(da, path, like=template, mode="w", **extra)  # existence checked above
 
 
 def _key_values(pairs: list[str], what: str) -> dict[str, Any]:
