@@ -342,7 +342,8 @@ def render_plugins(pattern: str = "*") -> Any:
     """Return a rich renderable of the models and plugins, for ``promethium plugins``.
 
     Two tables: the models matching `pattern` (name, family, plugin and version, model
-    version, weights, description), then every plugin with its status and error.
+    version, weights) followed by their descriptions, then every plugin with its
+    status, followed by the errors of broken plugins.
 
     Parameters
     ----------
@@ -366,6 +367,7 @@ def render_plugins(pattern: str = "*") -> Any:
     from promethium.registry import list_models
 
     loaded = loaded_plugins()
+    infos = list_models(pattern, registry=loaded.registry)
     rows = [
         (
             row.name,
@@ -373,25 +375,24 @@ def render_plugins(pattern: str = "*") -> Any:
             f"{row.plugin} {row.plugin_version}".strip(),
             row.version,
             "yes" if row.weights else "-",
-            row.description,
         )
-        for row in list_models(pattern, registry=loaded.registry)
+        for row in infos
     ]
     models = Table(title="Promethium models", box=box.SIMPLE_HEAD, pad_edge=False)
-    for i, column in enumerate(("name", "family", "plugin", "version", "weights", "description")):
-        _add_column(models, column, [r[i] for r in rows], keep=column != "description")
+    for i, column in enumerate(("name", "family", "plugin", "version", "weights")):
+        _add_column(models, column, [r[i] for r in rows])
     for r in rows:
         models.add_row(*r)
     found = sorted(loaded.plugins, key=lambda p: p.name)
     plugins = Table(title="Promethium plugins", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("plugin", "distribution", "api", "status", "models", "error"):
-        cells = {
-            "plugin": [p.name for p in found],
-            "distribution": [f"{p.distribution} {p.version}".strip() for p in found],
-            "api": ["-" if p.api is None else str(p.api) for p in found],
-            "status": [p.status for p in found],
-        }
-        _add_column(plugins, column, cells.get(column, []), keep=column in cells)
+    cells = {
+        "plugin": [p.name for p in found],
+        "distribution": [f"{p.distribution} {p.version}".strip() for p in found],
+        "api": ["-" if p.api is None else str(p.api) for p in found],
+        "status": [p.status for p in found],
+    }
+    for column, values in cells.items():
+        _add_column(plugins, column, values)
     for p in found:
         style = {"broken": "red", "disabled": "yellow"}.get(p.status, "green")
         plugins.add_row(
@@ -399,19 +400,17 @@ def render_plugins(pattern: str = "*") -> Any:
             f"{p.distribution} {p.version}".strip(),
             "-" if p.api is None else str(p.api),
             f"[{style}]{p.status}[/{style}]",
-            ", ".join(p.models),
-            p.error,
         )
-    return Group(models, plugins)
+    # Long texts go below the tables, where they wrap at the terminal's width.
+    descriptions = [f"[bold]{r.name}[/]: {r.description}" for r in infos if r.description]
+    errors = [f"[bold red]{p.name}[/]: {p.error}" for p in found if p.error]
+    parts: list[Any] = [models, *descriptions, "", plugins]
+    if errors:
+        parts += ["[bold]errors[/]", *errors]
+    return Group(*parts)
 
 
-def _add_column(table: Any, header: str, cells: list[str], *, keep: bool) -> None:
-    """Add a column: names and short values (`keep`) are never truncated nor wrapped.
-
-    The other columns (description, models, error) share the remaining width and wrap.
-    """
-    if keep:
-        width = max([len(header), *map(len, cells)])
-        table.add_column(header, no_wrap=True, min_width=width)
-    else:
-        table.add_column(header, overflow="fold", ratio=1)
+def _add_column(table: Any, header: str, cells: list[str]) -> None:
+    """Add a column that is never truncated nor wrapped (names must stay copyable)."""
+    width = max([len(header), *map(len, cells)])
+    table.add_column(header, no_wrap=True, min_width=width)
