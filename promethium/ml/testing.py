@@ -10,7 +10,7 @@ from typing import cast
 import torch
 from torch import nn
 
-__all__ = ["CopyChannel", "DropoutNet", "MemoryBound"]
+__all__ = ["CopyChannel", "DropoutNet", "MemoryBound", "MemoryBoundDropout"]
 
 
 class CopyChannel(nn.Module):
@@ -85,6 +85,30 @@ class MemoryBound(CopyChannel):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return channel 0, or raise ``torch.OutOfMemoryError`` on a large batch."""
+        if x.shape[0] > self.max_batch:
+            raise torch.OutOfMemoryError(f"batch of {x.shape[0]} does not fit")
+        return super().forward(x)
+
+
+class MemoryBoundDropout(DropoutNet):
+    """:class:`DropoutNet` that runs out of memory on batches above `max_batch`.
+
+    Parameters
+    ----------
+    in_channels, hidden, p : int, int, float, optional
+        As for :class:`DropoutNet`.
+    max_batch : int, optional
+        Largest batch that "fits".
+    """
+
+    def __init__(
+        self, in_channels: int = 2, hidden: int = 8, p: float = 0.3, max_batch: int = 2
+    ) -> None:
+        super().__init__(in_channels, hidden, p)
+        self.max_batch = max_batch
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run the network, or raise ``torch.OutOfMemoryError`` on a large batch."""
         if x.shape[0] > self.max_batch:
             raise torch.OutOfMemoryError(f"batch of {x.shape[0]} does not fit")
         return super().forward(x)

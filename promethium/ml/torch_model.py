@@ -10,6 +10,8 @@ each process builds the network once (:mod:`promethium.ml.cache`).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import json
 import warnings
@@ -159,8 +161,8 @@ class TorchPredictor:
             from promethium.ml._mc_dropout import mc_seeds
 
             for k in range(self.mc_passes):
-                with mc_seeds(self.seed, member, k, keys):
-                    preds.append(_forward(net, x, device, precision))
+                seeding = functools.partial(mc_seeds, self.seed, member, k)
+                preds.append(_forward(net, x, device, precision, keys=keys, seeding=seeding))
         stack = np.stack(preds)
         centre = np.median(stack, axis=0) if self.aggregate == "median" else stack.mean(axis=0)
         if not self.return_uncertainty:
@@ -169,19 +171,30 @@ class TorchPredictor:
 
 
 def _forward(
-    net: torch.nn.Module, x: np.ndarray, device: str, precision: str, *, warn: bool = True
+    net: torch.nn.Module,
+    x: np.ndarray,
+    device: str,
+    precision: str,
+    *,
+    keys: np.ndarray | None = None,
+    seeding: Callable[[np.ndarray], contextlib.AbstractContextManager[None]] | None = None,
+    warn: bool = True,
 ) -> np.ndarray:
     """Run `net` on `x`; when the device runs out of memory, halve the batch and retry.
 
-    The halves are predicted one after the other and joined, so the result is the same
-    as one pass; a :class:`PromethiumWarning` says that the batch was split. A single
-    patch that does not fit is a :class:`ConfigError` suggesting a smaller
-    ``patch_size`` or ``precision="float16"``.
+    `seeding(keys)`, when given, is entered around each forward pass with the patch
+    keys of the patches in it (MC dropout draws its masks from them), so the halves are
+    predicted exactly as one pass would; a :class:`PromethiumWarning` says that the
+    batch was split. A single patch that does not fit is a :class:`ConfigError`
+    suggesting a smaller ``patch_size`` or ``precision="float16"``.
     """
     import torch
 
+    if keys is None:
+        keys = np.zeros((x.shape[0], 3), dtype=np.int64)
     try:
-        return _forward_once(net, x, device, precision)
+        with seeding(keys) if seeding is not None else contextlib.nullcontext():
+            return _forward_once(net, x, device, precision)
     except torch.OutOfMemoryError as err:
         if device.startswith("cuda"):
             torch.cuda.empty_cache()
@@ -198,8 +211,13 @@ def _forward(
                 PromethiumWarning,
                 stacklevel=2,
             )
-        parts = (x[:half], x[half:])
-        return np.concatenate([_forward(net, p, device, precision, warn=False) for p in parts])
+        parts = ((x[:half], keys[:half]), (x[half:], keys[half:]))
+        return np.concatenate(
+            [
+                _forward(net, part, device, precision, keys=k, seeding=seeding, warn=False)
+                for part, k in parts
+            ]
+        )
 
 
 def _forward_once(net: torch.nn.Module, x: np.ndarray, device: str, precision: str) -> np.ndarray:

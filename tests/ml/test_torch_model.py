@@ -279,3 +279,20 @@ def test_uncertainty_of_one_member_warns(da: xr.DataArray) -> None:
         TorchModel(DropoutNet, {}).reconstruct(
             da, return_uncertainty=True, ensemble_size=2, dropout_inference=True, **PATCH
         )
+
+
+def test_out_of_memory_split_keeps_mc_dropout_masks() -> None:
+    from promethium.ml.testing import MemoryBoundDropout
+
+    da = pm.synthetic_gather(n_traces=24, n_samples=48, seed=4)
+    holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=1))
+    options = {
+        "patch_size": 16, "batch_size": 8, "ensemble_size": 3,
+        "dropout_inference": True, "return_uncertainty": True,
+    }  # fmt: skip
+    expected = TorchModel(DropoutNet, {}).reconstruct(holed, **options)
+    with pytest.warns(pm.PromethiumWarning, match="ran out of memory"):
+        out = TorchModel(MemoryBoundDropout, {"max_batch": 2}).reconstruct(holed, **options)
+    np.testing.assert_allclose(out["mean"].values, expected["mean"].values, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["std"].values, expected["std"].values, rtol=1e-5, atol=1e-6)
+    assert float(out["std"].max()) > 0
