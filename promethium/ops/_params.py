@@ -76,18 +76,27 @@ def check_choice(value: Any, choices: tuple[str, ...], *, what: str) -> str:
 
 
 def longer_than_trace(
-    what: str, value: Any, length: float, n_samples: int, unit: str, example: str
+    what: str,
+    value: Any,
+    length: float,
+    n_samples: int,
+    unit: str,
+    example: str,
+    *,
+    min_samples: int = 1,
 ) -> ConfigError:
     """The ConfigError for a vertical length (`what` = `value`) beyond the trace.
 
     Names the value, the trace length (`length` in `unit`, ``"s"`` or ``"m"``, over
     `n_samples` samples) and, for a bare number (read as seconds or metres), the
-    likely intended unit; `example` is a string with units to suggest otherwise.
+    likely intended unit when it would fit (at least `min_samples` samples, shorter
+    than the trace); `example` is a string with units to suggest otherwise.
     """
     axis = "seconds on a time axis" if unit == "s" else "metres on a depth axis"
     bare = isinstance(value, numbers.Real) and not isinstance(value, bool)
     hint = f"a bare number is read as {axis}; " if bare else ""
-    if bare and unit == "s":
+    interval = length / max(n_samples, 1)
+    if bare and unit == "s" and min_samples * interval <= value * 1e-3 < length:
         example = f"{value:g} ms"
     return ConfigError(
         f"{what} {value!r} is longer than the trace ({length:g} {unit}, {n_samples} "

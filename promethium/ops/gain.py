@@ -100,6 +100,7 @@ class AGC(Operator):
                 n,
                 ctx.vertical_unit,
                 f"{length / 4:g} {ctx.vertical_unit}",
+                min_samples=3,
             )
         return super().apply(da)
 

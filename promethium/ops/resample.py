@@ -122,11 +122,10 @@ class Resample(Operator):
         import xarray as xr
 
         context = self._context(da)
-        up, down = self._ratio(context)
         dim = vertical_dim(da)
-        n_new = -(-da.sizes[dim] * up // down)
-        if n_new < 2:
-            n = da.sizes[dim]
+        n = da.sizes[dim]
+        new = in_unit(self._dt, context.vertical_unit, what="Resample dt")
+        if new >= (n - 1) * context.sample_interval:  # fewer than 2 samples would be left
             raise longer_than_trace(
                 "Resample dt",
                 self.dt,
@@ -135,6 +134,8 @@ class Resample(Operator):
                 context.vertical_unit,
                 f"{context.sample_interval * 2:g} {context.vertical_unit}",
             )
+        up, down = self._ratio(context)
+        n_new = -(-n * up // down)
         dtype = self.output_dtype(da)
         data = da.data
         if isinstance(data, dska.Array):

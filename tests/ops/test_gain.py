@@ -113,3 +113,16 @@ def test_agc_window_longer_than_trace_names_units(gather):
     with pytest.raises(ConfigError, match=r"AGC window '2 s' is longer than the trace"):
         AGC("2 s")(gather.chunk({"offset": 5}))  # lazy input: raised before any compute
     assert AGC(length)(gather).shape == gather.shape  # the whole trace is allowed
+
+
+def test_agc_hint_only_suggests_milliseconds_that_would_work():
+    import promethium as pm
+    from promethium.errors import ConfigError
+    from promethium.ops import AGC
+
+    gather = pm.synthetic_gather(n_traces=4, n_samples=128)  # 0.512 s
+    with pytest.raises(ConfigError) as caught:
+        AGC(0.6)(gather)
+    assert "'0.6 ms'" not in str(caught.value)
+    with pytest.raises(ConfigError, match="'200 ms'"):
+        AGC(200)(gather)

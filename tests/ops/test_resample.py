@@ -83,3 +83,13 @@ def test_resample_beyond_the_trace_names_units():
     with pytest.raises(ConfigError, match=r"Resample dt '0.9 s' is longer.*e.g. '0.004 s'"):
         Resample("0.9 s")(da.chunk({"trace": 1}))  # one sample left
     assert Resample("0.4 s")(da).sizes["time"] == 2
+
+
+def test_interval_far_beyond_the_trace_names_the_trace_length():
+    import promethium as pm
+    from promethium.errors import ConfigError
+    from promethium.ops import Resample
+
+    gather = pm.synthetic_gather(n_traces=4, n_samples=128)
+    with pytest.raises(ConfigError, match=r"longer than the trace .*'8 ms'"):
+        Resample(8)(gather)
