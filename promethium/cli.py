@@ -76,7 +76,7 @@ def _open(path: Path, segy: dict[str, Any]) -> xr.DataArray:
     if _is_zarr(path):
         return open_zarr(path)
     da = open_segy(path, **segy)
-    if da.attrs.get("geometry") == "traces":
+    if da.attrs.get("geometry") == "traces" and segy.get("geometry") != "traces":
         warnings.warn(
             f"{path.name} opened as a sequence of traces ({da.attrs.get('geometry_note', '')}); "
             f"if it is a cube or gathers, `promethium info {path}` suggests --iline/--xline "
@@ -120,14 +120,23 @@ def _write(
     zarr = _output_is_zarr(path)
     if path.exists() and not overwrite:
         raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
+    if absent is not None and (zarr or like is None):
+        raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
     if zarr:
         to_zarr(da, path, mode="w")
         return
-    template = like if like is not None and not _is_zarr(like) else None
-    if template is None and absent is not None:
-        raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
-    extra: dict[str, Any] = {"absent": absent} if template and absent else {}
-    to_segy(da, path, like=template, mode="w", **extra)  # existence checked above
+    extra: dict[str, Any] = {"absent": absent} if absent else {}
+    to_segy(da, path, like=like, mode="w", **extra)  # existence checked above
+
+
+def _check_like_and_absent(like: Path | None, absent: str | None) -> None:
+    """Refuse a Zarr ``--like`` and an unknown ``--absent`` before any work is done."""
+    from promethium.errors import ConfigError
+
+    if like is not None and _is_zarr(like):
+        raise ConfigError(f"--like must be a SEG-Y file whose headers to copy; got {like}.")
+    if absent not in (None, "skip", "append"):
+        raise ConfigError(f"--absent must be 'skip' or 'append'; got {absent!r}.")
 
 
 def _key_values(pairs: list[str], what: str) -> dict[str, Any]:
@@ -213,6 +222,7 @@ def convert(
     from promethium.progress import progress_bar
 
     _output_is_zarr(target)
+    _check_like_and_absent(like, absent)
     keys = _segy_keys(
         iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
         profile=profile, geometry=geometry,
@@ -220,8 +230,6 @@ def convert(
     da = _open(source, keys)
     if like is None and not _is_zarr(source) and not _is_zarr(target):
         like = source
-    if like is not None and absent is None and not _output_is_zarr(target):
-        absent = "skip"
     with progress_bar(f"{source.name} -> {target.name}", enabled=progress):
         _write(da, target, like, overwrite, absent)
     typer.echo(f"wrote {target}")
@@ -271,9 +279,11 @@ def reconstruct(
 ) -> None:
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
     import promethium as pm
+    from promethium.errors import ConfigError
     from promethium.progress import progress_bar
 
     _output_is_zarr(target)
+    _check_like_and_absent(like, absent)
     given = {
         "device": device,
         "batch_size": batch_size,
@@ -283,6 +293,11 @@ def reconstruct(
     }
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     options.update(_key_values(option or [], "--option"))
+    if options.get("return_uncertainty"):
+        raise ConfigError(
+            "the command line writes one array; use the Python API for uncertainty: "
+            "pm.reconstruct(da, model=..., return_uncertainty=True)."
+        )
     keys = _segy_keys(
         iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
         profile=profile, geometry=geometry,
@@ -294,7 +309,7 @@ def reconstruct(
     if like is None and not _is_zarr(source):
         like = source
     if like is not None and absent is None and not _output_is_zarr(target):
-        absent = "append"
+        absent = "append"  # a reconstruction fills grid positions the original lacks
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
         _write(out, target, like, overwrite, absent)
     typer.echo(f"wrote {target}")

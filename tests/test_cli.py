@@ -213,3 +213,23 @@ def test_absent_needs_like(survey, tmp_path, capsys):
 def test_bad_option_pair(survey, tmp_path, capsys):
     assert main(["reconstruct", str(survey), str(tmp_path / "o.sgy"), "-o", "n_iter"]) == 1
     assert "is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_like_absent_and_uncertainty_are_checked_before_any_work(survey, tmp_path, capsys):
+    store = tmp_path / "s.zarr"
+    assert main(["convert", str(survey), str(store), "--no-progress"]) == 0
+    capsys.readouterr()
+    cases = [
+        (["reconstruct", str(store), str(tmp_path / "a.sgy"), "--like", str(store)],
+         "--like must be a SEG-Y file"),
+        (["reconstruct", str(survey), str(tmp_path / "b.sgy"), "--absent", "foo"],
+         "--absent must be 'skip' or 'append'"),
+        (["convert", str(survey), str(tmp_path / "c.zarr"), "--absent", "append"],
+         "--absent applies when writing SEG-Y"),
+        (["reconstruct", str(survey), str(tmp_path / "d.sgy"), "-o", "return_uncertainty=true"],
+         "use the Python API for uncertainty"),
+    ]  # fmt: skip
+    for argv, message in cases:
+        assert main([*argv, "--no-progress"]) == 1, argv
+        assert message in capsys.readouterr().err
+    assert not any(tmp_path.glob("[abcd].*"))
