@@ -362,6 +362,7 @@ def render_plugins(pattern: str = "*") -> Any:
     """
     from rich import box
     from rich.console import Group
+    from rich.markup import escape
     from rich.table import Table
 
     from promethium.registry import list_models
@@ -382,7 +383,7 @@ def render_plugins(pattern: str = "*") -> Any:
     for i, column in enumerate(("name", "family", "plugin", "version", "weights")):
         _add_column(models, column, [r[i] for r in rows])
     for r in rows:
-        models.add_row(*r)
+        models.add_row(*map(escape, r))
     found = sorted(loaded.plugins, key=lambda p: p.name)
     plugins = Table(title="Promethium plugins", box=box.SIMPLE_HEAD, pad_edge=False)
     cells = {
@@ -396,14 +397,16 @@ def render_plugins(pattern: str = "*") -> Any:
     for p in found:
         style = {"broken": "red", "disabled": "yellow"}.get(p.status, "green")
         plugins.add_row(
-            p.name,
-            f"{p.distribution} {p.version}".strip(),
+            escape(p.name),
+            escape(f"{p.distribution} {p.version}".strip()),
             "-" if p.api is None else str(p.api),
             f"[{style}]{p.status}[/{style}]",
         )
     # Long texts go below the tables, where they wrap at the terminal's width.
-    descriptions = [f"[bold]{r.name}[/]: {r.description}" for r in infos if r.description]
-    errors = [f"[bold red]{p.name}[/]: {p.error}" for p in found if p.error]
+    descriptions = [
+        f"[bold]{escape(r.name)}[/]: {escape(r.description)}" for r in infos if r.description
+    ]
+    errors = [f"[bold red]{escape(p.name)}[/]: {escape(p.error)}" for p in found if p.error]
     parts: list[Any] = [models, *descriptions, "", plugins]
     if errors:
         parts += ["[bold]errors[/]", *errors]

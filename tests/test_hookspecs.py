@@ -229,17 +229,18 @@ def test_render_plugins_lists_models_and_errors(make_plugin):
     from rich.console import Console
 
     make_plugin("good-one", GOOD.format(model="zero-good"))
-    make_plugin("broken-one", "raise ImportError('gone')\n")
+    make_plugin("broken-one", "raise ImportError('gone: [/tmp/w] [data]')\n")
     clear_plugin_cache()
     try:
         with pytest.warns(PromethiumWarning):
             renderable = render_plugins()
-        console = Console(record=True, width=200)
+        console = Console(record=True, width=80)
         console.print(renderable)
         text = console.export_text()
     finally:
         clear_plugin_cache()
-    assert "zero-good" in text and "broken-one" in text and "ImportError: gone" in text
+    assert "zero-good" in text and "broken-one" in text
+    assert "ImportError: gone: [/tmp/w] [data]" in text  # plugin text is not read as markup
 
 
 def test_import_promethium_discovers_no_plugins():
