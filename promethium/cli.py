@@ -112,8 +112,15 @@ def _output_is_zarr(path: Path) -> bool:
 
 
 def _write(
-    da: xr.DataArray, path: Path, like: Path | None, overwrite: bool, absent: str | None
-) -> None:
+    da: xr.DataArray,
+    path: Path,
+    like: Path | None,
+    overwrite: bool,
+    absent: str | None,
+    *,
+    compute: bool = True,
+) -> Any:
+    """Write `da` as Zarr or SEG-Y by the suffix of `path`; a PendingWrite if not `compute`."""
     from promethium.errors import ConfigError
     from promethium.io import to_segy, to_zarr
 
@@ -123,10 +130,9 @@ def _write(
     if absent is not None and (zarr or like is None):
         raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
     if zarr:
-        to_zarr(da, path, mode="w")
-        return
+        return to_zarr(da, path, mode="w", compute=compute)
     extra: dict[str, Any] = {"absent": absent} if absent else {}
-    to_segy(da, path, like=like, mode="w", **extra)  # existence checked above
+    return to_segy(da, path, like=like, mode="w", compute=compute, **extra)  # checked above
 
 
 def _check_like_and_absent(like: Path | None, absent: str | None) -> None:
@@ -278,6 +284,8 @@ def reconstruct(
     geometry: _Geometry = "auto",
 ) -> None:
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
+    from dask.base import is_dask_collection
+
     import promethium as pm
     from promethium.errors import ConfigError
     from promethium.progress import progress_bar
@@ -310,9 +318,14 @@ def reconstruct(
         like = source
     if like is not None and absent is None and not _output_is_zarr(target):
         absent = "append"  # a reconstruction fills grid positions the original lacks
+    pending = _write(out, target, like, overwrite, absent, compute=False)
+    live = out.coords["trace_mask"]
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
-        _write(out, target, like, overwrite, absent)
-    typer.echo(f"wrote {target}")
+        _, n_live = pending.compute_with(live.sum())  # the mask comes with the data read
+    missing = live.size - int(n_live)
+    typer.echo(f"wrote {target}: {model} filled {missing} of {live.size} traces")
+    if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
+        warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
 
 
 @app.command()

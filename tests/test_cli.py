@@ -233,3 +233,18 @@ def test_like_absent_and_uncertainty_are_checked_before_any_work(survey, tmp_pat
         assert main([*argv, "--no-progress"]) == 1, argv
         assert message in capsys.readouterr().err
     assert not any(tmp_path.glob("[abcd].*"))
+
+
+def test_reconstruct_reports_how_many_traces_it_filled(survey, tmp_path, capsys):
+    out = tmp_path / "filled.zarr"
+    assert main(["reconstruct", str(survey), str(out), "-o", "patch_size=16", "--no-progress"]) == 0
+    assert "pocs filled 8 of 32 traces" in capsys.readouterr().out
+
+
+def test_reconstruct_warns_when_a_segy_survey_had_nothing_missing(tmp_path, capsys):
+    full = tmp_path / "full.sgy"
+    pm.to_segy(pm.synthetic_gather(n_traces=8, n_samples=16), full)  # lazy mask on reading
+    assert main(["reconstruct", str(full), str(tmp_path / "o.sgy"), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "filled 0 of 8 traces" in captured.out
+    assert "warning: no trace was missing" in captured.err

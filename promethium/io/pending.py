@@ -7,6 +7,7 @@ of the temporary path when the write fails.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -72,6 +73,42 @@ class PendingWrite(Delayed):
         except BaseException:
             self.abort()
             raise
+
+    def compute_with(self, *others: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Write, computing `others` in the same pass; on failure clean up and re-raise.
+
+        Tasks the write shares with `others` (reading the input, say) run once.
+
+        Parameters
+        ----------
+        *others : dask collections
+            Computed together with the write, e.g. a count over the written data.
+        **kwargs
+            Passed to :func:`dask.compute`.
+
+        Returns
+        -------
+        tuple
+            The final path, then the computed `others`.
+
+        Examples
+        --------
+        >>> import promethium as pm, tempfile, pathlib
+        >>> da = pm.synthetic_gather(n_traces=4, n_samples=8).chunk({"offset": 2})
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "g.zarr"
+        >>> written, total = pm.to_zarr(da, path, compute=False).compute_with(da.sum())
+        >>> written == path
+        True
+        """
+        import dask
+
+        run = functools.partial(dask.compute, self, *others)
+        try:
+            path, *results = compute_writes(run, self, **kwargs)
+        except BaseException:
+            self.abort()
+            raise
+        return (Path(path), *results)
 
     def abort(self) -> None:
         """Remove the temporary path of a write that failed or will not be run."""
