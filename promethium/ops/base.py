@@ -22,7 +22,7 @@ from __future__ import annotations
 import abc
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -216,20 +216,15 @@ class Operator(abc.ABC):
         import dask.array as dska
 
         context = self._context(da)
-        coords = self._coord_arrays(da)
+        coords = self._coord_arrays(da, context)
         dtype = self.output_dtype(da)
         data = da.data
         if not isinstance(data, dska.Array):
-            in_memory = BlockContext(
-                dims=context.dims,
-                sample_interval=context.sample_interval,
-                vertical_unit=context.vertical_unit,
-                coords=coords,
-            )
-            result = self.transform(np.asarray(data), in_memory)
+            result = self.transform(np.asarray(data), replace(context, coords=coords))
             return da.copy(data=np.asarray(result, dtype=dtype))
         self._check_chunks(da)
-        da, rechunked = self._merge_small_chunks(da)
+        halo = self.halo(da)
+        da, rechunked = self._merge_small_chunks(da, halo)
         data = da.data
         chunked = [
             dska.broadcast_to(
@@ -244,17 +239,12 @@ class Operator(abc.ABC):
         names = list(coords)
 
         def run(block: np.ndarray, *coord_blocks: np.ndarray) -> np.ndarray:
-            ctx = BlockContext(
-                dims=context.dims,
-                sample_interval=context.sample_interval,
-                vertical_unit=context.vertical_unit,
-                coords=dict(zip(names, coord_blocks)),
-            )
+            ctx = replace(context, coords=dict(zip(names, coord_blocks)))
             return np.asarray(self.transform(block, ctx), dtype=dtype)
 
         depth = {
             da.get_axis_num(d): int(h)
-            for d, h in self.halo(da).items()
+            for d, h in halo.items()
             if h and len(da.chunksizes.get(d, ())) > 1
         }
         if depth:
@@ -303,14 +293,13 @@ class Operator(abc.ABC):
             vertical_unit=vertical_unit,
         )
 
-    def _coord_arrays(self, da: xr.DataArray) -> dict[str, np.ndarray]:
+    def _coord_arrays(self, da: xr.DataArray, context: BlockContext) -> dict[str, np.ndarray]:
         from promethium.core.axis import vertical_values
 
         out: dict[str, np.ndarray] = {}
         for name in self.coords_needed:
             if name == "vertical":
-                unit = self._context(da).vertical_unit
-                values = vertical_values(da, unit)
+                values = vertical_values(da, context.vertical_unit)
                 out[name] = values.reshape((1,) * (da.ndim - 1) + (-1,))
                 continue
             if name not in da.coords:
@@ -341,7 +330,9 @@ class Operator(abc.ABC):
                     f"da.chunk({{{dim!r}: -1}})."
                 )
 
-    def _merge_small_chunks(self, da: xr.DataArray) -> tuple[xr.DataArray, list[str]]:
+    def _merge_small_chunks(
+        self, da: xr.DataArray, halo: Mapping[str, int]
+    ) -> tuple[xr.DataArray, list[str]]:
         """Merge chunks smaller than the halo into a neighbour, explicitly.
 
         ``map_overlap`` needs every chunk to be at least as large as the halo. Rather
@@ -351,7 +342,7 @@ class Operator(abc.ABC):
         """
         notes = []
         new_chunks = {}
-        for dim, h in self.halo(da).items():
+        for dim, h in halo.items():
             chunks = tuple(da.chunksizes.get(dim, ()))
             if not h or len(chunks) < 2 or min(chunks) >= h:
                 continue

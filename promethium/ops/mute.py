@@ -79,7 +79,7 @@ class Mute(Operator):
         check_number(self._t0, what="Mute t0 (s)", minimum=0.0)
         check_number(self._taper, what="Mute taper (s)", minimum=0.0)
 
-    def _coord_arrays(self, da: xr.DataArray) -> dict[str, np.ndarray]:
+    def _coord_arrays(self, da: xr.DataArray, context: BlockContext) -> dict[str, np.ndarray]:
         if self.offset not in da.coords:
             raise InvalidDataError(
                 f"Mute needs the offset coordinate {self.offset!r}, which the data lack; "
@@ -91,7 +91,7 @@ class Mute(Operator):
         values = np.asarray(coord.values, dtype=np.float64)
         metres = convert(values, unit_of(coord, what=what), "m", what=what)
         prepared = da.assign_coords({self.offset: coord.copy(data=metres)})
-        return super()._coord_arrays(prepared)
+        return super()._coord_arrays(prepared, context)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply by the mute weights, from time (s) and offset (m) of the block.
