@@ -107,11 +107,6 @@ class Bandpass(Operator):
     def apply(self, da: Any) -> Any:
         """Check the corners against Nyquist before any work, then filter.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray

@@ -73,11 +73,6 @@ class AGC(Operator):
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Check the window against the trace length, then apply block by block.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray

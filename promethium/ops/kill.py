@@ -162,11 +162,6 @@ class KillTraces(WholeArrayOperator):
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Zero the dead traces lazily and attach the combined ``trace_mask``.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray

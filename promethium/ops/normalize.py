@@ -100,11 +100,6 @@ class Normalize(Operator):
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Normalize lazily and attach the factors as the ``norm_scale`` coordinate.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray
@@ -182,11 +177,6 @@ class Denormalize(Operator):
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Multiply lazily by the factors (which may be lazy too) and drop them.
-
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
 
         Returns
         -------

@@ -47,11 +47,6 @@ class Pipeline(WholeArrayOperator):
     def __call__(self, da: xr.DataArray) -> xr.DataArray:
         """Apply each operator in turn; each records itself in the history.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray
@@ -63,11 +58,6 @@ class Pipeline(WholeArrayOperator):
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Apply each operator in turn, without recording history.
-
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
 
         Returns
         -------

@@ -91,11 +91,6 @@ class Reconstruct(WholeArrayOperator):
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Reconstruct `da` (lazily on dask input), without a history line.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray or xarray.Dataset

@@ -107,11 +107,6 @@ class Resample(Operator):
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Resample lazily and replace the vertical coordinate.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray

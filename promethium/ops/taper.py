@@ -141,11 +141,6 @@ class Taper(Operator):
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Multiply by the weights, lazily on dask data, whatever the chunking.
 
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Seismic data, vertical dim last; not modified.
-
         Returns
         -------
         xarray.DataArray
