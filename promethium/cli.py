@@ -62,8 +62,13 @@ _Profile = Annotated[
 _Geometry = Annotated[str, typer.Option(help="SEG-Y geometry: auto, 3d, 2d, prestack or traces.")]
 
 
-def _segy_keys(**keys: Any) -> dict[str, Any]:
-    return {k: v for k, v in keys.items() if v is not None and v != "auto"}
+#: The SEG-Y reading options every command takes, passed on to ``open_segy``.
+_SEGY_KEYS = ("iline", "xline", "offset", "cdp", "shot", "channel", "profile", "geometry")
+
+
+def _segy_keys(params: dict[str, Any]) -> dict[str, Any]:
+    """The SEG-Y reading options a command was given (from its ``locals()``)."""
+    return {k: params[k] for k in _SEGY_KEYS if params.get(k) not in (None, "auto")}
 
 
 def _is_zarr(path: Path) -> bool:
@@ -193,10 +198,7 @@ def info(
         return
     from promethium.io import segy_info
 
-    keys = _segy_keys(
-        iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
-        profile=profile, geometry=geometry,
-    )  # fmt: skip
+    keys = _segy_keys(locals())
     summary = segy_info(path, dead_traces=dead_traces, **keys)
     console.print(summary.to_text(), highlight=False)
     if summary.suggestion:
@@ -229,10 +231,7 @@ def convert(
 
     _output_is_zarr(target)
     _check_like_and_absent(like, absent)
-    keys = _segy_keys(
-        iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
-        profile=profile, geometry=geometry,
-    )  # fmt: skip
+    keys = _segy_keys(locals())
     da = _open(source, keys)
     if like is None and not _is_zarr(source) and not _is_zarr(target):
         like = source
@@ -306,10 +305,7 @@ def reconstruct(
             "the command line writes one array; use the Python API for uncertainty: "
             "pm.reconstruct(da, model=..., return_uncertainty=True)."
         )
-    keys = _segy_keys(
-        iline=iline, xline=xline, offset=offset, cdp=cdp, shot=shot, channel=channel,
-        profile=profile, geometry=geometry,
-    )  # fmt: skip
+    keys = _segy_keys(locals())
     da = _open(source, keys)
     model_config = _key_values(config or [], "--config") or None
     # The result is written as one array: no return_uncertainty here.
