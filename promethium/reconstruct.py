@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from dask.base import is_dask_collection
 
 from promethium.core.dims import trace_dims, vertical_dim
 from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
@@ -177,7 +178,7 @@ def run_reconstruction(
     uncertainty = bool(merged.get("return_uncertainty", False))
     data = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float32)
     mask = get_trace_mask(data).transpose(*trace_dims(data))
-    if not _is_lazy(mask.data):
+    if not is_dask_collection(mask.data):
         mask = mask.copy(data=np.asarray(mask.values, dtype=bool))
         if _check_mask(da, mask):
             if uncertainty:
@@ -216,10 +217,6 @@ def run_reconstruction(
     return result
 
 
-def _is_lazy(array: Any) -> bool:
-    return hasattr(array, "dask") or type(array).__module__.startswith("dask")
-
-
 def _merge_options(
     spec: ModelSpec, defaults: Mapping[str, Any], options: dict[str, Any]
 ) -> dict[str, Any]:
@@ -253,7 +250,7 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray) -> bool:
             stacklevel=4,
         )
         return True
-    if not _is_lazy(da.data):
+    if not is_dask_collection(da.data):
         bad = (da.isnull() & mask).any(vertical_dim(da))
         if bool(bad.any()):
             raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
@@ -284,7 +281,7 @@ def _fill_block(block: np.ndarray, live: np.ndarray) -> np.ndarray:
 
 def _model_input(data: xr.DataArray, mask: xr.DataArray) -> xr.DataArray:
     """Missing traces zeroed; on dask, NaN in a live trace raises at compute."""
-    if not _is_lazy(data.data):
+    if not is_dask_collection(data.data):
         return data.copy(data=np.where(mask.values[..., None], data.values, 0).astype(data.dtype))
     import dask.array as dska
 
