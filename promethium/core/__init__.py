@@ -5,6 +5,7 @@ from __future__ import annotations
 from promethium.core.axis import sample_interval, vertical_values
 from promethium.core.dims import VERTICAL_DIMS, batch_dims, trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import (
+    TRACE_FILLED,
     TRACE_MASK,
     apply_trace_mask,
     gap_mask,
@@ -18,6 +19,7 @@ from promethium.core.units import convert, is_time_unit, parse_unit, unit_of, un
 from promethium.core.validate import validate
 
 __all__ = [
+    "TRACE_FILLED",
     "TRACE_MASK",
     "VERTICAL_DIMS",
     "apply_trace_mask",

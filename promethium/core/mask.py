@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = [
+    "TRACE_FILLED",
     "TRACE_MASK",
     "apply_trace_mask",
     "gap_mask",
@@ -31,6 +32,11 @@ __all__ = [
 
 #: Name of the boolean live-trace coordinate.
 TRACE_MASK = "trace_mask"
+
+#: Name of the boolean coordinate that marks traces a model filled (True = filled).
+#: A reconstruction output carries it beside ``trace_mask`` (True = observed): a trace
+#: that is neither was left unfilled (e.g. an absent grid position not extrapolated).
+TRACE_FILLED = "trace_filled"
 
 
 def infer_trace_mask(da: xr.DataArray) -> xr.DataArray:
