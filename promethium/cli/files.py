@@ -1,0 +1,99 @@
+"""Opening the input and writing the output of a command, by path and suffix."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = [
+    "ABSENT_HELP",
+    "check_like_and_absent",
+    "is_zarr",
+    "open_input",
+    "output_is_zarr",
+    "write_output",
+]
+
+#: Suffixes of SEG-Y output files (compared case-insensitively).
+SEGY_SUFFIXES = (".sgy", ".segy")
+
+ABSENT_HELP = (
+    "With --like (SEG-Y out): 'skip' leaves out grid positions the original file has no "
+    "trace for; 'append' writes them after the original traces with headers from a "
+    "neighbour. Default: append for reconstruct, skip for convert."
+)
+
+
+def is_zarr(path: Path) -> bool:
+    """Whether `path` names a Zarr store (by suffix, or a folder holding ``zarr.json``)."""
+    return path.suffix == ".zarr" or (path.is_dir() and (path / "zarr.json").exists())
+
+
+def open_input(path: Path, segy: dict[str, Any]) -> xr.DataArray:
+    """Open a Zarr store or a SEG-Y file (with the SEG-Y reading options `segy`)."""
+    from promethium.io import open_segy, open_zarr
+
+    if is_zarr(path):
+        return open_zarr(path)
+    da = open_segy(path, **segy)
+    if da.attrs.get("geometry") == "traces" and segy.get("geometry") != "traces":
+        warnings.warn(
+            f"{path.name} opened as a sequence of traces ({da.attrs.get('geometry_note', '')}); "
+            f"if it is a cube or gathers, `promethium info {path}` suggests --iline/--xline "
+            "bytes.",
+            stacklevel=2,
+        )
+    return da
+
+
+def output_is_zarr(path: Path) -> bool:
+    """Whether to write `path` as Zarr (True) or SEG-Y (False); raise for anything else."""
+    from promethium.errors import ConfigError
+
+    if is_zarr(path):
+        return True
+    if path.suffix.lower() in SEGY_SUFFIXES:
+        return False
+    raise ConfigError(
+        f"cannot tell the output format of {str(path)!r} from its suffix "
+        f"{path.suffix or '(none)'!r}; name it *.zarr (a Zarr store) or "
+        f"{' / '.join('*' + s for s in SEGY_SUFFIXES)} (SEG-Y, any case)."
+    )
+
+
+def write_output(
+    da: xr.DataArray,
+    path: Path,
+    like: Path | None,
+    overwrite: bool,
+    absent: str | None,
+    *,
+    compute: bool = True,
+) -> Any:
+    """Write `da` as Zarr or SEG-Y by the suffix of `path`; a PendingWrite if not `compute`."""
+    from promethium.errors import ConfigError
+    from promethium.io import to_segy, to_zarr
+
+    zarr = output_is_zarr(path)
+    if path.exists() and not overwrite:
+        raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
+    if absent is not None and (zarr or like is None):
+        raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
+    if zarr:
+        return to_zarr(da, path, mode="w", compute=compute)
+    extra: dict[str, Any] = {"absent": absent} if absent else {}
+    return to_segy(da, path, like=like, mode="w", compute=compute, **extra)  # checked above
+
+
+def check_like_and_absent(like: Path | None, absent: str | None) -> None:
+    """Refuse a Zarr ``--like`` and an unknown ``--absent`` before any work is done."""
+    from promethium.errors import ConfigError
+
+    if like is not None and is_zarr(like):
+        raise ConfigError(f"--like must be a SEG-Y file whose headers to copy; got {like}.")
+    if absent not in (None, "skip", "append"):
+        raise ConfigError(f"--absent must be 'skip' or 'append'; got {absent!r}.")

@@ -1,0 +1,108 @@
+"""``promethium reconstruct``: fill the missing traces of a survey with a model."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
+
+import typer
+
+from promethium.cli.files import (
+    ABSENT_HELP,
+    check_like_and_absent,
+    is_zarr,
+    open_input,
+    output_is_zarr,
+    write_output,
+)
+from promethium.cli.model_options import key_values
+from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["reconstruct"]
+
+
+def reconstruct(
+    source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
+    target: Annotated[Path, typer.Argument(help="Output SEG-Y file or .zarr store.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Registered model name.")] = "pocs",
+    device: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="auto, cpu or cuda (torch models)."),
+    ] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Patches per batch.")] = None,  # noqa: UP045
+    patch_size: Annotated[Optional[int], typer.Option(help="Patch size in samples.")] = None,  # noqa: UP045
+    overlap: Annotated[Optional[float], typer.Option(help="Patch overlap fraction.")] = None,  # noqa: UP045
+    precision: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="float32, float16 or bfloat16 (torch models)."),
+    ] = None,
+    option: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--option", "-o", help="Any model option as KEY=VALUE (repeatable), e.g. n_iter=30."
+        ),
+    ] = None,
+    config: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Model configuration as KEY=VALUE (repeatable)."),
+    ] = None,
+    like: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="SEG-Y whose headers to copy (default: the input, if SEG-Y)."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    iline: Byte = None,
+    xline: Byte = None,
+    offset: Byte = None,
+    cdp: Byte = None,
+    shot: Byte = None,
+    channel: Byte = None,
+    profile: Profile = None,
+    geometry: Geometry = "auto",
+) -> None:
+    """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
+    from dask.base import is_dask_collection
+
+    import promethium as pm
+    from promethium.errors import ConfigError
+    from promethium.progress import progress_bar
+
+    output_is_zarr(target)
+    check_like_and_absent(like, absent)
+    given = {
+        "device": device,
+        "batch_size": batch_size,
+        "patch_size": patch_size,
+        "overlap": overlap,
+        "precision": precision,
+    }
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    options.update(key_values(option or [], "--option"))
+    if options.get("return_uncertainty"):
+        raise ConfigError(
+            "the command line writes one array; use the Python API for uncertainty: "
+            "pm.reconstruct(da, model=..., return_uncertainty=True)."
+        )
+    keys = segy_keys(locals())
+    da = open_input(source, keys)
+    model_config = key_values(config or [], "--config") or None
+    # The result is written as one array: no return_uncertainty here.
+    out = cast("xr.DataArray", pm.reconstruct(da, model=model, config=model_config, **options))
+    if like is None and not is_zarr(source):
+        like = source
+    if like is not None and absent is None and not output_is_zarr(target):
+        absent = "append"  # a reconstruction fills grid positions the original lacks
+    pending = write_output(out, target, like, overwrite, absent, compute=False)
+    live = out.coords["trace_mask"]
+    with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
+        _, n_live = pending.compute_with(live.sum())  # the mask comes with the data read
+    missing = live.size - int(n_live)
+    typer.echo(f"wrote {target}: {model} filled {missing} of {live.size} traces")
+    if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
+        warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
