@@ -33,6 +33,7 @@ from promethium.errors import (
     PromethiumError,
     PromethiumWarning,
     SegyFormatError,
+    SourceChangedError,
     UnitError,
 )
 from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
@@ -55,6 +56,7 @@ __all__ = [
     "Reconstructor",
     "Registry",
     "SegyFormatError",
+    "SourceChangedError",
     "TRACE_MASK",
     "UnitError",
     "__version__",

@@ -15,6 +15,7 @@ __all__ = [
     "PromethiumError",
     "PromethiumWarning",
     "SegyFormatError",
+    "SourceChangedError",
     "UnitError",
 ]
 
@@ -33,6 +34,10 @@ class UnitError(InvalidDataError):
 
 class SegyFormatError(PromethiumError, ValueError):
     """A file is not SEG-Y, is truncated, or its headers contradict its size."""
+
+
+class SourceChangedError(PromethiumError, RuntimeError):
+    """A file changed (was replaced, truncated or rewritten) while it was being read."""
 
 
 class PluginError(PromethiumError, RuntimeError):

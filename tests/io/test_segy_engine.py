@@ -41,11 +41,11 @@ def test_every_format_reads_as_segyio_does(tmp_path, rng, fmt, endian):
 def test_header_words_through_segyio_and_numpy_fallback(make_segy, rng):
     headers = {189: np.arange(8) + 3, 115: np.full(8, 5)}
     path = make_segy("w.sgy", headers, rng.normal(size=(8, 5)))
-    layout = read_layout(path)
     records = np.memmap(path, dtype=np.uint8, mode="r+", offset=3600, shape=(8, 240 + 20))
     records[:, 220:224] = (np.arange(8) * 7).astype(">i4").view(np.uint8).reshape(8, 4)
     records.flush()
     del records
+    layout = read_layout(path)
     assert segyio_fields()[189] == 4 and segyio_fields()[115] == 2 and 221 not in segyio_fields()
     words = read_words(layout, [(189, 4), (221, 4), (115, 2), (189, 2)])
     raw = read_trace_headers(layout)

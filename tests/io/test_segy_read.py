@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import dask.array as dsa
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 import segyio
 
 import promethium as pm
-from promethium.errors import ConfigError, PromethiumWarning
+from promethium.errors import ConfigError, PromethiumWarning, SourceChangedError
 from promethium.io.segy import open_segy
 from promethium.io.segy import traces as traces_module
 
@@ -178,3 +179,29 @@ def test_one_trace_with_set_keys_is_still_a_grid(make_segy):
     headers = {189: np.array([10]), 193: np.array([100])}
     da = open_(make_segy("one.sgy", headers, np.ones((1, 10), np.float32)))
     assert da.dims == ("iline", "xline", "time") and da.shape == (1, 1, 10)
+
+
+@pytest.mark.parametrize("fmt", [1, 5])
+def test_replace_between_open_and_compute_raises(make_segy, cube_headers, rng, tmp_path, fmt):
+    headers = cube_headers(np.arange(4), np.arange(5))
+    data = rng.standard_normal((20, 30)).astype(np.float32)
+    path = make_segy("pinned.sgy", headers, data, fmt=fmt)
+    da = open_segy(path, chunks={"iline": 1})
+    other = make_segy("other.sgy", headers, data * 2, fmt=fmt)
+    os.replace(other, path)  # same size and layout: only the identity tells them apart
+    with pytest.raises(SourceChangedError, match=r"pinned\.sgy: the file changed.*replaced"):
+        da.compute()
+    with pytest.raises(SourceChangedError):
+        da.isel(iline=2).compute()  # one chunk, as each dask task reopens the file
+    np.testing.assert_array_equal(open_segy(path).values.reshape(20, 30), _raw(path))
+
+
+def test_rewrite_in_place_after_open_raises(cube_file):
+    da = open_segy(cube_file)
+    st = os.stat(cube_file)
+    with open(cube_file, "r+b") as f:
+        f.seek(st.st_size - 4)
+        f.write(b"\x00\x00\x00\x01")
+    os.utime(cube_file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # coarse clocks
+    with pytest.raises(SourceChangedError, match="modified in place"):
+        da.compute()

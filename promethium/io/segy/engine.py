@@ -99,6 +99,7 @@ def read_words(
             f.mmap()  # False when mmap is unavailable: segyio then reads with stdio
             for byte, size in native:
                 out[byte, size][start:end] = f.attributes(byte)[start:end]
+    layout.check_unchanged()
     others = [w for w in words if w not in out]
     if others:  # NumPy fallback for words segyio does not read
         headers = read_trace_headers(layout, stop=n)
@@ -129,3 +130,4 @@ def read_runs(layout: SegyLayout, runs: Iterable[tuple[int, int, int]], out: np.
                     f"{layout.path}: cannot read traces {first}..{first + count - 1} ({err}); "
                     "the file was truncated or changed after it was opened."
                 ) from err
+    layout.check_unchanged()

@@ -8,13 +8,15 @@ against the file size; anything inconsistent raises
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from promethium.errors import PromethiumWarning, SegyFormatError
+from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError
+from promethium.io.identity import FileIdentity
 from promethium.io.segy.engine import probe
 from promethium.io.segy.samples import FORMATS, ByteOrder, SampleFormat, get_format
 
@@ -24,6 +26,7 @@ __all__ = [
     "looks_like_segy",
     "read_layout",
     "read_trace_headers",
+    "stat_segy",
     "trace_records",
 ]
 
@@ -66,6 +69,23 @@ class SegyLayout:
     #: ``"segyio"``, or ``"numpy"`` for files segyio refuses that Promethium can still
     #: read (a binary-header sample count contradicted by the trace headers and size).
     engine: str = "segyio"
+    #: The file version that was opened; reads check it (``None``: not pinned, e.g. a
+    #: file being written).
+    identity: FileIdentity | None = None
+
+    def check_unchanged(self, opened: int | None = None) -> None:
+        """Raise if the file is no longer the one this layout was read from.
+
+        Readers call it after reading, so that samples of a replaced or rewritten file
+        are never returned; `opened` is the descriptor read through, if any.
+
+        Raises
+        ------
+        SourceChangedError
+            If the file was replaced, truncated or modified since it was opened.
+        """
+        if self.identity is not None:
+            self.identity.check(self.path, opened)
 
     @property
     def fmt(self) -> SampleFormat:
@@ -167,9 +187,9 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
         If the file is missing, shorter than its headers, not SEG-Y, uses an
         unsupported format, or its size is not a whole number of traces.
     """
-    path = os.fspath(path)
+    path, identity = stat_segy(path)
+    size = identity.size
     try:
-        size = os.path.getsize(path)
         with open(path, "rb") as f:
             head = f.read(HEADER_SIZE)
     except OSError as err:
@@ -205,7 +225,7 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
         checked["format"],
         checked["trace0"],
     ):
-        return SegyLayout(
+        layout = SegyLayout(
             path=path,
             endian=endian,
             format_code=fmt.code,
@@ -215,10 +235,13 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
             n_traces=n_traces,
             measurement_system=checked["measurement_system"],
             n_ext_headers=checked["ext_headers"],
+            identity=identity,
         )
+        layout.check_unchanged()
+        return layout
     # segyio refuses the file or reads it differently (e.g. the binary header's sample
     # count is wrong but the trace headers' count fits the size): read it with NumPy.
-    return SegyLayout(
+    layout = SegyLayout(
         path=path,
         endian=endian,
         format_code=fmt.code,
@@ -229,7 +252,58 @@ def read_layout(path: str | os.PathLike[str]) -> SegyLayout:
         measurement_system=b["measurement_system"],
         n_ext_headers=n_ext,
         engine="numpy",
+        identity=identity,
     )
+    layout.check_unchanged()
+    return layout
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def stat_segy(path: str | os.PathLike[str]) -> tuple[str, FileIdentity]:
+    """Check that `path` names a local regular file, without opening it; identify it.
+
+    Opening a FIFO or a device can block forever, and a URL would be taken for a
+    local folder, so both are refused before anything is opened.
+
+    Returns
+    -------
+    tuple
+        The path as a string and the :class:`~promethium.io.identity.FileIdentity` of
+        the file now.
+
+    Raises
+    ------
+    ConfigError
+        If `path` is a URL (``s3://``, ``memory://``, ...).
+    SegyFormatError
+        If the file is missing or unreadable, or is not a regular file (a directory,
+        FIFO, device or socket).
+    """
+    path = os.fspath(path)
+    if "://" in path:
+        raise ConfigError(
+            f"{path}: SEG-Y files must be local paths; URLs are not supported for SEG-Y. "
+            "Copy the file to a local disk first (Zarr stores accept fsspec URLs such as "
+            "s3:// or memory://)."
+        )
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        raise SegyFormatError(f"{path}: cannot read the file ({err.strerror or err}).") from err
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "of an unknown kind")
+        raise SegyFormatError(
+            f"{path}: is {kind}, not a regular file; give the path of a SEG-Y file."
+        )
+    return path, FileIdentity.from_stat(st)
 
 
 def _first_trace_ns(path: str, data_start: int, order: ByteOrder, size: int) -> int:
@@ -298,6 +372,7 @@ def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarra
         )
         out[start : start + n] = window[:, :TRACE_HEADER_SIZE]
         del window
+    layout.check_unchanged()
     return out
 
 
@@ -319,6 +394,7 @@ def looks_like_segy(path: str | os.PathLike[str]) -> bool:
     a known format code and sample count consistent with the file size.
     """
     try:
+        path, _ = stat_segy(path)
         with open(path, "rb") as f:
             head = f.read(HEADER_SIZE)
         if len(head) < HEADER_SIZE or not _text_plausible(head[:TEXT_SIZE]):
@@ -326,6 +402,6 @@ def looks_like_segy(path: str | os.PathLike[str]) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PromethiumWarning)
             read_layout(path)
-    except (OSError, SegyFormatError, ValueError):
+    except (OSError, ValueError):  # SegyFormatError and ConfigError are ValueErrors
         return False
     return True

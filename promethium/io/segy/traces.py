@@ -76,6 +76,8 @@ def _read_numpy(
             layout.path, dtype=record, mode="r", offset=layout.data_start, shape=(layout.n_traces,)
         )
         decode(records["data"][index], layout.fmt, out)
+        del records
+        layout.check_unchanged()
         if live is not None:
             live[...] = live_traces(out)
         return
@@ -98,6 +100,7 @@ def _read_numpy(
                 decode(buf["data"][:n], layout.fmt, out[lo : lo + n])
                 if live is not None:
                     live[lo : lo + n] = live_traces(out[lo : lo + n])
+        layout.check_unchanged(f.fileno())
 
 
 def read_block(trace_index: np.ndarray, layout: SegyLayout) -> tuple[np.ndarray, np.ndarray]:
