@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import numpy as np
 import pytest
 
-from promethium.errors import InvalidDataError, SegyFormatError
-from promethium.io.segy import open_segy, to_segy
+from promethium.errors import ConfigError, InvalidDataError, SegyFormatError
+from promethium.io.segy import open_segy, scan_headers, segy_info, to_segy
+from promethium.io.segy.layout import looks_like_segy
 
 
 def test_truncated_file(cube_file, tmp_path):
@@ -94,3 +96,62 @@ def test_non_integer_dt_refused(cube_file, tmp_path):
     da = da.assign_coords(time=("time", np.arange(30) * 2.0005, {"units": "ms"}))
     with pytest.raises(InvalidDataError, match="not a whole number of microseconds"):
         to_segy(da, tmp_path / "x.sgy")
+
+
+@pytest.fixture
+def alarm():
+    """Fail (instead of hanging forever) if the body blocks for more than 5 s."""
+
+    def fail(signum, frame):
+        raise TimeoutError("blocked: the path was opened before it was checked")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("reader", [open_segy, segy_info, scan_headers])
+def test_fifo_is_refused_without_blocking(tmp_path, alarm, reader):
+    fifo = tmp_path / "pipe.sgy"
+    os.mkfifo(fifo)
+    with pytest.raises(
+        SegyFormatError, match=r"pipe\.sgy: is a FIFO \(named pipe\), not a regular"
+    ):
+        reader(fifo)
+    assert not looks_like_segy(fifo)
+
+
+@pytest.mark.parametrize("reader", [open_segy, segy_info, scan_headers])
+def test_directory_and_device_are_refused(tmp_path, alarm, reader):
+    with pytest.raises(SegyFormatError, match="is a directory, not a regular file"):
+        reader(tmp_path)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(SegyFormatError, match=r"/dev/zero: is a character device"):
+            reader("/dev/zero")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["memory://cube.sgy", "s3://bucket/cube.sgy", "file:///x.sgy"])
+def test_urls_are_refused(tmp_path, monkeypatch, url):
+    monkeypatch.chdir(tmp_path)
+    for reader in (open_segy, segy_info, scan_headers):
+        with pytest.raises(ConfigError, match=r"SEG-Y files must be local paths.*Zarr"):
+            reader(url)
+    assert list(tmp_path.iterdir()) == []  # no local folder named "memory:" or "s3:"
+
+
+@pytest.mark.parametrize(
+    "chunks", [0, -2, True, 2.5, "big", {"iline": 0}, {"xline": -3}, {"time": 0}, (2, 2)]
+)
+def test_bad_chunks_are_refused(cube_file, chunks):
+    with pytest.raises(ConfigError, match="chunks"):
+        open_segy(cube_file, chunks=chunks)
+
+
+def test_whole_dim_and_oversized_chunks(cube_file):
+    da = open_segy(cube_file, chunks={"iline": -1, "xline": 10**12, "time": -1})
+    assert da.chunks == ((4,), (5,), (30,))
+    assert open_segy(cube_file, chunks=10**15).chunks[0] == (4,)

@@ -7,10 +7,11 @@ import dask.array as dsa
 import numpy as np
 import pytest
 import segyio
+import xarray as xr
 
 import promethium as pm
-from promethium.errors import ConfigError, PromethiumWarning, SourceChangedError
-from promethium.io.segy import open_segy
+from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError, SourceChangedError
+from promethium.io.segy import open_segy, segy_info
 from promethium.io.segy import traces as traces_module
 
 
@@ -119,27 +120,47 @@ def test_cdp_gathers_with_several_offsets_are_prestack(make_segy, rng):
     assert da.attrs["geometry"] == "prestack"
 
 
-def test_duplicates_fall_back_to_traces(make_segy, rng):
+def test_duplicates_are_refused_unless_traces_asked(make_segy, rng):
     headers = {189: np.array([1, 1, 2, 2, 2]), 193: np.array([5, 6, 5, 6, 6])}
-    da = open_segy(make_segy("dup.sgy", headers, rng.normal(size=(5, 8))))
+    path = make_segy("dup.sgy", headers, rng.normal(size=(5, 8)))
+    with pytest.raises(SegyFormatError, match=r"dup\.sgy: no geometry fits.*several traces"):
+        open_segy(path)
+    da = open_segy(path, geometry="traces")
     assert da.dims == ("trace", "time")
     assert da.attrs["geometry"] == "traces"
-    assert "several traces" in da.attrs["geometry_note"]
     assert da.iline.values.tolist() == [1, 1, 2, 2, 2]
 
 
-def test_explicit_geometry_that_does_not_fit_warns(make_segy, rng):
+def test_explicit_geometry_that_does_not_fit_is_refused(make_segy, rng):
     path = make_segy("flat.sgy", {21: np.arange(6)}, rng.normal(size=(6, 8)))
-    with pytest.warns(PromethiumWarning, match="geometry='3d' does not fit"):
-        da = open_segy(path, geometry="3d")
-    assert da.dims == ("trace", "time")
+    with pytest.raises(
+        SegyFormatError, match=r"geometry=.3d. does not fit.*iline, xline.*constant"
+    ):
+        open_segy(path, geometry="3d")
+    assert open_segy(path).dims == ("cdp", "time")  # a 2-D line is a legitimate single line
     assert open_segy(path, geometry="traces").dims == ("trace", "time")
+
+
+def test_no_grid_names_the_suggested_byte_locations(make_segy, rng):
+    il, xl = np.repeat(np.arange(3), 4), np.tile(np.arange(4), 3)
+    path = make_segy("odd.sgy", {17: il, 21: xl}, rng.normal(size=(12, 6)))
+    message = (
+        r"odd\.sgy: no geometry fits the trace headers at byte locations iline=189, "
+        r"xline=193, .*cdp has 4 positions holding several traces.*suggest iline=17, "
+        r"xline=21: open_segy\(path, iline=17, xline=21\) \(CLI: --iline 17 --xline 21\)"
+        r".*geometry='traces' \(CLI: --geometry traces\)"
+    )
+    with pytest.raises(SegyFormatError, match=message):
+        open_segy(path)
+    with pytest.raises(SegyFormatError, match="suggest iline=17"):
+        xr.open_dataarray(path, engine="promethium")
+    assert segy_info(path).geometry == "traces"  # a summary still describes the file
 
 
 def test_byte_location_override_and_profile(make_segy, rng):
     il, xl = np.repeat(np.arange(3), 4), np.tile(np.arange(4), 3)
     path = make_segy("odd.sgy", {17: il, 21: xl}, rng.normal(size=(12, 6)))
-    assert open_segy(path).dims == ("trace", "time")
+    assert open_segy(path, geometry="traces").dims == ("trace", "time")
     assert open_segy(path, iline=17, xline=(21, 4)).dims == ("iline", "xline", "time")
     assert open_segy(path, profile="ep_cdp").shape == (3, 4, 6)
     with pytest.raises(ConfigError, match="byte location iline=300"):
@@ -166,11 +187,14 @@ def test_all_zero_trace_is_masked(make_segy, rng):
     assert da.trace_mask.values.tolist() == [True, True, False, True, True, True]
 
 
-@pytest.mark.parametrize("n", [1, 5])
-def test_traces_with_unset_keys_read_as_a_trace_line_whatever_their_count(make_segy, n):
-    da = open_segy(make_segy(f"t{n}.sgy", {}, np.ones((n, 10), np.float32), endian="little"))
-    assert da.dims == ("trace", "time") and da.shape == (n, 10)
-    assert da.attrs["geometry"] == "traces"
+def test_unset_keys_are_refused_unless_traces_asked_but_one_trace_reads(make_segy):
+    path = make_segy("t5.sgy", {}, np.ones((5, 10), np.float32), endian="little")
+    with pytest.raises(SegyFormatError, match=r"no header key varies.*finds no pair"):
+        open_segy(path)
+    da = open_segy(path, geometry="traces")
+    assert da.dims == ("trace", "time") and da.shape == (5, 10)
+    one = open_segy(make_segy("t1.sgy", {}, np.ones((1, 10), np.float32)))  # one order only
+    assert one.dims == ("trace", "time") and one.attrs["geometry"] == "traces"
 
 
 def test_one_trace_with_set_keys_is_still_a_grid(make_segy):

@@ -178,10 +178,10 @@ def test_like_is_keyword_only(cube_file, tmp_path):
 
 def test_single_sample_uses_the_stored_sample_interval(make_segy, tmp_path):
     src = make_segy("one.sgy", {}, np.arange(5, dtype=np.float32).reshape(5, 1), dt=2000)
-    da = open_segy(src)
+    da = open_segy(src, geometry="traces")
     assert da.shape == (5, 1) and da.attrs["segy_sample_interval_us"] == 2000
     out = to_segy(da, tmp_path / "o.sgy")
-    back = open_segy(out)
+    back = open_segy(out, geometry="traces")
     assert back.attrs["segy_sample_interval_us"] == 2000
     np.testing.assert_array_equal(back.values, da.values)
     with pytest.raises(InvalidDataError, match=r"1 sample per trace.*segy_sample_interval_us"):

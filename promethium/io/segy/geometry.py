@@ -3,7 +3,8 @@
 Header key values (inline, crossline, offset, ...) are mapped onto the product of their
 regularized value axes. Positions with no trace get ``trace_index == -1``; they are the
 holes reconstruction fills. When no candidate key set gives a grid (duplicate keys, too
-sparse), the geometry falls back to one ``trace`` dim and says why: never a dead end.
+sparse), the geometry is one ``trace`` dim with a note saying why; ``open_segy`` refuses
+it unless ``geometry="traces"`` was asked for.
 """
 
 from __future__ import annotations

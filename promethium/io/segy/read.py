@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from promethium.core.mask import TRACE_MASK
-from promethium.errors import ConfigError, PromethiumWarning
+from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError
 from promethium.io.segy.engine import read_words
 from promethium.io.segy.geometry import Geometry, build_geometry
 from promethium.io.segy.headers import TRACE_FIELDS, resolve_byte_locations
@@ -114,22 +114,51 @@ def index_segy(
     profile: str | None = None,
     dt: int | None = None,
     min_fill: float = 0.5,
+    require_grid: bool = True,
     **byte_locations: Any,
 ) -> SegyIndex:
-    """Read the headers of a SEG-Y file and choose its geometry (no samples are read)."""
+    """Read the headers of a SEG-Y file and choose its geometry (no samples are read).
+
+    With `require_grid` (the default), a file of several traces whose header keys give
+    no grid is refused unless ``geometry="traces"`` asks for trace order (see
+    :func:`open_segy`); without it the trace-order fallback is returned, for summaries.
+    """
     layout = read_layout(path)
     words = resolve_byte_locations(profile, byte_locations)
     keys, fields = _read_fields(layout, words)
     geom = build_geometry(keys, geometry, min_fill=min_fill)
-    if geometry not in ("auto", "traces") and geom.kind == "traces":
-        warnings.warn(
-            f"{layout.path}: geometry={geometry!r} does not fit ({geom.note}); the traces "
-            "are kept on a 'trace' dim instead. Try scan_headers() for byte locations.",
-            PromethiumWarning,
-            stacklevel=3,
-        )
+    # One trace has one order: only an explicitly asked geometry is refused for it.
+    several = geom.n_traces > 1 or geometry != "auto"
+    if require_grid and geom.kind == "traces" and geometry != "traces" and several:
+        raise SegyFormatError(_no_grid_message(layout.path, geometry, words, geom))
     dt_us, delay = _sample_axis(layout, fields, dt)
     return SegyIndex(layout, words, keys, fields, geom, dt_us, delay)
+
+
+def _no_grid_message(
+    path: str, geometry: str, words: dict[str, tuple[int, int]], geom: Geometry
+) -> str:
+    """Why no grid fits, which byte locations a header scan suggests, and the way out."""
+    from promethium.io.segy.scan import scan_headers  # the scan ranks candidate words
+
+    used = ", ".join(f"{name}={byte}" for name, (byte, _) in words.items())
+    suggestion = scan_headers(path).suggestion
+    if suggestion and suggestion != {k: words[k][0] for k in suggestion if k in words}:
+        args = ", ".join(f"{k}={v}" for k, v in suggestion.items())
+        flags = " ".join(f"--{k} {v}" for k, v in suggestion.items())
+        hint = (
+            f"`promethium info` and scan_headers() suggest {args}: open_segy(path, {args}) "
+            f"(CLI: {flags})"
+        )
+    else:
+        hint = "scan_headers() finds no pair of 4-byte header words that forms a grid"
+    asked = "no geometry fits" if geometry == "auto" else f"geometry={geometry!r} does not fit"
+    return (
+        f"{path}: {asked} the trace headers at byte locations {used} "
+        f"({'; '.join(geom.tried) or 'no header key varies'}). {hint}. If the "
+        "traces really are one line in file order, pass geometry='traces' (CLI: "
+        "--geometry traces)."
+    )
 
 
 def _default_chunks(shape: tuple[int, ...], trace_bytes: int, budget: int) -> tuple[int, ...]:
@@ -146,17 +175,33 @@ def _default_chunks(shape: tuple[int, ...], trace_bytes: int, budget: int) -> tu
     return tuple(chunks)
 
 
+def _chunk_size(value: Any, name: str, size: int) -> int:
+    """One chunk size: a positive int, or -1 / None for the whole dim (as in dask)."""
+    if value is None or (isinstance(value, int | np.integer) and value == -1):
+        return size
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ConfigError(
+            f"chunks: {name}={value!r} is not a chunk size; give a positive number of "
+            "elements (or -1 for the whole dim), e.g. chunks={'iline': 16}."
+        )
+    return min(int(value), max(size, 1))
+
+
 def _chunks(spec: Any, dims: tuple[str, ...], shape: tuple[int, ...], trace_bytes: int) -> Any:
-    if spec is None or spec == "auto":
+    if spec is None or (isinstance(spec, str) and spec == "auto"):
         return _default_chunks(shape, trace_bytes, CHUNK_BYTES)
-    if isinstance(spec, int):
-        return (spec, *shape[1:])
+    if isinstance(spec, int | np.integer) and not isinstance(spec, bool):
+        return (_chunk_size(spec, dims[0], shape[0]), *shape[1:])
     if isinstance(spec, dict):
         unknown = set(spec) - set(dims) - {"time"}
         if unknown:
             raise ConfigError(f"chunks names unknown dims {sorted(unknown)}; dims are {dims}.")
-        return tuple(spec.get(d, n) for d, n in zip(dims, shape, strict=True))
-    raise ConfigError(f"chunks must be 'auto', an int or a dict of dim sizes; got {spec!r}.")
+        if "time" in spec:
+            _chunk_size(spec["time"], "time", 1)
+        return tuple(_chunk_size(spec.get(d, n), d, n) for d, n in zip(dims, shape, strict=True))
+    raise ConfigError(
+        f"chunks must be 'auto', a positive int or a dict of dim sizes; got {spec!r}."
+    )
 
 
 def _coord_values(index: SegyIndex, name: str) -> np.ndarray | None:
@@ -283,9 +328,10 @@ def open_segy(
     Building the array reads only the headers; each dask chunk reads only its own
     traces when computed. The geometry comes from trace header keys: a 3-D cube
     (``iline, xline, time``), pre-stack gathers (``shot, offset, time`` or
-    ``shot, channel, time``), a 2-D line (``cdp, time``), a masked grid where
-    positions are missing, or ``trace, time`` with header coordinates when no grid
-    fits (``attrs["geometry_note"]`` says why).
+    ``shot, channel, time``), a 2-D line (``cdp, time``), or a masked grid where
+    positions are missing. When no grid fits the header keys, the file is refused
+    (naming the byte locations a header scan suggests) unless ``geometry="traces"``
+    asks for the traces in file order (``trace, time``, header words as coordinates).
 
     Parameters
     ----------
@@ -293,10 +339,10 @@ def open_segy(
         The SEG-Y file (big- or little-endian, formats 1, 2, 3, 5, 6, 8, 10, 11, 16).
     chunks : "auto", int or dict, optional
         Dask chunks over the trace dims: ``"auto"`` gives ~32 MB chunks along the
-        slowest dims (file order); an int is a chunk along the first dim; a dict maps
-        dim names to chunk sizes (``time`` included).
+        slowest dims (file order); a positive int is a chunk along the first dim; a
+        dict maps dim names to chunk sizes (``time`` included; -1 for a whole dim).
     geometry : {"auto", "3d", "2d", "prestack", "traces"}, optional
-        Which geometry to build.
+        Which geometry to build; ``"traces"`` keeps the traces in file order.
     iline, xline, offset, cdp, shot, channel : int or (int, int), optional
         Byte location (1-based; 4-byte integer) or ``(byte, size)`` of each header key.
         Defaults: 189, 193, 37, 21, 9, 13 (or those of `profile`).
@@ -318,9 +364,12 @@ def open_segy(
     Raises
     ------
     SegyFormatError
-        If the file is not SEG-Y, truncated, or its size contradicts its headers.
+        If the file is not SEG-Y, truncated, its size contradicts its headers, it is
+        not a regular file (a directory, FIFO or device), or no geometry fits its
+        header keys (and ``geometry="traces"`` was not given).
     ConfigError
-        If a byte location, profile, geometry or chunk spec is invalid.
+        If `path` is a URL (SEG-Y must be local), or a byte location, profile,
+        geometry or chunk spec is invalid.
 
     Examples
     --------
@@ -328,7 +377,7 @@ def open_segy(
     >>> da.dims  # doctest: +SKIP
     ('iline', 'xline', 'time')
     """
-    keys = {"iline": iline, "xline": xline, "offset": offset, "cdp": cdp}
+    keys: dict[str, Any] = {"iline": iline, "xline": xline, "offset": offset, "cdp": cdp}
     keys.update(shot=shot, channel=channel)
     index = index_segy(path, geometry=geometry, profile=profile, dt=dt, min_fill=min_fill, **keys)
     return from_index(index, chunks)

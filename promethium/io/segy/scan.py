@@ -265,7 +265,7 @@ def segy_info(
     from promethium.io.segy.read import TRACE_INDEX, from_index, index_segy
 
     chunks = open_kwargs.pop("chunks", "auto")
-    index = index_segy(path, **open_kwargs)
+    index = index_segy(path, require_grid=False, **open_kwargs)
     da = from_index(index, chunks)
     dead = None
     if dead_traces:
