@@ -34,6 +34,7 @@ from promethium.errors import (
     PromethiumWarning,
     SegyFormatError,
     SourceChangedError,
+    StoreError,
     UnitError,
 )
 from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
@@ -57,6 +58,7 @@ __all__ = [
     "Registry",
     "SegyFormatError",
     "SourceChangedError",
+    "StoreError",
     "TRACE_MASK",
     "UnitError",
     "__version__",

@@ -16,6 +16,7 @@ __all__ = [
     "PromethiumWarning",
     "SegyFormatError",
     "SourceChangedError",
+    "StoreError",
     "UnitError",
 ]
 
@@ -38,6 +39,14 @@ class SegyFormatError(PromethiumError, ValueError):
 
 class SourceChangedError(PromethiumError, RuntimeError):
     """A file changed (was replaced, truncated or rewritten) while it was being read."""
+
+
+class StoreError(PromethiumError, OSError):
+    """An output cannot be written, or a store cannot be read intact.
+
+    A read-only destination, a corrupt or missing chunk, an incomplete store, or a
+    store replaced while it was being read.
+    """
 
 
 class PluginError(PromethiumError, RuntimeError):

@@ -83,10 +83,11 @@ def write_output(
         raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
     if absent is not None and (zarr or like is None):
         raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
+    mode = "w" if overwrite else "w-"  # enforced again when the write commits
     if zarr:
-        return to_zarr(da, path, mode="w", compute=compute)
+        return to_zarr(da, path, mode=mode, compute=compute)
     extra: dict[str, Any] = {"absent": absent} if absent else {}
-    return to_segy(da, path, like=like, mode="w", compute=compute, **extra)  # checked above
+    return to_segy(da, path, like=like, mode=mode, compute=compute, **extra)
 
 
 def check_like_and_absent(like: Path | None, absent: str | None) -> None:

@@ -1,19 +1,23 @@
 """A pending atomic write: a dask ``Delayed`` that cleans up after itself on failure.
 
-Writers build a graph that writes into a temporary path beside the target and renames
-it into place as its last step; :class:`PendingWrite` is that graph plus the clean-up
-of the temporary path when the write fails.
+Writers build a graph that writes into a temporary path beside the target (named by
+:func:`promethium.io.atomic.prepare`) and moves it into place with
+:func:`promethium.io.atomic.commit` as its last step; :class:`PendingWrite` is that graph
+plus the clean-up of the temporary path when the write fails.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from dask.delayed import Delayed
+
+from promethium.errors import PromethiumError, StoreError
+from promethium.io.atomic import remove_path
 
 __all__ = ["PendingWrite", "compute_writes"]
 
@@ -28,11 +32,16 @@ class PendingWrite(Delayed):
     :meth:`abort`.
     """
 
-    __slots__ = ("_final", "_tmp")
+    __slots__ = ("_abort", "_final", "_tmp")
 
     @classmethod
     def wrap(
-        cls: type[_P], done: Delayed, tmp: str | os.PathLike[str], final: str | os.PathLike[str]
+        cls: type[_P],
+        done: Delayed,
+        tmp: str | os.PathLike[str] | None,
+        final: str | os.PathLike[str],
+        *,
+        abort: Callable[[], None] | None = None,
     ) -> _P:
         """Make a pending write of the graph `done`, which writes `tmp` then renames it.
 
@@ -40,10 +49,14 @@ class PendingWrite(Delayed):
         ----------
         done : dask.delayed.Delayed
             The last step of the write graph (the rename).
-        tmp : str or path-like
-            The temporary file or directory the graph writes.
-        final : pathlib.Path
-            Where the result ends up.
+        tmp : str or path-like, optional
+            The temporary file or directory the graph writes (None: nothing temporary).
+        final : str or path-like
+            Where the result ends up: a local path (kept as a :class:`pathlib.Path`) or
+            an URL (kept as a str).
+        abort : callable, optional
+            What :meth:`abort` does instead of removing `tmp` (e.g. remove an incomplete
+            store at an URL).
 
         Returns
         -------
@@ -51,11 +64,13 @@ class PendingWrite(Delayed):
             The pending write (an instance of the class it is called on).
         """
         pending = cls(done.key, done.dask)
-        object.__setattr__(pending, "_tmp", Path(tmp))
-        object.__setattr__(pending, "_final", Path(final))
+        text = os.fspath(final)
+        object.__setattr__(pending, "_tmp", None if tmp is None else Path(tmp))
+        object.__setattr__(pending, "_final", text if "://" in text else Path(text))
+        object.__setattr__(pending, "_abort", abort)
         return pending
 
-    def compute(self, **kwargs: Any) -> Path:
+    def compute(self, **kwargs: Any) -> Any:
         """Write; on failure remove the temporary path and re-raise.
 
         Parameters
@@ -65,14 +80,23 @@ class PendingWrite(Delayed):
 
         Returns
         -------
-        pathlib.Path
-            The final path, renamed into place once fully written.
+        pathlib.Path or str
+            The final path (an URL as a str), moved into place once fully written.
+
+        Raises
+        ------
+        StoreError
+            If the destination cannot be written (read-only, full); it names the target.
         """
         try:
-            return Path(compute_writes(super().compute, self, **kwargs))
-        except BaseException:
+            compute_writes(super().compute, self, **kwargs)
+        except BaseException as err:
             self.abort()
-            raise
+            named = self._named(err)
+            if named is err:
+                raise
+            raise named from err
+        return self._final
 
     def compute_with(self, *others: Any, **kwargs: Any) -> tuple[Any, ...]:
         """Write, computing `others` in the same pass; on failure clean up and re-raise.
@@ -104,22 +128,31 @@ class PendingWrite(Delayed):
 
         run = functools.partial(dask.compute, self, *others)
         try:
-            path, *results = compute_writes(run, self, **kwargs)
-        except BaseException:
+            _, *results = compute_writes(run, self, **kwargs)
+        except BaseException as err:
             self.abort()
-            raise
-        return (Path(path), *results)
+            named = self._named(err)
+            if named is err:
+                raise
+            raise named from err
+        return (self._final, *results)
 
     def abort(self) -> None:
         """Remove the temporary path of a write that failed or will not be run."""
-        if self._tmp.is_dir():
-            shutil.rmtree(self._tmp, ignore_errors=True)
-        elif self._tmp.exists():
-            self._tmp.unlink()
+        if self._abort is not None:
+            self._abort()
+        elif self._tmp is not None:
+            remove_path(self._tmp)
+
+    def _named(self, err: BaseException) -> BaseException:
+        """`err`, or for an OS error (naming the hidden temporary path) one naming the target."""
+        if not isinstance(err, OSError) or isinstance(err, PromethiumError):
+            return err
+        return StoreError(f"cannot write {os.fspath(self._final)!r}: {err.strerror or err}.")
 
     @property
-    def path(self) -> Path:
-        """The final path."""
+    def path(self) -> Path | str:
+        """The final path (an URL as a str)."""
         return self._final
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import uuid
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from promethium.core.axis import sample_interval, vertical_values
 from promethium.core.dims import vertical_dim
 from promethium.core.mask import TRACE_MASK
 from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.io.atomic import commit, prepare, remove_path
 from promethium.io.pending import PendingWrite
 from promethium.io.segy.absent import AppendedHeaders, absent_headers
 from promethium.io.segy.build import HeaderBuilder, binary_header, text_header, text_lines
@@ -86,7 +86,7 @@ def _write_block(value: np.ndarray, created: str, target: _Target, key: tuple[sl
 
 
 def _check_target(path: str, mode: str) -> None:
-    """Refuse an existing `path` in mode ``"w-"``."""
+    """Refuse an existing `path` in mode ``"w-"`` (checked again at commit)."""
     if mode == "w-" and (os.path.exists(path) or os.path.islink(path)):
         raise ConfigError(
             f"{path!r} already exists; pass mode='w' to replace it, or choose another path."
@@ -98,13 +98,11 @@ def _commit(
 ) -> str:
     """Give the complete temporary file its permissions and rename it into place."""
     try:
-        _check_target(path, write_mode)  # again: the file may have appeared meanwhile
         os.chmod(target.tmp, mode)
-        os.replace(target.tmp, path)
     except BaseException:
-        if os.path.exists(target.tmp):
-            os.unlink(target.tmp)
+        remove_path(Path(target.tmp))
         raise
+    commit(Path(target.tmp), Path(path), write_mode)  # mode "w-" is enforced again here
     if n_filled:
         warnings.warn(
             f"{target.what}: {int(n_filled)} of {skipped} grid positions with no "
@@ -414,8 +412,7 @@ def to_segy(
         headers = builder.headers
     if text_record is not None:
         head = _text_record(head, text_record)
-    directory, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    tmp = os.fspath(prepare(Path(os.path.abspath(path))))
     pending = _graph(da, _Target(tmp, layout, positions, headers, what), head, path, skipped, mode)
     if compute:
         return pending.compute()

@@ -1,0 +1,148 @@
+"""Crash-safe commits: the target always holds the old or the new output, never nothing."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+
+import pytest
+
+from promethium.errors import ConfigError, StoreError
+from promethium.io import atomic
+from promethium.io.atomic import backup_path, commit, prepare, recover, temp_prefix
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _store(path, text):
+    path.mkdir()
+    (path / "zarr.json").write_text(text)
+    return path
+
+
+def test_temp_name_records_the_writer(tmp_path):
+    tmp = prepare(tmp_path / "out.sgy")
+    assert tmp.parent == tmp_path and tmp.name.startswith(temp_prefix(tmp_path / "out.sgy"))
+    assert f".{os.getpid()}." in tmp.name and not tmp.exists()
+    assert os.listdir(tmp_path) == []  # the lock is gone once released
+
+
+def test_file_commit_replaces_in_one_step(tmp_path):
+    final = tmp_path / "out.sgy"
+    final.write_text("old")
+    tmp = prepare(final)
+    tmp.write_text("new")
+    assert commit(tmp, final, "w") == final
+    assert final.read_text() == "new" and os.listdir(tmp_path) == ["out.sgy"]
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_directory_commit_replaces_the_old_store(tmp_path, exchange):
+    final = _store(tmp_path / "s.zarr", "old")
+    tmp = _store(prepare(final), "new")
+    commit(tmp, final, "w", exchange=exchange)
+    assert (final / "zarr.json").read_text() == "new" and os.listdir(tmp_path) == ["s.zarr"]
+
+
+@pytest.mark.parametrize("directory", [True, False])
+def test_w_minus_refuses_a_target_that_appeared_meanwhile(tmp_path, directory):
+    final = tmp_path / ("s.zarr" if directory else "out.sgy")
+    tmp = prepare(final)
+    if directory:
+        _store(tmp, "mine")
+        _store(final, "theirs")  # another run committed first
+    else:
+        tmp.write_text("mine")
+        final.write_text("theirs")
+    with pytest.raises(ConfigError, match=r"appeared while this write ran.*--overwrite"):
+        commit(tmp, final, "w-")
+    assert not tmp.exists()
+    assert "theirs" in ((final / "zarr.json") if directory else final).read_text()
+
+
+def test_w_minus_refuses_even_an_empty_folder_that_appeared(tmp_path):
+    final = tmp_path / "s.zarr"
+    tmp = _store(prepare(final), "mine")
+    final.mkdir()
+    with pytest.raises(ConfigError, match="appeared"):
+        commit(tmp, final, "w-")
+
+
+def test_crash_between_the_two_renames_is_repaired(tmp_path):
+    final = _store(tmp_path / "s.zarr", "old")
+    tmp = _store(prepare(final), "new")
+    os.rename(final, backup_path(final))  # the process dies here: target missing
+    recover(final)
+    assert (final / "zarr.json").read_text() == "old"
+    # the next write cleans the dead temp store up (this process is alive: simulate)
+    dead = tmp.with_name(tmp.name.replace(f".{os.getpid()}.", f".{_dead_pid()}."))
+    os.rename(tmp, dead)
+    prepare(final)
+    assert os.listdir(tmp_path) == ["s.zarr"]
+
+
+def test_backup_left_after_a_finished_replace_is_removed(tmp_path):
+    final = _store(tmp_path / "s.zarr", "new")
+    _store(backup_path(final), "old")
+    prepare(final)
+    assert os.listdir(tmp_path) == ["s.zarr"] and (final / "zarr.json").read_text() == "new"
+
+
+def test_temp_paths_of_live_writers_are_kept(tmp_path):
+    final = tmp_path / "out.sgy"
+    mine = prepare(final)
+    mine.write_text("in progress")
+    other_host = tmp_path / f"{temp_prefix(final)}otherhost.1.5.abc"
+    other_host.write_text("x")
+    prepare(final)
+    assert mine.exists() and other_host.exists()
+
+
+def test_temp_of_a_recycled_pid_is_removed(tmp_path, monkeypatch):
+    final = tmp_path / "out.sgy"
+    stale = tmp_path / f"{temp_prefix(final)}{atomic._host()}.{os.getpid()}.1.abc"
+    stale.write_text("x")  # same pid, other start time: an earlier process
+    if atomic._start_time(os.getpid()) == 0:
+        pytest.skip("no process start times on this system")
+    prepare(final)
+    assert not stale.exists()
+
+
+def test_unwritable_folder_names_the_target(tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic.os, "access", lambda *a, **k: False)
+    with pytest.raises(StoreError, match=r"cannot write '.*out\.sgy'.*not writable"):
+        prepare(tmp_path / "out.sgy")
+
+
+def test_failed_rename_names_the_target_not_the_temp(tmp_path, monkeypatch):
+    final = tmp_path / "out.sgy"
+    tmp = prepare(final)
+    tmp.write_text("new")
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp))
+
+    monkeypatch.setattr(atomic.os, "rename", read_only)
+    monkeypatch.setattr(atomic, "_renameat2", lambda *a: False)
+    with pytest.raises(StoreError, match=r"cannot write '.*out\.sgy': Read-only") as info:
+        commit(tmp, final, "w-")
+    assert temp_prefix(final) not in str(info.value)
+    assert not tmp.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder_is_refused_up_front(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(StoreError, match=r"ro/out\.sgy'.*not writable"):
+            prepare(folder / "out.sgy")
+    finally:
+        folder.chmod(0o755)
