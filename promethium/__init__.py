@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import promethium.accessor  # noqa: F401  (registers the ``da.pm`` accessor)
 from promethium import ops, plot
 from promethium.core import (
@@ -38,12 +40,24 @@ from promethium.errors import (
     UnitError,
 )
 from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
-from promethium.io import open_segy, open_zarr, scan_headers, segy_info, to_segy, to_zarr
+from promethium.io import (
+    open_segy,
+    open_zarr,
+    scan_headers,
+    segy_info,
+    to_segy,
+    to_zarr,
+    zarr_info,
+)
 from promethium.models.spec import ModelSpec, Reconstructor
 from promethium.plugins import plugin_errors
 from promethium.reconstruct import reconstruct
 from promethium.registry import Registry, list_models
 from promethium.synthetic import synthetic_gather, synthetic_section, synthetic_shots
+
+# The library logs under the ``promethium`` logger and never configures logging: the
+# application (or ``promethium -v``) attaches handlers.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "ConfigError",
@@ -89,6 +103,7 @@ __all__ = [
     "validate",
     "vertical_dim",
     "with_trace_mask",
+    "zarr_info",
 ]
 
 

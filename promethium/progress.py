@@ -1,6 +1,7 @@
 """Progress reporting for dask computations, with a rich progress bar.
 
-The bar counts finished dask tasks of the local schedulers; it is used by the
+The bar counts finished dask tasks of the local schedulers and is drawn on stderr (so
+that stdout stays clean for ``--json``); it is used by the
 ``promethium`` command for long work. Library functions never draw progress bars
 themselves.
 """
@@ -34,6 +35,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[None]:
         yield
         return
     from dask.callbacks import Callback
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -49,6 +51,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[None]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
         transient=False,
     )
 

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from promethium.cli.convert import convert
+from promethium.cli.headers import headers
 from promethium.cli.info import info
+from promethium.cli.logs import CliSettings, cli_logging
 from promethium.cli.plugins import plugins
 from promethium.cli.reconstruct import reconstruct
 
@@ -32,18 +34,42 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show Python tracebacks on errors.")
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="Log what happens (-v: steps, -vv: details)."
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Only errors and warnings: no progress bars, no summaries."
+        ),
     ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Seismic data reconstruction: fill dead and missing traces."""
+    """Seismic data reconstruction: fill dead and missing traces.
+
+    Root options go before the command: ``promethium -v reconstruct IN OUT``.
+    """
+    from promethium.errors import ConfigError
+
+    if quiet and verbose:
+        raise ConfigError("--quiet and --verbose contradict each other; give one of them.")
+    settings = CliSettings(verbosity=-1 if quiet else verbose, debug=debug)
+    ctx.obj = settings
+    ctx.with_resource(cli_logging(settings.verbosity))
 
 
 app.command()(info)
+app.command()(headers)
 app.command()(convert)
 app.command()(reconstruct)
 app.command()(plugins)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from promethium.cli.files import is_zarr, open_input
+from promethium.cli.files import is_zarr
+from promethium.cli.logs import settings_of
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 
 __all__ = ["info"]
 
 
 def info(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A SEG-Y file or Zarr store.")],
     dead_traces: Annotated[
-        bool, typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample.")
+        bool,
+        typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON, for scripts.")
     ] = False,
     iline: Byte = None,
     xline: Byte = None,
@@ -27,26 +34,34 @@ def info(
     profile: Profile = None,
     geometry: Geometry = "auto",
 ) -> None:
-    """Summarize a file's geometry: dims, sizes, sample interval, byte locations."""
-    from rich.console import Console
+    """Summarize a file: headers, sampling, keys, geometry, fold, missing traces.
 
-    console = Console()
-    if is_zarr(path):
-        from promethium.core import get_trace_mask, sample_interval
+    For SEG-Y: the textual and binary headers, sample format and byte order, each
+    header key in use (byte, range, step, regularity), the geometry, fold, sort order,
+    coordinate extents and absent traces; --dead-traces also reads the samples. For
+    Zarr: the same where it applies, filled traces, history and provenance.
+    """
+    from promethium.errors import ConfigError
+    from promethium.io import segy_info, zarr_info
+    from promethium.progress import progress_bar
 
-        da = open_input(path, {})
-        console.print(f"[bold]{path}[/] (Zarr)")
-        console.print(f"dims: {dict(da.sizes)}")
-        unit = "ms" if da.dims[-1] == "time" else "m"
-        console.print(f"sample interval: {sample_interval(da, unit):g} {unit}")
-        if dead_traces:
-            console.print(f"missing traces: {int((~get_trace_mask(da)).sum())}")
-        return
-    from promethium.io import segy_info
-
+    settings = settings_of(ctx)
     keys = segy_keys(locals())
-    summary = segy_info(path, dead_traces=dead_traces, **keys)
-    console.print(summary.to_text(), highlight=False)
+    show = dead_traces and not settings.quiet
+    with progress_bar(f"dead traces of {path.name}", enabled=show):
+        if is_zarr(path):
+            if keys:
+                raise ConfigError(
+                    f"{', '.join('--' + k for k in keys)} apply to SEG-Y input; {path} is a "
+                    "Zarr store, whose geometry is stored with it."
+                )
+            summary = zarr_info(path, dead_traces=dead_traces)
+        else:
+            summary = segy_info(path, dead_traces=dead_traces, **keys)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        return
+    typer.echo(summary.to_text())
     if summary.suggestion:
         flags = " ".join(f"--{k} {v}" for k, v in summary.suggestion.items())
-        console.print(f"on the command line: {flags}", highlight=False)
+        typer.echo(f"on the command line: {flags}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from promethium.io.segy import open_segy, scan_headers, segy_info
 
@@ -29,19 +30,47 @@ def test_scan_suggests_prestack(make_segy, rng):
 
 def test_info_summary(cube_file):
     info = segy_info(cube_file)
-    assert info.format.startswith("5 (4-byte IEEE float")
-    assert info.endian == "big"
+    assert info.kind == "SEG-Y" and info.segy is not None
+    assert (info.segy.format_code, info.segy.format_name) == (5, "4-byte IEEE float")
+    assert info.segy.endian == "big"
     assert (info.n_traces, info.n_samples) == (18, 30)
-    assert info.sample_interval == 4.0 and info.sample_interval_unit == "ms"
+    assert info.sample_interval == 4.0 and info.units == "ms"
+    assert (info.first_sample, info.last_sample) == (0.0, 116.0)
     assert info.geometry == "3d" and info.dims == {"iline": 4, "xline": 5, "time": 30}
-    assert info.dead_traces is None  # headers only unless asked
-    assert "dead traces:     not counted (use --dead-traces)" in str(info)
-    assert info.byte_locations["iline"] == (189, 4)
+    assert info.sort_order == "iline-major"
+    assert info.traces.dead is None  # headers only unless asked
+    assert info.traces.absent == 2 and info.traces.positions == 20
+    assert "not counted (use --dead-traces)" in str(info)
+    assert info.segy.byte_locations["iline"] == (189, 4)
+    keys = {k.name: k for k in info.keys}
+    assert set(keys) == {"iline", "xline"}  # offset, cdp, shot, channel are unset
+    assert (keys["xline"].byte, keys["xline"].min, keys["xline"].max) == (193, 100, 108)
+    assert (keys["xline"].step, keys["xline"].count, keys["xline"].regular) == (2, 5, True)
+    assert info.fold is not None and (info.fold.min, info.fold.max) == (1, 1)
+    assert info.fold.n_bins == 18
+    # cdp_x = iline * 1000 + 50 and cdp_y = xline * 250 + 7 under a scalar of -10.
+    extents = {e.name: (e.min, e.max, e.units) for e in info.extents}
+    assert extents["cdp_x"] == (1005.0, 1305.0, "m")
+    assert extents["cdp_y"] == (pytest.approx(2500.7), pytest.approx(2700.7), "m")
     text = str(info)
-    assert "sample interval: 4 ms" in text and "geometry:        3d" in text
+    assert "every 4 ms, time 0 to 116 ms" in text and "3d (iline=4, xline=5" in text
+    assert "2 absent (10.0%)" in text
     counted = segy_info(cube_file, dead_traces=True)
-    assert counted.dead_traces == 0
-    assert "dead traces:     0 (all-zero or all-NaN)" in str(counted)
+    assert (counted.traces.dead, counted.traces.missing) == (0, 2)
+    assert "0 dead (0.0%), 2 missing (10.0%)" in str(counted)
+
+
+def test_info_as_json_is_plain_data(cube_file):
+    import json
+
+    data = json.loads(json.dumps(segy_info(cube_file).to_dict()))
+    assert data["segy"]["binary"]["format_code"] == 5
+    assert data["segy"]["binary"]["sample_interval_us"] == 4000
+    assert data["segy"]["byte_locations"]["iline"] == [189, 4]
+    assert data["traces"] == {
+        "positions": 20, "absent": 2, "dead": None, "missing": None, "filled": None
+    }  # fmt: skip
+    assert [k["name"] for k in data["keys"]] == ["iline", "xline"]
 
 
 def test_info_does_not_read_samples_by_default(cube_file, monkeypatch):
@@ -51,7 +80,7 @@ def test_info_does_not_read_samples_by_default(cube_file, monkeypatch):
         raise AssertionError("segy_info read trace samples")
 
     monkeypatch.setattr(traces, "read_traces", refuse)
-    assert segy_info(cube_file).dead_traces is None
+    assert segy_info(cube_file).traces.dead is None
 
 
 def test_info_counts_dead_and_suggests(make_segy, rng):
@@ -61,10 +90,47 @@ def test_info_counts_dead_and_suggests(make_segy, rng):
     headers = {17: np.repeat(np.arange(3), 4), 21: np.tile(np.arange(4), 3)}
     info = segy_info(make_segy("odd.sgy", headers, data), dead_traces=True)
     assert info.geometry == "traces"
-    assert info.dead_traces == 3
-    assert "3 (all-zero or all-NaN)" in info.to_text()
+    assert info.traces.dead == 3
+    assert "3 dead (25.0%)" in info.to_text()
     assert info.suggestion == {"iline": 17, "xline": 21}
     assert "open_segy(path, iline=17, xline=21)" in info.to_text()
+
+
+def test_info_fold_of_prestack_gathers(make_segy, rng):
+    # Three shots of four offsets; cdp numbers as a 2:1 roll-along gives them.
+    shot, off = np.repeat([1, 2, 3], 4), np.tile([100, 200, 300, 400], 3)
+    cdp = 2 * shot + off // 100
+    info = segy_info(make_segy("g.sgy", {9: shot, 37: off, 21: cdp}, rng.normal(size=(12, 8))))
+    assert info.geometry == "prestack" and info.dims == {"shot": 3, "offset": 4, "time": 8}
+    assert info.fold is not None and info.fold.bins == "cdp"
+    counts = np.unique(cdp, return_counts=True)[1]
+    assert (info.fold.min, info.fold.max, info.fold.n_bins) == (1, 2, counts.size)
+    assert info.fold.mean == counts.mean()
+
+
+def test_info_keys_report_irregular_spacing(make_segy, rng):
+    # Crosslines 1, 2, 3, 5, 8: step 1, 5 of 8 values present.
+    il, xl = np.repeat([10, 11], 5), np.tile([1, 2, 3, 5, 8], 2)
+    info = segy_info(make_segy("irr.sgy", {189: il, 193: xl}, rng.normal(size=(10, 8))))
+    xline = next(k for k in info.keys if k.name == "xline")
+    assert (xline.step, xline.count, xline.regular) == (1, 5, False)
+    assert xline.describe() == "irregular: 5 of 8 values"
+
+
+def test_info_decodes_ascii_and_ebcdic_text_headers(cube_file, tmp_path):
+    from promethium.io.segy.info import decode_text_header
+
+    raw = bytearray(cube_file.read_bytes())
+    cards = "".join(c.ljust(80) for c in ["C 1 CLIENT ACME [test]", "C 2 LINE 7", ""])
+    for encoding, name in (("cp037", "EBCDIC"), ("ascii", "ASCII")):
+        raw[:3200] = cards.ljust(3200).encode(encoding)
+        path = tmp_path / f"{name}.sgy"
+        path.write_bytes(bytes(raw))
+        info = segy_info(path)
+        assert info.segy is not None and info.segy.text_encoding == name
+        assert info.segy.text == "C 1 CLIENT ACME [test]\nC 2 LINE 7"
+        assert "  C 1 CLIENT ACME [test]" in str(info)
+    assert decode_text_header(bytes(3200)) == ("", "blank")
 
 
 def test_scan_prefers_counters_at_221_over_cdp_coordinates(make_segy):

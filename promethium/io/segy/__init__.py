@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from promethium.io.segy.geometry import Geometry
 from promethium.io.segy.headers import PROFILES
+from promethium.io.segy.info import segy_info
 from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.read import open_segy
-from promethium.io.segy.scan import HeaderScan, SegyInfo, scan_headers, segy_info
+from promethium.io.segy.scan import HeaderScan, HeaderTable, header_words, scan_headers
 from promethium.io.segy.write import SegyWrite, to_segy
 
 __all__ = [
     "PROFILES",
     "Geometry",
     "HeaderScan",
-    "SegyInfo",
+    "HeaderTable",
     "SegyLayout",
     "SegyWrite",
+    "header_words",
     "open_segy",
     "scan_headers",
     "segy_info",

@@ -1,19 +1,24 @@
-"""Header scans: suggest byte locations from value statistics; summarize a file."""
+"""Header scans: suggest byte locations from value statistics."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from promethium.io.segy.engine import read_words
-from promethium.io.segy.headers import PROFILES, TRACE_FIELDS, XY_FIELDS
+from promethium.io.segy.headers import (
+    PROFILES,
+    TRACE_FIELDS,
+    XY_FIELDS,
+    header_word,
+    parse_word,
+)
 from promethium.io.segy.layout import read_layout
-from promethium.io.segy.samples import FORMATS
 
-__all__ = ["HeaderScan", "SegyInfo", "WordStats", "scan_headers", "segy_info"]
+__all__ = ["HeaderScan", "HeaderTable", "WordStats", "header_words", "scan_headers"]
 
 #: 4-byte trace header words that may hold geometry keys (standard and common alternates).
 CANDIDATE_BYTES = (1, 5, 9, 13, 17, 21, 25, 37, 73, 77, 81, 85, 181, 185, 189, 193, 197, 221, 225)
@@ -189,103 +194,123 @@ def scan_headers(path: str | os.PathLike[str], *, min_fill: float = 0.5) -> Head
     return scan
 
 
+#: Words :func:`header_words` shows by default: the geometry keys, then the CDP position.
+DEFAULT_WORDS = ("iline", "xline", "offset", "cdp", "shot", "channel", "cdp_x", "cdp_y",
+                 "coordinate_scalar")  # fmt: skip
+
+
 @dataclass
-class SegyInfo:
-    """Summary of a SEG-Y file for ``promethium info FILE``."""
+class HeaderTable:
+    """Trace header words of some traces (see :func:`header_words`).
 
-    path: str
-    format: str
-    endian: str
-    n_traces: int
-    n_samples: int
-    sample_interval: float
-    sample_interval_unit: str
-    geometry: str
-    dims: dict[str, int]
-    dead_traces: int | None
-    byte_locations: dict[str, tuple[int, int]]
-    note: str = ""
-    suggestion: dict[str, int] = field(default_factory=dict)
+    Attributes
+    ----------
+    traces : numpy.ndarray
+        The file trace numbers (0-based), one per row.
+    words : dict of str to tuple of int
+        ``name -> (byte, size)`` of each column.
+    values : dict of str to numpy.ndarray
+        ``name -> int64 values``, one per row, as stored (scalars not applied).
+    """
 
-    def to_text(self) -> str:
-        """Render the summary as readable lines."""
-        dims = ", ".join(f"{d}={n}" for d, n in self.dims.items())
-        keys = ", ".join(f"{k}={b}" for k, (b, _) in self.byte_locations.items())
-        dead = (
-            "not counted (use --dead-traces)"
-            if self.dead_traces is None
-            else f"{self.dead_traces} (all-zero or all-NaN)"
-        )
-        lines = [
-            f"file:            {self.path}",
-            f"format:          {self.format}, {self.endian}-endian",
-            f"traces:          {self.n_traces} x {self.n_samples} samples",
-            f"sample interval: {self.sample_interval:g} {self.sample_interval_unit}",
-            f"geometry:        {self.geometry} ({dims})",
-            f"dead traces:     {dead}",
-            f"byte locations:  {keys}",
+    traces: np.ndarray
+    words: dict[str, tuple[int, int]]
+    values: dict[str, np.ndarray]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data: the byte location of each word and one record per trace."""
+        rows = [
+            {"trace": int(t), **{n: int(v[i]) for n, v in self.values.items()}}
+            for i, t in enumerate(self.traces)
         ]
-        if self.note:
-            lines.append(f"note:            {self.note}")
-        if self.suggestion:
-            args = ", ".join(f"{k}={v}" for k, v in self.suggestion.items())
-            lines.append(f"suggestion:      open_segy(path, {args})")
-        return "\n".join(lines)
-
-    __str__ = to_text
+        return {"words": {n: list(w) for n, w in self.words.items()}, "rows": rows}
 
 
-def segy_info(
-    path: str | os.PathLike[str], *, dead_traces: bool = False, **open_kwargs: Any
-) -> SegyInfo:
-    """Summarize a SEG-Y file: format, byte order, sizes, sample interval, geometry.
+def _word_spec(name: str, keys: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    from promethium.errors import ConfigError
+
+    if name in keys:
+        return keys[name]
+    if name in TRACE_FIELDS:
+        return TRACE_FIELDS[name]
+    byte, _, size = name.partition(":")
+    if byte.isdigit() and (size == "" or size.isdigit()):
+        return parse_word((int(byte), int(size or 4)), name)
+    raise ConfigError(
+        f"unknown header word {name!r}; give a byte location such as 221 or 115:2 "
+        f"(byte:size), or one of {sorted({*keys, *TRACE_FIELDS})}."
+    )
+
+
+def header_words(
+    path: str | os.PathLike[str],
+    words: Sequence[str] | None = None,
+    traces: slice | Sequence[int] = slice(0, 10),
+    *,
+    profile: str | None = None,
+    **byte_locations: int | tuple[int, int] | None,
+) -> HeaderTable:
+    """Read trace header words of some traces, as segyio's ``f.header[i]`` shows them.
+
+    Only the headers of the selected traces are read.
 
     Parameters
     ----------
     path : str or os.PathLike
         The SEG-Y file.
-    dead_traces : bool, optional
-        Count dead traces, all-zero or all-NaN (reads every sample, chunk by chunk).
-        Off by default: the summary then reads headers only and says the dead traces
-        were not counted.
-    **open_kwargs
-        Byte locations and options passed to :func:`open_segy`.
+    words : sequence of str, optional
+        Columns: a key name (``iline``, ``xline``, ``offset``, ``cdp``, ``shot``,
+        ``channel``, at the byte locations of `profile` and `byte_locations`), a
+        standard word name (``cdp_x``, ``delay``, ``coordinate_scalar``, ...), or a
+        1-based byte location ``"221"`` (4 bytes) or ``"115:2"`` (byte:size).
+        Default: :data:`DEFAULT_WORDS`.
+    traces : slice or sequence of int, optional
+        Which traces (0-based, in file order); the first ten by default.
+    profile : str, optional
+        Named byte-location profile for the keys.
+    **byte_locations
+        Byte location of a key, e.g. ``iline=221``.
 
     Returns
     -------
-    SegyInfo
-        The summary; ``str(info)`` renders it as lines. When the byte locations give
-        no regular grid, ``suggestion`` holds those :func:`scan_headers` proposes.
+    HeaderTable
+        One row per trace; values as stored (coordinate scalars not applied).
 
     Raises
     ------
+    ConfigError
+        For an unknown word, a bad byte location, or a trace number outside the file.
     SegyFormatError
         If the file is not a readable SEG-Y file.
-    """
-    from promethium.io.segy.read import TRACE_INDEX, from_index, index_segy
 
-    chunks = open_kwargs.pop("chunks", "auto")
-    index = index_segy(path, require_grid=False, **open_kwargs)
-    da = from_index(index, chunks)
-    dead = None
-    if dead_traces:
-        present = da.coords[TRACE_INDEX] >= 0
-        dead = int((present & ~da.coords["trace_mask"]).sum().compute())
-    layout = index.layout
-    info = SegyInfo(
-        path=os.fspath(path),
-        format=f"{layout.format_code} ({FORMATS[layout.format_code].name})",
-        endian=layout.endian,
-        n_traces=layout.n_traces,
-        n_samples=layout.n_samples,
-        sample_interval=index.dt_us / 1000.0,
-        sample_interval_unit="ms",
-        geometry=index.geometry.kind,
-        dims={str(d): int(s) for d, s in da.sizes.items()},
-        dead_traces=dead,
-        byte_locations=index.words,
-        note=index.geometry.note,
-    )
-    if info.geometry == "traces":
-        info.suggestion = scan_headers(path).suggestion
-    return info
+    Examples
+    --------
+    >>> table = header_words("survey.sgy", ["iline", "xline", "221"], slice(0, 3))
+    ... # doctest: +SKIP
+    >>> table.values["iline"]  # doctest: +SKIP
+    array([1000, 1000, 1000])
+    """
+    from promethium.errors import ConfigError
+    from promethium.io.segy.headers import resolve_byte_locations
+    from promethium.io.segy.layout import TRACE_HEADER_SIZE, trace_records
+
+    layout = read_layout(path)
+    keys = resolve_byte_locations(profile, dict(byte_locations))
+    chosen = {name: _word_spec(name, keys) for name in (words or DEFAULT_WORDS)}
+    n = layout.n_traces
+    if isinstance(traces, slice):
+        index = np.arange(n)[traces]
+    else:
+        index = np.asarray(list(traces), dtype=np.int64)
+        bad = index[(index < -n) | (index >= n)]
+        if bad.size:
+            raise ConfigError(f"trace {int(bad[0])} is outside the file's {n} traces (0..{n - 1}).")
+        index = np.where(index < 0, index + n, index)
+    records = trace_records(layout)
+    try:
+        raw = np.array(records["header"][index])
+    finally:
+        del records
+    headers = raw.view(np.uint8).reshape(index.size, TRACE_HEADER_SIZE)
+    values = {name: header_word(headers, w, layout.endian) for name, w in chosen.items()}
+    return HeaderTable(index, chosen, values)
