@@ -1,0 +1,41 @@
+"""Helpers shared by the network tests: a tiny masked-reconstruction problem."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import promethium as pm
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny networks run fastest, and share the CPU best, on one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def masked_problem():
+    """(inputs, target, missing): 2 patches 16x24 of a gather, every third trace zeroed."""
+    gather = pm.synthetic_gather(n_traces=32, n_samples=24, dt_ms=8.0, seed=5).values
+    data = torch.tensor(gather).reshape(2, 1, 16, 24)
+    data = data / data.abs().amax()
+    live = torch.ones(1, 1, 16, 1)
+    live[:, :, 1::3] = 0.0
+    return data * live, data, 1.0 - live
+
+
+def train_steps(net, step_loss, steps: int = 8, lr: float = 1e-2) -> list[float]:
+    """Run `steps` Adam steps on `step_loss()`; return the loss before each step."""
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = step_loss()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    return losses
