@@ -15,12 +15,15 @@ from promethium.cli.files import (
     output_is_zarr,
     write_output,
 )
+from promethium.cli.logs import settings_of
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.selection import Sel, apply_selection, parse_selection
 
 __all__ = ["convert"]
 
 
 def convert(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
     target: Annotated[Path, typer.Argument(help="Output: a .zarr store or a SEG-Y file.")],
     like: Annotated[
@@ -30,6 +33,7 @@ def convert(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    sel: Sel = None,
     iline: Byte = None,
     xline: Byte = None,
     offset: Byte = None,
@@ -39,15 +43,22 @@ def convert(
     profile: Profile = None,
     geometry: Geometry = "auto",
 ) -> None:
-    """Convert SEG-Y to Zarr or Zarr to SEG-Y, streaming chunk by chunk."""
+    """Convert SEG-Y to Zarr or Zarr to SEG-Y, streaming chunk by chunk.
+
+    --sel writes a subset, selected by coordinate labels (inclusive ranges).
+    """
     from promethium.progress import progress_bar
 
+    settings = settings_of(ctx)
     output_is_zarr(target)
     check_like_and_absent(like, absent)
+    selection = parse_selection(sel or [])
     keys = segy_keys(locals())
-    da = open_input(source, keys)
+    da = apply_selection(open_input(source, keys), selection)
     if like is None and not is_zarr(source) and not is_zarr(target):
         like = source
-    with progress_bar(f"{source.name} -> {target.name}", enabled=progress):
+    show = progress and not settings.quiet
+    with progress_bar(f"{source.name} -> {target.name}", enabled=show):
         write_output(da, target, like, overwrite, absent)
-    typer.echo(f"wrote {target}")
+    if not settings.quiet:
+        typer.echo(f"wrote {target}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ABSENT_HELP",
     "check_like_and_absent",
+    "check_target",
     "is_zarr",
     "open_input",
     "output_is_zarr",
@@ -39,15 +39,7 @@ def open_input(path: Path, segy: dict[str, Any]) -> xr.DataArray:
 
     if is_zarr(path):
         return open_zarr(path)
-    da = open_segy(path, **segy)
-    if da.attrs.get("geometry") == "traces" and segy.get("geometry") != "traces":
-        warnings.warn(
-            f"{path.name} opened as a sequence of traces ({da.attrs.get('geometry_note', '')}); "
-            f"if it is a cube or gathers, `promethium info {path}` suggests --iline/--xline "
-            "bytes.",
-            stacklevel=2,
-        )
-    return da
+    return open_segy(path, **segy)
 
 
 def output_is_zarr(path: Path) -> bool:
@@ -79,8 +71,7 @@ def write_output(
     from promethium.io import to_segy, to_zarr
 
     zarr = output_is_zarr(path)
-    if path.exists() and not overwrite:
-        raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
+    check_target(path, overwrite)
     if absent is not None and (zarr or like is None):
         raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
     mode = "w" if overwrite else "w-"  # enforced again when the write commits
@@ -88,6 +79,14 @@ def write_output(
         return to_zarr(da, path, mode=mode, compute=compute)
     extra: dict[str, Any] = {"absent": absent} if absent else {}
     return to_segy(da, path, like=like, mode=mode, compute=compute, **extra)
+
+
+def check_target(path: Path, overwrite: bool) -> None:
+    """Refuse an existing output unless ``--overwrite`` was given."""
+    from promethium.errors import ConfigError
+
+    if path.exists() and not overwrite:
+        raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
 
 
 def check_like_and_absent(like: Path | None, absent: str | None) -> None:

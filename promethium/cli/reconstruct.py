@@ -16,8 +16,10 @@ from promethium.cli.files import (
     output_is_zarr,
     write_output,
 )
+from promethium.cli.logs import settings_of
 from promethium.cli.model_options import key_values
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.selection import Sel, apply_selection, parse_selection
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -26,6 +28,7 @@ __all__ = ["reconstruct"]
 
 
 def reconstruct(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
     target: Annotated[Path, typer.Argument(help="Output SEG-Y file or .zarr store.")],
     model: Annotated[str, typer.Option("--model", "-m", help="Registered model name.")] = "pocs",
@@ -57,6 +60,7 @@ def reconstruct(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    sel: Sel = None,
     iline: Byte = None,
     xline: Byte = None,
     offset: Byte = None,
@@ -66,15 +70,21 @@ def reconstruct(
     profile: Profile = None,
     geometry: Geometry = "auto",
 ) -> None:
-    """Fill missing traces of a survey with a model; SEG-Y headers are preserved."""
+    """Fill missing traces of a survey with a model; SEG-Y headers are preserved.
+
+    --sel reconstructs and writes a subset, selected by coordinate labels (inclusive
+    ranges, e.g. --sel iline=1000:1010).
+    """
     from dask.base import is_dask_collection
 
     import promethium as pm
     from promethium.errors import ConfigError
     from promethium.progress import progress_bar
 
+    settings = settings_of(ctx)
     output_is_zarr(target)
     check_like_and_absent(like, absent)
+    selection = parse_selection(sel or [])
     given = {
         "device": device,
         "batch_size": batch_size,
@@ -90,7 +100,7 @@ def reconstruct(
             "pm.reconstruct(da, model=..., return_uncertainty=True)."
         )
     keys = segy_keys(locals())
-    da = open_input(source, keys)
+    da = apply_selection(open_input(source, keys), selection)
     model_config = key_values(config or [], "--config") or None
     # The result is written as one array: no return_uncertainty here.
     out = cast("xr.DataArray", pm.reconstruct(da, model=model, config=model_config, **options))
@@ -100,9 +110,11 @@ def reconstruct(
         absent = "append"  # a reconstruction fills grid positions the original lacks
     pending = write_output(out, target, like, overwrite, absent, compute=False)
     live = out.coords["trace_mask"]
-    with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=progress):
+    show = progress and not settings.quiet
+    with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=show):
         _, n_live = pending.compute_with(live.sum())  # the mask comes with the data read
     missing = live.size - int(n_live)
-    typer.echo(f"wrote {target}: {model} filled {missing} of {live.size} traces")
+    if not settings.quiet:
+        typer.echo(f"wrote {target}: {model} filled {missing} of {live.size} traces")
     if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)

@@ -16,7 +16,12 @@ Profile = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(help="Named byte-location profile (SEG-Y input), see `promethium info`."),
 ]
-Geometry = Annotated[str, typer.Option(help="SEG-Y geometry: auto, 3d, 2d, prestack or traces.")]
+Geometry = Annotated[
+    str,
+    typer.Option(
+        help="SEG-Y geometry: auto, 3d, 2d, prestack, or traces (file order, only when asked)."
+    ),
+]
 
 #: The SEG-Y reading options every command takes, passed on to ``open_segy``.
 SEGY_KEYS = ("iline", "xline", "offset", "cdp", "shot", "channel", "profile", "geometry")
