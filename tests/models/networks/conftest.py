@@ -28,8 +28,13 @@ def masked_problem():
     return data * live, data, 1.0 - live
 
 
-def train_steps(net, step_loss, steps: int = 8, lr: float = 1e-2) -> list[float]:
-    """Run `steps` Adam steps on `step_loss()`; return the loss before each step."""
+@pytest.fixture
+def train_steps():
+    """``train_steps(net, step_loss, steps, lr)``: Adam steps, the loss before each."""
+    return _train_steps
+
+
+def _train_steps(net, step_loss, steps: int = 8, lr: float = 1e-2) -> list[float]:
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []
     for _ in range(steps):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import train_steps
 
 import promethium as pm
 from promethium.core.mask import apply_trace_mask
@@ -86,7 +85,7 @@ def test_config_changes_the_count_as_it_says():
 
 
 @pytest.mark.parametrize("net_type", VARIANTS)
-def test_a_few_steps_lower_the_masked_reconstruction_loss(net_type, masked_problem):
+def test_a_few_steps_lower_the_masked_reconstruction_loss(net_type, masked_problem, train_steps):
     inputs, target, missing = masked_problem
     torch.manual_seed(0)
     net = net_type(**SMALL, dropout=0.0).train()
