@@ -45,7 +45,7 @@ class PromethiumAccessor:
 
     def reconstruct(
         self,
-        model: str = "pocs",
+        model: str = "auto",
         *,
         keep_observed: bool = True,
         registry: Registry | None = None,
@@ -56,7 +56,7 @@ class PromethiumAccessor:
 
         Parameters
         ----------
-        model : str, default "pocs"
+        model : str, default "auto"
             A registered model name, or ``"plugin:name"``.
         keep_observed : bool
             Keep the live traces exactly as in the input.

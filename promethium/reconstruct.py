@@ -20,6 +20,7 @@ from promethium.core.dims import trace_dims, vertical_dim
 from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
 from promethium.core.validate import validate
 from promethium.errors import ConfigError, InvalidDataError, PluginError, PromethiumWarning
+from promethium.models.auto import AUTO_CHOICE_ATTR
 from promethium.registry import Registry, closest_match, default_registry
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ PROVENANCE_ATTR = "promethium_reconstruction"
 
 def reconstruct(
     da: xr.DataArray,
-    model: str = "pocs",
+    model: str = "auto",
     *,
     keep_observed: bool = True,
     registry: Registry | None = None,
@@ -50,9 +51,11 @@ def reconstruct(
         Seismic data, vertical dim last, NumPy- or dask-backed. Missing traces are
         given by the ``trace_mask`` coordinate (True = live), or inferred (all-zero or
         all-NaN traces are missing).
-    model : str
+    model : str, default "auto"
         A registered model name (see :func:`promethium.list_models`), or
-        ``"plugin:name"`` to pin the plugin.
+        ``"plugin:name"`` to pin the plugin. ``"auto"`` chooses per gather from the
+        missing-trace pattern: ``linear`` for regular decimation, ``pocs`` for random
+        missing traces and gaps (see ``docs/inference.md``).
     keep_observed : bool
         Keep the live traces exactly as in the input (default); otherwise return the
         model's output everywhere.
@@ -202,9 +205,15 @@ def run_reconstruction(
         result: xr.DataArray | xr.Dataset = xr.Dataset({"mean": mean, "std": std})
     else:
         result = _restore(data, mask, _checked(spec, data, out), keep_observed)
-    provenance = _provenance(spec, {**spec.config, **(config or {})}, merged, keep_observed)
+    provenance = _provenance(
+        spec, {**spec.config, **(config or {})}, merged, keep_observed, getattr(out, "attrs", {})
+    )
     # Keep what the model added (e.g. how it interpolated, any rechunking it did).
-    added = {k: v for k, v in getattr(out, "attrs", {}).items() if k not in da.attrs}
+    added = {
+        k: v
+        for k, v in getattr(out, "attrs", {}).items()
+        if k not in da.attrs and k != AUTO_CHOICE_ATTR
+    }
     result.attrs = {**da.attrs, **added, PROVENANCE_ATTR: provenance}
     if history:
         from promethium.core.history import append_history
@@ -327,7 +336,11 @@ def _restore(
 
 
 def _provenance(
-    spec: ModelSpec, config: Mapping[str, Any], options: Mapping[str, Any], keep: bool
+    spec: ModelSpec,
+    config: Mapping[str, Any],
+    options: Mapping[str, Any],
+    keep: bool,
+    model_attrs: Mapping[str, Any],
 ) -> str:
     from promethium import __version__
     from promethium.ml.weights import weights_sha256
@@ -348,4 +361,6 @@ def _provenance(
         "keep_observed": keep,
         "promethium_version": __version__,
     }
+    if AUTO_CHOICE_ATTR in model_attrs:  # what auto chose, per gather
+        record["auto"] = json.loads(model_attrs[AUTO_CHOICE_ATTR])
     return json.dumps(record, sort_keys=True, default=str)

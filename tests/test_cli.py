@@ -237,7 +237,8 @@ def test_like_absent_and_uncertainty_are_checked_before_any_work(survey, tmp_pat
 
 def test_reconstruct_reports_how_many_traces_it_filled(survey, tmp_path, capsys):
     out = tmp_path / "filled.zarr"
-    assert main(["reconstruct", str(survey), str(out), "-o", "patch_size=16", "--no-progress"]) == 0
+    argv = ["reconstruct", str(survey), str(out), "-m", "pocs", "-o", "patch_size=16"]
+    assert main([*argv, "--no-progress"]) == 0
     assert "pocs filled 8 of 32 traces" in capsys.readouterr().out
 
 

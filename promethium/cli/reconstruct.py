@@ -31,7 +31,7 @@ def reconstruct(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
     target: Annotated[Path, typer.Argument(help="Output SEG-Y file or .zarr store.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="Registered model name.")] = "pocs",
+    model: Annotated[str, typer.Option("--model", "-m", help="Model name, or auto.")] = "auto",
     device: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(help="auto, cpu or cuda (torch models)."),

@@ -21,8 +21,9 @@ class Reconstruct(WholeArrayOperator):
 
     Parameters
     ----------
-    model : str
-        A registered model name (see :func:`promethium.list_models`).
+    model : str, default "auto"
+        A registered model name (see :func:`promethium.list_models`); ``"auto"``
+        chooses per gather from the missing-trace pattern.
     keep_observed : bool
         Keep live traces exactly as in the input.
     config : mapping, optional
@@ -55,7 +56,7 @@ class Reconstruct(WholeArrayOperator):
 
     def __init__(
         self,
-        model: str = "pocs",
+        model: str = "auto",
         *,
         keep_observed: bool = True,
         config: Mapping[str, Any] | None = None,

@@ -139,3 +139,26 @@ def test_option_of_the_wrong_type_is_a_config_error():
     da = pm.synthetic_gather(n_traces=8, n_samples=16)
     with pytest.raises(ConfigError, match=r"overlap='0\.5'"):
         pm.reconstruct(pm.apply_trace_mask(da, pm.regular_mask(da, 2)), model="pocs", overlap="0.5")
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_pocs_warns_on_regular_decimation_and_names_the_better_choice(lazy):
+    da = pm.synthetic_gather(n_traces=64, n_samples=64)
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    if lazy:  # the mask is inferred lazily: the warning comes with the compute
+        holed = holed.drop_vars("trace_mask").chunk({"offset": 16})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = pm.reconstruct(holed, model="pocs")
+        out.compute()
+    messages = [str(w.message) for w in caught if issubclass(w.category, pm.PromethiumWarning)]
+    assert any("1 of 1 gather(s) miss traces at regular intervals" in m for m in messages)
+    assert any("model='linear'" in m and "model='auto'" in m for m in messages)
+
+
+def test_pocs_does_not_warn_on_random_traces():
+    da = pm.synthetic_gather(n_traces=64, n_samples=64)
+    holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pm.PromethiumWarning)
+        pm.reconstruct(holed, model="pocs")

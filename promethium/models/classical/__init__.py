@@ -1,11 +1,13 @@
-"""Built-in classical reconstruction models: ``linear`` and ``pocs``.
+"""Built-in classical reconstruction models: ``linear`` and ``pocs``, and ``auto``.
 
-They register through the same plugin hook as any third-party model (entry point
+``auto`` (:mod:`promethium.models.auto`) chooses among the registered models per
+gather. They register through the same plugin hook as any third-party model (entry point
 ``builtin-classical`` in the ``promethium`` group).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl  # built-ins follow the current API
@@ -35,7 +37,8 @@ def build_pocs(**config: Any) -> POCS:
 
 @hookimpl
 def promethium_register_models(registry: Registry) -> None:
-    """Register ``linear`` and ``pocs`` (family ``"classical"``)."""
+    """Register ``linear`` and ``pocs`` (family ``"classical"``), and ``auto``."""
+    from promethium.models.auto import DEFAULT_PREFERENCES, build_auto
     from promethium.models.classical.pocs import _DEFAULTS
 
     registry.add(
@@ -56,5 +59,16 @@ def promethium_register_models(registry: Registry) -> None:
             version="1.0.0",
             config=dict(_DEFAULTS),
             description="Windowed 2-D Fourier POCS with an exponentially decreasing threshold",
+        )
+    )
+    registry.add(
+        ModelSpec(
+            name="auto",
+            family="auto",
+            # Bound to this registry, so auto chooses among every installed model.
+            factory=functools.partial(build_auto, registry),
+            version="1.0.0",
+            config={k: list(v) for k, v in DEFAULT_PREFERENCES.items()},
+            description="Chooses per gather: linear for regular decimation, pocs for random",
         )
     )

@@ -12,12 +12,13 @@ and are blended with Hann weights by :func:`promethium.ml.engine.predict_patches
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from promethium.errors import ConfigError
+from promethium.errors import ConfigError, PromethiumWarning
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -97,7 +98,8 @@ def pocs_windows(
     Returns
     -------
     numpy.ndarray
-        ``(B, n_traces, n_samples)`` float32, live traces equal to the input.
+        ``(B, n_traces, n_samples)`` float32, live traces equal to the input. A window
+        with no missing trace is returned as it is, without iterating.
 
     Examples
     --------
@@ -108,6 +110,17 @@ def pocs_windows(
     >>> bool(np.abs(out - w)[0, ~live[0]].mean() < 0.2)
     True
     """
+    complete = np.asarray(live, dtype=bool).all(axis=1)
+    if complete.any():  # nothing to fill: the window is its own reconstruction
+        out = np.asarray(windows, dtype=np.float32).copy()
+        todo = ~complete
+        if todo.any():
+            out[todo] = pocs_windows(
+                np.asarray(windows)[todo], np.asarray(live)[todo], n_iter=n_iter,
+                p_max=p_max, p_min=p_min, schedule=schedule, thresholding=thresholding,
+                pad=pad,
+            )  # fmt: skip
+        return out
     w = np.asarray(windows, dtype=np.float64)
     b, nt, nv = w.shape
     pt, pv = nt + round(pad * nt), nv + round(pad * nv)
@@ -296,6 +309,7 @@ class POCS:
             )
         opts: dict[str, Any] = {**self.options, **options}
         _check(**opts)
+        da = _warn_on_regular_patterns(da)
         predictor = POCSPredictor(
             opts["n_iter"], opts["p_max"], opts["p_min"], opts["schedule"],
             opts["thresholding"], opts["pad"],
@@ -309,6 +323,41 @@ class POCS:
             normalize=True,
         )
         return out
+
+
+def _regular_warning(live: np.ndarray) -> np.ndarray:
+    """Warn if gathers of the mask block `live` (trace axis last) are regularly decimated."""
+    from promethium.core.pattern import missing_pattern
+
+    lines = np.asarray(live, dtype=bool).reshape(-1, live.shape[-1]) if live.size else live
+    n_regular = sum(missing_pattern(line) == "regular" for line in lines)
+    if n_regular:
+        warnings.warn(
+            f"pocs: {n_regular} of {len(lines)} gather(s) miss traces at regular intervals "
+            "(decimation), which aliases: POCS fills them with near-zero traces. Use "
+            "model='linear', or model='auto' to choose per gather.",
+            PromethiumWarning,
+            stacklevel=2,
+        )
+    return live
+
+
+def _warn_on_regular_patterns(da: xr.DataArray) -> xr.DataArray:
+    """Warn (now, or when computed if the mask is lazy) about regular decimation."""
+    from dask.base import is_dask_collection
+
+    from promethium.core.dims import trace_dims
+    from promethium.core.mask import TRACE_MASK, get_trace_mask
+
+    mask = get_trace_mask(da).transpose(*trace_dims(da))
+    if not is_dask_collection(mask.data):
+        _regular_warning(mask.values)
+        return da
+    # Lazy: the check rides with the mask, so it runs with the reconstruction.
+    lazy = mask.data.rechunk({mask.ndim - 1: -1})
+    checked = lazy.map_blocks(_regular_warning, dtype=bool)
+    checked = checked.rechunk(mask.data.chunks)
+    return da.assign_coords({TRACE_MASK: (mask.dims, checked)})
 
 
 def _check(

@@ -1,0 +1,292 @@
+"""The ``auto`` model: choose a model per gather from its missing-trace pattern.
+
+Regular (periodic) decimation aliases: Fourier methods such as POCS return near-zero
+traces for it, while interpolation along the trace coordinate handles it. Random
+missing traces and gaps are the opposite case. ``auto`` classifies each gather (each
+index of the batch dims) with :func:`promethium.core.pattern.missing_pattern` and
+runs, for each pattern, the first installed model of a preference list. It is
+registered through the same plugin hook as the other built-ins, with a factory bound
+to the registry it is registered in, so it sees every installed model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from dask.base import is_dask_collection
+
+from promethium.core.dims import trace_dims
+from promethium.core.mask import TRACE_MASK, get_trace_mask
+from promethium.core.pattern import gather_patterns, missing_pattern
+from promethium.errors import ConfigError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from promethium.registry import Registry
+
+__all__ = ["AUTO_CHOICE_ATTR", "DEFAULT_PREFERENCES", "AutoSelect", "build_auto"]
+
+#: attrs key where :class:`AutoSelect` records its choices (JSON); the front door
+#: moves it into the provenance.
+AUTO_CHOICE_ATTR = "promethium_auto_choice"
+
+#: Models tried, in order, for each pattern: the first registered one is used.
+DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
+    "regular": ("linear",),
+    "irregular": ("pocs", "linear"),
+}
+
+_GATHER = "__promethium_gather__"
+
+
+def build_auto(
+    registry: Registry,
+    regular: Sequence[str] = DEFAULT_PREFERENCES["regular"],
+    irregular: Sequence[str] = DEFAULT_PREFERENCES["irregular"],
+) -> AutoSelect:
+    """Build the ``auto`` reconstructor choosing among the models of `registry`.
+
+    Parameters
+    ----------
+    registry : Registry
+        Where the candidate models are looked up and built (bound when ``auto`` is
+        registered).
+    regular, irregular : sequence of str
+        Model names to try, in order, for gathers with regular (periodic) and with
+        irregular missing traces; the first registered one is used.
+
+    Returns
+    -------
+    AutoSelect
+        The reconstructor.
+    """
+    return AutoSelect(registry, regular=regular, irregular=irregular)
+
+
+class AutoSelect:
+    """Reconstructor choosing, per gather, a model suited to its missing-trace pattern.
+
+    Parameters
+    ----------
+    registry : Registry
+        Where the candidates are looked up and built.
+    regular, irregular : sequence of str
+        Preference lists for regular and irregular patterns (see
+        :data:`DEFAULT_PREFERENCES`); the first registered name is used.
+
+    Raises
+    ------
+    ConfigError
+        If a preference list is not a non-empty list of model names, names ``auto``,
+        or names no registered model.
+
+    Notes
+    -----
+    Gathers with regular (periodic) missing traces get the ``regular`` choice; all
+    others (irregular, complete, or without a live trace) the ``irregular`` one.
+
+    With the trace mask in memory (a NumPy ``trace_mask`` coordinate) the choice is
+    made at once: gathers choosing different models are reconstructed separately
+    (selected along the batch dims, lazily on dask data) and put back in place, and
+    ``attrs["promethium_auto_choice"]`` (moved into the provenance by
+    :func:`promethium.reconstruct`) lists the gathers of each model. With a lazy mask
+    (inferred from dask data, or as read by :func:`promethium.open_segy`) nothing is
+    computed: each gather is classified when the result is computed, both models run
+    (each sees the other's gathers as complete, so does almost no work there) and
+    each gather takes its model's result; the provenance then records the rule, not
+    the per-gather outcome. Attach a computed mask
+    (``da.assign_coords(trace_mask=da.trace_mask.compute())``) to have it recorded.
+    Either way, a gather's result does not depend on how the others were chosen.
+
+    Examples
+    --------
+    >>> import promethium as pm
+    >>> da = pm.synthetic_gather(n_traces=32, n_samples=64)
+    >>> holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    >>> out = pm.reconstruct(holed, model="auto")
+    >>> json.loads(out.attrs["promethium_reconstruction"])["auto"]["models"]
+    ['linear']
+    """
+
+    #: ``auto`` takes no options of its own; pass a model by name to tune its options.
+    options: Mapping[str, Any] = {}
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        regular: Sequence[str] = DEFAULT_PREFERENCES["regular"],
+        irregular: Sequence[str] = DEFAULT_PREFERENCES["irregular"],
+    ) -> None:
+        self.registry = registry
+        self.preferences = {
+            "regular": _names("regular", regular),
+            "irregular": _names("irregular", irregular),
+        }
+
+    def choose(self, pattern: str) -> str:
+        """Return the model used for gathers of `pattern` ("regular" or "irregular").
+
+        Raises
+        ------
+        ConfigError
+            If no model of the preference list is registered.
+        """
+        names = self.preferences[pattern]
+        for name in names:
+            if name in self.registry:
+                return name
+        raise ConfigError(
+            f"auto: none of the models preferred for {pattern} patterns ({', '.join(names)}) "
+            f"is registered; registered: {', '.join(self.registry)}. Pass "
+            f"config={{{pattern!r}: [<model>]}} or choose a model by name."
+        )
+
+    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
+        """Fill the missing traces of `da`, each gather with the model its pattern needs.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data with a ``trace_mask`` coordinate (inferred if absent).
+        **options
+            None are accepted.
+
+        Returns
+        -------
+        xarray.DataArray
+            Same dims, coords and shape as `da`, lazy when `da` is; the choices in
+            ``attrs["promethium_auto_choice"]``.
+
+        Raises
+        ------
+        ConfigError
+            If an option is given, or no preferred model is registered.
+        """
+        if options:
+            raise ConfigError(
+                f"auto takes no options; got {sorted(options)}. Choose the model by name "
+                "(e.g. model='pocs') to set its options."
+            )
+        mask = get_trace_mask(da).transpose(*trace_dims(da))
+        rule = {"regular": self.choose("regular"), "irregular": self.choose("irregular")}
+        record: dict[str, Any] = {
+            "preferences": {k: list(v) for k, v in self.preferences.items()},
+            "rule": rule,
+        }
+        if is_dask_collection(mask.data):
+            out = self._run_lazy(da, mask, rule)
+            record.update(decided="lazily, per gather", models=sorted(set(rule.values())))
+        else:
+            patterns = gather_patterns(mask)
+            chosen = np.where(patterns == "regular", rule["regular"], rule["irregular"])
+            groups = {str(n): np.flatnonzero(chosen.ravel() == n) for n in np.unique(chosen)}
+            if len(groups) == 1:
+                out = self._run(next(iter(groups)), da)
+            else:
+                out = self._run_groups(da, groups)
+            record.update(
+                decided="per gather",
+                models=sorted(groups),
+                gathers={name: _ranges(index) for name, index in groups.items()},
+                patterns={str(p): int((patterns == p).sum()) for p in np.unique(patterns)},
+            )
+        out.attrs[AUTO_CHOICE_ATTR] = json.dumps(record, sort_keys=True)
+        return out
+
+    def _run_lazy(self, da: xr.DataArray, mask: xr.DataArray, rule: dict[str, str]) -> xr.DataArray:
+        """Run both models, each seeing the other's gathers as complete; pick per gather."""
+        import xarray as xr
+
+        if rule["regular"] == rule["irregular"]:
+            return self._run(rule["regular"], da)
+        axis = mask.ndim - 1
+        lines = mask.data.rechunk({axis: -1})
+        regular = lines.map_blocks(_regular_lines, drop_axis=axis, dtype=bool)
+        regular = xr.DataArray(regular, dims=mask.dims[:-1])
+        outs = {}
+        for pattern, theirs in (("regular", ~regular), ("irregular", regular)):
+            seen = (mask | theirs).transpose(*mask.dims)
+            outs[pattern] = self._run(rule[pattern], da.assign_coords({TRACE_MASK: seen}))
+        picked = xr.where(regular, outs["regular"].variable, outs["irregular"].variable)
+        result = da.copy(data=picked.transpose(*da.dims).data)
+        result.attrs = {**da.attrs, **outs["irregular"].attrs, **outs["regular"].attrs}
+        return result
+
+    def _run(self, name: str, da: xr.DataArray) -> xr.DataArray:
+        import xarray as xr
+
+        model = self.registry.build(name)
+        out = model.reconstruct(da, **dict(model.options))
+        if not isinstance(out, xr.DataArray):
+            from promethium.errors import PluginError
+
+            raise PluginError(
+                f"auto: model {name!r} returned {type(out).__name__}, expected a DataArray."
+            )
+        return out.transpose(*da.dims)
+
+    def _run_groups(self, da: xr.DataArray, groups: dict[str, np.ndarray]) -> xr.DataArray:
+        """Run each model on its gathers (selected pointwise), then put them back."""
+        import xarray as xr
+
+        batch = trace_dims(da)[:-1]
+        shape = tuple(da.sizes[d] for d in batch)
+        parts, order = [], []
+        for name, flat in groups.items():
+            index = np.unravel_index(flat, shape)
+            picks = {d: xr.DataArray(i, dims=_GATHER) for d, i in zip(batch, index)}
+            part = da.isel(picks).transpose(_GATHER, *da.dims[len(batch) :])
+            out = self._run(name, part)
+            parts.append(out.drop_vars(list(out.coords)).variable)
+            order.append(flat)
+        stacked = xr.Variable.concat(parts, dim=_GATHER)
+        inverse = np.argsort(np.concatenate(order), kind="stable")
+        values = stacked[inverse].data
+        result = da.copy(data=values.reshape(shape + values.shape[1:]))
+        attrs: dict[str, Any] = {}
+        for part_out in parts:
+            attrs.update(part_out.attrs)
+        result.attrs = {**da.attrs, **attrs}
+        return result
+
+
+def _regular_lines(live: np.ndarray) -> np.ndarray:
+    """Whether each line of a mask block (trace axis last, whole) is regular."""
+    out = np.zeros(live.shape[:-1], dtype=bool)
+    for index in np.ndindex(out.shape):
+        out[index] = missing_pattern(live[index]) == "regular"
+    return out
+
+
+def _names(pattern: str, names: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(names, str):
+        names = (names,)
+    ok = isinstance(names, Sequence) and names and all(isinstance(n, str) for n in names)
+    if not ok:
+        raise ConfigError(
+            f"auto: {pattern} must be a non-empty list of model names; got {names!r}."
+        )
+    if "auto" in names:
+        raise ConfigError(f"auto: {pattern} cannot name 'auto' itself; got {list(names)}.")
+    return tuple(names)
+
+
+def _ranges(index: np.ndarray) -> str:
+    """Flat gather indices as compact ranges, e.g. ``"0-3,7,9-10"``.
+
+    Examples
+    --------
+    >>> _ranges(np.array([0, 1, 2, 3, 7, 9, 10]))
+    '0-3,7,9-10'
+    """
+    if index.size == 0:
+        return ""
+    breaks = np.flatnonzero(np.diff(index) != 1)
+    starts = np.concatenate([index[:1], index[breaks + 1]])
+    ends = np.concatenate([index[breaks], index[-1:]])
+    return ",".join(f"{s}" if s == e else f"{s}-{e}" for s, e in zip(starts, ends))
