@@ -22,6 +22,7 @@ import xarray as xr
 
 if TYPE_CHECKING:
     import numpy as np
+    from matplotlib.axes import Axes
 
     from promethium.registry import Registry
 
@@ -91,6 +92,48 @@ class PromethiumAccessor:
             self._da, model, keep_observed=keep_observed, registry=registry, config=config,
             **options,
         )  # fmt: skip
+
+    def plot(self, kind: str = "image", ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Plot this 2-D panel in real coordinates (see :mod:`promethium.plot`).
+
+        Parameters
+        ----------
+        kind : {"image", "wiggle", "fk"}, default "image"
+            An amplitude image with a colorbar (:func:`~promethium.plot.plot_panel`),
+            wiggle traces (:func:`~promethium.plot.plot_wiggle`) or the f-k spectrum
+            (:func:`~promethium.plot.plot_fk`).
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure is made when omitted.
+        **kwargs
+            Passed on, e.g. ``percentile=98``, ``cmap="gray_r"``, ``title="raw"``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on, labelled with the coordinates and their units.
+
+        Raises
+        ------
+        InvalidDataError
+            If the data are not one 2-D panel with the vertical dim last.
+        ConfigError
+            If `kind` is unknown.
+
+        Examples
+        --------
+        >>> import promethium as pm
+        >>> ax = pm.synthetic_gather(n_traces=8, n_samples=32).pm.plot(percentile=98)
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('offset (m)', 'time (ms)')
+        >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+        """
+        from promethium.errors import ConfigError
+        from promethium.plot import plot_fk, plot_panel, plot_wiggle
+
+        plotters = {"image": plot_panel, "wiggle": plot_wiggle, "fk": plot_fk}
+        if kind not in plotters:
+            raise ConfigError(f"kind must be one of {sorted(plotters)}; got {kind!r}.")
+        return plotters[kind](self._da, ax, **kwargs)  # type: ignore[operator]
 
     @property
     def trace_mask(self) -> xr.DataArray:

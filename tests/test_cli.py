@@ -23,7 +23,7 @@ def survey(tmp_path):
 
 
 def test_help_on_every_command():
-    for command in ([], ["info"], ["convert"], ["reconstruct"], ["plugins"]):
+    for command in ([], ["info"], ["headers"], ["convert"], ["reconstruct"], ["plot"], ["plugins"]):
         out = subprocess.run(
             [sys.executable, "-m", "promethium.cli", *command, "--help"],
             capture_output=True,

@@ -10,6 +10,7 @@ from promethium.cli.convert import convert
 from promethium.cli.headers import headers
 from promethium.cli.info import info
 from promethium.cli.logs import CliSettings, cli_logging
+from promethium.cli.plot import plot
 from promethium.cli.plugins import plugins
 from promethium.cli.reconstruct import reconstruct
 
@@ -72,4 +73,5 @@ app.command()(info)
 app.command()(headers)
 app.command()(convert)
 app.command()(reconstruct)
+app.command()(plot)
 app.command()(plugins)
