@@ -16,7 +16,7 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 # Plugins are installed as real (non-editable) packages: reinstall when any file changes.
 PLUGIN_FILES := $(shell git ls-files plugins 2>/dev/null || find plugins -type f -not -path '*/__pycache__/*')
 
-.PHONY: setup demo test test-slow test-gpu lint typecheck bench clean
+.PHONY: setup demo test test-slow test-gpu lint typecheck docs bench clean
 
 $(STAMP): pyproject.toml $(PLUGIN_FILES)
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict --site-dir site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/io_throughput.py
