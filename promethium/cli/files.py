@@ -22,9 +22,10 @@ __all__ = [
 SEGY_SUFFIXES = (".sgy", ".segy")
 
 ABSENT_HELP = (
-    "With --like (SEG-Y out): 'skip' leaves out grid positions the original file has no "
-    "trace for; 'append' writes them after the original traces with headers from a "
-    "neighbour. Default: append for reconstruct, skip for convert."
+    "With --like (SEG-Y out): 'skip' leaves out filled grid positions the original file "
+    "has no trace for; 'insert' writes them at their place in the file's sort order with "
+    "headers from a neighbour ('append' is its deprecated name). Default: insert for "
+    "reconstruct, skip for convert."
 )
 
 
@@ -95,5 +96,5 @@ def check_like_and_absent(like: Path | None, absent: str | None) -> None:
 
     if like is not None and is_zarr(like):
         raise ConfigError(f"--like must be a SEG-Y file whose headers to copy; got {like}.")
-    if absent not in (None, "skip", "append"):
-        raise ConfigError(f"--absent must be 'skip' or 'append'; got {absent!r}.")
+    if absent not in (None, "skip", "insert", "append"):
+        raise ConfigError(f"--absent must be 'skip' or 'insert'; got {absent!r}.")

@@ -107,7 +107,7 @@ def reconstruct(
     if like is None and not is_zarr(source):
         like = source
     if like is not None and absent is None and not output_is_zarr(target):
-        absent = "append"  # a reconstruction fills grid positions the original lacks
+        absent = "insert"  # a reconstruction fills grid positions the original lacks
     pending = write_output(out, target, like, overwrite, absent, compute=False)
     live = out.coords["trace_mask"]
     show = progress and not settings.quiet

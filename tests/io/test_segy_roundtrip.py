@@ -123,3 +123,56 @@ def test_deferred_write(cube_file, tmp_path):
     assert not out.exists()
     task.compute()
     assert out.read_bytes() == cube_file.read_bytes()
+
+
+def _holed(kind: str, rng: np.random.Generator) -> dict[int, np.ndarray]:
+    """A survey with holes: a 2-D line with gaps, a cube without corners, gathers."""
+    if kind == "2d":
+        cdp = np.arange(1, int(rng.integers(5, 12)))
+        keep = rng.random(cdp.size) > 0.3
+        keep[[0, -1]] = True
+        keep[int(rng.integers(1, cdp.size - 1))] = False
+        return {21: cdp[keep] * 2, 37: np.full(keep.sum(), 25)}
+    if kind == "3d":  # corners never shot; the offset is constant over the survey
+        il, xl = np.meshgrid(np.arange(1, 6), np.arange(10, 16), indexing="ij")
+        corner = int(rng.integers(1, 3))
+        keep = (il + (xl - 10) >= corner + 1) & (il + (xl - 10) <= 13 - corner)
+        n = int(keep.sum())
+        return {189: il[keep], 193: xl[keep], 37: np.full(n, 50), 181: il[keep] * 100 + 5}
+    shots, offsets = np.meshgrid(np.arange(1, 4), np.arange(1, 5) * 100, indexing="ij")
+    keep = rng.random(shots.size).reshape(shots.shape) > 0.25
+    keep[:, 0] = keep[0, :] = True
+    keep[-1, -1] = False
+    return {9: shots[keep], 37: offsets[keep]}
+
+
+@settings(_SETTINGS, max_examples=10)
+@given(
+    kind=st.sampled_from(["2d", "3d", "prestack"]),
+    fmt=st.sampled_from([1, 5]),
+    endian=st.sampled_from(["big", "little"]),
+    seed=st.integers(0, 2**16),
+)
+def test_without_like_a_grid_with_holes_reads_back_as_the_same_survey(
+    make_segy, tmp_path, kind, fmt, endian, seed
+):
+    rng = np.random.default_rng(seed)
+    headers = _holed(kind, rng)
+    n = next(iter(headers.values())).size
+    src = make_segy(f"holed-{seed}.sgy", headers, rng.standard_normal((n, 6)), fmt=fmt)
+    da = open_segy(src)
+    assert (da.trace_index.values < 0).any()
+    out = tmp_path / f"new-{seed}.sgy"
+    to_segy(da, out, format=fmt, endian=endian, mode="w")
+    back = open_segy(out)
+    assert back.attrs["geometry"] == da.attrs["geometry"] and back.dims == da.dims
+    for dim in da.dims:
+        np.testing.assert_array_equal(back[dim].values, da[dim].values)
+    np.testing.assert_array_equal(back.trace_mask.values, da.trace_mask.values)
+    np.testing.assert_array_equal(back.trace_index.values < 0, da.trace_index.values < 0)
+    np.testing.assert_array_equal(back.values, da.values)
+    assert read_layout(out).n_traces == n  # only the traces present were written
+    for name in ("offset", "cdp_x"):
+        if name in da.coords and name not in da.dims:
+            live = da.trace_index.values >= 0
+            np.testing.assert_array_equal(back[name].values[live], da[name].values[live])

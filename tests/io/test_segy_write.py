@@ -206,3 +206,89 @@ def test_mode_refuses_an_existing_file_unless_w(cube_file, tmp_path):
         pending.compute()
     assert later.read_bytes() == b"appeared meanwhile"
     assert sorted(os.listdir(tmp_path)) == ["cube.sgy", "later.sgy", "out.sgy"]
+
+
+def test_a_directory_is_refused_before_anything_is_written(cube_file, tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("unrelated")
+    da = open_segy(cube_file)
+    for mode in ("w-", "w"):
+        with pytest.raises(ConfigError, match=r"folder' is a directory; .*out\.sgy"):
+            to_segy(da, folder, like=cube_file, mode=mode, compute=False)
+        with pytest.raises(ConfigError, match="is a directory"):
+            to_segy(_line(), folder, mode=mode)
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.sgy", "folder"]
+    with pytest.raises(ConfigError, match=r"keep\.txt' is a file, not a directory"):
+        to_segy(_line(), folder / "keep.txt" / "x.sgy")
+
+
+@pytest.mark.parametrize(
+    ("record", "match"),
+    [
+        ("gain \u00d72", r"'\u00d7' \(U\+00D7\) at position 5"),
+        ("tab\there", r"'\\t' \(U\+0009\) at position 3"),
+        ("x" * 77, "is 77 characters long; .* holds 76"),
+    ],
+)
+def test_text_records_must_fit_a_card(cube_file, tmp_path, record, match):
+    with pytest.raises(ConfigError, match=match):
+        to_segy(open_segy(cube_file), tmp_path / "x.sgy", like=cube_file, text_record=record)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.sgy"]
+
+
+def test_text_record_in_an_ascii_header(make_segy, rng, tmp_path):
+    src = make_segy("a.sgy", {21: np.arange(1, 5)}, rng.normal(size=(4, 6)))
+    raw = bytearray(src.read_bytes())
+    raw[:3200] = ("C 1 ASCII".ljust(80) * 40).encode("ascii")
+    src.write_bytes(bytes(raw))
+    out = to_segy(open_segy(src), tmp_path / "o.sgy", like=src, text_record="x" * 76)
+    head = out.read_bytes()
+    assert head[3120:3200] == b"C40 " + b"x" * 76
+    assert head[:3120] == bytes(raw[:3120]) and head[3200:] == bytes(raw[3200:])
+
+
+def test_a_new_file_escapes_a_name_it_cannot_encode(tmp_path):
+    out = to_segy(_line().rename("振幅"), tmp_path / "x.sgy")
+    card = out.read_bytes()[160:240].decode("cp037")
+    assert card.startswith("C 3 name: \\u632f\\u5e45")
+
+
+def test_complex_and_non_numeric_data_are_refused(tmp_path):
+    with pytest.raises(InvalidDataError, match=r"complex \(complex64\).*da\.real"):
+        to_segy(_line() * (1 + 1j), tmp_path / "x.sgy")
+    with pytest.raises(InvalidDataError, match=r"has <U1 samples.*astype"):
+        to_segy(_line().copy(data=np.full((6, 10), "a")), tmp_path / "x.sgy")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nan_in_a_written_trace_names_it_and_leaves_nothing(cube_file, tmp_path):
+    da = open_segy(cube_file, chunks={"iline": 2})
+    bad = da.where(~((da.iline == 13) & (da.xline == 106)))
+    with pytest.raises(
+        InvalidDataError, match=r"NaN or infinite samples in 1 trace.*iline=13, xline=106"
+    ):
+        to_segy(bad, tmp_path / "x.sgy", like=cube_file)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.sgy"]
+    # NaN where nothing is written (a hole that holds no trace) is not stored: fine
+    holes = da.where(da.trace_index >= 0)
+    out = to_segy(holes, tmp_path / "y.sgy", like=cube_file, absent="insert")
+    assert out.read_bytes() == cube_file.read_bytes()
+
+
+def test_an_integer_source_written_as_ieee_says_so(make_segy, rng, tmp_path):
+    src = make_segy("int.sgy", {21: np.arange(1, 7)}, rng.integers(-99, 99, (6, 10)), fmt=2)
+    da = open_segy(src)
+    with pytest.warns(PromethiumWarning, match=r"format 2 \(.*\).*IEEE.*format=2 to keep"):
+        to_segy(da, tmp_path / "a.sgy")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PromethiumWarning)
+        kept = to_segy(da, tmp_path / "b.sgy", format=2)
+        to_segy(da, tmp_path / "c.sgy", format=5)
+    assert open_segy(kept).attrs["segy_format"] == 2
+    np.testing.assert_array_equal(open_segy(kept).values, da.values)
+    with pytest.raises(ConfigError, match="with like= the original's format"):
+        to_segy(da, tmp_path / "d.sgy", like=src, format=5)

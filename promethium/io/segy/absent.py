@@ -1,28 +1,31 @@
-"""Trace headers for grid positions that had no trace in the original file.
+"""Trace headers for grid positions that had no trace in the source file (holes).
 
-``to_segy(da, path, like=orig, absent="append")`` writes the traces a reconstruction
-filled at such positions after the original traces. Each gets the header of the nearest
-original trace (Euclidean distance in grid index space) with the geometry words (the
-trace dims, at the byte locations recorded in ``attrs["segy_byte_locations"]``) and the
-x/y coordinates set for its position; every other word (trace identification code,
-sample count and interval, scalars, ...) is kept from that neighbour.
+A hole that holds a trace (one a reconstruction filled) is written at its place in the
+grid's sort order. Its header is that of the nearest present trace (Euclidean distance
+in grid index space) with the geometry words (the trace dims, at their byte locations)
+and the x/y coordinates set for its position; every other word (trace identification
+code, sample count and interval, scalars, offset of a 3-D cube, ...) is the
+neighbour's, so that the file reads back as the same survey.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from promethium.io.segy.build import grid_values
-from promethium.io.segy.headers import TRACE_FIELDS, XY_FIELDS, header_word, parse_word, put_word
+from promethium.io.segy.build import grid_values, key_words
+from promethium.io.segy.headers import TRACE_FIELDS, XY_FIELDS, header_word, put_word
 from promethium.io.segy.layout import SegyLayout, trace_records
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["AppendedHeaders", "absent_headers"]
+__all__ = ["GridHeaders", "LikeHeaders", "hole_headers"]
+
+#: ``(len(flat), 240)`` uint8 headers for flat grid positions (C order of the trace dims).
+HeaderSource = Callable[[np.ndarray], np.ndarray]
 
 
 def _planar(values: np.ndarray, axes: list[np.ndarray], live: np.ndarray) -> np.ndarray | None:
@@ -45,43 +48,45 @@ def _xy_stored(values: np.ndarray, scalar: np.ndarray) -> np.ndarray:
     return np.rint(values * factor).astype(np.int64)
 
 
-def absent_headers(
-    da: xr.DataArray, layout: SegyLayout, positions: np.ndarray, source: np.ndarray
+def hole_headers(
+    da: xr.DataArray, holes: np.ndarray, present: HeaderSource, endian: str
 ) -> np.ndarray:
-    """Return ``(n_absent, 240)`` headers for the positions where ``positions < 0``.
+    """Return ``(holes.sum(), 240)`` headers for the holes, in C order of the grid.
 
     Parameters
     ----------
     da : xarray.DataArray
-        The data being written (trace dims in the order of `positions`).
-    layout : SegyLayout
-        The original file.
-    positions : numpy.ndarray
-        File trace per grid position, -1 where absent.
-    source : numpy.ndarray
-        ``(n_traces, 240)`` uint8 headers of the original file (may be a memory map).
+        The data being written (trace dims in the order of `holes`).
+    holes : numpy.ndarray
+        bool over the trace dims, True where the source file has no trace.
+    present : callable
+        Headers of present positions, by flat grid position.
+    endian : {"big", "little"}
+        Byte order of the output.
 
     Returns
     -------
     numpy.ndarray
-        uint8 headers, absent positions in C order of the grid.
+        uint8 headers; with no present position to copy, those of `present` itself
+        (which then must serve holes too, as a header builder does).
     """
     from scipy.ndimage import distance_transform_edt
 
-    holes = positions < 0
-    nearest = distance_transform_edt(holes, return_distances=False, return_indices=True)
-    neighbour = positions[tuple(nearest)][holes]
-    headers = np.array(source[neighbour]).view(np.uint8).reshape(-1, 240)
+    if holes.all():
+        headers = present(np.flatnonzero(holes.ravel()))
+    else:
+        nearest = distance_transform_edt(holes, return_distances=False, return_indices=True)
+        neighbour = np.ravel_multi_index(tuple(n[holes] for n in nearest), holes.shape)
+        headers = present(neighbour.astype(np.int64))
     dims = cast("tuple[str, ...]", da.dims[:-1])  # Promethium dims are names (str)
-    recorded = json.loads(da.attrs.get("segy_byte_locations", "{}"))
+    words = key_words(da)
     for dim in dims:
         values = grid_values(da, dim)
-        if dim in recorded and values is not None:
-            word = parse_word(tuple(recorded[dim]), dim)
+        if dim in words and values is not None and np.issubdtype(values.dtype, np.number):
             at = np.rint(values[holes]).astype(np.int64)
-            put_word(headers, word, at, layout.endian, dim)
+            put_word(headers, words[dim], at, endian, dim)
     axes = [np.asarray(da.coords[d].values, dtype=np.float64) for d in dims if d in da.coords]
-    scalar = header_word(headers, TRACE_FIELDS["coordinate_scalar"], layout.endian)
+    scalar = header_word(headers, TRACE_FIELDS["coordinate_scalar"], endian)
     for name in XY_FIELDS:
         values = grid_values(da, name)
         if values is None:
@@ -94,26 +99,56 @@ def absent_headers(
         at = values[holes]
         known = np.isfinite(at)
         if known.any():
-            kept = header_word(headers, TRACE_FIELDS[name], layout.endian)
+            kept = header_word(headers, TRACE_FIELDS[name], endian)
             stored = np.where(known, _xy_stored(np.nan_to_num(at), scalar), kept)
-            put_word(headers, TRACE_FIELDS[name], stored, layout.endian, name)
+            put_word(headers, TRACE_FIELDS[name], stored, endian, name)
     return headers
 
 
-class AppendedHeaders:
-    """Headers by output trace: the original's for the first traces, then `extra`."""
+class LikeHeaders:
+    """Headers of the present positions, copied from the file they were read from.
 
-    def __init__(self, layout: SegyLayout, extra: np.ndarray) -> None:
-        self.layout, self.extra = layout, extra
+    Parameters
+    ----------
+    layout : SegyLayout
+        The source file (``like=``), opened read-only when headers are asked for.
+    trace_index : numpy.ndarray
+        The file trace at each grid position (-1 where none).
+    """
 
-    def __call__(self, pos: np.ndarray) -> np.ndarray:
-        """Return ``(len(pos), 240)`` uint8 headers of output traces `pos`."""
-        n = self.layout.n_traces
-        out = np.empty((pos.size, 240), dtype=np.uint8)
-        original = pos < n
-        if original.any():
-            src = trace_records(self.layout)
-            out[original] = np.array(src["header"][pos[original]]).view(np.uint8).reshape(-1, 240)
-            del src
-        out[~original] = self.extra[pos[~original] - n]
+    def __init__(self, layout: SegyLayout, trace_index: np.ndarray) -> None:
+        self.layout, self.trace_index = layout, trace_index.ravel()
+
+    def __call__(self, flat: np.ndarray) -> np.ndarray:
+        """Return ``(len(flat), 240)`` uint8 headers of grid positions `flat`."""
+        src = trace_records(self.layout)
+        out = np.array(src["header"][self.trace_index[flat]]).view(np.uint8).reshape(-1, 240)
+        del src
+        return out
+
+
+class GridHeaders:
+    """Headers by flat grid position: `present` ones, and `extra` ones for the holes.
+
+    Parameters
+    ----------
+    present : callable
+        Headers of present positions, by flat grid position.
+    holes : numpy.ndarray
+        bool over the trace dims, True where `extra` gives the header.
+    extra : numpy.ndarray
+        ``(holes.sum(), 240)`` headers of the holes in C order (:func:`hole_headers`).
+    """
+
+    def __init__(self, present: HeaderSource, holes: np.ndarray, extra: np.ndarray) -> None:
+        self.present, self.holes, self.extra = present, holes.ravel(), extra
+        self.rank = np.cumsum(self.holes) - 1
+
+    def __call__(self, flat: np.ndarray) -> np.ndarray:
+        """Return ``(len(flat), 240)`` uint8 headers of grid positions `flat`."""
+        out = np.empty((flat.size, 240), dtype=np.uint8)
+        hole = self.holes[flat]
+        if (~hole).any():
+            out[~hole] = self.present(flat[~hole])
+        out[hole] = self.extra[self.rank[flat[hole]]]
         return out

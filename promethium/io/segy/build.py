@@ -23,16 +23,14 @@ from promethium.io.segy.samples import ByteOrder
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["HeaderBuilder", "binary_header", "grid_values", "text_header", "text_lines"]
+__all__ = [
+    "HeaderBuilder",
+    "binary_header",
+    "grid_values",
+    "key_words",
+]
 
 _ELEVATION = ("group_elevation", "source_elevation")
-
-
-def text_header(lines: list[str]) -> bytes:
-    """Encode up to 40 card lines as a 3200-byte EBCDIC textual header."""
-    cards = [f"C{i + 1:2d} {text}"[:80].ljust(80) for i, text in enumerate(lines[:40])]
-    cards += [f"C{i + 1:2d}".ljust(80) for i in range(len(cards), 40)]
-    return "".join(cards).encode("cp037")
 
 
 def binary_header(
@@ -106,6 +104,27 @@ def grid_values(da: xr.DataArray, name: str) -> np.ndarray | None:
     return np.asarray(values.values)
 
 
+def key_words(da: xr.DataArray) -> dict[str, tuple[int, int]]:
+    """Byte locations of the keys: the standard ones, then those the data were read with.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Data whose ``attrs["segy_byte_locations"]`` (JSON, as :func:`open_segy` sets
+        it) overrides the defaults.
+
+    Returns
+    -------
+    dict of str to (int, int)
+        ``name -> (byte, size)`` for iline, xline, offset, cdp, shot, channel, ...
+    """
+    words = {k: parse_word(v, k) for k, v in DEFAULT_KEYS.items()}
+    recorded = da.attrs.get("segy_byte_locations")
+    if isinstance(recorded, str):
+        words.update({k: parse_word(tuple(v), k) for k, v in json.loads(recorded).items()})
+    return words
+
+
 def _integers(values: np.ndarray) -> np.ndarray:
     """Round to int64; non-finite values become 0, huge ones saturate (then rejected)."""
     limit = float(2**62)
@@ -131,10 +150,7 @@ class HeaderBuilder:
         self.endian = endian
         self.shape = tuple(da.shape[:-1])
         n = int(np.prod(self.shape))
-        words = {k: parse_word(v, k) for k, v in DEFAULT_KEYS.items()}
-        recorded = da.attrs.get("segy_byte_locations")
-        if isinstance(recorded, str):
-            words.update({k: parse_word(tuple(v), k) for k, v in json.loads(recorded).items()})
+        words = key_words(da)
         sequence = np.arange(1, n + 1, dtype=np.int64)
         named: dict[str, tuple[tuple[int, int], np.ndarray]] = {
             name: (TRACE_FIELDS[name], values)
@@ -173,17 +189,3 @@ class HeaderBuilder:
         for word, (name, values) in self.fields.items():
             put_word(out, word, values[positions], self.endian, name, unsigned=name == "n_samples")
         return out
-
-
-def text_lines(da: xr.DataArray) -> list[str]:
-    """Card lines describing `da` for the textual header of a new file."""
-    dims = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
-    return (
-        [
-            "SEG-Y written by Promethium (seismic data reconstruction)",
-            f"dims: {dims}"[:76],
-            f"name: {da.name}"[:76],
-        ]
-        + [""] * 36
-        + ["END TEXTUAL HEADER"]
-    )

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from promethium.core.mask import TRACE_MASK
+from promethium.core.mask import TRACE_FILLED, TRACE_MASK
 from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError
 from promethium.io.segy.engine import read_words
+from promethium.io.segy.filled import recorded_filled
 from promethium.io.segy.geometry import Geometry, build_geometry
 from promethium.io.segy.headers import TRACE_FIELDS, resolve_byte_locations
 from promethium.io.segy.layout import SegyLayout, read_layout
@@ -359,7 +360,9 @@ def open_segy(
         Samples named ``amplitude`` with dims ``(*trace_dims, "time")``; coordinates
         from headers (scalars applied, units from the measurement system),
         ``trace_index`` (file trace per position, -1 if absent), ``trace_mask``
-        (lazy: False where absent or all-zero) and ``time`` in ms.
+        (lazy: False where absent or all-zero), ``time`` in ms, and ``trace_filled``
+        when the file records which traces a model filled
+        (``to_segy(..., mark_filled=True)``).
 
     Raises
     ------
@@ -390,5 +393,8 @@ def from_index(index: SegyIndex, chunks: Any = "auto") -> xr.DataArray:
     data, live = lazy_samples(index, chunks)
     coords = _coords(index)
     coords[TRACE_MASK] = (index.geometry.dims, live)
+    filled = recorded_filled(index.layout)  # to_segy(mark_filled=True) recorded it
+    if filled is not None:
+        coords[TRACE_FILLED] = (index.geometry.dims, _grid(filled, index.geometry.trace_index))
     dims = (*index.geometry.dims, "time")
     return xr.DataArray(data, dims=dims, coords=coords, name="amplitude", attrs=_attrs(index))

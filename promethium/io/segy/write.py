@@ -1,27 +1,24 @@
-"""``to_segy``: stream a DataArray to SEG-Y, chunk by chunk, atomically."""
+"""``to_segy``: stream a DataArray to SEG-Y, chunk by chunk, atomically, in sort order."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from promethium.core.axis import sample_interval, vertical_values
 from promethium.core.dims import vertical_dim
-from promethium.core.mask import TRACE_MASK
-from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
-from promethium.io.atomic import commit, prepare, remove_path
+from promethium.core.mask import TRACE_FILLED, TRACE_MASK
+from promethium.errors import ConfigError, InvalidDataError
+from promethium.io.atomic import prepare
 from promethium.io.pending import PendingWrite
-from promethium.io.segy.absent import AppendedHeaders, absent_headers
-from promethium.io.segy.build import HeaderBuilder, binary_header, text_header, text_lines
-from promethium.io.segy.layout import HEADER_SIZE, SegyLayout, read_layout, trace_records
-from promethium.io.segy.read import CHUNK_BYTES, TRACE_INDEX, _default_chunks
-from promethium.io.segy.samples import encode, get_format
+from promethium.io.segy.read import CHUNK_BYTES, _default_chunks
+from promethium.io.segy.stream import Target, check_target, commit, create, write_block
+from promethium.io.segy.targets import like_target, new_target
+from promethium.io.segy.text import check_text, put_card
 
 if TYPE_CHECKING:
     import dask.array
@@ -30,12 +27,13 @@ if TYPE_CHECKING:
 __all__ = ["ABSENT", "SegyWrite", "to_segy"]
 
 #: Accepted values of ``to_segy(absent=...)``.
-ABSENT = ("skip", "append")
+ABSENT = ("skip", "insert")
+#: Former values of ``absent=`` and what they mean now.
+_DEPRECATED_ABSENT = {"append": "insert"}
 #: Accepted values of ``to_segy(mode=...)``, as ``to_zarr``: refuse or replace a file.
 MODES = ("w-", "w")
-#: Attribute ``open_segy`` sets to the file's sample interval in microseconds; used when a
-#: single-sample trace leaves the vertical coordinate without an interval.
-_DT_ATTR = "segy_sample_interval_us"
+#: Card of the textual header that ``text_record`` replaces.
+_RECORD_CARD = 40
 
 
 class SegyWrite(PendingWrite):
@@ -48,139 +46,6 @@ class SegyWrite(PendingWrite):
     __slots__ = ()
 
 
-@dataclasses.dataclass(frozen=True)
-class _Target:
-    """What every task of one write needs: picklable, no open file, never mutated."""
-
-    tmp: str
-    layout: SegyLayout
-    positions: np.ndarray
-    headers: Callable[[np.ndarray], np.ndarray]
-    what: str
-
-
-def _create(target: _Target, head: bytes) -> str:
-    """Create the pre-sized temporary file holding the file headers."""
-    layout = target.layout
-    os.makedirs(os.path.dirname(target.tmp), exist_ok=True)
-    with open(target.tmp, "xb") as f:
-        f.write(head)
-        f.truncate(layout.data_start + layout.n_traces * layout.trace_len)
-    return target.tmp
-
-
-def _write_block(value: np.ndarray, created: str, target: _Target, key: tuple[slice, ...]) -> None:
-    """Write the traces of one block (grid positions `key`) into the temporary file."""
-    layout = target.layout
-    pos = target.positions[key[:-1]].ravel()
-    samples = np.asarray(value).reshape(pos.size, layout.n_samples)
-    live = pos >= 0
-    pos, samples = pos[live], samples[live]
-    records = np.empty(pos.size, dtype=layout.record_dtype())
-    records["header"] = target.headers(pos).view("V240").ravel()
-    records["data"] = encode(samples, layout.fmt, layout.endian, what=target.what)
-    out = trace_records(dataclasses.replace(layout, path=created), mode="r+")
-    out[pos] = records
-    out.flush()
-    del out
-
-
-def _check_target(path: str, mode: str) -> None:
-    """Refuse an existing `path` in mode ``"w-"`` (checked again at commit)."""
-    if mode == "w-" and (os.path.exists(path) or os.path.islink(path)):
-        raise ConfigError(
-            f"{path!r} already exists; pass mode='w' to replace it, or choose another path."
-        )
-
-
-def _commit(
-    _: object, n_filled: Any, target: _Target, path: str, mode: int, skipped: int, write_mode: str
-) -> str:
-    """Give the complete temporary file its permissions and rename it into place."""
-    try:
-        os.chmod(target.tmp, mode)
-    except BaseException:
-        remove_path(Path(target.tmp))
-        raise
-    commit(Path(target.tmp), Path(path), write_mode)  # mode "w-" is enforced again here
-    if n_filled:
-        warnings.warn(
-            f"{target.what}: {int(n_filled)} of {skipped} grid positions with no "
-            f"trace in the like= file hold data (trace_mask True or non-zero samples) and "
-            f"were not written to {path}; pass absent='append' to write them after the "
-            "original traces (headers cloned from the nearest trace, geometry words set).",
-            PromethiumWarning,
-            stacklevel=2,
-        )
-    return path
-
-
-def _like_headers(layout: SegyLayout) -> Callable[[np.ndarray], np.ndarray]:
-    def headers(pos: np.ndarray) -> np.ndarray:
-        src = trace_records(layout)
-        out = np.array(src["header"][pos]).view(np.uint8).reshape(-1, 240)
-        del src
-        return out
-
-    return headers
-
-
-def _dt_us(da: xr.DataArray) -> int:
-    stored = da.attrs.get(_DT_ATTR)
-    if da.shape[-1] == 1 and isinstance(stored, int | float | np.number) and stored > 0:
-        if float(stored) != round(float(stored)):
-            raise InvalidDataError(
-                f"attrs[{_DT_ATTR!r}] of {da.name!r} is {stored}, not a whole number of "
-                "microseconds; set it to the sample interval in whole microseconds."
-            )
-        return round(float(stored))
-    if da.shape[-1] == 1:
-        raise InvalidDataError(
-            f"{da.name!r} has 1 sample per trace and no attrs[{_DT_ATTR!r}], so its "
-            "sample interval is unknown; set that attribute (whole microseconds) or "
-            "write like= the original file."
-        )
-    dt = sample_interval(da, "us")
-    if abs(dt - round(dt)) > 1e-3:
-        raise InvalidDataError(
-            f"the sample interval of {da.name!r} is {dt:g} us, not a whole number of "
-            "microseconds, which SEG-Y cannot store; resample to an integer interval."
-        )
-    return round(dt)
-
-
-def _positions_like(da: xr.DataArray, layout: SegyLayout, what: str) -> np.ndarray:
-    dims = da.dims[:-1]
-    if TRACE_INDEX in da.coords:
-        positions = np.asarray(da.coords[TRACE_INDEX].transpose(*dims).values, dtype=np.int64)
-    elif int(np.prod(da.shape[:-1])) == layout.n_traces:
-        return np.arange(layout.n_traces, dtype=np.int64).reshape(da.shape[:-1])
-    else:
-        raise InvalidDataError(
-            f"{what} has {int(np.prod(da.shape[:-1]))} trace positions and no "
-            f"{TRACE_INDEX!r} coordinate, but {layout.path} has {layout.n_traces} traces; "
-            "write data opened with pm.open_segy (or of the same trace count)."
-        )
-    live = positions[positions >= 0]
-    counts = np.bincount(live, minlength=layout.n_traces) if live.size else np.zeros(0)
-    if live.size and live.max() >= layout.n_traces:
-        counts = np.zeros(0)
-    if counts.size != layout.n_traces or np.any(counts != 1):
-        raise InvalidDataError(
-            f"{what} covers {live.size} file traces ({np.unique(live).size} distinct) but "
-            f"{layout.path} has {layout.n_traces}; to_segy(like=) writes every trace of the "
-            "original exactly once, so write the full array (not a subset), or omit like="
-        )
-    return positions
-
-
-def _text_record(head: bytes, record: str) -> bytes:
-    text = head[:3200]
-    encoding = "cp037" if text[:1] == "C".encode("cp037") else "latin-1"
-    card = f"C40 {record}"[:80].ljust(80).encode(encoding)
-    return text[:3120] + card + head[3200:]
-
-
 def _blocks(da: xr.DataArray) -> dask.array.Array:
     import dask.array as dsa
 
@@ -190,17 +55,6 @@ def _blocks(da: xr.DataArray) -> dask.array.Array:
         chunks = (*_default_chunks(da.shape[:-1], item, CHUNK_BYTES), da.shape[-1])
         return dsa.from_array(np.asarray(data), chunks=chunks, name=False)
     return data.rechunk({data.ndim - 1: -1})
-
-
-def _filled_absent(da: xr.DataArray, blocks: dask.array.Array, holes: np.ndarray) -> Any:
-    """Lazy count of absent positions holding data: live in trace_mask or non-zero."""
-    import dask.array as dsa
-
-    filled = (abs(blocks) > 0).any(axis=-1)
-    if TRACE_MASK in da.coords and set(da.coords[TRACE_MASK].dims) == set(da.dims[:-1]):
-        mask = da.coords[TRACE_MASK].transpose(*da.dims[:-1]).data
-        filled = filled | (mask if isinstance(mask, dsa.Array) else np.asarray(mask, dtype=bool))
-    return (filled & dsa.from_array(holes, chunks=filled.chunks)).sum()
 
 
 def _file_mode() -> int:
@@ -225,31 +79,96 @@ def _refuse_input(path: str, da: xr.DataArray, like: str | os.PathLike[str] | No
             )
 
 
-def _graph(
-    da: xr.DataArray,
-    target: _Target,
-    head: bytes,
-    path: str,
-    skipped: np.ndarray | None,
-    write_mode: str,
-) -> SegyWrite:
-    """The deferred write: create the file, write each block, then rename it."""
+def _trace_coord(da: xr.DataArray, name: str, blocks: dask.array.Array) -> Any:
+    """A boolean trace coordinate as a dask array in the blocks' trace chunks, or None."""
+    import dask.array as dsa
+
+    if name not in da.coords or set(da.coords[name].dims) != set(da.dims[:-1]):
+        return None
+    data = da.coords[name].transpose(*da.dims[:-1]).data
+    if isinstance(data, dsa.Array):
+        return data.astype(bool).rechunk(blocks.chunks[:-1])
+    return dsa.from_array(np.asarray(data, dtype=bool), chunks=blocks.chunks[:-1], name=False)
+
+
+def _graph(da: xr.DataArray, target: Target, head: bytes, path: str, write_mode: str) -> SegyWrite:
+    """The deferred write: create the file, write each block, then compact and rename."""
     import dask
     from dask.array.core import slices_from_chunks
 
     blocks = _blocks(da)
-    created = dask.delayed(_create, pure=False)(target, head)
+    filled = _trace_coord(da, TRACE_FILLED, blocks)
+    mask = _trace_coord(da, TRACE_MASK, blocks)
+    claim = mask if filled is None else (filled if mask is None else filled | mask)
+    n = blocks.numblocks[:-1]
+    claims = (
+        claim.to_delayed(optimize_graph=False).ravel()
+        if claim is not None
+        else [None] * int(np.prod(n))
+    )
+    fills = (
+        filled.to_delayed(optimize_graph=False).ravel()
+        if filled is not None
+        else [None] * int(np.prod(n))
+    )
+    created = dask.delayed(create, pure=False)(target, head)
     parts = blocks.to_delayed(optimize_graph=False).ravel()
-    write = dask.delayed(_write_block, pure=False)
+    write = dask.delayed(write_block, pure=False)
     written = [
-        write(part, created, target, key)
-        for part, key in zip(parts, slices_from_chunks(blocks.chunks), strict=True)
+        write(part, c, f, created, target, key)
+        for part, c, f, key in zip(
+            parts, claims, fills, slices_from_chunks(blocks.chunks), strict=True
+        )
     ]
-    n_filled = 0 if skipped is None else _filled_absent(da, blocks, skipped)
-    n_skipped = 0 if skipped is None else int(skipped.sum())
-    commit = dask.delayed(_commit, pure=False)
-    done = commit(written, n_filled, target, path, _file_mode(), n_skipped, write_mode)
+    n_holes = int(np.count_nonzero(target.holes))
+    done = dask.delayed(commit, pure=False)(
+        written, target, path, _file_mode(), write_mode, n_holes
+    )
     return SegyWrite.wrap(done, target.tmp, path)
+
+
+def _check_values(da: xr.DataArray, what: str) -> None:
+    """Refuse data SEG-Y cannot hold: complex or non-numeric samples."""
+    kind = np.dtype(da.dtype).kind
+    if kind == "c":
+        raise InvalidDataError(
+            f"{what} is complex ({da.dtype}); SEG-Y stores real samples. Write the real "
+            "part (da.real), the magnitude (abs(da)) or each part to its own file."
+        )
+    if kind not in "biuf":
+        raise InvalidDataError(
+            f"{what} has {da.dtype} samples; SEG-Y stores numbers: convert with "
+            "da.astype('float32')."
+        )
+
+
+def _check_path(path: str, mode: str) -> None:
+    """Refuse a directory, an existing file in mode ``"w-"``, or a parent that is a file."""
+    check_target(path, mode)
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if parent and not os.path.isdir(parent):
+        raise ConfigError(
+            f"cannot write {path!r}: {parent!r} is a file, not a directory; choose a path "
+            "in a directory."
+        )
+
+
+def _absent(absent: str) -> str:
+    if absent in _DEPRECATED_ABSENT:
+        new = _DEPRECATED_ABSENT[absent]
+        warnings.warn(
+            f"absent={absent!r} is deprecated: filled traces are no longer appended after "
+            f"the original ones but written at their place in the file's sort order; "
+            f"pass absent={new!r}.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return new
+    if absent not in ABSENT:
+        raise ConfigError(f"absent must be one of {ABSENT}; got {absent!r}.")
+    return absent
 
 
 def to_segy(
@@ -258,19 +177,26 @@ def to_segy(
     *,
     like: str | os.PathLike[str] | None = None,
     compute: bool = True,
-    format: int = 5,
-    endian: str = "big",
+    format: int | None = None,
+    endian: str | None = None,
     text_record: str | None = None,
     absent: str = "skip",
+    mark_filled: bool = False,
     mode: str = "w-",
 ) -> Path | SegyWrite:
-    """Write a DataArray to SEG-Y, streaming chunk by chunk, atomically.
+    """Write a DataArray to SEG-Y, streaming chunk by chunk, atomically, in sort order.
 
     With `like`, every textual, binary and trace header byte of that file is copied
     unchanged and only the samples are new, in the original's sample format and byte
     order. Without it, a new file is written with headers built from the coordinates
     (keys at the byte locations in ``attrs["segy_byte_locations"]`` or the standard
     ones, x/y with a coordinate scalar, dt in exact microseconds).
+
+    Grid positions the source file did not have (``trace_index == -1``, *holes*) are
+    written only when they hold a trace: ``trace_filled`` or ``trace_mask`` True there,
+    or, for data without a ``trace_filled`` coordinate, any non-zero sample. Traces
+    follow the grid's sort order (that of the source file), so that a reader of sorted
+    files (segyio with geometry) reads what :func:`open_segy` reads.
 
     The output goes to a temporary file in the same directory (missing parent
     directories are created), renamed into place when complete; on any error it is
@@ -279,31 +205,40 @@ def to_segy(
     Parameters
     ----------
     da : xarray.DataArray
-        Data with the vertical dim last, e.g. from :func:`open_segy`.
+        Data with the vertical dim last, e.g. from :func:`open_segy`, or a selection of
+        it (``da.sel(iline=slice(1000, 1010))``).
     path : str or os.PathLike
         Output file.
     like : str or os.PathLike, optional
-        The original file (opened read-only) whose headers are kept.
+        The original file (opened read-only) whose headers are kept. `da` may hold any
+        selection of its traces (each at most once); only those are written.
     compute : bool, optional
         Write now (default), or return the pending write (a :class:`SegyWrite`, a
         ``dask.delayed.Delayed``) that writes the blocks and renames the file when
         computed; no file is created until then.
     format : int, optional
         Sample format of a new file (no `like`): 5 (IEEE, default), 1 (IBM), 2, 3, ...
+        Data read from an integer-format file are written as IEEE with a
+        ``PromethiumWarning`` unless `format` is given.
     endian : {"big", "little"}, optional
-        Byte order of a new file (no `like`).
+        Byte order of a new file (no `like`; default big).
     text_record : str, optional
         Opt-in processing record written as card C40 of the textual header (headers
-        are otherwise byte-identical).
-    absent : {"skip", "append"}, optional
-        With `like`: what to do with grid positions that have no trace in `like`
-        (``trace_index == -1``), e.g. traces a reconstruction filled. ``"skip"``
-        (default) leaves them out and warns with ``PromethiumWarning`` when any holds
-        data (``trace_mask`` True or non-zero samples). ``"append"`` writes every
-        absent position after the original traces, with the header of the nearest
-        original trace (grid index distance) and its geometry words (the trace dims,
-        at the byte locations in ``attrs["segy_byte_locations"]``) and x/y set for its
-        position; the file headers and the original traces stay byte-identical.
+        are otherwise byte-identical): printable ASCII, up to 76 characters.
+    absent : {"skip", "insert"}, optional
+        With `like`: what to do with holes that hold a trace (e.g. traces a
+        reconstruction filled). ``"skip"`` (default) leaves them out and warns with
+        ``PromethiumWarning`` how many there are; ``"insert"`` writes each at its place
+        in the grid's sort order, with the header of the nearest original trace (grid
+        index distance) with its geometry words (the trace dims) and x/y set for its
+        position. Original traces keep every header byte. ``"append"`` is a deprecated
+        alias of ``"insert"`` (``FutureWarning``).
+    mark_filled : bool, optional
+        Record which traces a model filled (``trace_filled`` True, or inserted holes
+        without that coordinate) in the file: their trace identification code (bytes
+        29-30) becomes 32767 and card C39 of the textual header gives the count, so
+        that :func:`open_segy` recovers ``trace_filled``. Off by default: headers stay
+        byte-identical.
     mode : {"w-", "w"}, optional
         ``"w-"`` (default, as :func:`to_zarr`) refuses an existing `path`; ``"w"``
         replaces it (atomically, when the new file is complete).
@@ -316,13 +251,17 @@ def to_segy(
     Raises
     ------
     ConfigError
-        If `endian`, `absent` or `mode` is not one of the accepted values, `path`
-        exists and `mode` is ``"w-"``, or `path` is the `like` file or the file `da`
-        was read from (``attrs["source"]``).
+        If `endian`, `absent` or `mode` is not one of the accepted values, `format` or
+        `endian` is given with `like`, `text_record` is not printable ASCII of at most
+        76 characters, `path` is a directory or exists and `mode` is ``"w-"``, or
+        `path` is the `like` file or the file `da` was read from
+        (``attrs["source"]``).
     InvalidDataError
         If `da` is not a DataArray (e.g. the Dataset of ``return_uncertainty=True``:
-        write ``out["mean"]``), does not match `like` (sample count, trace count, sample
-        interval), or holds values the format or a header word cannot store.
+        write ``out["mean"]``), is complex or not numeric, does not match `like`
+        (sample count, sample interval, traces not in it or repeated), or holds values
+        the format or a header word cannot store (NaN or infinite samples in a trace to
+        be written: raised when its block is written, leaving nothing under `path`).
     SegyFormatError
         If `like` is not a readable SEG-Y file.
 
@@ -331,6 +270,7 @@ def to_segy(
     >>> da = open_segy("in.sgy")  # doctest: +SKIP
     >>> to_segy(da * 2, "out.sgy", like="in.sgy")  # doctest: +SKIP
     >>> to_segy(da * 2, "out.sgy", like="in.sgy", mode="w")  # replace  # doctest: +SKIP
+    >>> to_segy(da.sel(iline=slice(10, 12)), "part.sgy", like="in.sgy")  # doctest: +SKIP
     """
     import xarray as xr
 
@@ -349,71 +289,44 @@ def to_segy(
     path = os.fspath(path)
     what = f"DataArray {da.name!r}"
     vertical_dim(da)
-    if endian not in ("big", "little"):
+    _check_values(da, what)
+    if endian not in (None, "big", "little"):
         raise ConfigError(f"endian must be 'big' or 'little'; got {endian!r}.")
-    if absent not in ABSENT:
-        raise ConfigError(f"absent must be one of {ABSENT}; got {absent!r}.")
+    if like is not None and (format is not None or endian is not None):
+        raise ConfigError(
+            "format= and endian= choose the encoding of a new file; with like= the "
+            "original's format and byte order are kept. Drop them, or drop like=."
+        )
+    absent = _absent(absent)
     if mode not in MODES:
         raise ConfigError(f"to_segy mode must be one of {MODES}; got {mode!r}.")
-    _refuse_input(path, da, like)
-    _check_target(path, mode)
-    skipped: np.ndarray | None = None
-    if like is not None:
-        layout = read_layout(like)
-        if da.shape[-1] != layout.n_samples:
-            raise InvalidDataError(
-                f"{what} has {da.shape[-1]} samples per trace but {layout.path} has "
-                f"{layout.n_samples}; write like= a file with the same sample count."
-            )
-        known_dt = da.shape[-1] > 1 or _DT_ATTR in da.attrs
-        if da.dims[-1] == "time" and layout.dt_us > 0 and known_dt and _dt_us(da) != layout.dt_us:
-            raise InvalidDataError(
-                f"{what} has a sample interval of {_dt_us(da)} us but {layout.path} has "
-                f"{layout.dt_us} us; resample the data or write without like=."
-            )
-        positions = _positions_like(da, layout, what)
-        with open(layout.path, "rb") as f:
-            head = f.read(layout.data_start)
-        headers = _like_headers(layout)
-        holes = positions < 0
-        if holes.any() and absent == "skip":
-            skipped = holes
-        elif holes.any():
-            source = trace_records(layout)
-            extra = absent_headers(da, layout, positions, source["header"])
-            del source
-            headers = AppendedHeaders(layout, extra)
-            positions = positions.copy()
-            positions[holes] = layout.n_traces + np.arange(extra.shape[0])
-            layout = dataclasses.replace(layout, n_traces=layout.n_traces + extra.shape[0])
-    else:
-        if da.dims[-1] != "time":
-            raise InvalidDataError(
-                f"{what} has a {da.dims[-1]!r} axis; a new SEG-Y file needs a time axis "
-                "(write like= an existing depth file instead)."
-            )
-        fmt = get_format(format, source="to_segy(format=...)")
-        dt_us = _dt_us(da)
-        t0 = float(vertical_values(da, "ms")[0])
-        if t0 != round(t0) or abs(t0) > 32767:
-            raise InvalidDataError(
-                f"{what} starts at {t0:g} ms; SEG-Y stores the delay as whole milliseconds "
-                "(-32768..32767); shift the time axis to a whole millisecond."
-            )
-        builder = HeaderBuilder(da, dt_us, round(t0), endian)
-        n = int(np.prod(da.shape[:-1]))
-        layout = SegyLayout(path, endian, fmt.code, da.shape[-1], dt_us, HEADER_SIZE, n, 0, 0)
-        binary = binary_header(
-            dt_us=dt_us, n_samples=da.shape[-1], format_code=fmt.code, endian=endian,
-            measurement=builder.measurement,
-        )  # fmt: skip
-        head = text_header(text_lines(da)) + binary
-        positions = np.arange(n, dtype=np.int64).reshape(da.shape[:-1])
-        headers = builder.headers
     if text_record is not None:
-        head = _text_record(head, text_record)
+        check_text(text_record, "text_record")
+    _refuse_input(path, da, like)
+    _check_path(path, mode)
+    if like is not None:
+        layout, plan, headers, head = like_target(da, like, absent == "insert", what)
+    else:
+        layout, plan, headers, head = new_target(da, path, format, endian or "big", what)
+    if text_record is not None:
+        head = put_card(head, _RECORD_CARD, text_record)
     tmp = os.fspath(prepare(Path(os.path.abspath(path))))
-    pending = _graph(da, _Target(tmp, layout, positions, headers, what), head, path, skipped, mode)
+    axes = tuple(
+        (str(d), np.asarray(da.coords[d].values) if d in da.coords else None) for d in da.dims[:-1]
+    )
+    target = Target(
+        tmp=tmp,
+        layout=dataclasses.replace(layout, n_traces=plan.n_slots),
+        slots=plan.slots,
+        holes=plan.holes,
+        headers=headers,
+        axes=axes,
+        claim_nonzero=TRACE_FILLED not in da.coords,
+        renumber=like is None,
+        mark=mark_filled,
+        what=what,
+    )
+    pending = _graph(da, target, head, path, mode)
     if compute:
         return pending.compute()
     return pending
