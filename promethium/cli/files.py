@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ __all__ = [
     "output_is_zarr",
     "write_output",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Suffixes of SEG-Y output files (compared case-insensitively).
 SEGY_SUFFIXES = (".sgy", ".segy")
@@ -38,9 +41,10 @@ def open_input(path: Path, segy: dict[str, Any]) -> xr.DataArray:
     """Open a Zarr store or a SEG-Y file (with the SEG-Y reading options `segy`)."""
     from promethium.io import open_segy, open_zarr
 
-    if is_zarr(path):
-        return open_zarr(path)
-    return open_segy(path, **segy)
+    da = open_zarr(path) if is_zarr(path) else open_segy(path, **segy)
+    chunks = {d: max(c) for d, c in zip(da.dims, da.chunks or (), strict=False)}
+    logger.info("opened %s: dims %s, chunks %s", path, dict(da.sizes), chunks)
+    return da
 
 
 def output_is_zarr(path: Path) -> bool:
@@ -76,6 +80,7 @@ def write_output(
     if absent is not None and (zarr or like is None):
         raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
     mode = "w" if overwrite else "w-"  # enforced again when the write commits
+    logger.info("writing %s as %s", path, "Zarr" if zarr else f"SEG-Y (headers from {like})")
     if zarr:
         return to_zarr(da, path, mode=mode, compute=compute)
     extra: dict[str, Any] = {"absent": absent} if absent else {}

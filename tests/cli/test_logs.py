@@ -46,3 +46,11 @@ def test_verbosity_sets_the_level(argv, level):
     from promethium.cli.logs import log_level
 
     assert logging.getLevelName(log_level(len(argv[0]) - 1 if argv else 0)) == level
+
+
+def test_verbose_convert_logs_what_it_opens_and_writes(survey, tmp_path, capsys):
+    target = tmp_path / "o.zarr"
+    assert main(["-v", "convert", str(survey), str(target), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"opened {survey}: dims {{'offset': 32, 'time': 96}}" in err
+    assert f"writing {target} as Zarr" in err
