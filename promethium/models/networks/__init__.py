@@ -12,6 +12,8 @@ without torch), and each network lives in its own module, imported when used:
 - :mod:`~promethium.models.networks.gan`: ``GAN`` (generator + ``PatchGAN``);
 - :mod:`~promethium.models.networks.pinn`: ``PINN`` (backbone + wave-equation loss);
 - :mod:`~promethium.models.networks.physics`: the acoustic physics losses;
+- :mod:`~promethium.models.networks.sampling`: ``Sampling``, a patch's trace spacing
+  and sample interval in SI units, read from coordinates (no torch);
 - :mod:`~promethium.models.networks.backbones`: ``build_backbone`` by name;
 - :mod:`~promethium.models.networks.losses`: reconstruction losses, ``LossOutput``.
 

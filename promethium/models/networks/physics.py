@@ -1,7 +1,8 @@
 r"""Acoustic physics losses for data recorded along a line, in physical units.
 
 A patch ``u(x, t)`` holds traces at spacing ``dx`` (metres) sampled every ``dt``
-(seconds); :class:`Sampling` reads both from coordinates with their units. The
+(seconds); :class:`~promethium.models.networks.sampling.Sampling` reads both from
+coordinates with their units. The
 acoustic wave equation confines what such data may contain (derivation in
 ``docs/physics.md``):
 
@@ -20,134 +21,18 @@ and the same whatever units the coordinates are given in.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from promethium.core.axis import sample_interval
-from promethium.core.dims import trace_dim, vertical_dim
-from promethium.core.units import convert, is_time_unit, parse_quantity, parse_unit, unit_of
-from promethium.errors import ConfigError, InvalidDataError, UnitError
+from promethium.errors import ConfigError
 from promethium.models.networks.configs import PhysicsConfig, validate_config
+from promethium.models.networks.sampling import Sampling
 
-if TYPE_CHECKING:
-    import xarray as xr
-
-__all__ = ["Sampling", "fk_cone_fraction", "physics_loss", "plane_wave_residual"]
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """Trace spacing and sample interval of a patch, in SI units.
-
-    Parameters
-    ----------
-    trace_spacing_m : float
-        Distance between neighbouring traces, in metres.
-    sample_interval_s : float
-        Time between samples, in seconds.
-
-    Examples
-    --------
-    >>> Sampling.from_quantities("0.0125 km", "4 ms")
-    Sampling(trace_spacing_m=12.5, sample_interval_s=0.004)
-    """
-
-    trace_spacing_m: float
-    sample_interval_s: float
-
-    def __post_init__(self) -> None:
-        for name in ("trace_spacing_m", "sample_interval_s"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ConfigError(f"{name} must be a positive number; got {value!r}.")
-
-    @classmethod
-    def from_quantities(cls, trace_spacing: Any, sample_interval: Any) -> Sampling:
-        """Build from quantities with units, e.g. ``("25 m", "4 ms")`` or pint Quantities.
-
-        Raises
-        ------
-        UnitError
-            If a value has no unit, an unknown one, or the wrong dimensionality.
-        """
-        dx = _si(trace_spacing, "m", "trace_spacing")
-        dt = _si(sample_interval, "s", "sample_interval")
-        return cls(trace_spacing_m=dx, sample_interval_s=dt)
-
-    @classmethod
-    def from_dataarray(cls, da: xr.DataArray, coordinate: str | None = None) -> Sampling:
-        """Read the sampling of `da`'s (trace, time) panels from its coordinates.
-
-        Parameters
-        ----------
-        da : xarray.DataArray
-            Data with a time axis last and the trace dim before it.
-        coordinate : str, optional
-            The coordinate along the trace dim giving positions (e.g. ``"cdp_x"``);
-            by default the trace dim's own coordinate, else the only 1-D coordinate
-            along it with a length unit.
-
-        Raises
-        ------
-        UnitError
-            If the vertical axis is not time, or no position coordinate with a
-            length unit is found.
-        InvalidDataError
-            If the positions are not regularly spaced.
-        """
-        vertical = vertical_dim(da)
-        if vertical not in da.coords or not is_time_unit(
-            unit_of(da.coords[vertical]), what=f"coordinate {vertical!r}"
-        ):
-            raise UnitError(
-                f"the physics loss needs a time axis; {vertical!r} is not in time units. "
-                "Depth images are not recorded wavefields."
-            )
-        name = coordinate or _position_coordinate(da, trace_dim(da))
-        coord = da.coords[name]
-        positions = convert(
-            np.asarray(coord.values, dtype=np.float64), unit_of(coord), "m", what=name
-        )
-        steps = np.abs(np.diff(positions))
-        step = float(np.median(steps)) if steps.size else 0.0
-        if step <= 0 or not np.allclose(steps, step, rtol=1e-6):
-            raise InvalidDataError(
-                f"coordinate {name!r} is not regularly spaced (or has fewer than 2 "
-                "traces); give Sampling(trace_spacing_m=..., sample_interval_s=...)."
-            )
-        return cls(trace_spacing_m=step, sample_interval_s=sample_interval(da, "s"))
-
-
-def _si(value: Any, unit: str, what: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise UnitError(f"{what}={value!r} has no unit; give e.g. '12.5 m' or '4 ms'.")
-    magnitude, given = parse_quantity(value, unit, what=what)
-    return float(convert(magnitude, given, unit, what=what))
-
-
-def _position_coordinate(da: xr.DataArray, dim: str) -> str:
-    length = parse_unit("m").dimensionality
-    candidates = [dim] if dim in da.coords and "units" in da.coords[dim].attrs else []
-    candidates += [
-        str(name)
-        for name, coord in da.coords.items()
-        if name != dim and coord.dims == (dim,) and "units" in coord.attrs
-    ]
-    for name in candidates:
-        unit = da.coords[name].attrs["units"]
-        if parse_unit(unit, what=f"coordinate {name!r}").dimensionality == length:
-            return name
-    raise UnitError(
-        f"no coordinate along {dim!r} gives trace positions with a length unit; assign "
-        f"one (e.g. da.assign_coords({dim}_x=('{dim}', x, {{'units': 'm'}}))) or pass "
-        "coordinate=..."
-    )
+__all__ = ["fk_cone_fraction", "physics_loss", "plane_wave_residual"]
 
 
 def _panels(u: torch.Tensor, min_size: int) -> torch.Tensor:

@@ -105,16 +105,25 @@ class UNet(nn.Module):
             x = decoder(torch.cat([skip, x], dim=1))
         return crop(self.head(x), padding)
 
-    def loss(self, inputs: torch.Tensor, target: torch.Tensor, **kwargs: Any) -> LossOutput:
+    def loss(
+        self,
+        inputs: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        weight: torch.Tensor | None = None,
+        sampling: Any = None,
+    ) -> LossOutput:
         """Mean squared error of the reconstruction of `inputs` against `target`.
 
         Parameters
         ----------
         inputs, target : torch.Tensor
             ``(N, in_channels, H, W)`` and ``(N, out_channels, H, W)``.
-        **kwargs
-            ``weight``: passed to
+        weight : torch.Tensor, optional
+            Weights of the error, see
             :func:`~promethium.models.networks.losses.reconstruction_loss`.
+        sampling : Sampling, optional
+            Unused (accepted so that every network's ``loss`` takes the same keywords).
 
         Returns
         -------
@@ -122,7 +131,7 @@ class UNet(nn.Module):
             ``total`` equal to ``parts["data"]``.
         """
         prediction = self(inputs)
-        data = reconstruction_loss(prediction, target, weight=kwargs.get("weight"))
+        data = reconstruction_loss(prediction, target, weight=weight)
         return LossOutput(data, {"data": data}, prediction)
 
 
