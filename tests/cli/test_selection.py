@@ -65,3 +65,18 @@ def test_quiet_convert_prints_nothing(cube, tmp_path, capsys):
     assert main(["-q", "convert", str(cube), str(tmp_path / "q.zarr")]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_convert_sel_to_segy_keeps_the_original_header_bytes(cube, tmp_path, capsys):
+    out = tmp_path / "sub.sgy"
+    argv = ["convert", str(cube), str(out), "--sel", "iline=1001:1002", "--sel", "xline=24:30"]
+    assert main([*argv, "--no-progress"]) == 0
+    trace_len = 240 + 40 * 4
+    original, written = cube.read_bytes(), out.read_bytes()
+    assert written[:3200] == original[:3200]  # the textual header is the original's
+    n = (len(written) - 3600) // trace_len
+    assert n == 8
+    for k, (il, xl) in enumerate((i, x) for i in (1001, 1002) for x in (24, 26, 28, 30)):
+        src = ((il - 1000) * 8 + (xl - 20) // 2) * trace_len + 3600
+        dst = 3600 + k * trace_len
+        assert written[dst : dst + trace_len] == original[src : src + trace_len]
