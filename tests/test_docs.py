@@ -16,10 +16,15 @@ def test_docs_build_in_strict_mode(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-4000:]
-    reference = (tmp_path / "site" / "reference" / "io" / "index.html").read_text()
+    site = tmp_path / "site"
     # The API reference is generated from the docstrings: numpydoc sections rendered.
-    assert "segy_info" in reference and "Summarize a SEG-Y file" in reference
-    assert (tmp_path / "site" / "getting-started" / "index.html").exists()
+    io = (site / "reference" / "io" / "index.html").read_text()
+    assert 'id="promethium.io.segy_info"' in io and "Summarize a SEG-Y file" in io
+    main = (site / "reference" / "reconstruct" / "index.html").read_text()
+    assert 'id="promethium.reconstruct.reconstruct"' in main
+    plugins = (site / "reference" / "plugins" / "index.html").read_text()
+    assert 'id="promethium.Registry"' in plugins and 'id="promethium.hookimpl"' in plugins
+    assert (site / "getting-started" / "index.html").exists()
 
 
 def test_every_docs_page_is_in_the_nav():
