@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from promethium.ops.bandpass import Bandpass
-from promethium.ops.base import BlockContext, Operator, WholeArrayOperator
+from promethium.ops.base import Operator, WholeArrayOperator
+from promethium.ops.context import BlockContext
 from promethium.ops.gain import AGC, TimePowerGain
 from promethium.ops.kill import Decimate, KillTraces
 from promethium.ops.mute import Mute

@@ -1,78 +1,440 @@
-"""Checks of operator parameters, shared by the operators: each raises ConfigError."""
+"""Operator parameters declared once, as a typed pydantic schema.
+
+Each operator class names a :class:`OperatorParams` subclass as its ``Params``: one
+field per parameter, with its type, default, range (``Field(ge=..., le=...)``), unit
+and a one-line description. The :class:`~promethium.ops.base.Operator` base binds the
+constructor's arguments to that schema, validates them once, and turns every failure
+into a :class:`~promethium.errors.ConfigError` naming the operator, the parameter, the
+value and what is allowed (:func:`validate_params`). The same schema gives the
+operator's signature and the parameter tables of ``docs/operators.md``
+(:func:`parameter_rows`).
+
+Quantities keep the user's spelling in the history (``Bandpass(low='5 Hz')``) and are
+converted for the operator: :data:`Frequency` to Hz, :data:`Velocity` to m/s,
+:data:`Duration` to s; a :class:`VerticalLength` (time on a time axis, length on a depth
+axis) keeps its dimension until the data are known.
+"""
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 import numbers
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from promethium.errors import ConfigError, UnitError
 
-__all__ = ["check_choice", "check_number", "in_unit", "longer_than_trace", "quantity"]
+__all__ = [
+    "Duration",
+    "Frequency",
+    "Integer",
+    "Kind",
+    "OperatorParams",
+    "Real",
+    "Unit",
+    "Velocity",
+    "VerticalLength",
+    "longer_than_trace",
+    "parameter_rows",
+    "params_signature",
+    "validate_params",
+]
 
 
-def quantity(value: Any, default_unit: str, *, what: str) -> tuple[float, str]:
-    """Parse a user quantity (number, ``"500 ms"``, pint Quantity) into (magnitude, unit).
+class OperatorParams(BaseModel):
+    """Base of every operator's parameter schema.
 
-    Raises
-    ------
-    ConfigError
-        If `value` cannot be read as a quantity, or its magnitude is not finite.
+    Unknown parameters are refused; values are validated once and frozen. A subclass
+    sets :attr:`positional` to the number of leading fields that may be given by
+    position (None: all of them); the others are keyword-only.
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    #: How many leading fields may be passed by position; None for all.
+    positional: ClassVar[int | None] = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Marks a schema field with the unit its value is converted to (for the docs)."""
+
+    symbol: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Describes, for messages and docs, what a field of a free-form type accepts."""
+
+    text: str
+
+
+def _real(value: Any) -> float:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        raise ValueError("not finite")
+    raise ValueError(f"not a number but {type(value).__name__}")
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and number.is_integer():
+            return int(number)
+    raise ValueError("not an integer")
+
+
+#: A finite real number (bools and strings refused).
+Real = Annotated[float, BeforeValidator(_real)]
+#: An integer; an integral float such as ``4.0`` is accepted, bools and strings are not.
+Integer = Annotated[int, BeforeValidator(_integer)]
+
+
+def _parse(value: Any, default_unit: str) -> tuple[float, str]:
     from promethium.core.units import parse_quantity
 
     try:
-        magnitude, unit = parse_quantity(value, default_unit, what=what)
+        magnitude, unit = parse_quantity(value, default_unit, what="it")
     except UnitError as err:
-        raise ConfigError(str(err)) from err
+        raise ValueError(str(err).split("; got ")[0].rstrip(".")) from None
+    except Exception as err:  # pint's parser raises many kinds on malformed strings
+        raise ValueError(f"it cannot be read as a quantity: {err}") from None
     if not math.isfinite(magnitude):
-        raise ConfigError(f"{what} must be finite; got {value!r}.")
+        raise ValueError("not finite")
     return magnitude, unit
 
 
-def in_unit(value: tuple[float, str], unit: str, *, what: str) -> float:
-    """Convert a parsed quantity to `unit`, raising ConfigError on a unit mismatch."""
-    from promethium.core.units import convert
+def _converter(target: str) -> BeforeValidator:
+    def convert_to(value: Any) -> float:
+        from promethium.core.units import convert
 
-    try:
-        return float(convert(value[0], value[1], unit, what=what))
-    except UnitError as err:
-        raise ConfigError(f"{err} Give {what} in units of {unit!r}.") from err
+        magnitude, unit = _parse(value, target)
+        try:
+            return float(convert(magnitude, unit, target, what="the value"))
+        except UnitError:
+            raise ValueError(f"{unit!r} is not a unit of the same kind as {target!r}") from None
+
+    return BeforeValidator(convert_to)
 
 
-def check_number(
-    value: Any,
-    *,
-    what: str,
-    minimum: float | None = None,
-    strict: bool = False,
-    integer: bool = False,
-) -> float:
-    """Return `value` as a float if it is a finite number above `minimum`.
+#: A frequency: Hz as a plain number, or with a unit (``"5 Hz"``, ``"0.1 kHz"``).
+Frequency = Annotated[float, _converter("Hz"), Unit("Hz"), Kind("a frequency")]
+#: A velocity: m/s as a plain number, or with a unit (``"5000 ft/s"``).
+Velocity = Annotated[float, _converter("m/s"), Unit("m/s"), Kind("a velocity")]
+#: A duration: seconds as a plain number, or with a unit (``"40 ms"``).
+Duration = Annotated[float, _converter("s"), Unit("s"), Kind("a duration")]
+
+
+@dataclass(frozen=True)
+class VerticalLength:
+    """A length along the vertical axis: a time (in s) or a depth length (in m).
+
+    Built from a plain number (seconds), a string with a unit (``"500 ms"``,
+    ``"200 m"``) or a pint Quantity; compared with plain numbers by magnitude, so a
+    schema can bound it with ``Field(gt=0)``.
+
+    Attributes
+    ----------
+    magnitude : float
+        The length in `unit`.
+    unit : {"s", "m"}
+        Seconds for a time, metres for a depth length.
+    """
+
+    magnitude: float
+    unit: str
+
+    @classmethod
+    def parse(cls, value: Any) -> VerticalLength:
+        """Read a user's value; raise ValueError if it is neither a time nor a length."""
+        from promethium.core.units import convert, is_time_unit
+
+        if isinstance(value, VerticalLength):
+            return value
+        magnitude, unit = _parse(value, "s")
+        target = "s" if is_time_unit(unit) else "m"
+        try:
+            return cls(float(convert(magnitude, unit, target, what="the value")), target)
+        except UnitError:
+            raise ValueError(f"{unit!r} is neither a time nor a length unit") from None
+
+    def to(self, unit: str, *, what: str) -> float:
+        """The magnitude in `unit` (``"s"`` or ``"m"``), the vertical axis's unit.
+
+        Raises
+        ------
+        ConfigError
+            If the length is a time and the axis is depth, or the other way round.
+        """
+        if unit != self.unit:
+            kinds = {"s": "a time (e.g. '40 ms')", "m": "a length (e.g. '20 m')"}
+            raise ConfigError(
+                f"{what} is {kinds[self.unit].split(' (')[0]} ({self.magnitude:g} "
+                f"{self.unit}) but the data's vertical axis is in {unit!r}; give it as "
+                f"{kinds[unit]}."
+            )
+        return self.magnitude
+
+    def __gt__(self, other: float) -> bool:
+        return self.magnitude > other
+
+    def __ge__(self, other: float) -> bool:
+        return self.magnitude >= other
+
+    def __lt__(self, other: float) -> bool:
+        return self.magnitude < other
+
+    def __le__(self, other: float) -> bool:
+        return self.magnitude <= other
+
+
+#: A length along the vertical axis (see :class:`VerticalLength`), seconds by default.
+VerticalQuantity = Annotated[
+    VerticalLength,
+    BeforeValidator(VerticalLength.parse),
+    Unit("s or m"),
+    Kind("a time or depth length"),
+]
+
+
+# -- describing the schema -------------------------------------------------------------
+def _range(metadata: list[Any]) -> str:
+    """``"in [1, 20]"``, ``"> 0"`` and the like, from a field's annotated-types bounds."""
+    low = high = None
+    for item in metadata:
+        if isinstance(item, annotated_types.Ge):
+            low = f"[{item.ge:g}"
+        elif isinstance(item, annotated_types.Gt):
+            low = f"({item.gt:g}"
+        elif isinstance(item, annotated_types.Le):
+            high = f"{item.le:g}]"
+        elif isinstance(item, annotated_types.Lt):
+            high = f"{item.lt:g})"
+    if low and high:
+        return f"in {low}, {high}"
+    if low:
+        return (">= " if low[0] == "[" else "> ") + low[1:]
+    if high:
+        return ("<= " if high[-1] == "]" else "< ") + high[:-1]
+    return ""
+
+
+_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "True or False"}
+
+
+def _kind(annotation: Any) -> str:
+    """What an annotation accepts, with its article: ``an integer``, ``one of 'a', 'b'``."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *extra = get_args(annotation)
+        kinds = [m.text for m in extra if isinstance(m, Kind)]
+        return kinds[0] if kinds else _kind(base)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(annotation))
+    if origin in (dict, Mapping):
+        return "a mapping"
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if args:
+        return " or ".join(_kind(a) for a in args)
+    return _NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _unit(annotation: Any) -> str:
+    if get_origin(annotation) is Annotated:
+        for item in get_args(annotation)[1:]:
+            if isinstance(item, Unit):
+                return item.symbol
+        return _unit(get_args(annotation)[0])
+    for arg in get_args(annotation):
+        unit = _unit(arg)
+        if unit:
+            return unit
+    return ""
+
+
+def allowed(schema: type[OperatorParams], name: str) -> str:
+    """What parameter `name` of `schema` accepts, e.g. ``an integer in [1, 20]``.
+
+    Parameters
+    ----------
+    schema : type of OperatorParams
+        An operator's ``Params``.
+    name : str
+        One of its fields.
+
+    Returns
+    -------
+    str
+        The kind of value, its range (in the field's unit) and ``or None`` if allowed.
+    """
+    field = schema.model_fields[name]
+    annotation = field.rebuild_annotation()
+    text = _kind(annotation)
+    bounds = _range(field.metadata)
+    unit = _unit(annotation)
+    if bounds:
+        text += f" {bounds}" + (f" {unit}" if unit and " or " not in unit else "")
+    elif unit and " or " not in unit:
+        text += f" in {unit}"
+    if type(None) in get_args(field.annotation):
+        text += ", or None"
+    return text
+
+
+def parameter_rows(schema: type[OperatorParams]) -> list[tuple[str, str, str, str, str]]:
+    """One row per field: (name, allowed values, unit, default, description).
+
+    Parameters
+    ----------
+    schema : type of OperatorParams
+        An operator's ``Params``.
+
+    Returns
+    -------
+    list of tuple of str
+        Name, what is allowed (type and range), unit (empty if none), the default
+        (``"required"`` if none) and the field's one-line description.
+    """
+    rows = []
+    for name, field in schema.model_fields.items():
+        default = "required" if field.is_required() else repr(field.get_default())
+        unit = _unit(field.rebuild_annotation())
+        rows.append((name, allowed(schema, name), unit, default, field.description or ""))
+    return rows
+
+
+# -- binding and validating ------------------------------------------------------------
+def params_signature(schema: type[OperatorParams]) -> inspect.Signature:
+    """The constructor signature an operator with this schema has (``self`` omitted)."""
+    kinds = inspect.Parameter
+    params = []
+    for i, (name, field) in enumerate(schema.model_fields.items()):
+        positional = schema.positional is None or i < schema.positional
+        kind = kinds.POSITIONAL_OR_KEYWORD if positional else kinds.KEYWORD_ONLY
+        default = (
+            kinds.empty if field.is_required() else field.get_default(call_default_factory=True)
+        )
+        params.append(kinds(name, kind, default=default))
+    if schema.model_config.get("extra") == "allow":
+        params.append(kinds("options", kinds.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def validate_params(
+    operator: str, schema: type[OperatorParams], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[OperatorParams, dict[str, Any]]:
+    """Bind a constructor call to `schema` and validate it.
+
+    Parameters
+    ----------
+    operator : str
+        The operator's name, for messages.
+    schema : type of OperatorParams
+        Its parameter schema.
+    args, kwargs
+        The constructor's arguments.
+
+    Returns
+    -------
+    tuple
+        The validated parameters, and the arguments as given (defaults filled in), for
+        the history.
 
     Raises
     ------
     ConfigError
-        Naming `what`, the value and the allowed range.
+        For too many positional arguments, an unknown parameter, a missing one, a
+        wrong type or an out-of-range value: naming the operator, the parameter, the
+        value and what is allowed.
     """
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok and integer:
-        ok = float(value).is_integer()
-    ok = ok and math.isfinite(value)
-    if ok and minimum is not None:
-        ok = value > minimum if strict else value >= minimum
-    if not ok:
-        kind = "an integer" if integer else "a finite number"
-        bound = "" if minimum is None else f" {'>' if strict else '>='} {minimum:g}"
-        raise ConfigError(f"{what} must be {kind}{bound}; got {value!r}.")
-    return float(value)
+    try:
+        bound = params_signature(schema).bind(*args, **kwargs)
+    except TypeError as err:
+        raise _binding_error(operator, schema, args, kwargs, err) from None
+    bound.apply_defaults()
+    given = dict(bound.arguments)
+    given.update(given.pop("options", {}))
+    try:
+        return schema(**given), given
+    except ValidationError as err:
+        raise _config_error(operator, schema, err, given) from None
 
 
-def check_choice(value: Any, choices: tuple[str, ...], *, what: str) -> str:
-    """Return `value` if it is one of `choices`, else raise ConfigError listing them."""
-    if value not in choices:
-        raise ConfigError(f"{what} must be one of {choices}; got {value!r}.")
-    return str(value)
+def _binding_error(
+    operator: str,
+    schema: type[OperatorParams],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    err: TypeError,
+) -> ConfigError:
+    """The ConfigError for a call that does not fit the signature (Python's TypeError)."""
+    names = list(schema.model_fields)
+    unknown = [k for k in kwargs if k not in names]
+    if unknown and schema.model_config.get("extra") != "allow":
+        return _unknown(operator, names, unknown[0])
+    n_positional = len(names) if schema.positional is None else schema.positional
+    if len(args) > n_positional == 0:
+        return ConfigError(f"{operator} takes no parameters; got {len(args)}.")
+    if len(args) > n_positional:
+        return ConfigError(
+            f"{operator} takes at most {n_positional} positional parameter(s) "
+            f"({', '.join(names[:n_positional])}); got {len(args)}. Give the others by name."
+        )
+    given = set(names[: len(args)]) | set(kwargs)
+    for name, field in schema.model_fields.items():
+        if field.is_required() and name not in given:
+            return ConfigError(
+                f"{operator} needs the parameter {name!r} ({allowed(schema, name)})."
+            )
+    return ConfigError(f"{operator}: {err}.")
+
+
+def _unknown(operator: str, names: list[str], name: str) -> ConfigError:
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ConfigError(
+        f"{operator} has no parameter {name!r}; its parameters are {', '.join(names)}.{hint}"
+    )
+
+
+def _config_error(
+    operator: str, schema: type[OperatorParams], err: ValidationError, given: dict[str, Any]
+) -> ConfigError:
+    first = err.errors(include_url=False)[0]
+    loc = first.get("loc", ())
+    name = str(loc[0]) if loc else ""
+    detail = ""
+    if first["type"] == "value_error":
+        detail = str(first.get("ctx", {}).get("error", first["msg"]))
+    if not name or name not in schema.model_fields:
+        if first["type"] == "extra_forbidden" and name:
+            return _unknown(operator, list(schema.model_fields), name)
+        return ConfigError(f"{operator}: {(detail or first['msg']).rstrip('.')}.")
+    if first["type"] == "missing":
+        return ConfigError(f"{operator} needs the parameter {name!r} ({allowed(schema, name)}).")
+    message = f"{operator} {name} must be {allowed(schema, name)}; got {_shown(given.get(name))}"
+    return ConfigError(message + (f" ({detail})." if detail else "."))
+
+
+def _shown(value: Any) -> str:
+    """A short repr of a user's value: arrays by dtype and shape, others truncated."""
+    import reprlib
+
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"<{type(value).__name__} of dtype {value.dtype}, shape {tuple(value.shape)}>"
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 60
+    return short.repr(value)
 
 
 def longer_than_trace(

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 __all__ = ["Bandpass"]
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field, model_validator
 
-from promethium.errors import ConfigError, InvalidDataError
-from promethium.ops._params import check_number, in_unit, quantity
+from promethium.errors import ConfigError
+from promethium.ops._params import Frequency, Integer, OperatorParams
 from promethium.ops.base import BlockContext, Operator
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+#: Highest Butterworth order accepted: beyond it the filter is numerically unstable
+#: and no seismic band needs it.
+MAX_ORDER = 20
 
 
 class Bandpass(Operator):
@@ -29,9 +37,10 @@ class Bandpass(Operator):
     Raises
     ------
     ConfigError
-        If both corners are missing, ``low >= high``, a corner is negative, or
-        `order` is not a positive integer; when applied, if a corner is at or above
-        the Nyquist frequency (the message gives it).
+        If both corners are missing, ``low >= high``, a corner is negative (or the
+        high corner zero), or `order` is not an integer in ``[1, 20]``; when
+        applied, if a corner is at or above the Nyquist frequency (the message gives
+        it and the allowed range).
     InvalidDataError
         When applied to a depth axis, or to chunks that split the time axis.
 
@@ -55,75 +64,71 @@ class Bandpass(Operator):
     (4, 256)
     """
 
+    class Params(OperatorParams):
+        """Parameters of :class:`Bandpass`."""
+
+        low: Frequency | None = Field(
+            None, ge=0, description="Low corner; None or 0 for a low-pass filter."
+        )
+        high: Frequency | None = Field(
+            None, gt=0, description="High corner; None for a high-pass filter."
+        )
+        order: Integer = Field(
+            4, ge=1, le=MAX_ORDER, description="Butterworth order (doubled by the two passes)."
+        )
+
+        @model_validator(mode="after")
+        def _corners(self) -> Bandpass.Params:
+            if not self.low and self.high is None:
+                raise ValueError("needs a low corner, a high corner, or both (in Hz)")
+            if self.low and self.high is not None and self.low >= self.high:
+                raise ValueError(
+                    f"the low corner ({self.low:g} Hz) must be below the high corner "
+                    f"({self.high:g} Hz)"
+                )
+            return self
+
+    parameters: Params
     whole = ("vertical",)
-
-    def __init__(
-        self,
-        low: float | str | Any | None = None,
-        high: float | str | Any | None = None,
-        order: int = 4,
-    ) -> None:
-        self.low = low
-        self.high = high
-        self.order = order
-        self._low = self._corner(low, "low")
-        self._high = self._corner(high, "high")
-        check_number(order, what="Bandpass order", minimum=1, integer=True)
-        if self._low is None and self._high is None:
-            raise ConfigError("Bandpass needs a low corner, a high corner, or both (in Hz).")
-        if self._low is not None and self._high is not None and self._low >= self._high:
-            raise ConfigError(
-                f"Bandpass low corner ({self._low:g} Hz) must be below the high corner "
-                f"({self._high:g} Hz)."
-            )
-
-    @staticmethod
-    def _corner(value: Any, name: str) -> float | None:
-        if value is None:
-            return None
-        hz = in_unit(quantity(value, "Hz", what=f"Bandpass {name}"), "Hz", what=f"Bandpass {name}")
-        check_number(hz, what=f"Bandpass {name} corner (Hz)", minimum=0.0, strict=name == "high")
-        return None if hz == 0 else hz
+    needs_time = True
 
     def _sos(self, sample_interval: float) -> np.ndarray:
         from scipy.signal import butter
 
-        nyquist = 0.5 / sample_interval
-        for corner in (self._low, self._high):
-            if corner is not None and corner >= nyquist:
-                raise ConfigError(
-                    f"Bandpass corner {corner:g} Hz is at or above the Nyquist frequency "
-                    f"{nyquist:g} Hz of data sampled every {sample_interval * 1e3:g} ms; "
-                    "use corners below Nyquist."
-                )
-        order = int(self.order)
+        low, high, order = self.parameters.low or None, self.parameters.high, self.parameters.order
         fs = 1.0 / sample_interval
-        if self._low is None:
-            return butter(order, self._high, btype="lowpass", fs=fs, output="sos")
-        if self._high is None:
-            return butter(order, self._low, btype="highpass", fs=fs, output="sos")
-        return butter(order, [self._low, self._high], btype="bandpass", fs=fs, output="sos")
+        if low is None:
+            return butter(order, high, btype="lowpass", fs=fs, output="sos")
+        if high is None:
+            return butter(order, low, btype="highpass", fs=fs, output="sos")
+        return butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
 
-    def apply(self, da: Any) -> Any:
-        """Check the corners against Nyquist before any work, then filter.
+    def check(self, da: xr.DataArray) -> None:
+        """Refuse a depth axis, split traces, and corners at or above Nyquist.
 
-        Returns
-        -------
-        xarray.DataArray
-            The result, lazy when `da` is, without a history line.
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The data about to be filtered.
 
         Raises
         ------
+        ConfigError
+            If a corner is at or above the Nyquist frequency of `da`'s time axis.
         InvalidDataError
-            If the axis is depth, or a corner frequency is at or above Nyquist.
+            If the axis is depth, or chunks split the time axis.
         """
-        context = self._context(da)
-        if context.vertical_unit != "s":
-            raise InvalidDataError(
-                f"Bandpass filters in time; the data have a depth axis {context.dims[-1]!r}."
-            )
-        self._sos(context.sample_interval)
-        return super().apply(da)
+        super().check(da)
+        interval = self._context(da).sample_interval
+        nyquist = 0.5 / interval
+        for name in ("low", "high"):
+            corner = getattr(self.parameters, name)
+            if corner is not None and corner >= nyquist:
+                raise ConfigError(
+                    f"Bandpass {name} corner {self.params()[name]!r} ({corner:g} Hz) is at or "
+                    f"above the Nyquist frequency {nyquist:g} Hz of data sampled every "
+                    f"{interval * 1e3:g} ms; corners must lie in (0, {nyquist:g}) Hz."
+                )
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Filter each trace of a block (whole traces) forward and backward."""

@@ -1,38 +1,42 @@
 """The Operator base class: DataArray in, DataArray out, lazily.
 
-An :class:`Operator` maps a seismic DataArray to another, lazily. A subclass writes one
-method, :meth:`Operator.transform`, which works on a NumPy block; the base class
-validates the input, applies the transform to in-memory data at once or to each dask
-block (with ``map_overlap`` when the operator declares a halo), and records the
-operator in ``attrs["history"]``. Operators compose with ``|`` into a
-:class:`Pipeline`, itself an Operator.
+An :class:`Operator` maps a seismic DataArray to another, lazily. A subclass declares
+its parameters once, as a pydantic schema named ``Params`` (validated when the
+operator is built, see :mod:`promethium.ops._params`), and writes one method,
+:meth:`Operator.transform`, which works on a NumPy block. Calling the operator runs a
+fixed pipeline: validate the data, :meth:`~Operator.check` them against the
+parameters (before any work), :meth:`~Operator.apply` the transform to in-memory data
+at once or to each dask block (with ``map_overlap`` when the operator declares a
+halo), and record the operator in ``attrs["history"]``. Operators compose with ``|``
+into a :class:`Pipeline`, itself an Operator.
 
 Writing an operator::
 
     class Scale(Operator):
-        def __init__(self, factor: float) -> None:
-            self.factor = factor
+        class Params(OperatorParams):
+            factor: Real = Field(1.0, gt=0, description="Factor applied to every sample.")
+
+        parameters: Params
 
         def transform(self, data, context):
-            return data * self.factor
+            return data * self.parameters.factor
 """
 
 from __future__ import annotations
 
 import abc
 import inspect
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from promethium.core.axis import sample_interval
-from promethium.core.chunks import RECHUNK_ATTR, merge_small_chunks
 from promethium.core.dims import trace_dim, vertical_dim
 from promethium.core.history import append_history
 from promethium.core.units import is_time_unit, unit_of
 from promethium.errors import InvalidDataError
+from promethium.ops._params import OperatorParams, params_signature, validate_params
+from promethium.ops.context import BlockContext
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -45,57 +49,56 @@ __all__ = ["BlockContext", "Operator", "WholeArrayOperator"]
 _ROLES = ("vertical", "trace")
 
 
-@dataclass(frozen=True)
-class BlockContext:
-    """What an operator's :meth:`~Operator.transform` knows about its block.
-
-    Attributes
-    ----------
-    dims : tuple of str
-        Dims of the block, the vertical dim last.
-    sample_interval : float
-        Vertical sample interval: seconds on a time axis, metres on a depth axis.
-    vertical_unit : str
-        ``"s"`` on a time axis, ``"m"`` on a depth axis: the unit of
-        `sample_interval` and of the ``"vertical"`` entry of `coords`.
-    coords : dict of str to numpy.ndarray
-        The coordinates the operator asked for in :attr:`Operator.coords_needed`,
-        broadcast to the block's shape (halo included). ``"vertical"`` gives the
-        vertical coordinate in `vertical_unit`.
-    """
-
-    dims: tuple[str, ...]
-    sample_interval: float
-    vertical_unit: str
-    coords: Mapping[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def vertical_axis(self) -> int:
-        """Axis number of the vertical dim in the block (always the last)."""
-        return len(self.dims) - 1
-
-    @property
-    def trace_axis(self) -> int:
-        """Axis number of the trace dim in the block."""
-        return len(self.dims) - 2
-
-
 class Operator(abc.ABC):
     """Base class of every processing step: DataArray in, DataArray out, lazily.
 
-    Subclasses implement :meth:`transform`, and may set:
+    Subclasses declare their parameters as a nested :class:`OperatorParams` schema
+    named ``Params`` (the constructor then takes exactly those parameters, validates
+    them and keeps them as :attr:`parameters`), implement :meth:`transform`, and may
+    set or override:
 
     - :attr:`whole`: roles (``"vertical"``, ``"trace"``) whose dim must lie whole in
       each dask block (an FFT along time needs the whole trace);
-    - :attr:`coords_needed`: coordinate names passed to :meth:`transform`, broadcast
-      to the block (``"vertical"`` means the vertical coordinate);
-    - :meth:`halo`: samples of context per dim, applied with ``map_overlap``.
+    - :attr:`needs_time`: True when the vertical axis must be time, not depth;
+    - :attr:`coords_needed` (or :meth:`needed_coords`): coordinate names passed to
+      :meth:`transform`, broadcast to the block (``"vertical"`` means the vertical
+      coordinate);
+    - :meth:`halo`: samples of context per dim, applied with ``map_overlap``;
+    - :meth:`check`: refuse data the parameters do not fit, before any work.
 
     Operators that cannot work block by block override :meth:`apply` instead.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        The fields of the operator's ``Params`` schema.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown parameter, a wrong type or an out-of-range value, naming the
+        operator, the parameter, the value and what is allowed.
     """
 
+    #: The parameter schema; None for an operator without parameters.
+    Params: ClassVar[type[OperatorParams] | None] = None
     whole: ClassVar[tuple[str, ...]] = ()
+    #: Whether the vertical axis must be time (filters in Hz, gains in t, mutes).
+    needs_time: ClassVar[bool] = False
     coords_needed: tuple[str, ...] = ()
+    #: The validated parameters (converted to the schema's units).
+    parameters: OperatorParams
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Parameters come from the schema, unless the class writes its own __init__.
+        own = cls.__init__ is not Operator.__init__
+        signature = None if own else params_signature(cls.Params or OperatorParams)
+        cls.__signature__ = signature  # type: ignore[attr-defined]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        schema = type(self).Params or OperatorParams
+        self.parameters, self._given = validate_params(type(self).__name__, schema, args, kwargs)
 
     # -- the steps a subclass fills in -------------------------------------------------
     @abc.abstractmethod
@@ -148,21 +151,69 @@ class Operator(abc.ABC):
         return da.dtype if np.issubdtype(da.dtype, np.floating) else np.dtype("float32")
 
     def params(self) -> dict[str, Any]:
-        """The operator's parameters, as recorded in the history.
-
-        By default, the instance attributes named like the constructor's parameters.
+        """The operator's parameters as the user gave them, as recorded in the history.
 
         Returns
         -------
         dict of str to Any
-            Parameter names and values, in constructor order; also used by ``repr``.
+            Parameter names and values (defaults filled in), in schema order; also
+            used by ``repr``. For a subclass with its own ``__init__`` and no schema,
+            the instance attributes named like the constructor's parameters.
         """
+        given = getattr(self, "_given", None)
+        if given is not None:
+            return dict(given)
         names = list(inspect.signature(type(self).__init__).parameters)[1:]
         return {n: getattr(self, n) for n in names if hasattr(self, n)}
 
+    def needed_coords(self) -> tuple[str, ...]:
+        """Names of the coordinates :meth:`transform` receives: :attr:`coords_needed`.
+
+        Returns
+        -------
+        tuple of str
+            Coordinate names; ``"vertical"`` stands for the vertical coordinate.
+        """
+        return tuple(self.coords_needed)
+
+    def check(self, da: xr.DataArray) -> None:
+        """Refuse data the operator cannot process, before any work is done.
+
+        The base checks the vertical axis (:attr:`needs_time`), the coordinates of
+        :meth:`needed_coords` and the chunking of the axes in :attr:`whole`; an
+        operator whose parameters must fit the data (a window shorter than the trace,
+        a corner below Nyquist) extends it, calling ``super().check(da)``.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Data that passed :func:`promethium.core.validate.validate`; not modified.
+
+        Raises
+        ------
+        InvalidDataError
+            If the operator needs a time axis and `da` has a depth axis, a needed
+            coordinate is missing, or an axis in :attr:`whole` is split across chunks.
+        ConfigError
+            (In subclasses) if a parameter does not fit the data.
+        """
+        if self.needs_time and self._context(da).vertical_unit != "s":
+            raise InvalidDataError(
+                f"{type(self).__name__} needs a time axis; the data have a depth axis "
+                f"{vertical_dim(da)!r}. Convert to time first."
+            )
+        for name in self.needed_coords():
+            if name != "vertical" and name not in da.coords:
+                raise InvalidDataError(
+                    f"{type(self).__name__} needs the coordinate {name!r}, which the data "
+                    f"lack; assign it with da.assign_coords({name}=...)."
+                )
+        if hasattr(da.data, "chunks"):
+            self._check_chunks(da)
+
     # -- the fixed pipeline ------------------------------------------------------------
     def __call__(self, da: xr.DataArray) -> xr.DataArray:
-        """Validate `da`, apply the operator, and record it in the history.
+        """Validate `da`, check it, apply the operator, and record it in the history.
 
         Parameters
         ----------
@@ -182,10 +233,13 @@ class Operator(abc.ABC):
             or splits an axis the operator needs whole.
         UnitError
             If the vertical coordinate has no known unit.
+        ConfigError
+            If a parameter does not fit the data (see :meth:`check`).
         """
         from promethium.core.validate import validate
 
         validate(da, check_mask=False)
+        self.check(da)
         out = self.apply(da)
         return append_history(out, repr(self))
 
@@ -199,76 +253,27 @@ class Operator(abc.ABC):
         Parameters
         ----------
         da : xarray.DataArray
-            Seismic data, vertical dim last; not validated, not modified.
+            Seismic data, vertical dim last, that passed :meth:`check`; not modified.
 
         Returns
         -------
         xarray.DataArray
             Same dims and coords as `da`, dtype from :meth:`output_dtype`; no history
             line is added.
-
-        Raises
-        ------
-        InvalidDataError
-            If a needed coordinate is missing or an axis in :attr:`whole` is split
-            across chunks.
         """
-        import dask.array as dska
+        from promethium.ops._blocks import coord_arrays, map_blocks_of
 
         context = self._context(da)
-        coords = self._coord_arrays(da, context)
-        dtype = self.output_dtype(da)
-        data = da.data
-        if not isinstance(data, dska.Array):
-            result = self.transform(np.asarray(data), replace(context, coords=coords))
-            return da.copy(data=np.asarray(result, dtype=dtype))
-        self._check_chunks(da)
-        halo = self.halo(da)
-        da, rechunked = self._merge_small_chunks(da, halo)
-        data = da.data
-        chunked = [
-            dska.broadcast_to(
-                dska.from_array(
-                    c, chunks=tuple(ch if n > 1 else (1,) for ch, n in zip(data.chunks, c.shape))
-                ),
-                data.shape,
-                chunks=data.chunks,
-            )
-            for c in coords.values()
-        ]
-        names = list(coords)
-
-        def run(block: np.ndarray, *coord_blocks: np.ndarray) -> np.ndarray:
-            ctx = replace(context, coords=dict(zip(names, coord_blocks)))
-            return np.asarray(self.transform(block, ctx), dtype=dtype)
-
-        depth = {
-            da.get_axis_num(d): int(h)
-            for d, h in halo.items()
-            if h and len(da.chunksizes.get(d, ())) > 1
-        }
-        if depth:
-            result = dska.map_overlap(
-                run,
-                data,
-                *chunked,
-                depth=depth,
-                boundary="none",
-                trim=True,
-                dtype=dtype,
-                meta=np.empty((0,) * data.ndim, dtype=dtype),
-            )
-        else:
-            result = dska.map_blocks(
-                run, data, *chunked, dtype=dtype, meta=np.empty((0,) * data.ndim, dtype=dtype)
-            )
-        out = da.copy(data=result)
-        if rechunked:
-            note = f"{type(self).__name__} merged chunks smaller than its halo: " + "; ".join(
-                rechunked
-            )
-            out.attrs[RECHUNK_ATTR] = note
-        return out
+        coords = coord_arrays(da, self.needed_coords(), context, owner=type(self).__name__)
+        return map_blocks_of(
+            self.transform,
+            da,
+            context,
+            coords,
+            self.halo(da),
+            self.output_dtype(da),
+            owner=type(self).__name__,
+        )
 
     # -- composition -------------------------------------------------------------------
     def __or__(self, other: Operator) -> Pipeline:
@@ -293,29 +298,6 @@ class Operator(abc.ABC):
             vertical_unit=vertical_unit,
         )
 
-    def _coord_arrays(self, da: xr.DataArray, context: BlockContext) -> dict[str, np.ndarray]:
-        from promethium.core.axis import vertical_values
-
-        out: dict[str, np.ndarray] = {}
-        for name in self.coords_needed:
-            if name == "vertical":
-                values = vertical_values(da, context.vertical_unit)
-                out[name] = values.reshape((1,) * (da.ndim - 1) + (-1,))
-                continue
-            if name not in da.coords:
-                raise InvalidDataError(
-                    f"{type(self).__name__} needs the coordinate {name!r}, which the data "
-                    f"lack; assign it with da.assign_coords({name}=...)."
-                )
-            coord = da.coords[name]
-            missing = set(coord.dims) - set(da.dims)
-            if missing:
-                raise InvalidDataError(f"coordinate {name!r} has dims {missing} not in data.")
-            shape = [da.sizes[d] if d in coord.dims else 1 for d in da.dims]
-            values = coord.transpose(*[d for d in da.dims if d in coord.dims]).values
-            out[name] = np.asarray(values).reshape(shape)
-        return out
-
     def _check_chunks(self, da: xr.DataArray) -> None:
         dims = {"vertical": vertical_dim(da), "trace": trace_dim(da)}
         for role in self.whole:
@@ -329,26 +311,6 @@ class Operator(abc.ABC):
                     f"chunk, but it is split into {len(chunks)} chunks; rechunk first with "
                     f"da.chunk({{{dim!r}: -1}})."
                 )
-
-    def _merge_small_chunks(
-        self, da: xr.DataArray, halo: Mapping[str, int]
-    ) -> tuple[xr.DataArray, list[str]]:
-        """Merge chunks smaller than the halo into a neighbour, explicitly.
-
-        ``map_overlap`` needs every chunk to be at least as large as the halo. Rather
-        than letting dask rechunk behind our back, short chunks are merged with
-        :func:`~promethium.core.chunks.merge_small_chunks` (at most one halo of extra
-        memory) and the change is reported so it is recorded in the result's attrs.
-        """
-        notes = []
-        new_chunks = {}
-        for dim, h in halo.items():
-            chunks = tuple(da.chunksizes.get(dim, ()))
-            if not h or len(chunks) < 2 or min(chunks) >= h:
-                continue
-            new_chunks[dim] = merge_small_chunks(chunks, h)
-            notes.append(f"{dim}: {chunks} -> {new_chunks[dim]}")
-        return (da.chunk(new_chunks) if new_chunks else da), notes
 
 
 class WholeArrayOperator(Operator):

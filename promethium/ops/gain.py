@@ -4,12 +4,13 @@ from __future__ import annotations
 
 __all__ = ["AGC", "TimePowerGain"]
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
 from promethium.errors import InvalidDataError
-from promethium.ops._params import check_number, in_unit, longer_than_trace, quantity
+from promethium.ops._params import OperatorParams, Real, VerticalQuantity, longer_than_trace
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
@@ -28,11 +29,11 @@ class AGC(Operator):
     Raises
     ------
     ConfigError
-        If `window` is not a positive quantity, or (when applied) is longer than the
-        trace: a bare number is seconds (metres on depth), so ``AGC(500)`` is 500 s.
+        If `window` is not a positive time or length; when applied, if it is longer
+        than the trace (a bare number is seconds, so ``AGC(500)`` is 500 s) or its
+        kind does not match the vertical axis (a time on a depth axis).
     InvalidDataError
-        When applied, if the window is shorter than 3 samples or its unit does not
-        match the vertical axis.
+        When applied, if the window is shorter than 3 samples.
 
     Notes
     -----
@@ -55,49 +56,56 @@ class AGC(Operator):
     ('offset', 'time')
     """
 
-    def __init__(self, window: float | str | Any) -> None:
-        self.window = window
-        self._window = quantity(window, "s", what="AGC window")
-        check_number(self._window[0], what="AGC window", minimum=0.0, strict=True)
+    class Params(OperatorParams):
+        """Parameters of :class:`AGC`."""
+
+        window: VerticalQuantity = Field(
+            gt=0, description="Window length: a time ('500 ms'), or a length on a depth axis."
+        )
+
+    parameters: Params
 
     def _half(self, sample_interval: float, vertical_unit: str) -> int:
-        length = in_unit(self._window, vertical_unit, what="AGC window")
+        length = self.parameters.window.to(vertical_unit, what="the AGC window")
         half = round(length / sample_interval / 2.0)
         if half < 1:
             raise InvalidDataError(
-                f"the AGC window {self.window!r} spans fewer than 3 samples at a sample "
-                f"interval of {sample_interval:g} {vertical_unit}; use a longer window."
+                f"the AGC window {self.params()['window']!r} spans fewer than 3 samples at a "
+                f"sample interval of {sample_interval:g} {vertical_unit}; use a longer window."
             )
         return half
 
-    def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Check the window against the trace length, then apply block by block.
+    def check(self, da: xr.DataArray) -> None:
+        """Refuse a window longer than the trace, or of the wrong kind, before any work.
 
-        Returns
-        -------
-        xarray.DataArray
-            The gained data, lazy when `da` is, without a history line.
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The data about to be gained.
 
         Raises
         ------
         ConfigError
             If the window is longer than the trace (e.g. ``AGC(500)``: 500 s, not
-            ``"500 ms"``).
+            ``"500 ms"``), or a time on a depth axis (or a length on a time axis).
+        InvalidDataError
+            If the window spans fewer than 3 samples.
         """
+        super().check(da)
         ctx = self._context(da)
         n = da.sizes[ctx.dims[-1]]
         length = n * ctx.sample_interval
-        if in_unit(self._window, ctx.vertical_unit, what="AGC window") > length:
+        if self.parameters.window.to(ctx.vertical_unit, what="the AGC window") > length:
             raise longer_than_trace(
                 "AGC window",
-                self.window,
+                self.params()["window"],
                 length,
                 n,
                 ctx.vertical_unit,
                 f"{length / 4:g} {ctx.vertical_unit}",
                 min_samples=3,
             )
-        return super().apply(da)
+        self._half(ctx.sample_interval, ctx.vertical_unit)
 
     def halo(self, da: xr.DataArray) -> dict[str, int]:
         """Half a window of samples along the vertical dim.
@@ -142,7 +150,7 @@ class TimePowerGain(Operator):
     Raises
     ------
     ConfigError
-        If `power` is negative or not finite.
+        If `power` is not a finite number in ``[0, 10]``.
     InvalidDataError
         When applied to data whose vertical axis is not time.
 
@@ -162,23 +170,18 @@ class TimePowerGain(Operator):
     0.0
     """
 
-    coords_needed = ("vertical",)
+    class Params(OperatorParams):
+        """Parameters of :class:`TimePowerGain`."""
 
-    def __init__(self, power: float = 2.0) -> None:
-        self.power = check_number(power, what="TimePowerGain power", minimum=0.0)
+        power: Real = Field(
+            2.0, ge=0, le=10, description="Exponent n of the gain t**n (t in seconds)."
+        )
+
+    parameters: Params
+    coords_needed = ("vertical",)
+    needs_time = True
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Multiply by :math:`t^n`, :math:`t` (s) from the vertical coordinate.
-
-        Raises
-        ------
-        InvalidDataError
-            If the vertical axis is depth rather than time.
-        """
-        if context.vertical_unit != "s":
-            raise InvalidDataError(
-                "TimePowerGain needs a time axis; the data have a depth axis "
-                f"{context.dims[-1]!r}. Convert to time first."
-            )
+        """Multiply by :math:`t^n`, :math:`t` (s) from the vertical coordinate."""
         t = np.maximum(context.coords["vertical"], 0.0)
-        return data * t**self.power
+        return data * t**self.parameters.power

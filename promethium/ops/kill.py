@@ -4,20 +4,67 @@ from __future__ import annotations
 
 __all__ = ["Decimate", "KillTraces"]
 
-from typing import TYPE_CHECKING, Any
+import abc
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
 
 from promethium.core.dims import trace_dims
-from promethium.errors import ConfigError, InvalidDataError
-from promethium.ops._params import check_number
+from promethium.errors import InvalidDataError
+from promethium.ops._params import Integer, Kind, OperatorParams, Real
 from promethium.ops.base import WholeArrayOperator
 
 if TYPE_CHECKING:
     import xarray as xr
 
 
-class KillTraces(WholeArrayOperator):
+def _boolean_mask(value: Any) -> Any:
+    """A DataArray as it is, anything else as a NumPy array; refuse non-boolean masks."""
+    import xarray as xr
+
+    if value is None:
+        return None
+    mask = value if isinstance(value, xr.DataArray) else np.array(value)
+    if mask.dtype != bool:
+        raise ValueError(f"dtype {mask.dtype}, not bool")
+    return mask
+
+
+#: A boolean trace mask: a labelled DataArray or an array in the data's dim order.
+Mask = Annotated[Any, BeforeValidator(_boolean_mask), Kind("a boolean DataArray or array")]
+
+
+class _MaskOperator(WholeArrayOperator):
+    """Zero the traces where a mask built for the data is False (lazily)."""
+
+    @abc.abstractmethod
+    def build_mask(self, da: xr.DataArray) -> xr.DataArray:
+        """The mask (True = live) to apply to `da`."""
+
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Zero the dead traces lazily and attach the combined ``trace_mask``.
+
+        The mask is matched to the data by label (:func:`promethium.apply_trace_mask`).
+
+        Returns
+        -------
+        xarray.DataArray
+            The data with dead traces zeroed and the combined ``trace_mask``, lazy when
+            `da` is.
+
+        Raises
+        ------
+        InvalidDataError
+            If the mask does not fit the data's trace dims, or labels other traces.
+        """
+        from promethium.core.mask import apply_trace_mask
+
+        out = apply_trace_mask(da, self.build_mask(da))
+        return out.astype(self.output_dtype(da), keep_attrs=True)
+
+
+class KillTraces(_MaskOperator):
     r"""Set the traces where a mask is False to zero, and record them in ``trace_mask``.
 
     Give exactly one of: a `mask`; a random `fraction` (with `seed`); or `n_gaps` gaps
@@ -27,7 +74,10 @@ class KillTraces(WholeArrayOperator):
     Parameters
     ----------
     mask : xarray.DataArray or numpy.ndarray, optional
-        Boolean, over the trace dims (every dim but the vertical one), True = live.
+        Boolean, True = live. A DataArray spans some or all of the trace dims (every
+        dim but the vertical one) and is matched to the data by its labels (a mask
+        with the same labels in another order is reordered; one for other traces is
+        refused); an array has the trace dims' shape, in the data's order.
     fraction : float, optional
         Fraction of traces of each panel to kill at random, in [0, 1)
         (:func:`promethium.random_mask`).
@@ -41,7 +91,7 @@ class KillTraces(WholeArrayOperator):
     ConfigError
         If not exactly one way to build the mask is given, or a value is out of range.
     InvalidDataError
-        When applied, if the mask does not match the data's trace dims.
+        When applied, if the mask does not match the data's trace dims or labels.
 
     Notes
     -----
@@ -58,33 +108,30 @@ class KillTraces(WholeArrayOperator):
     6
     """
 
-    def __init__(
-        self,
-        mask: xr.DataArray | np.ndarray | None = None,
-        *,
-        fraction: float | None = None,
-        n_gaps: int | None = None,
-        gap_width: int | None = None,
-        seed: int | None = 0,
-    ) -> None:
-        given = [mask is not None, fraction is not None, n_gaps is not None]
-        if sum(given) != 1 or (n_gaps is None) != (gap_width is None):
-            raise ConfigError(
-                "KillTraces needs exactly one of: mask=..., fraction=..., or n_gaps=... "
-                "together with gap_width=...."
-            )
-        if fraction is not None:
-            check_number(fraction, what="KillTraces fraction", minimum=0.0)
-            if fraction >= 1.0:
-                raise ConfigError(f"KillTraces fraction must be below 1; got {fraction!r}.")
-        if n_gaps is not None:
-            check_number(n_gaps, what="KillTraces n_gaps", minimum=0, integer=True)
-            check_number(gap_width, what="KillTraces gap_width", minimum=1, integer=True)
-        self.mask = mask
-        self.fraction = fraction
-        self.n_gaps = n_gaps
-        self.gap_width = gap_width
-        self.seed = seed
+    class Params(OperatorParams):
+        """Parameters of :class:`KillTraces`."""
+
+        positional = 1
+
+        mask: Mask = Field(None, description="Traces to keep (True) and kill (False).")
+        fraction: Real | None = Field(
+            None, ge=0, lt=1, description="Fraction of each panel's traces killed at random."
+        )
+        n_gaps: Integer | None = Field(None, ge=0, description="Number of gaps to cut.")
+        gap_width: Integer | None = Field(None, ge=1, description="Traces in each gap.")
+        seed: Integer | None = Field(0, ge=0, description="Seed of the random traces or gaps.")
+
+        @model_validator(mode="after")
+        def _one_way(self) -> KillTraces.Params:
+            given = [self.mask is not None, self.fraction is not None, self.n_gaps is not None]
+            if sum(given) != 1 or (self.n_gaps is None) != (self.gap_width is None):
+                raise ValueError(
+                    "needs exactly one of: mask=..., fraction=..., or n_gaps=... together "
+                    "with gap_width=..."
+                )
+            return self
+
+    parameters: Params
 
     def params(self) -> dict[str, Any]:
         """Parameters for the history; an explicit mask is summarized, not listed.
@@ -95,8 +142,8 @@ class KillTraces(WholeArrayOperator):
             The parameters that are set, an explicit mask as its count of dead traces.
         """
         out = {k: v for k, v in super().params().items() if v is not None}
-        if self.mask is not None:
-            values = np.asarray(self.mask, dtype=bool)
+        if self.parameters.mask is not None:
+            values = np.asarray(self.parameters.mask, dtype=bool)
             out["mask"] = f"<{values.sum()} of {values.size} live>"
             out.pop("seed", None)
         return out
@@ -129,57 +176,31 @@ class KillTraces(WholeArrayOperator):
 
         from promethium.core.mask import gap_mask, random_mask
 
+        p = self.parameters
+        if p.fraction is not None:
+            return random_mask(da, p.fraction, seed=p.seed)
+        if p.n_gaps is not None:
+            return gap_mask(da, p.n_gaps, p.gap_width or 1, seed=p.seed)
         dims = trace_dims(da)
-        if self.fraction is not None:
-            return random_mask(da, self.fraction, seed=self.seed)
-        if self.n_gaps is not None:
-            return gap_mask(da, int(self.n_gaps), int(self.gap_width or 1), seed=self.seed)
-        expected = {d: da.sizes[d] for d in dims}
-        mask = self.mask
-        if not isinstance(mask, xr.DataArray):
-            values = np.asarray(mask)
-            if values.shape != tuple(expected.values()):
+        if not isinstance(p.mask, xr.DataArray):
+            shape = tuple(da.sizes[d] for d in dims)
+            if p.mask.shape != shape:
                 raise InvalidDataError(
-                    f"the KillTraces mask must have the shape {tuple(expected.values())} of "
-                    f"the trace dims {dims}; got {values.shape}. Pass a DataArray to "
-                    "broadcast over some dims."
+                    f"the KillTraces mask must have the shape {shape} of the trace dims "
+                    f"{dims}; got {p.mask.shape}. Pass a DataArray to broadcast over some dims."
                 )
-            mask = xr.DataArray(values, dims=dims)
-        bad_dims = not set(mask.dims) <= set(dims)
-        if (
-            mask.dtype != bool
-            or bad_dims
-            or any(mask.sizes[d] != expected[str(d)] for d in mask.dims)
-        ):
+            return xr.DataArray(p.mask, dims=dims)
+        if not set(p.mask.dims) <= set(dims):
             raise InvalidDataError(
-                f"the KillTraces mask must be boolean over dims {expected} (True = live); "
-                f"got dtype {mask.dtype} over {dict(mask.sizes)}."
+                f"the KillTraces mask must span some of the trace dims {dims}; got "
+                f"{tuple(p.mask.dims)}."
             )
-        mask = mask.drop_vars(list(mask.coords))
-        missing = {d: expected[d] for d in dims if d not in mask.dims}
-        return mask.expand_dims(missing).transpose(*dims)
-
-    def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Zero the dead traces lazily and attach the combined ``trace_mask``.
-
-        Returns
-        -------
-        xarray.DataArray
-            The data with dead traces zeroed and the combined ``trace_mask``, lazy when
-            `da` is.
-
-        Raises
-        ------
-        InvalidDataError
-            If the mask does not fit the data's trace dims.
-        """
-        from promethium.core.mask import apply_trace_mask
-
-        out = apply_trace_mask(da, self.build_mask(da))
-        return out.astype(self.output_dtype(da), keep_attrs=True)
+        missing = {d: da.sizes[d] for d in dims if d not in p.mask.dims}
+        # Labels stay: apply_trace_mask matches them to the data's, never by position.
+        return p.mask.expand_dims(missing).transpose(*dims)
 
 
-class Decimate(KillTraces):
+class Decimate(_MaskOperator):
     r"""Keep every `keep_every`-th trace (from `offset`) and kill the others.
 
     Parameters
@@ -208,25 +229,21 @@ class Decimate(KillTraces):
     [True, False, True, False, True, False, True, False]
     """
 
-    def __init__(self, keep_every: int = 2, offset: int = 0) -> None:
-        check_number(keep_every, what="Decimate keep_every", minimum=1, integer=True)
-        check_number(offset, what="Decimate offset", minimum=0, integer=True)
-        if offset >= keep_every:
-            raise ConfigError(
-                f"Decimate offset must be below keep_every ({keep_every}); got {offset}."
-            )
-        self.keep_every = int(keep_every)
-        self.offset = int(offset)
+    class Params(OperatorParams):
+        """Parameters of :class:`Decimate`."""
 
-    def params(self) -> dict[str, Any]:
-        """Parameters for the history.
+        keep_every: Integer = Field(2, ge=1, description="Keep one trace in this many.")
+        offset: Integer = Field(0, ge=0, description="Index of the first kept trace.")
 
-        Returns
-        -------
-        dict of str to Any
-            ``keep_every`` and ``offset``.
-        """
-        return {"keep_every": self.keep_every, "offset": self.offset}
+        @model_validator(mode="after")
+        def _offset_below_step(self) -> Decimate.Params:
+            if self.offset >= self.keep_every:
+                raise ValueError(
+                    f"offset must be below keep_every ({self.keep_every}); got {self.offset}"
+                )
+            return self
+
+    parameters: Params
 
     def build_mask(self, da: xr.DataArray) -> xr.DataArray:
         """The regular mask (True = live) applied to `da`.
@@ -248,4 +265,4 @@ class Decimate(KillTraces):
         """
         from promethium.core.mask import regular_mask
 
-        return regular_mask(da, self.keep_every, self.offset)
+        return regular_mask(da, self.parameters.keep_every, self.parameters.offset)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 __all__ = ["Mute"]
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
 from promethium.core.units import convert, unit_of
 from promethium.errors import InvalidDataError
-from promethium.ops._params import check_number, in_unit, quantity
+from promethium.ops._blocks import coord_arrays
+from promethium.ops._params import Duration, OperatorParams, Velocity
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
@@ -59,57 +61,85 @@ class Mute(Operator):
     0.0
     """
 
-    def __init__(
-        self,
-        velocity: float | str | Any,
-        t0: float | str | Any = 0.0,
-        taper: float | str | Any = 0.0,
-        offset: str = "offset",
-    ) -> None:
-        self.velocity = velocity
-        self.t0 = t0
-        self.taper = taper
-        self.offset = offset
-        self.coords_needed = ("vertical", offset)
-        v = quantity(velocity, "m/s", what="Mute velocity")
-        self._velocity = in_unit(v, "m/s", what="Mute velocity")
-        check_number(self._velocity, what="Mute velocity (m/s)", minimum=0.0, strict=True)
-        self._t0 = in_unit(quantity(t0, "s", what="Mute t0"), "s", what="Mute t0")
-        self._taper = in_unit(quantity(taper, "s", what="Mute taper"), "s", what="Mute taper")
-        check_number(self._t0, what="Mute t0 (s)", minimum=0.0)
-        check_number(self._taper, what="Mute taper (s)", minimum=0.0)
+    class Params(OperatorParams):
+        """Parameters of :class:`Mute`."""
 
-    def _coord_arrays(self, da: xr.DataArray, context: BlockContext) -> dict[str, np.ndarray]:
-        if self.offset not in da.coords:
-            raise InvalidDataError(
-                f"Mute needs the offset coordinate {self.offset!r}, which the data lack; "
-                f"assign it with units, e.g. da.assign_coords(offset=(dims, values, "
-                "{'units': 'm'})), or name another with Mute(..., offset='name')."
-            )
-        coord = da.coords[self.offset]
-        what = f"offset coordinate {self.offset!r}"
-        values = np.asarray(coord.values, dtype=np.float64)
-        metres = convert(values, unit_of(coord, what=what), "m", what=what)
-        prepared = da.assign_coords({self.offset: coord.copy(data=metres)})
-        return super()._coord_arrays(prepared, context)
+        velocity: Velocity = Field(gt=0, description="Velocity of the mute line.")
+        t0: Duration = Field(0.0, ge=0, description="Time of the mute line at zero offset.")
+        taper: Duration = Field(
+            0.0, ge=0, description="Length of the cosine ramp below the line; 0 for a hard mute."
+        )
+        offset: str = Field("offset", min_length=1, description="Name of the offset coordinate.")
 
-    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
-        """Multiply by the mute weights, from time (s) and offset (m) of the block.
+    parameters: Params
+    needs_time = True
+
+    def needed_coords(self) -> tuple[str, ...]:
+        """The vertical coordinate and the offset coordinate named by `offset`.
+
+        Returns
+        -------
+        tuple of str
+            ``("vertical", offset)``.
+        """
+        return ("vertical", self.parameters.offset)
+
+    def check(self, da: xr.DataArray) -> None:
+        """Refuse data without a time axis or without the offset coordinate.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The data about to be muted.
 
         Raises
         ------
         InvalidDataError
-            If the vertical axis is depth rather than time.
+            If the axis is depth or the offset coordinate is missing.
+        UnitError
+            If the offset coordinate has no length unit.
         """
-        if context.vertical_unit != "s":
+        offset = self.parameters.offset
+        if offset not in da.coords:
             raise InvalidDataError(
-                f"Mute needs a time axis; the data have a depth axis {context.dims[-1]!r}."
+                f"Mute needs the offset coordinate {offset!r}, which the data lack; "
+                f"assign it with units, e.g. da.assign_coords(offset=(dims, values, "
+                "{'units': 'm'})), or name another with Mute(..., offset='name')."
             )
+        super().check(da)
+        coord = da.coords[offset]
+        what = f"offset coordinate {offset!r}"
+        convert(1.0, unit_of(coord, what=what), "m", what=what)
+
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Mute lazily, with the offset coordinate converted to metres for the blocks.
+
+        Returns
+        -------
+        xarray.DataArray
+            The muted data, lazy when `da` is, without a history line.
+        """
+        from promethium.ops._blocks import map_blocks_of
+
+        offset = self.parameters.offset
+        coord = da.coords[offset]
+        what = f"offset coordinate {offset!r}"
+        metres = convert(np.asarray(coord.values, dtype=np.float64), unit_of(coord, what=what), "m")
+        context = self._context(da)
+        prepared = da.assign_coords({offset: coord.copy(data=metres)})
+        coords = coord_arrays(prepared, self.needed_coords(), context, owner="Mute")
+        return map_blocks_of(
+            self.transform, da, context, coords, {}, self.output_dtype(da), owner="Mute"
+        )
+
+    def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
+        """Multiply by the mute weights, from time (s) and offset (m) of the block."""
+        p = self.parameters
         t = context.coords["vertical"]
-        mute_time = self._t0 + np.abs(context.coords[self.offset]) / self._velocity
+        mute_time = p.t0 + np.abs(context.coords[p.offset]) / p.velocity
         s = t - mute_time
-        if self._taper > 0:
-            w = np.sin(0.5 * np.pi * np.clip(s / self._taper, 0.0, 1.0)) ** 2
+        if p.taper > 0:
+            w = np.sin(0.5 * np.pi * np.clip(s / p.taper, 0.0, 1.0)) ** 2
         else:
             w = (s >= 0).astype(np.float64)
         return np.where((s >= 0) & (w > 0), data * w, 0.0)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 __all__ = ["NORM_SCALE", "Denormalize", "Normalize"]
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from promethium.errors import InvalidDataError
-from promethium.ops._params import check_choice
+from promethium.ops._params import OperatorParams
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
@@ -17,9 +18,6 @@ if TYPE_CHECKING:
 
 #: Name of the coordinate holding the scale factors.
 NORM_SCALE = "norm_scale"
-
-_SCOPES = ("trace", "gather")
-_METHODS = ("rms", "max")
 
 
 def _scale(data: Any, axis: tuple[int, ...], method: str) -> Any:
@@ -84,17 +82,25 @@ class Normalize(Operator):
     True
     """
 
-    def __init__(self, scope: str = "trace", method: str = "rms") -> None:
-        self.scope = check_choice(scope, _SCOPES, what="Normalize scope")
-        self.method = check_choice(method, _METHODS, what="Normalize method")
+    class Params(OperatorParams):
+        """Parameters of :class:`Normalize`."""
+
+        scope: Literal["trace", "gather"] = Field(
+            "trace", description="One factor per trace, or per 2-D gather."
+        )
+        method: Literal["rms", "max"] = Field(
+            "rms", description="Root-mean-square or peak absolute amplitude."
+        )
+
+    parameters: Params
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
-        return (ndim - 1,) if self.scope == "trace" else (ndim - 2, ndim - 1)
+        return (ndim - 1,) if self.parameters.scope == "trace" else (ndim - 2, ndim - 1)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Normalize a block holding whole traces (or whole gathers)."""
         axes = self._axes(data.ndim)
-        scale = np.expand_dims(_scale(data, axes, self.method), axes)
+        scale = np.expand_dims(_scale(data, axes, self.parameters.method), axes)
         return _divide(data, scale)
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
@@ -109,7 +115,7 @@ class Normalize(Operator):
         import xarray as xr
 
         axes = self._axes(da.ndim)
-        scale = _scale(da.data, axes, self.method)
+        scale = _scale(da.data, axes, self.parameters.method)
         dims = tuple(d for i, d in enumerate(da.dims) if i not in axes)
         data = _divide(da.data, np.expand_dims(scale, axes)).astype(self.output_dtype(da))
         factors = xr.DataArray(scale, dims=dims)
@@ -118,8 +124,8 @@ class Normalize(Operator):
             factors = factors.transpose(*[d for d in da.dims if d in factors.dims])
         factors.attrs = {
             "long_name": "amplitude scale removed by Normalize",
-            "scope": self.scope,
-            "method": self.method,
+            "scope": self.parameters.scope,
+            "method": self.parameters.method,
         }
         return da.copy(data=data).assign_coords({NORM_SCALE: factors.variable})
 
@@ -168,20 +174,17 @@ class Denormalize(Operator):
 
     coords_needed = (NORM_SCALE,)
 
-    def __init__(self) -> None:
-        pass
-
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply a block by the ``norm_scale`` factors broadcast to it."""
         return data * context.coords[NORM_SCALE]
 
-    def apply(self, da: xr.DataArray) -> xr.DataArray:
-        """Multiply lazily by the factors (which may be lazy too) and drop them.
+    def check(self, da: xr.DataArray) -> None:
+        """Refuse data without ``norm_scale`` factors that fit them.
 
-        Returns
-        -------
-        xarray.DataArray
-            The data multiplied by ``norm_scale``, the coordinate dropped.
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The data about to be denormalized.
 
         Raises
         ------
@@ -199,6 +202,16 @@ class Denormalize(Operator):
             raise InvalidDataError(
                 f"coordinate {NORM_SCALE!r} has dims {sorted(missing)} that the data lack."
             )
+
+    def apply(self, da: xr.DataArray) -> xr.DataArray:
+        """Multiply lazily by the factors (which may be lazy too) and drop them.
+
+        Returns
+        -------
+        xarray.DataArray
+            The data multiplied by ``norm_scale``, the coordinate dropped.
+        """
+        scale = da.coords[NORM_SCALE].reset_coords(drop=True)
         product = (da.reset_coords(drop=True).variable * scale.variable).transpose(*da.dims)
         data = product.data.astype(self.output_dtype(da))
         return da.copy(data=data).drop_vars(NORM_SCALE)

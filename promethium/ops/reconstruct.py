@@ -4,16 +4,15 @@ from __future__ import annotations
 
 __all__ = ["Reconstruct"]
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from promethium.errors import ConfigError
+from pydantic import ConfigDict, Field, model_validator
+
+from promethium.ops._params import Kind, OperatorParams
 from promethium.ops.base import WholeArrayOperator
 
 if TYPE_CHECKING:
     import xarray as xr
-
-    from promethium.registry import Registry
 
 
 class Reconstruct(WholeArrayOperator):
@@ -54,25 +53,34 @@ class Reconstruct(WholeArrayOperator):
     "promethium: Reconstruct(model='linear')"
     """
 
-    def __init__(
-        self,
-        model: str = "auto",
-        *,
-        keep_observed: bool = True,
-        config: Mapping[str, Any] | None = None,
-        registry: Registry | None = None,
-        **options: Any,
-    ) -> None:
-        if options.get("return_uncertainty"):
-            raise ConfigError(
-                "Reconstruct is a pipeline step and returns a DataArray, so it cannot "
-                "return_uncertainty; call pm.reconstruct(da, ..., return_uncertainty=True)."
-            )
-        self.model = model
-        self.keep_observed = keep_observed
-        self.config = dict(config or {})
-        self.registry = registry
-        self.options = dict(options)
+    class Params(OperatorParams):
+        """Parameters of :class:`Reconstruct`; further options go to the model."""
+
+        model_config = ConfigDict(extra="allow")
+        positional = 1
+
+        model: str = Field("auto", min_length=1, description="A registered model name.")
+        keep_observed: bool = Field(
+            True, strict=True, description="Keep live traces exactly as input."
+        )
+        config: dict[str, Any] | None = Field(
+            None, description="Overrides of the model's configuration (a mapping)."
+        )
+        registry: Annotated[Any, Kind("a Registry")] = Field(
+            None, description="Where to look the model up; the installed plugins' by default."
+        )
+
+        @model_validator(mode="before")
+        @classmethod
+        def _no_uncertainty(cls, values: Any) -> Any:
+            if isinstance(values, dict) and values.get("return_uncertainty"):
+                raise ValueError(
+                    "it is a pipeline step and returns a DataArray, so it cannot "
+                    "return_uncertainty; call pm.reconstruct(da, ..., return_uncertainty=True)"
+                )
+            return values
+
+    parameters: Params
 
     def params(self) -> dict[str, Any]:
         """The model name and the non-default settings, as recorded in the history.
@@ -82,12 +90,13 @@ class Reconstruct(WholeArrayOperator):
         dict of str to Any
             ``model`` and every setting that differs from its default.
         """
-        params: dict[str, Any] = {"model": self.model}
-        if not self.keep_observed:
+        p = self.parameters
+        params: dict[str, Any] = {"model": p.model}
+        if not p.keep_observed:
             params["keep_observed"] = False
-        if self.config:
-            params["config"] = self.config
-        return {**params, **self.options}
+        if p.config:
+            params["config"] = p.config
+        return {**params, **(p.model_extra or {})}
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Reconstruct `da` (lazily on dask input), without a history line.
@@ -108,13 +117,14 @@ class Reconstruct(WholeArrayOperator):
         """
         from promethium.reconstruct import run_reconstruction
 
+        p = self.parameters
         out = run_reconstruction(
             da,
-            self.model,
-            keep_observed=self.keep_observed,
-            registry=self.registry,
-            config=self.config,
-            options=self.options,
+            p.model,
+            keep_observed=p.keep_observed,
+            registry=p.registry,
+            config=p.config or {},
+            options=dict(p.model_extra or {}),
             history=False,
         )
         return out  # type: ignore[return-value]  # a DataArray: no uncertainty here

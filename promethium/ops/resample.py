@@ -5,14 +5,16 @@ from __future__ import annotations
 __all__ = ["Resample"]
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
+from pydantic import BeforeValidator, Field
 
 from promethium.core.dims import vertical_dim
 from promethium.core.units import convert, unit_of
 from promethium.errors import ConfigError
-from promethium.ops._params import check_number, in_unit, longer_than_trace, quantity
+from promethium.ops._memory import available_memory, format_bytes
+from promethium.ops._params import Kind, OperatorParams, VerticalQuantity, longer_than_trace
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
@@ -20,6 +22,23 @@ if TYPE_CHECKING:
 
 #: Largest denominator accepted for the ratio of the old and new intervals.
 _MAX_DENOMINATOR = 1000
+
+
+def _fir_window(value: Any) -> Any:
+    """Refuse a window that :func:`scipy.signal.get_window` cannot build."""
+    from scipy.signal import get_window
+
+    try:
+        get_window(value, 16)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"not a scipy.signal window: {err}") from None
+    return value
+
+
+#: A window of :func:`scipy.signal.get_window`: a name, or a (name, parameter) tuple.
+FirWindow = Annotated[
+    Any, BeforeValidator(_fir_window), Kind("a scipy.signal window name or (name, parameter) tuple")
+]
 
 
 class Resample(Operator):
@@ -38,8 +57,11 @@ class Resample(Operator):
     ------
     ConfigError
         If `dt` is not positive, or (when applied) its ratio to the current interval
-        is not a fraction ``p / q`` with ``q <= 1000``, or it would leave fewer than 2
-        samples (e.g. ``Resample(2)`` on a 0.8 s trace: 2 s, not ``"2 ms"``).
+        is not a fraction ``p / q`` with ``q <= 1000``, it would leave fewer than 2
+        samples (e.g. ``Resample(2)`` on a 0.8 s trace: 2 s, not ``"2 ms"``), or the
+        work of one block would not fit in the memory available (e.g. ``"1 us"``
+        from 4 ms: 4000 times the samples); the message gives the estimate and the
+        finest interval that fits.
     InvalidDataError
         When applied to chunks that split the vertical axis.
 
@@ -51,7 +73,9 @@ class Resample(Operator):
     Nyquist) and downsampled by :math:`q` (polyphase, ``scipy.signal.resample_poly``).
     The output has :math:`\lceil N p / q \rceil` samples at
     :math:`t_0 + k\,\Delta t_\text{new}`, in the unit of the input coordinate. The
-    whole trace must lie in each dask chunk.
+    whole trace must lie in each dask chunk. Before anything is built, the memory of
+    the largest block (its float64 input and output traces, and the output in the
+    result's dtype) is estimated and compared with the memory available.
 
     Examples
     --------
@@ -62,16 +86,19 @@ class Resample(Operator):
     (32, 8.0)
     """
 
+    class Params(OperatorParams):
+        """Parameters of :class:`Resample`."""
+
+        dt: VerticalQuantity = Field(gt=0, description="The new vertical sample interval.")
+        window: FirWindow = Field(
+            ("kaiser", 5.0), description="Window of the anti-alias FIR filter (resample_poly)."
+        )
+
+    parameters: Params
     whole = ("vertical",)
 
-    def __init__(self, dt: float | str | Any, window: str | tuple[Any, ...] = ("kaiser", 5.0)):
-        self.dt = dt
-        self.window = window
-        self._dt = quantity(dt, "s", what="Resample dt")
-        check_number(self._dt[0], what="Resample dt", minimum=0.0, strict=True)
-
     def _ratio(self, context: BlockContext) -> tuple[int, int]:
-        new = in_unit(self._dt, context.vertical_unit, what="Resample dt")
+        new = self.parameters.dt.to(context.vertical_unit, what="Resample dt")
         exact = context.sample_interval / new
         ratio = Fraction(exact).limit_denominator(_MAX_DENOMINATOR)
         if abs(float(ratio) - exact) > 1e-9 * exact:
@@ -102,7 +129,68 @@ class Resample(Operator):
         up, down = self._ratio(context)
         if up == down:
             return np.asarray(data, dtype=np.float64)
-        return resample_poly(data.astype(np.float64), up, down, axis=-1, window=self.window)
+        return resample_poly(
+            data.astype(np.float64), up, down, axis=-1, window=self.parameters.window
+        )
+
+    def check(self, da: xr.DataArray) -> None:
+        """Refuse an interval the trace cannot take, or work that cannot fit in memory.
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            The data about to be resampled.
+
+        Raises
+        ------
+        ConfigError
+            If `dt` would leave fewer than 2 samples, is not a ratio of small integers
+            of the current interval, or one block's work would exceed the memory
+            available.
+        InvalidDataError
+            If chunks split the vertical axis.
+        """
+        super().check(da)
+        context = self._context(da)
+        n = da.sizes[vertical_dim(da)]
+        new = self.parameters.dt.to(context.vertical_unit, what="Resample dt")
+        if new >= (n - 1) * context.sample_interval:  # fewer than 2 samples would be left
+            raise longer_than_trace(
+                "Resample dt",
+                self.params()["dt"],
+                n * context.sample_interval,
+                n,
+                context.vertical_unit,
+                f"{context.sample_interval * 2:g} {context.vertical_unit}",
+            )
+        up, down = self._ratio(context)
+        self._check_memory(da, context, -(-n * up // down))
+
+    def _check_memory(self, da: xr.DataArray, context: BlockContext, n_new: int) -> None:
+        """Refuse a block whose float64 work and output would not fit in memory."""
+        n = da.sizes[vertical_dim(da)]
+        traces = int(np.prod([max(c) for c in da.chunks[:-1]] if da.chunks else da.shape[:-1]))
+        per_trace = 8 * (n + n_new) + self.output_dtype(da).itemsize * n_new
+        need, free = traces * per_trace, available_memory()
+        if need <= free:
+            return
+        unit = context.vertical_unit
+        fit = (free / traces - 8 * n) / (8 + self.output_dtype(da).itemsize)
+        finest = n * context.sample_interval / fit if fit >= 2 else float("inf")
+        chunk = int(free // per_trace)
+        advice = (
+            f"the finest interval that fits is about {finest:.3g} {unit}"
+            if np.isfinite(finest)
+            else "no interval fits a block this size"
+        )
+        if chunk >= 1:
+            advice += f", or chunk the data into blocks of at most {chunk} traces"
+        raise ConfigError(
+            f"Resample to {self.params()['dt']!r} would make {n_new:,} samples per trace "
+            f"(from {n:,} every {context.sample_interval:g} {unit}): "
+            f"{format_bytes(need)} for a block of {traces:,} traces, more than the "
+            f"{format_bytes(free)} of memory available; {advice}."
+        )
 
     def apply(self, da: xr.DataArray) -> xr.DataArray:
         """Resample lazily and replace the vertical coordinate.
@@ -119,22 +207,11 @@ class Resample(Operator):
         context = self._context(da)
         dim = vertical_dim(da)
         n = da.sizes[dim]
-        new = in_unit(self._dt, context.vertical_unit, what="Resample dt")
-        if new >= (n - 1) * context.sample_interval:  # fewer than 2 samples would be left
-            raise longer_than_trace(
-                "Resample dt",
-                self.dt,
-                n * context.sample_interval,
-                n,
-                context.vertical_unit,
-                f"{context.sample_interval * 2:g} {context.vertical_unit}",
-            )
         up, down = self._ratio(context)
         n_new = -(-n * up // down)
         dtype = self.output_dtype(da)
         data = da.data
         if isinstance(data, dska.Array):
-            self._check_chunks(da)
             result = dska.map_blocks(
                 lambda block: self.transform(block, context).astype(dtype),
                 data,
@@ -147,7 +224,7 @@ class Resample(Operator):
         coord = da.coords[dim]
         unit = unit_of(coord, what=f"vertical coordinate {dim!r}")
         step = convert(
-            in_unit(self._dt, context.vertical_unit, what="Resample dt"),
+            self.parameters.dt.to(context.vertical_unit, what="Resample dt"),
             context.vertical_unit,
             unit,
         )

@@ -5,21 +5,33 @@ from __future__ import annotations
 __all__ = ["Taper"]
 
 import numbers
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
 
 from promethium.core.dims import trace_dim, vertical_dim
-from promethium.errors import ConfigError, InvalidDataError
-from promethium.ops._params import check_choice, check_number, in_unit, quantity
+from promethium.errors import InvalidDataError
+from promethium.ops._params import Kind, OperatorParams, VerticalLength
 from promethium.ops.base import BlockContext, Operator
 
 if TYPE_CHECKING:
     import xarray as xr
 
-_SHAPES = ("cosine", "linear")
-_AXES = ("vertical", "trace")
-_SIDES = ("both", "start", "end")
+
+def _samples_or_length(value: Any) -> int | VerticalLength:
+    """An int is a count of samples (or traces); anything else a vertical length."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return VerticalLength.parse(value)
+
+
+#: A ramp length: samples (or traces) as an int, or a time or depth length.
+RampLength = Annotated[
+    int | VerticalLength,
+    BeforeValidator(_samples_or_length),
+    Kind("a count of samples or traces (an int), or a time or depth length"),
+]
 
 
 class Taper(Operator):
@@ -64,33 +76,39 @@ class Taper(Operator):
     (32, 64)
     """
 
-    def __init__(
-        self,
-        length: int | float | str | Any,
-        shape: str = "cosine",
-        axis: str = "vertical",
-        sides: str = "both",
-    ) -> None:
-        self.length = length
-        self.shape = check_choice(shape, _SHAPES, what="Taper shape")
-        self.axis = check_choice(axis, _AXES, what="Taper axis")
-        self.sides = check_choice(sides, _SIDES, what="Taper sides")
-        if isinstance(length, numbers.Integral) and not isinstance(length, bool):
-            check_number(length, what="Taper length (samples)", minimum=1, integer=True)
-            self._length: int | tuple[float, str] = int(length)
-        elif axis == "trace":
-            raise ConfigError(
-                f"Taper length along the trace axis is a number of traces (an int); got {length!r}."
-            )
-        else:
-            self._length = quantity(length, "s", what="Taper length")
-            check_number(self._length[0], what="Taper length", minimum=0.0, strict=True)
+    class Params(OperatorParams):
+        """Parameters of :class:`Taper`."""
+
+        length: RampLength = Field(gt=0, description="Length of each ramp.")
+        shape: Literal["cosine", "linear"] = Field("cosine", description="Shape of the ramp.")
+        axis: Literal["vertical", "trace"] = Field(
+            "vertical", description="The axis whose ends are tapered."
+        )
+        sides: Literal["both", "start", "end"] = Field(
+            "both", description="Which ends are tapered."
+        )
+
+        @model_validator(mode="after")
+        def _traces_are_counted(self) -> Taper.Params:
+            if self.axis == "trace" and not isinstance(self.length, int):
+                raise ValueError(
+                    "the length along the trace axis is a number of traces (an int); got "
+                    f"{self.length.magnitude:g} {self.length.unit}"
+                )
+            return self
+
+    parameters: Params
 
     def _samples(self, context: BlockContext) -> int:
-        if isinstance(self._length, int):
-            return self._length
-        length = in_unit(self._length, context.vertical_unit, what="Taper length")
-        return max(1, round(length / context.sample_interval))
+        length = self.parameters.length
+        if isinstance(length, int):
+            return length
+        return max(
+            1,
+            round(
+                length.to(context.vertical_unit, what="the Taper length") / context.sample_interval
+            ),
+        )
 
     def weights(self, n: int, context: BlockContext) -> np.ndarray:
         """The taper weights along an axis of `n` samples (or traces).
@@ -112,24 +130,25 @@ class Taper(Operator):
         InvalidDataError
             If the ramp (or both ramps) does not fit in `n` samples.
         """
+        p = self.parameters
         ramp_len = self._samples(context)
-        sides = 2 if self.sides == "both" else 1
+        sides = 2 if p.sides == "both" else 1
         if sides * ramp_len > n:
             raise InvalidDataError(
-                f"a taper of {ramp_len} samples on {self.sides} side(s) does not fit an "
+                f"a taper of {ramp_len} samples on {p.sides} side(s) does not fit an "
                 f"axis of {n}; use a shorter length."
             )
         x = np.arange(1, ramp_len + 1) / (ramp_len + 1)
-        ramp = np.sin(0.5 * np.pi * x) ** 2 if self.shape == "cosine" else x
+        ramp = np.sin(0.5 * np.pi * x) ** 2 if p.shape == "cosine" else x
         w = np.ones(n)
-        if self.sides in ("both", "start"):
+        if p.sides in ("both", "start"):
             w[:ramp_len] = ramp
-        if self.sides in ("both", "end"):
+        if p.sides in ("both", "end"):
             w[n - ramp_len :] *= ramp[::-1]
         return w
 
     def _axis(self, ndim: int) -> int:
-        return ndim - 1 if self.axis == "vertical" else ndim - 2
+        return ndim - 1 if self.parameters.axis == "vertical" else ndim - 2
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Taper a block that holds the whole axis."""
@@ -146,7 +165,7 @@ class Taper(Operator):
         xarray.DataArray
             The result, lazy when `da` is, without a history line.
         """
-        dim = vertical_dim(da) if self.axis == "vertical" else trace_dim(da)
+        dim = vertical_dim(da) if self.parameters.axis == "vertical" else trace_dim(da)
         axis = da.get_axis_num(dim)
         shape = [1] * da.ndim
         shape[axis] = da.sizes[dim]

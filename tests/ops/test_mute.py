@@ -1,3 +1,5 @@
+import re
+
 import dask.array as dska
 import numpy as np
 import pytest
@@ -62,11 +64,13 @@ def test_composition_and_history(gather):
 
 
 def test_errors(gather):
-    with pytest.raises(ConfigError, match=r"velocity .* must be a finite number > 0"):
+    with pytest.raises(
+        ConfigError, match=re.escape("Mute velocity must be a velocity > 0 m/s; got 0.0.")
+    ):
         Mute(0.0)
-    with pytest.raises(ConfigError, match="cannot be converted"):
+    with pytest.raises(ConfigError, match="'ms' is not a unit of the same kind as 'm/s'"):
         Mute("2000 ms")
-    with pytest.raises(ConfigError, match=r"t0 .* must be a finite number >= 0"):
+    with pytest.raises(ConfigError, match=re.escape("Mute t0 must be a duration >= 0 s; got -1.")):
         Mute(2000.0, t0=-1)
     with pytest.raises(InvalidDataError, match="needs the offset coordinate 'offset'"):
         Mute(2000.0)(gather.drop_vars("offset"))

@@ -1,3 +1,5 @@
+import re
+
 import dask.array as dska
 import numpy as np
 import pytest
@@ -100,7 +102,10 @@ def test_transform_on_a_block_agrees(shots):
 
 
 def test_bad_parameters():
-    with pytest.raises(ConfigError, match=r"scope must be one of \('trace', 'gather'\)"):
+    with pytest.raises(
+        ConfigError,
+        match=re.escape("Normalize scope must be one of 'trace', 'gather'; got 'shot'."),
+    ):
         Normalize(scope="shot")
     with pytest.raises(ConfigError, match="method must be one of"):
         Normalize(method="std")
