@@ -23,12 +23,14 @@ import numpy as np
 from promethium.core.dims import batch_dims, trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
 from promethium.models.spec import ModelSpec, Reconstructor
+from promethium.ops.contract import assert_operator_contract
 
 if TYPE_CHECKING:
     import xarray as xr
     from hypothesis.strategies import SearchStrategy
 
 __all__ = [
+    "assert_operator_contract",
     "assert_reconstruction_contract",
     "assert_same_geometry",
     "contract_data",

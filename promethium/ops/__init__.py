@@ -17,6 +17,7 @@ from promethium.ops.gain import AGC, TimePowerGain
 from promethium.ops.kill import Decimate, KillTraces
 from promethium.ops.mute import Mute
 from promethium.ops.normalize import NORM_SCALE, Denormalize, Normalize
+from promethium.ops.params import OperatorParams
 from promethium.ops.pipeline import Pipeline
 
 # Operators that run models (Reconstruct, and any that follow) live in their own modules.
@@ -35,6 +36,7 @@ __all__ = [
     "NORM_SCALE",
     "Normalize",
     "Operator",
+    "OperatorParams",
     "Pipeline",
     "Reconstruct",
     "Resample",

@@ -10,8 +10,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from promethium.errors import ConfigError
-from promethium.ops._params import Frequency, Integer, OperatorParams
 from promethium.ops.base import BlockContext, Operator
+from promethium.ops.params import Frequency, Integer, OperatorParams
 
 if TYPE_CHECKING:
     import xarray as xr

@@ -2,7 +2,7 @@
 
 An :class:`Operator` maps a seismic DataArray to another, lazily. A subclass declares
 its parameters once, as a pydantic schema named ``Params`` (validated when the
-operator is built, see :mod:`promethium.ops._params`), and writes one method,
+operator is built, see :mod:`promethium.ops.params`), and writes one method,
 :meth:`Operator.transform`, which works on a NumPy block. Calling the operator runs a
 fixed pipeline: validate the data, :meth:`~Operator.check` them against the
 parameters (before any work), :meth:`~Operator.apply` the transform to in-memory data
@@ -35,8 +35,8 @@ from promethium.core.dims import trace_dim, vertical_dim
 from promethium.core.history import append_history
 from promethium.core.units import is_time_unit, unit_of
 from promethium.errors import InvalidDataError
-from promethium.ops._params import OperatorParams, params_signature, validate_params
 from promethium.ops.context import BlockContext
+from promethium.ops.params import OperatorParams, params_signature, validate_params
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -60,6 +60,7 @@ class Operator(abc.ABC):
     - :attr:`whole`: roles (``"vertical"``, ``"trace"``) whose dim must lie whole in
       each dask block (an FFT along time needs the whole trace);
     - :attr:`needs_time`: True when the vertical axis must be time, not depth;
+    - :attr:`writes_coords`: coordinates the operator adds, changes or drops;
     - :attr:`coords_needed` (or :meth:`needed_coords`): coordinate names passed to
       :meth:`transform`, broadcast to the block (``"vertical"`` means the vertical
       coordinate);
@@ -86,6 +87,10 @@ class Operator(abc.ABC):
     #: Whether the vertical axis must be time (filters in Hz, gains in t, mutes).
     needs_time: ClassVar[bool] = False
     coords_needed: tuple[str, ...] = ()
+    #: Coordinates the operator may add, change or drop (``"vertical"``: the vertical
+    #: coordinate, whose length may change too); it keeps every other one, and
+    #: :func:`~promethium.testing.assert_operator_contract` checks that it does.
+    writes_coords: ClassVar[tuple[str, ...]] = ()
     #: The validated parameters (converted to the schema's units).
     parameters: OperatorParams
 

@@ -10,8 +10,8 @@ import numpy as np
 from pydantic import Field
 
 from promethium.errors import InvalidDataError
-from promethium.ops._params import OperatorParams, Real, VerticalQuantity, longer_than_trace
 from promethium.ops.base import BlockContext, Operator
+from promethium.ops.params import OperatorParams, Real, VerticalQuantity, longer_than_trace
 
 if TYPE_CHECKING:
     import xarray as xr

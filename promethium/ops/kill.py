@@ -11,9 +11,10 @@ import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
 from promethium.core.dims import trace_dims
+from promethium.core.mask import TRACE_MASK
 from promethium.errors import InvalidDataError
-from promethium.ops._params import Integer, Kind, OperatorParams, Real
 from promethium.ops.base import WholeArrayOperator
+from promethium.ops.params import Integer, Kind, OperatorParams, Real
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -37,6 +38,8 @@ Mask = Annotated[Any, BeforeValidator(_boolean_mask), Kind("a boolean DataArray 
 
 class _MaskOperator(WholeArrayOperator):
     """Zero the traces where a mask built for the data is False (lazily)."""
+
+    writes_coords = (TRACE_MASK,)
 
     @abc.abstractmethod
     def build_mask(self, da: xr.DataArray) -> xr.DataArray:

@@ -12,8 +12,8 @@ from pydantic import Field
 from promethium.core.units import convert, unit_of
 from promethium.errors import InvalidDataError
 from promethium.ops._blocks import coord_arrays
-from promethium.ops._params import Duration, OperatorParams, Velocity
 from promethium.ops.base import BlockContext, Operator
+from promethium.ops.params import Duration, OperatorParams, Velocity
 
 if TYPE_CHECKING:
     import xarray as xr

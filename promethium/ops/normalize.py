@@ -10,8 +10,8 @@ import numpy as np
 from pydantic import Field
 
 from promethium.errors import InvalidDataError
-from promethium.ops._params import OperatorParams
 from promethium.ops.base import BlockContext, Operator
+from promethium.ops.params import OperatorParams
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -93,6 +93,7 @@ class Normalize(Operator):
         )
 
     parameters: Params
+    writes_coords = (NORM_SCALE,)
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
         return (ndim - 1,) if self.parameters.scope == "trace" else (ndim - 2, ndim - 1)
@@ -173,6 +174,7 @@ class Denormalize(Operator):
     """
 
     coords_needed = (NORM_SCALE,)
+    writes_coords = (NORM_SCALE,)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply a block by the ``norm_scale`` factors broadcast to it."""

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from promethium.ops._params import Kind, OperatorParams
+from promethium.core.mask import TRACE_FILLED, TRACE_MASK
 from promethium.ops.base import WholeArrayOperator
+from promethium.ops.params import Kind, OperatorParams
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -64,7 +65,7 @@ class Reconstruct(WholeArrayOperator):
             True, strict=True, description="Keep live traces exactly as input."
         )
         config: dict[str, Any] | None = Field(
-            None, description="Overrides of the model's configuration (a mapping)."
+            None, description="Overrides of the model's configuration."
         )
         registry: Annotated[Any, Kind("a Registry")] = Field(
             None, description="Where to look the model up; the installed plugins' by default."
@@ -81,6 +82,7 @@ class Reconstruct(WholeArrayOperator):
             return values
 
     parameters: Params
+    writes_coords = (TRACE_MASK, TRACE_FILLED)
 
     def params(self) -> dict[str, Any]:
         """The model name and the non-default settings, as recorded in the history.

@@ -14,8 +14,8 @@ from promethium.core.dims import vertical_dim
 from promethium.core.units import convert, unit_of
 from promethium.errors import ConfigError
 from promethium.ops._memory import available_memory, format_bytes
-from promethium.ops._params import Kind, OperatorParams, VerticalQuantity, longer_than_trace
 from promethium.ops.base import BlockContext, Operator
+from promethium.ops.params import Kind, OperatorParams, VerticalQuantity, longer_than_trace
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -96,6 +96,7 @@ class Resample(Operator):
 
     parameters: Params
     whole = ("vertical",)
+    writes_coords = ("vertical",)
 
     def _ratio(self, context: BlockContext) -> tuple[int, int]:
         new = self.parameters.dt.to(context.vertical_unit, what="Resample dt")

@@ -12,8 +12,8 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from promethium.core.dims import trace_dim, vertical_dim
 from promethium.errors import InvalidDataError
-from promethium.ops._params import Kind, OperatorParams, VerticalLength
 from promethium.ops.base import BlockContext, Operator
+from promethium.ops.params import Kind, OperatorParams, VerticalLength
 
 if TYPE_CHECKING:
     import xarray as xr

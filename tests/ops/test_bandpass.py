@@ -93,3 +93,37 @@ def test_errors():
     gather = pm.synthetic_gather(n_traces=4, n_samples=128)
     with pytest.raises(InvalidDataError, match=r"da.chunk\(\{'time': -1\}\)"):
         Bandpass(5, 60)(gather.chunk({"time": 64}))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"low": 5, "high": 60, "order": 0},
+            "Bandpass order must be an integer in [1, 20]; got 0.",
+        ),
+        (
+            {"low": 5, "high": 60, "order": 10**6},
+            "Bandpass order must be an integer in [1, 20]; got 1000000.",
+        ),
+        ({"low": 5, "high": 60, "order": 2.5}, "Bandpass order must be an integer in [1, 20]"),
+        ({"low": 5, "high": 60, "order": True}, "Bandpass order must be an integer in [1, 20]"),
+        ({"low": -5, "high": 60}, "Bandpass low must be a frequency >= 0 Hz, or None; got -5."),
+        ({"high": 0}, "Bandpass high must be a frequency > 0 Hz, or None; got 0."),
+        ({"high": float("nan")}, "Bandpass high must be a frequency > 0 Hz, or None; got nan"),
+        ({"low": 60, "high": 60}, "the low corner (60 Hz) must be below the high corner (60 Hz)"),
+        ({"low": "5 kHz", "high": 60}, "the low corner (5000 Hz) must be below the high corner"),
+        ({"low": 0}, "Bandpass: needs a low corner, a high corner, or both (in Hz)."),
+        ({"low": 5, "hihg": 60}, "Bandpass has no parameter 'hihg'; its parameters are low, "),
+    ],
+)
+def test_absurd_parameters_name_the_value_and_the_range(kwargs, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Bandpass(**kwargs)
+
+
+@pytest.mark.parametrize("corner", [{"high": 250}, {"low": 250}, {"low": 5, "high": 1e9}])
+def test_corners_at_or_above_nyquist_are_refused_before_any_work(corner):
+    lazy = _sines(30.0).chunk({"trace": 1})
+    with pytest.raises(ConfigError, match=re.escape("corners must lie in (0, 250) Hz")):
+        Bandpass(**corner)(lazy)

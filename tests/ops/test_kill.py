@@ -99,3 +99,37 @@ def test_errors(shots):
         ),
     ):
         KillTraces(xr.DataArray(np.ones(10), dims="offset"))
+
+
+def test_labelled_mask_is_matched_by_label_not_position(shots):
+    """A mask with the data's labels in another order kills the traces it names."""
+    mask = xr.DataArray(np.arange(10) != 2, dims="offset", coords={"offset": shots.offset.values})
+    reversed_mask = mask.isel(offset=slice(None, None, -1))
+    out = KillTraces(reversed_mask)(shots)
+    killed = shots.offset.values[~out.trace_mask.values[0]]
+    np.testing.assert_array_equal(killed, [shots.offset.values[2]])
+    assert (out.sel(offset=shots.offset.values[2]) == 0).all()
+    xr.testing.assert_identical(out, KillTraces(mask)(shots))
+
+
+@settings(max_examples=10, deadline=None)
+@given(order=st.permutations(range(10)), seed=st.integers(0, 2**16))
+def test_shuffled_labels_give_the_same_result(shots, order, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.random((2, 10)) > 0.3
+    mask = xr.DataArray(
+        values, dims=("shot", "offset"), coords={"shot": shots.shot, "offset": shots.offset}
+    )
+    shuffled = mask.isel(offset=list(order), shot=[1, 0])
+    out = KillTraces(shuffled)(shots.chunk({"offset": 3}))
+    np.testing.assert_array_equal(out.trace_mask.values, values)
+    expected = np.where(values[..., None], shots.values, 0.0)
+    np.testing.assert_array_equal(out.values, expected)
+
+
+def test_mask_for_other_traces_is_refused(shots):
+    other = xr.DataArray(
+        np.ones(10, bool), dims="offset", coords={"offset": shots.offset.values + 1.0}
+    )
+    with pytest.raises(InvalidDataError, match="trace mask labels along 'offset' differ"):
+        KillTraces(other)(shots)

@@ -97,3 +97,28 @@ def test_interval_far_beyond_the_trace_names_the_trace_length():
     gather = pm.synthetic_gather(n_traces=4, n_samples=128)
     with pytest.raises(ConfigError, match=r"longer than the trace .*'8 ms'"):
         Resample(8)(gather)
+
+
+def test_resample_that_cannot_fit_in_memory_is_refused_with_the_numbers():
+    """1 ps from 2 ms: 2e9 times the samples; refused before anything is built."""
+    data = _sines([10.0]).chunk({"trace": 1})
+    with pytest.raises(ConfigError) as info:
+        Resample("1 ps")(data)
+    message = str(info.value)
+    assert message.startswith("Resample to '1 ps' would make 1,000,000,000,000 samples per")
+    assert "TiB for a block of 1 traces, more than the" in message
+    assert "of memory available; the finest interval that fits is about" in message
+
+
+def test_memory_estimate_suggests_smaller_blocks_when_they_would_fit(monkeypatch):
+    from promethium.ops import resample
+
+    monkeypatch.setattr(resample, "available_memory", lambda: 30_000)
+    with pytest.raises(ConfigError) as info:
+        Resample("1 ms")(_sines([10.0]))
+    assert str(info.value) == (
+        "Resample to '1 ms' would make 1,000 samples per trace (from 500 every 0.002 s): "
+        "39.1 KiB for a block of 2 traces, more than the 29.3 KiB of memory available; the "
+        "finest interval that fits is about 0.00145 s, or chunk the data into blocks of at "
+        "most 1 traces."
+    )

@@ -11,8 +11,20 @@ operator's signature and the parameter tables of ``docs/operators.md``
 
 Quantities keep the user's spelling in the history (``Bandpass(low='5 Hz')``) and are
 converted for the operator: :data:`Frequency` to Hz, :data:`Velocity` to m/s,
-:data:`Duration` to s; a :class:`VerticalLength` (time on a time axis, length on a depth
-axis) keeps its dimension until the data are known.
+:data:`Duration` to s; a :data:`VerticalQuantity` becomes a :class:`VerticalLength`
+(time on a time axis, length on a depth axis) that keeps its dimension until the data
+are known.
+
+>>> from pydantic import Field
+>>> class Params(OperatorParams):
+...     cutoff: Frequency = Field(gt=0, description="Cut-off frequency.")
+...     order: Integer = Field(4, ge=1, le=8, description="Filter order.")
+>>> Params(cutoff="0.1 kHz").cutoff
+100.0
+>>> validate_params("MyFilter", Params, (), {"cutoff": 30, "order": 9})
+Traceback (most recent call last):
+...
+promethium.errors.ConfigError: MyFilter order must be an integer in [1, 8]; got 9.
 """
 
 from __future__ import annotations
@@ -40,10 +52,7 @@ __all__ = [
     "Unit",
     "Velocity",
     "VerticalLength",
-    "longer_than_trace",
-    "parameter_rows",
-    "params_signature",
-    "validate_params",
+    "VerticalQuantity",
 ]
 
 

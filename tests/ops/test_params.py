@@ -1,0 +1,106 @@
+"""Operator parameters: one schema per operator, validated once, documented from it."""
+
+import inspect
+import pickle
+import re
+from pathlib import Path
+
+import annotated_types
+import pytest
+from operator_examples import EXAMPLES
+
+from promethium import ops
+from promethium.errors import ConfigError
+from promethium.ops.params import allowed, parameter_rows
+
+DOC = Path(__file__).parents[2] / "docs" / "operators.md"
+WITH_SCHEMA = sorted(n for n in EXAMPLES if getattr(ops, n).Params is not None)
+
+
+def _bad_values(field):
+    """A value just outside each lower bound of a schema field: 0 for > 0, -1 for >= 0."""
+    for item in field.metadata:
+        if isinstance(item, annotated_types.Gt):
+            yield item.gt
+        elif isinstance(item, annotated_types.Ge):
+            yield item.ge - 1
+        elif isinstance(item, annotated_types.Le):
+            yield item.le + 1
+        elif isinstance(item, annotated_types.Lt):
+            yield item.lt
+
+
+@pytest.mark.parametrize("name", WITH_SCHEMA)
+def test_out_of_range_values_name_operator_parameter_value_and_range(name):
+    cls = getattr(ops, name)
+    example = EXAMPLES[name][0]()
+    checked = 0
+    for field_name, field in cls.Params.model_fields.items():
+        for bad in _bad_values(field):
+            kwargs = {**example.params(), field_name: bad}
+            message = f"{name} {field_name} must be {allowed(cls.Params, field_name)}; got {bad!r}"
+            with pytest.raises(ConfigError, match=re.escape(message)):
+                cls(**kwargs)
+            checked += 1
+    bounded = {"Decimate", "KillTraces", "Normalize", "Reconstruct"}
+    assert checked or name in bounded
+
+
+@pytest.mark.parametrize("name", WITH_SCHEMA)
+def test_signature_is_the_schema(name):
+    cls = getattr(ops, name)
+    params = list(inspect.signature(cls).parameters)
+    fields = list(cls.Params.model_fields)
+    assert params[: len(fields)] == fields
+    assert params[len(fields) :] == (["options"] if name == "Reconstruct" else [])
+
+
+@pytest.mark.parametrize("name", sorted(set(WITH_SCHEMA) - {"Reconstruct"}))
+def test_history_line_rebuilds_the_operator(name):
+    op = EXAMPLES[name][0]()
+    again = eval(repr(op), vars(ops))  # the history records a call that can be pasted back
+    assert again.params() == op.params() and again.parameters == op.parameters
+    assert pickle.loads(pickle.dumps(op)).parameters == op.parameters
+
+
+def test_unknown_and_misplaced_parameters():
+    with pytest.raises(
+        ConfigError, match=r"Taper has no parameter 'side'; .* Did you mean 'sides'"
+    ):
+        ops.Taper(8, side="start")
+    with pytest.raises(ConfigError, match=re.escape("KillTraces takes at most 1 positional")):
+        ops.KillTraces(None, 0.5)
+    with pytest.raises(ConfigError, match=re.escape("Denormalize takes no parameters; got 1.")):
+        ops.Denormalize(2)
+    with pytest.raises(ConfigError, match=re.escape("AGC needs the parameter 'window' (a time")):
+        ops.AGC()
+
+
+def test_quantities_are_converted_and_kept_as_given():
+    op = ops.Mute("5000 ft/s", t0="40 ms", taper=0.02)
+    assert op.parameters.velocity == pytest.approx(1524.0)
+    assert (op.parameters.t0, op.parameters.taper) == (pytest.approx(0.04), 0.02)
+    assert repr(op) == "Mute(velocity='5000 ft/s', t0='40 ms', taper=0.02, offset='offset')"
+    assert ops.Bandpass("0.01 kHz", 60).parameters.low == pytest.approx(10.0)
+    with pytest.raises(
+        ConfigError, match=re.escape("got '5 ms/0' (it cannot be read as a quantity")
+    ):
+        ops.Bandpass("5 ms/0")
+
+
+def _table(cls):
+    lines = ["| parameter | allowed | unit | default | meaning |", "|---|---|---|---|---|"]
+    for row in parameter_rows(cls.Params):
+        cells = [f"`{row[0]}`", *row[1:]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", WITH_SCHEMA)
+def test_docs_list_every_parameter_from_the_schema(name):
+    table = _table(getattr(ops, name))
+    section = f"### `{name}`"
+    text = DOC.read_text()
+    assert section in text, f"docs/operators.md lacks a section {section!r}"
+    body = text.split(section, 1)[1].split("\n### ", 1)[0]
+    assert table in body, f"the parameter table of {name} in docs/operators.md must be:\n{table}"
