@@ -60,7 +60,11 @@ class Reconstruct(WholeArrayOperator):
         model_config = ConfigDict(extra="allow")
         positional = 1
 
-        model: str = Field("auto", min_length=1, description="A registered model name.")
+        model: str = Field(
+            "auto",
+            min_length=1,
+            description="A registered model name, or 'auto' to choose per gather.",
+        )
         keep_observed: bool = Field(
             True, strict=True, description="Keep live traces exactly as input."
         )
