@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import promethium as pm
 from promethium.core.mask import apply_trace_mask
@@ -42,7 +44,7 @@ def expected_count(
     for width in reversed(features):
         total += 4 * channels * width + width + block(2 * width, width)
         if net_type is AttentionUNet:
-            total += (width // 2) * (2 * width + 5) + 2
+            total += max(width // 2, 1) * (2 * width + 5) + 2
         channels = width
     return total + features[0] * out_channels + out_channels
 
@@ -70,6 +72,33 @@ def test_any_patch_size_keeps_its_shape(net_type, size):
 )
 def test_parameter_count_follows_the_layer_formula(net_type, params):
     assert n_params(net_type(**params)) == expected_count(net_type, **params)
+
+
+@settings(max_examples=15)
+@given(
+    net_type=st.sampled_from(VARIANTS),
+    features=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    bottleneck=st.integers(1, 8),
+    channels=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+)
+def test_parameter_count_follows_any_config(net_type, features, bottleneck, channels):
+    params = {"features": features, "bottleneck": bottleneck}
+    params.update(in_channels=channels[0], out_channels=channels[1])
+    assert n_params(net_type(**params)) == expected_count(net_type, **params)
+
+
+@settings(max_examples=15)
+@given(
+    net_type=st.sampled_from(VARIANTS),
+    height=st.integers(1, 70),
+    width=st.integers(1, 70),
+    depth=st.integers(1, 3),
+)
+def test_never_crashes_on_any_size(net_type, height, width, depth):
+    net = net_type(features=[2] * depth, bottleneck=2).eval()
+    with torch.no_grad():
+        out = net(torch.randn(1, 1, height, width))
+    assert out.shape == (1, 1, height, width) and torch.isfinite(out).all()
 
 
 def test_parameter_count_of_the_seed_defaults():
