@@ -46,7 +46,7 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-Real = Annotated[float, BeforeValidator(_not_bool)]
+Real = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]
 Channels = Annotated[StrictInt, Field(ge=1)]
 Features = Annotated[tuple[Channels, ...], Field(min_length=1)]
 
@@ -165,7 +165,7 @@ class PhysicsConfig(NetworkConfig):
     """
 
     constraint: Literal["fk_cone", "plane_wave"] = "fk_cone"
-    min_velocity: Annotated[float, Field(gt=0.0)] = 1000.0
+    min_velocity: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1000.0
     cone_taper: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.1
     slope_window: tuple[Channels, Channels] = (5, 9)
 

@@ -34,6 +34,8 @@ from promethium.models.networks.sampling import Sampling
 
 __all__ = ["fk_cone_fraction", "physics_loss", "plane_wave_residual"]
 
+_DEFAULTS = {name: field.default for name, field in PhysicsConfig.model_fields.items()}
+
 
 def _panels(u: torch.Tensor, min_size: int) -> torch.Tensor:
     """``(..., H, W)`` -> ``(P, H, W)`` in at least float32; checks the size."""
@@ -74,8 +76,8 @@ def fk_cone_fraction(
     u: torch.Tensor,
     sampling: Sampling,
     *,
-    min_velocity: float = 1000.0,
-    cone_taper: float = 0.1,
+    min_velocity: float = _DEFAULTS["min_velocity"],
+    cone_taper: float = _DEFAULTS["cone_taper"],
 ) -> torch.Tensor:
     r"""Fraction of the f-k energy of `u` outside the acoustic cone, averaged over panels.
 
@@ -131,8 +133,8 @@ def plane_wave_residual(
     u: torch.Tensor,
     sampling: Sampling,
     *,
-    min_velocity: float = 1000.0,
-    slope_window: tuple[int, int] = (5, 9),
+    min_velocity: float = _DEFAULTS["min_velocity"],
+    slope_window: tuple[int, int] = _DEFAULTS["slope_window"],
 ) -> torch.Tensor:
     r"""Relative residual of the local one-way wave equation with bounded slopes.
 

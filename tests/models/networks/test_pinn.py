@@ -79,6 +79,10 @@ def test_bad_params_name_the_key():
         PINN(wave_equation="elastic")
     with pytest.raises(ConfigError, match=r"physics\.min_velocity="):
         PINN(physics={"min_velocity": "fast"})
+    with pytest.raises(ConfigError, match=r"physics\.min_velocity=inf: Input should be a finite"):
+        PINN(physics={"min_velocity": float("inf")})
+    with pytest.raises(ConfigError, match=r"physics_weight=nan: Input should be a finite"):
+        PINN(physics_weight=float("nan"))
     with pytest.raises(ConfigError, match=r"physics\.slope_window=.*both sizes must be odd"):
         PINN(physics={"slope_window": [4, 9]})
     with pytest.raises(ConfigError, match=r"unknown backbone 'vit'"):
