@@ -44,8 +44,7 @@ class SourceChangedError(PromethiumError, RuntimeError):
 class StoreError(PromethiumError, OSError):
     """An output cannot be written, or a store cannot be read intact.
 
-    A read-only destination, a corrupt or missing chunk, an incomplete store, or a
-    store replaced while it was being read.
+    A read-only destination, a corrupt or missing chunk, or an incomplete store.
     """
 
 

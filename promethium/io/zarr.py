@@ -1,24 +1,46 @@
-"""Zarr (format 3): Promethium's native chunked store, written atomically.
+"""Zarr (format 3): Promethium's native chunked store, written atomically, read checked.
 
-:func:`to_zarr` writes a seismic DataArray chunk by chunk into a temporary sibling
-directory and renames it into place only when every chunk is written, so a failure
-never leaves a half-written store under the final name. :func:`open_zarr` reads it back
-as a lazy DataArray with its name, attrs (``history`` included), units, coordinates and
-``trace_mask``.
+:func:`to_zarr` writes a seismic DataArray (or a Dataset, such as the ``mean`` and
+``std`` of a reconstruction with uncertainty) chunk by chunk, every chunk with a CRC32C
+checksum, into a temporary sibling folder that replaces the target in one step once
+complete (:mod:`promethium.io.atomic`). :func:`open_zarr` reads it back lazily with its
+name, attrs (``history`` included), units, coordinates, ``trace_mask`` and
+``trace_filled``; every chunk read is checked (:mod:`promethium.io.zarr_guard`).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import uuid
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from promethium.errors import ConfigError, InvalidDataError
+from promethium.errors import ConfigError, PromethiumError, StoreError
+from promethium.io.atomic import commit, prepare, remove_path
+from promethium.io.location import Location
 from promethium.io.pending import PendingWrite, compute_writes
+from promethium.io.zarr_guard import ChunkGrid, GuardedArray, Pin, checksum_encoding
+from promethium.io.zarr_layout import (
+    CHECKSUM_ATTR,
+    COMPLETE_ATTR,
+    DATASET_ATTR,
+    METADATA_ATTR,
+    NAME_ATTR,
+    UNNAMED_ATTR,
+    WRITE_ATTR,
+    as_store_dataset,
+    check_destination,
+    split_markers,
+)
+from promethium.io.zarr_open import (
+    check_chunks_spec,
+    check_exists,
+    check_metadata,
+    dask_array,
+    open_dataset,
+    pick_variable,
+    source_of,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -27,66 +49,64 @@ if TYPE_CHECKING:
 
 __all__ = ["ZarrWrite", "open_zarr", "to_zarr"]
 
-#: Dataset attribute naming the variable that holds the DataArray.
-_VARIABLE_ATTR = "promethium_variable"
-#: Dataset attribute set when the DataArray had no name.
-_UNNAMED_ATTR = "promethium_unnamed"
-#: Dataset attribute holding the DataArray's name when it is stored under another
-#: variable name (its name is also the name of one of its coordinates).
-_NAME_ATTR = "promethium_name"
-#: Variable name used for an unnamed DataArray.
-_DEFAULT_NAME = "data"
 _MODES = ("w-", "w")
 
 
 class ZarrWrite(PendingWrite):
     """A pending :func:`to_zarr` write, a :class:`~promethium.io.pending.PendingWrite`.
 
-    Computing it writes every chunk and renames the temporary store into place.
+    Computing it writes every chunk and moves the temporary store into place.
     """
 
     __slots__ = ()
 
 
 def to_zarr(
-    da: xr.DataArray,
+    da: xr.DataArray | xr.Dataset,
     store: PathType,
     *,
     compute: bool = True,
     mode: str = "w-",
     chunks: Mapping[str, int] | str | None = None,
-) -> Path | ZarrWrite:
-    """Write a DataArray to a Zarr (format 3) store, chunk by chunk, atomically.
+) -> Any:
+    """Write a DataArray or Dataset to a Zarr (format 3) store, chunk by chunk, atomically.
 
     Parameters
     ----------
-    da : xarray.DataArray
+    da : xarray.DataArray or xarray.Dataset
         The data. Dask-backed data are written one chunk at a time and never computed
-        whole; Zarr chunks equal the dask chunks.
+        whole; Zarr chunks equal the dask chunks. A Dataset (e.g. the ``mean`` and
+        ``std`` that ``pm.reconstruct(..., return_uncertainty=True)`` returns) is read
+        back with ``open_zarr(store, dataset=True)``.
     store : str or os.PathLike
-        Directory of the store to create.
+        Folder of the store to create, or an fsspec URL (``s3://bucket/line.zarr``,
+        ``memory://line.zarr``; the filesystem package must be installed).
     compute : bool, optional
         Write now (default). With False, return a :class:`ZarrWrite` (a dask
-        ``Delayed``) that writes the chunks and renames the store when computed.
+        ``Delayed``) that writes the chunks and moves the store into place when computed.
     mode : {"w-", "w"}, optional
-        ``"w-"`` (default) refuses to overwrite an existing store; ``"w"`` replaces it
-        once the new one is complete.
+        ``"w-"`` (default) refuses an existing store, also one that appears while the
+        write runs; ``"w"`` replaces an existing Zarr store once the new one is complete
+        (never anything else, and never the data's own source).
     chunks : dict or "auto", optional
         Chunk the data like this before writing (``da.chunk(chunks)``).
 
     Returns
     -------
-    pathlib.Path or ZarrWrite
-        The path of the written store, or the pending write when `compute` is False.
+    pathlib.Path, str or ZarrWrite
+        The path of the written store (the URL for an URL), or the pending write when
+        `compute` is False.
 
     Raises
     ------
     ConfigError
-        If `mode` is unknown, the store exists and `mode` is ``"w-"``, or `chunks` names
-        a dim `da` does not have or is not a valid chunking.
+        If `mode` is unknown; the store exists and `mode` is ``"w-"``; the path holds
+        something other than a Zarr store, or the data's source; `chunks` names a dim
+        the data lack or is no valid chunking; an URL's filesystem is not installed.
     InvalidDataError
-        If `da` is not a DataArray, or an attribute (of `da` or a coordinate) cannot be
-        stored as JSON.
+        If `da` is not a DataArray or Dataset, or an attribute cannot be stored as JSON.
+    StoreError
+        If the destination cannot be written (a read-only folder, say).
 
     Notes
     -----
@@ -97,6 +117,9 @@ def to_zarr(
     that break this are rechunked to their largest size along that dim, and the
     change is recorded as a line of ``attrs["history"]``.
 
+    Every chunk is written (also chunks of fill values) with a CRC32C checksum, so
+    :func:`open_zarr` tells a damaged or missing chunk from data.
+
     Examples
     --------
     >>> import tempfile, os, promethium as pm
@@ -106,221 +129,198 @@ def to_zarr(
     >>> open_zarr(path).dims
     ('offset', 'time')
     """
-    import xarray as xr
+    import dask
 
     if mode not in _MODES:
         raise ConfigError(f"to_zarr mode must be one of {_MODES}; got {mode!r}.")
-    if not isinstance(da, xr.DataArray):
-        raise InvalidDataError(
-            f"to_zarr writes an xarray.DataArray; got {type(da).__name__}. For a Dataset, "
-            "write each variable, or use Dataset.to_zarr."
-        )
-    final = Path(os.fspath(store))
-    _check_target(final, mode)
-    _check_attrs(da)
-    if chunks is not None:
-        da = _rechunk(da, chunks)
-    da = _regular_chunks(da)
-    name = _DEFAULT_NAME if da.name is None else str(da.name)
-    variable = _variable_name(da, name)
-    ds = da.to_dataset(name=variable).drop_encoding()
-    ds.attrs = {_VARIABLE_ATTR: variable, _UNNAMED_ATTR: da.name is None}
-    if variable != name:
-        ds.attrs[_NAME_ATTR] = name
-    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex}"
-    final.parent.mkdir(parents=True, exist_ok=True)
-    import dask
+    ds = as_store_dataset(da, chunks)
+    location = Location.of(store)
+    check_destination(location, mode, da)
+    if location.path is not None:
+        tmp: Path | None = prepare(location.path)
+        written: Any = tmp
+    else:
+        tmp = None
+        if mode == "w":
+            location.remove()
+        written = location.url
 
+    def clean_up() -> None:
+        if tmp is not None:
+            remove_path(tmp)
+        else:
+            location.remove()
+
+    encoding = checksum_encoding([str(k) for k in ds.variables])
     try:
-        pending = ds.to_zarr(tmp, mode="w-", zarr_format=3, consolidated=False, compute=False)
+        pending = ds.to_zarr(
+            written,
+            mode="w-",
+            zarr_format=3,
+            consolidated=False,
+            compute=False,
+            encoding=encoding,
+            write_empty_chunks=True,
+        )
         if compute:
             compute_writes(pending.compute, pending)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as err:
+        clean_up()
+        if isinstance(err, OSError) and not isinstance(err, StoreError):
+            raise StoreError(f"cannot write the Zarr store {str(location)!r}: {err}") from err
         raise
     if compute:
-        _commit(None, tmp, final, mode)
-        return final
+        return _finish(None, location, tmp, mode, ds.attrs[WRITE_ATTR])
+    done = dask.delayed(_finish, pure=False)(pending, location, tmp, mode, ds.attrs[WRITE_ATTR])
+    return ZarrWrite.wrap(done, tmp, location.target, abort=clean_up)
 
-    done = dask.delayed(_commit, pure=False)(pending, tmp, final, mode)
-    return ZarrWrite.wrap(done, tmp, final)
+
+def _finish(_: object, location: Location, tmp: Path | None, mode: str, write_id: str) -> Any:
+    """Mark the written store complete, then move it into place (local) or check it (URL)."""
+    import zarr
+
+    written = tmp if tmp is not None else location.url
+    files = Location(path=tmp) if tmp is not None else location
+    try:
+        group = zarr.open_group(written, mode="r+", zarr_format=3)
+        if group.attrs.get(WRITE_ATTR) != write_id:
+            raise ConfigError(
+                f"{str(location)!r} was written by another writer while this write ran; "
+                "mode 'w-' never replaces. Choose another path, or write again with mode='w'."
+            )
+        digests = {
+            name: hashlib.sha256(files.read(f"{name}/zarr.json") or b"").hexdigest()
+            for name in sorted(group.array_keys())
+        }
+        group.attrs.update({METADATA_ATTR: digests, COMPLETE_ATTR: True})
+    except BaseException:
+        if tmp is not None:
+            remove_path(tmp)
+        raise
+    if tmp is None:
+        return location.target
+    return commit(tmp, Path(location.target), mode)
+
+
+@overload
+def open_zarr(
+    store: PathType,
+    *,
+    chunks: Mapping[str, int] | int | str | None = ...,
+    variable: str | None = ...,
+    dataset: Literal[False] = ...,
+) -> xr.DataArray: ...
+
+
+@overload
+def open_zarr(
+    store: PathType,
+    *,
+    chunks: Mapping[str, int] | int | str | None = ...,
+    variable: None = ...,
+    dataset: Literal[True],
+) -> xr.Dataset: ...
 
 
 def open_zarr(
     store: PathType,
     *,
-    chunks: Mapping[str, int] | str | None = "store",
+    chunks: Mapping[str, int] | int | str | None = "store",
     variable: str | None = None,
-) -> xr.DataArray:
-    """Open a Zarr store written by :func:`to_zarr` as a (lazy) DataArray.
+    dataset: bool = False,
+) -> xr.DataArray | xr.Dataset:
+    """Open a Zarr store written by :func:`to_zarr` as a (lazy) DataArray, or Dataset.
 
     Parameters
     ----------
     store : str or os.PathLike
-        Directory of the store.
-    chunks : "store", "auto", dict or None, optional
-        ``"store"`` (default): one dask chunk per Zarr chunk; ``"auto"`` or a dict:
-        dask chunking as in :func:`xarray.open_zarr`; None: read into memory.
+        Folder of the store, or an fsspec URL (``s3://bucket/line.zarr``).
+    chunks : "store", "auto", int, dict or None, optional
+        ``"store"`` (default): one dask chunk per Zarr chunk; ``"auto"``: dask's automatic
+        chunking; a positive int, or a dict of them per dim (``-1``: the whole dim):
+        those chunk sizes; None: read into memory.
     variable : str, optional
-        The variable to open, for stores not written by :func:`to_zarr` that hold
-        several.
+        The variable to open as a DataArray, for stores that hold several (e.g.
+        ``"std"`` of a reconstruction with uncertainty).
+    dataset : bool, optional
+        Return every variable as a Dataset (e.g. ``mean`` and ``std``).
 
     Returns
     -------
-    xarray.DataArray
-        The data, dask-backed unless `chunks` is None; coordinates are in memory.
+    xarray.DataArray or xarray.Dataset
+        The data, dask-backed unless `chunks` is None; coordinates are in memory. A
+        Dataset when `dataset` is True.
 
     Raises
     ------
     InvalidDataError
         If there is no store at `store`, it is not a Zarr store (or is a Zarr format 2
         store), or the variable to open cannot be told.
+    ConfigError
+        If `chunks` is not a valid chunking (zero, negative, unknown dims).
+    StoreError
+        If the store is damaged (a chunk corrupt or missing, its write incomplete); the
+        error names the chunk and the store.
+    SourceChangedError
+        If the store is replaced (or its metadata rewritten) while it is being read.
+
+    Examples
+    --------
+    >>> import tempfile, os, promethium as pm
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.zarr")
+    >>> g = pm.synthetic_gather(n_traces=4, n_samples=8)
+    >>> _ = pm.to_zarr(g.to_dataset(name="mean").assign(std=g * 0), path)
+    >>> sorted(pm.open_zarr(path, dataset=True).data_vars)
+    ['mean', 'std']
+    >>> pm.open_zarr(path, variable="std").name
+    'std'
     """
-    import xarray as xr
-
-    path = Path(os.fspath(store))
-    if not path.exists():
-        raise InvalidDataError(
-            f"no Zarr store at {str(path)!r}; check the path (write one with pm.to_zarr)."
-        )
-    if not (path / "zarr.json").exists() and any(
-        (path / f).exists() for f in (".zgroup", ".zarray", ".zattrs")
-    ):
-        raise InvalidDataError(
-            f"{str(path)!r} is a Zarr format 2 store; Promethium reads Zarr format 3. "
-            "Convert it once: pm.to_zarr(xr.open_zarr(path, zarr_format=2)[variable], "
-            "'new.zarr') (add .assign_coords(...) for units Promethium needs)."
-        )
-    dask_chunks: Any = {} if chunks == "store" else chunks
+    location = Location.of(store)
+    check_exists(location)
+    check_chunks_spec(chunks)
+    pin = Pin.of(location)
+    check_metadata(location, pin)
     try:
-        ds = xr.open_zarr(
-            path,
-            chunks=dask_chunks,
-            zarr_format=3,
-            consolidated=False,
-            decode_times=False,
-            decode_timedelta=False,
-        )
-    except (FileNotFoundError, KeyError, ValueError, TypeError) as err:
-        raise InvalidDataError(
-            f"{str(path)!r} is not a readable Zarr (format 3) store: {err}"
-        ) from err
-    name = _pick_variable(ds, variable, path)
-    da = ds[name]
-    da = da.assign_coords({k: da.coords[k].load() for k in da.coords if k not in da.indexes})
-    if ds.attrs.get(_UNNAMED_ATTR, False):
-        da.name = None
-    elif isinstance(ds.attrs.get(_NAME_ATTR), str):
-        da.name = ds.attrs[_NAME_ATTR]
-    da.encoding = {}
-    return da.load() if chunks is None else da
-
-
-def _pick_variable(ds: xr.Dataset, variable: str | None, path: Path) -> str:
-    names = sorted(str(v) for v in ds.data_vars)
-    name = variable or ds.attrs.get(_VARIABLE_ATTR)
-    if name is None and len(names) == 1:
-        name = names[0]
-    if name is None or name not in names:
-        raise InvalidDataError(
-            f"cannot tell which variable of {str(path)!r} to open (found {names}); pass "
-            "variable=<one of them>."
-        )
-    return str(name)
-
-
-def _variable_name(da: xr.DataArray, name: str) -> str:
-    """`name`, or a variable name clashing with no coordinate or dim of `da`."""
-    taken = {str(k) for k in da.coords} | {str(d) for d in da.dims}
-    if name not in taken:
-        return name
-    candidate = f"{_DEFAULT_NAME}_{name}"
-    while candidate in taken:
-        candidate = f"_{candidate}"
-    return candidate
-
-
-def _rechunk(da: xr.DataArray, chunks: Mapping[str, int] | str) -> xr.DataArray:
-    """``da.chunk(chunks)``, with user mistakes as :class:`ConfigError`."""
-    if isinstance(chunks, Mapping):
-        unknown = sorted(str(k) for k in chunks if k not in da.dims)
-        if unknown:
-            raise ConfigError(
-                f"to_zarr chunks names {unknown}, not dims of DataArray {da.name!r} "
-                f"(dims {list(map(str, da.dims))}); pass chunks over those dims, e.g. "
-                f"{{{str(da.dims[0])!r}: 64}}."
-            )
-    try:
-        return da.chunk(chunks)
-    except (ValueError, TypeError) as err:
-        raise ConfigError(
-            f"to_zarr chunks={chunks!r} is not a valid chunking of DataArray {da.name!r} "
-            f"(sizes {dict(da.sizes)}): {err}; pass a dict of positive sizes per dim or 'auto'."
-        ) from err
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.ndarray | np.generic):
-        return value.tolist()
-    raise TypeError(type(value).__name__)
-
-
-def _check_attrs(da: xr.DataArray) -> None:
-    """Raise if an attribute of `da` or of a coordinate cannot be stored as JSON."""
-    owners: list[tuple[str, Mapping[Any, Any]]] = [(f"DataArray {da.name!r}", da.attrs)]
-    owners += [(f"coordinate {str(k)!r}", da.coords[k].attrs) for k in da.coords]
-    for owner, attrs in owners:
-        for key, value in attrs.items():
-            try:
-                json.dumps(value, default=_json_default)
-            except (TypeError, ValueError) as err:
-                raise InvalidDataError(
-                    f"attrs[{key!r}] of {owner} is a {type(value).__name__}, which a Zarr "
-                    f"store cannot hold as JSON ({err}); convert it to a str, number or "
-                    f"list, or drop it (e.g. da.drop_attrs() or del da.attrs[{key!r}])."
-                ) from err
-
-
-def _check_target(final: Path, mode: str) -> None:
-    if mode == "w-" and (final.exists() or final.is_symlink()):
-        raise ConfigError(
-            f"{str(final)!r} already exists; pass mode='w' to replace it, or choose another path."
-        )
-
-
-def _regular_chunks(da: xr.DataArray) -> xr.DataArray:
-    """Rechunk dims whose dask chunks Zarr cannot store; record it in the history."""
-    from promethium.core.history import append_history
-
-    if da.chunks is None:
-        return da
-    fixes: dict[str, int] = {}
-    for dim, sizes in zip(da.dims, da.chunks):
-        if any(s != sizes[0] for s in sizes[:-1]) or sizes[-1] > sizes[0]:
-            fixes[str(dim)] = max(sizes)
-    if not fixes:
-        return da
-    out = da.chunk(fixes)
-    return append_history(out, f"to_zarr rechunked irregular dask chunks to {fixes}")
-
-
-def _commit(_: object, tmp: Path, final: Path, mode: str) -> Path:
-    """Move the complete store at `tmp` to `final` (replacing it in mode ``"w"``)."""
-    try:
-        _check_target(final, mode)
-        old = None
-        if final.exists() or final.is_symlink():
-            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
-            os.replace(final, old)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        ds = open_dataset(location)
+        pin.check()
+    except PromethiumError:
+        pin.check()  # a store replaced while it was opened is not a damaged store
         raise
-    if old is not None:
-        if old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink()
-    return final
+    markers, attrs = split_markers(ds.attrs)
+    if markers.get(COMPLETE_ATTR) is False:
+        raise StoreError(
+            f"the Zarr store {str(location)!r} is incomplete: its write did not finish "
+            "(killed, or still running); write it again."
+        )
+    every_chunk = markers.get(CHECKSUM_ATTR) is not None
+    try:
+        grids = {str(k): ChunkGrid.read(location, str(k)) for k in ds.variables}
+    except StoreError:
+        pin.check()
+        raise
+    guards = {k: GuardedArray(ds[k].variable, grids[k], pin, every_chunk) for k in grids}
+    names = sorted(map(str, ds.data_vars)) if dataset else [pick_variable(ds, variable, location)]
+    coords = {}
+    for k in ds.coords:
+        if k not in ds.indexes:
+            coords[k] = ds.coords[k].copy(data=guards[str(k)].read_all())
+        elif every_chunk:
+            guards[str(k)].check_present(tuple(slice(0, n) for n in ds.coords[k].shape))
+    out = ds[names].assign_coords(coords)
+    for name in names:
+        out[name] = out[name].copy(data=dask_array(guards[name], ds[name], chunks, pin))
+    out.attrs = attrs if markers.get(DATASET_ATTR) or dataset else {}
+    source = source_of(location)
+    for name in names:
+        out.variables[name].encoding = {"source": source}
+    if chunks is None:
+        out = out.load()
+    if dataset:
+        return out
+    da = out[names[0]]
+    if markers.get(UNNAMED_ATTR, False) is True and not variable:
+        da.name = None
+    elif isinstance(markers.get(NAME_ATTR), str) and not variable:
+        da.name = markers[NAME_ATTR]
+    da.encoding = {"source": source}
+    return da

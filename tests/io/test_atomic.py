@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from promethium.errors import ConfigError, StoreError
+from promethium.errors import ConfigError, PromethiumError, StoreError
 from promethium.io import atomic
 from promethium.io.atomic import backup_path, commit, prepare, recover, temp_prefix
 
@@ -79,6 +79,12 @@ def test_crash_between_the_two_renames_is_repaired(tmp_path):
     tmp = _store(prepare(final), "new")
     os.rename(final, backup_path(final))  # the process dies here: target missing
     recover(final)
+    assert (final / "zarr.json").read_text() == "old"
+    os.rename(final, backup_path(final))
+    from promethium.io.zarr import open_zarr
+
+    with pytest.raises(PromethiumError, match="not a readable Zarr"):  # opening puts it back
+        open_zarr(final)
     assert (final / "zarr.json").read_text() == "old"
     # the next write cleans the dead temp store up (this process is alive: simulate)
     dead = tmp.with_name(tmp.name.replace(f".{os.getpid()}.", f".{_dead_pid()}."))

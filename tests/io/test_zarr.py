@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import promethium as pm
-from promethium.errors import ConfigError, InvalidDataError
+from promethium.core.mask import TRACE_FILLED
+from promethium.errors import ConfigError, InvalidDataError, StoreError
 from promethium.io.zarr import ZarrWrite, open_zarr, to_zarr
 
 
@@ -183,14 +184,18 @@ def test_not_a_store(tmp_path):
 def test_store_with_several_variables_needs_variable(tmp_path):
     ds = xr.Dataset({"a": ("x", [1, 2]), "b": ("x", [3, 4])})
     ds.to_zarr(tmp_path / "d.zarr", zarr_format=3, consolidated=False)
-    with pytest.raises(InvalidDataError, match=r"found \[.a., .b.\]\); pass variable="):
+    with pytest.raises(InvalidDataError, match=r"found \[.a., .b.\]\); pass dataset=True"):
         open_zarr(tmp_path / "d.zarr")
     assert open_zarr(tmp_path / "d.zarr", variable="b").values.tolist() == [3, 4]
+    xr.testing.assert_identical(open_zarr(tmp_path / "d.zarr", dataset=True).load(), ds)
 
 
 def test_not_a_dataarray(tmp_path):
-    with pytest.raises(InvalidDataError, match=r"writes an xarray\.DataArray"):
+    with pytest.raises(InvalidDataError, match=r"writes an xarray\.DataArray or Dataset"):
+        to_zarr(np.zeros(3), tmp_path / "s.zarr")
+    with pytest.raises(InvalidDataError, match="without data variables"):
         to_zarr(xr.Dataset(), tmp_path / "s.zarr")
+    assert os.listdir(tmp_path) == []
 
 
 def test_chunks_over_unknown_dims_is_a_config_error(tmp_path):
@@ -225,3 +230,171 @@ def test_zarr_format_2_store_says_so_and_how_to_convert(tmp_path):
     _survey().to_dataset(name="a").to_zarr(path, zarr_format=2)
     with pytest.raises(InvalidDataError, match=r"Zarr format 2.*pm\.to_zarr\(xr\.open_zarr"):
         open_zarr(path)
+
+
+# --- what to_zarr(mode="w") may replace -------------------------------------------------
+
+
+def test_w_refuses_a_file_or_a_folder_that_is_not_a_store(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "a.txt").write_text("keep me too")
+    with pytest.raises(ConfigError, match=r"notes\.txt' is a file; nothing was changed"):
+        to_zarr(_survey(), tmp_path / "notes.txt", mode="w")
+    with pytest.raises(ConfigError, match=r"folder' is a folder of 1 entries that is not a Zarr"):
+        to_zarr(_survey(), tmp_path / "folder", mode="w")
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert (tmp_path / "folder" / "a.txt").read_text() == "keep me too"
+    assert sorted(os.listdir(tmp_path)) == ["folder", "notes.txt"]
+
+
+def test_w_replaces_an_empty_folder(tmp_path):
+    (tmp_path / "s.zarr").mkdir()
+    to_zarr(_survey(), tmp_path / "s.zarr", mode="w")
+    assert open_zarr(tmp_path / "s.zarr").shape == (2, 6, 10)
+
+
+def test_w_never_overwrites_the_segy_the_data_came_from(tmp_path):
+    sgy = pm.to_segy(pm.synthetic_gather(n_traces=4, n_samples=8), tmp_path / "in.sgy")
+    before = sgy.read_bytes()
+    da = pm.open_segy(sgy, geometry="traces")
+    with pytest.raises(ConfigError, match=r"would overwrite its input: .*in\.sgy' is the source"):
+        to_zarr(da, sgy, mode="w")
+    assert sgy.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["in.sgy"]
+
+
+def test_w_never_overwrites_the_store_the_data_are_read_from(tmp_path):
+    path = to_zarr(_survey(), tmp_path / "s.zarr")
+    with pytest.raises(ConfigError, match=r"s\.zarr' is the store the data are read from"):
+        to_zarr(open_zarr(path) * 2, path, mode="w")
+    with pytest.raises(ConfigError, match=r"s\.zarr' is the store the data were read from"):
+        to_zarr(open_zarr(path, chunks=None), path, mode="w")
+    xr.testing.assert_identical(open_zarr(path).compute(), _survey())
+
+
+# --- coordinates and Datasets ------------------------------------------------------------
+
+
+def test_bool_and_int_coordinates_and_trace_filled_round_trip(tmp_path):
+    da = _survey((2, 5, 4)).chunk({"xline": 2})
+    filled = np.zeros((2, 5), dtype=bool)
+    filled[0, 0] = True
+    da = da.assign_coords(
+        {
+            TRACE_FILLED: (("iline", "xline"), filled),
+            "fold": (("iline", "xline"), np.arange(10, dtype=np.int16).reshape(2, 5)),
+            "shot": ("xline", np.arange(5, dtype=np.uint32) + 7),
+            "live": ("xline", np.array([True, False, True, True, False])),
+        }
+    )
+    back = open_zarr(to_zarr(da, tmp_path / "s.zarr"))
+    xr.testing.assert_identical(back.compute(), da.compute())
+    for name in (TRACE_FILLED, "fold", "shot", "live", "trace_mask"):
+        assert back.coords[name].dtype == da.coords[name].dtype
+
+
+def test_uncertainty_dataset_round_trips(tmp_path):
+    da = _survey((2, 6, 10)).chunk({"xline": 3})
+    ds = xr.Dataset({"mean": da, "std": abs(da) * 0.1}, attrs={"history": "reconstructed"})
+    path = to_zarr(ds, tmp_path / "u.zarr")
+    back = open_zarr(path, dataset=True)
+    assert isinstance(back, xr.Dataset) and back["mean"].chunks == da.chunks
+    xr.testing.assert_identical(back.compute(), ds.compute())
+    std = open_zarr(path, variable="std")
+    assert isinstance(std, xr.DataArray) and std.name == "std"
+    xr.testing.assert_identical(std.compute(), ds["std"].compute())
+    with pytest.raises(InvalidDataError, match=r"found \['mean', 'std'\]\); pass dataset=True"):
+        open_zarr(path)
+
+
+def test_dataarray_store_opened_as_dataset(tmp_path):
+    path = to_zarr(_survey(), tmp_path / "s.zarr")
+    ds = open_zarr(path, dataset=True)
+    assert list(ds.data_vars) == ["amplitude"] and ds.attrs == {}
+
+
+# --- chunks of open_zarr -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [0, -2, 2.5, "x", True, {"xline": 0}, {"xline": -3}, {"time": 10**12}, {"xline": "big"}],
+)
+def test_bad_open_chunks_are_config_errors(tmp_path, chunks):
+    path = to_zarr(_survey(), tmp_path / "s.zarr")
+    with pytest.raises(ConfigError, match=r"open_zarr chunks=.* is not a chunk size"):
+        open_zarr(path, chunks=chunks)
+
+
+def test_open_chunks_over_unknown_dims(tmp_path):
+    path = to_zarr(_survey(), tmp_path / "s.zarr")
+    with pytest.raises(ConfigError, match=r"chunks names \['nope'\], not dims"):
+        open_zarr(path, chunks={"nope": 2})
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        ({"xline": 4}, ((2,), (4, 2), (10,))),
+        ({"xline": -1, "time": 3}, ((2,), (6,), (3, 3, 3, 1))),
+        (5, ((2,), (5, 1), (5, 5))),
+        ("auto", ((2,), (6,), (10,))),
+    ],
+)
+def test_open_chunks(tmp_path, chunks, expected):
+    path = to_zarr(_survey(), tmp_path / "s.zarr")
+    out = open_zarr(path, chunks=chunks)
+    assert out.chunks == expected
+    np.testing.assert_array_equal(out.values, _survey().values)
+
+
+# --- fsspec URLs -------------------------------------------------------------------------
+
+
+def test_memory_url_round_trip_and_replace(tmp_path):
+    url = f"memory://promethium-tests/{tmp_path.name}/s.zarr"
+    da = _survey().chunk({"xline": 3})
+    assert to_zarr(da, url) == url
+    xr.testing.assert_identical(open_zarr(url).compute(), _survey())
+    with pytest.raises(ConfigError, match="already exists"):
+        to_zarr(da, url)
+    write = to_zarr(da * 2, url, mode="w", compute=False)
+    assert write.path == url and write.compute() == url
+    np.testing.assert_array_equal(open_zarr(url).values, _survey().values * 2)
+
+
+def test_memory_url_failed_write_leaves_nothing(tmp_path):
+    import fsspec
+
+    url = f"memory://promethium-tests/{tmp_path.name}/f.zarr"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        to_zarr(_failing(_survey()), url)
+    fs, root = fsspec.core.url_to_fs(url)
+    assert not fs.exists(root)
+
+
+def test_incomplete_url_store_is_refused(tmp_path):
+    url = f"memory://promethium-tests/{tmp_path.name}/i.zarr"
+    to_zarr(_survey(), url, compute=False)  # metadata written, chunks never
+    with pytest.raises(StoreError, match=r"i\.zarr' is incomplete: its write did not finish"):
+        open_zarr(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "package"), [("s3://b/s.zarr", "s3fs"), ("gs://b/s.zarr", "gcsfs")]
+)
+def test_url_without_its_filesystem_package_says_what_to_install(url, package):
+    pytest.importorskip("fsspec")
+    import importlib.util
+
+    if importlib.util.find_spec(package) is not None:
+        pytest.skip(f"{package} is installed")
+    with pytest.raises(ConfigError, match=rf"not installed.*pip install {package}"):
+        to_zarr(_survey(), url)
+    with pytest.raises(ConfigError, match=rf"pip install {package}"):
+        open_zarr(url)
+
+
+def test_unknown_url_protocol():
+    with pytest.raises(ConfigError, match=r"unknown protocol 'nope'"):
+        open_zarr("nope://x/s.zarr")
