@@ -58,7 +58,7 @@ def _root(
 ) -> None:
     """Seismic data reconstruction: fill dead and missing traces.
 
-    Root options go before the command: ``promethium -v reconstruct IN OUT``.
+    -v/-q work before or after the command; --debug goes before it.
     """
     from promethium.errors import ConfigError
 

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.segy_options import Byte, Profile, segy_keys
 
 __all__ = ["headers", "parse_traces"]
@@ -38,6 +39,7 @@ def parse_traces(text: str) -> slice | list[int]:
 
 
 def headers(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A SEG-Y file.")],
     traces: Annotated[
         str,
@@ -53,6 +55,8 @@ def headers(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the words as JSON records, for scripts.")
     ] = False,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
     iline: Byte = None,
     xline: Byte = None,
     offset: Byte = None,
@@ -64,6 +68,7 @@ def headers(
     """Print trace header words of some traces, values as stored (no scalars applied)."""
     from promethium.io.segy import header_words
 
+    command_settings(ctx, verbose, quiet)
     keys = segy_keys(locals())
     chosen = [w.strip() for w in words.split(",") if w.strip()] if words else None
     table = header_words(path, chosen, parse_traces(traces), **keys)

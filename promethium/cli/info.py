@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from promethium.cli.files import is_zarr
-from promethium.cli.logs import settings_of
+from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 
 __all__ = ["info"]
@@ -25,6 +25,8 @@ def info(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON, for scripts.")
     ] = False,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
     iline: Byte = None,
     xline: Byte = None,
     offset: Byte = None,
@@ -45,7 +47,7 @@ def info(
     from promethium.io import segy_info, zarr_info
     from promethium.progress import progress_bar
 
-    settings = settings_of(ctx)
+    settings = command_settings(ctx, verbose, quiet)
     keys = segy_keys(locals())
     show = dead_traces and not settings.quiet
     with progress_bar(f"dead traces of {path.name}", enabled=show):

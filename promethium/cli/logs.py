@@ -12,8 +12,19 @@ import logging
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-__all__ = ["CliSettings", "cli_logging", "log_level", "settings_of"]
+import typer
+
+__all__ = [
+    "CliSettings",
+    "Quiet",
+    "Verbose",
+    "cli_logging",
+    "command_settings",
+    "log_level",
+    "settings_of",
+]
 
 LOGGER = "promethium"
 
@@ -59,16 +70,61 @@ def cli_logging(verbosity: int) -> Iterator[logging.Logger]:
         The ``promethium`` logger; its level and handlers are restored on exit.
     """
     logger = logging.getLogger(LOGGER)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     previous = logger.level
     logger.setLevel(log_level(verbosity))
+    if any(isinstance(h, _CliHandler) for h in logger.handlers):
+        try:  # a command's -v/-q after the root's: one handler, a new level
+            yield logger
+        finally:
+            logger.setLevel(previous)
+        return
+    handler = _CliHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     try:
         yield logger
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+class _CliHandler(logging.StreamHandler):
+    """The stderr handler the command attaches (told apart from an application's)."""
+
+
+#: ``--verbose/-v`` on a command, as on the root (``promethium reconstruct IN OUT -v``).
+Verbose = Annotated[
+    int,
+    typer.Option("--verbose", "-v", count=True, help="Log what happens (-v: steps, -vv: details)."),
+]
+#: ``--quiet/-q`` on a command, as on the root.
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Only errors and warnings: no progress bars, no summaries."),
+]
+
+
+def command_settings(ctx: Any, verbose: int, quiet: bool) -> CliSettings:
+    """The settings of a command: the root's, changed by the command's own ``-v``/``-q``.
+
+    ``promethium -v info F`` and ``promethium info F -v`` mean the same; a command's
+    flags win over the root's.
+
+    Raises
+    ------
+    ConfigError
+        If ``--quiet`` and ``--verbose`` are both given.
+    """
+    from promethium.errors import ConfigError
+
+    base = settings_of(ctx)
+    if quiet and verbose:
+        raise ConfigError("--quiet and --verbose contradict each other; give one of them.")
+    if not (quiet or verbose):
+        return base
+    settings = CliSettings(verbosity=-1 if quiet else verbose, debug=base.debug)
+    ctx.with_resource(cli_logging(settings.verbosity))
+    return settings
 
 
 def settings_of(ctx: object) -> CliSettings:

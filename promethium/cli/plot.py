@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from promethium.cli.files import open_input
-from promethium.cli.logs import settings_of
+from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 
@@ -65,6 +65,8 @@ def plot(
         str, typer.Option(help=f"Colormap: {', '.join(CMAPS)} (diverging or grey).")
     ] = "seismic",
     sel: Sel = None,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
     iline: Byte = None,
     xline: Byte = None,
     offset: Byte = None,
@@ -89,7 +91,7 @@ def plot(
 
     from promethium.plot import plot_comparison
 
-    settings = settings_of(ctx)
+    settings = command_settings(ctx, verbose, quiet)
     formats = plt.figure().canvas.get_supported_filetypes()
     plt.close("all")
     if output.suffix.lstrip(".").lower() not in formats:

@@ -16,7 +16,7 @@ from promethium.cli.files import (
     output_is_zarr,
     write_output,
 )
-from promethium.cli.logs import settings_of
+from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.model_options import key_values
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
@@ -61,6 +61,8 @@ def reconstruct(
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sel: Sel = None,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
     iline: Byte = None,
     xline: Byte = None,
     offset: Byte = None,
@@ -81,7 +83,7 @@ def reconstruct(
     from promethium.errors import ConfigError
     from promethium.progress import progress_bar
 
-    settings = settings_of(ctx)
+    settings = command_settings(ctx, verbose, quiet)
     output_is_zarr(target)
     check_like_and_absent(like, absent)
     selection = parse_selection(sel or [])

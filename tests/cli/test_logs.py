@@ -54,3 +54,19 @@ def test_verbose_convert_logs_what_it_opens_and_writes(survey, tmp_path, capsys)
     err = capsys.readouterr().err
     assert f"opened {survey}: dims {{'offset': 32, 'time': 96}}" in err
     assert f"writing {target} as Zarr" in err
+
+
+def test_verbose_and_quiet_after_the_command(survey, capsys):
+    assert main(["info", str(survey), "-v"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("INFO promethium.io.segy.info: ") == 1  # one handler, not two
+    assert main(["info", str(survey), "--dead-traces", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["-v", "info", str(survey), "-q"]) == 0  # the command's flag wins
+    assert capsys.readouterr().err == ""
+    assert _handlers() == []
+
+
+def test_command_quiet_and_verbose_contradict(survey, capsys):
+    assert main(["info", str(survey), "-q", "-v"]) == 1
+    assert "--quiet and --verbose contradict" in capsys.readouterr().err
