@@ -91,3 +91,22 @@ def test_selections_that_cannot_be_written_like_the_file(cube_file, tmp_path):
     with pytest.raises(InvalidDataError, match="has 20 trace positions and no 'trace_index'"):
         to_segy(flat, tmp_path / "x.sgy", like=cube_file)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.sgy"]
+
+
+@pytest.mark.parametrize("endian", ["big", "little"])
+def test_a_rev2_trace_count_follows_the_written_traces(make_segy, rng, tmp_path, endian):
+    order = ">" if endian == "big" else "<"
+    headers = {21: np.array([1, 2, 4, 5])}  # cdp 3 missing
+    src = make_segy("rev2.sgy", headers, rng.normal(size=(4, 6)), endian=endian)
+    raw = bytearray(src.read_bytes())
+    raw[3500] = 2
+    raw[3512:3520] = np.array([4], dtype=f"{order}u8").tobytes()
+    src.write_bytes(bytes(raw))
+    da = open_segy(src)
+    filled = da.where(da.trace_index >= 0, 1.0)
+    out = to_segy(filled, tmp_path / "all.sgy", like=src, absent="insert")
+    assert int(np.frombuffer(out.read_bytes()[3512:3520], f"{order}u8")[0]) == 5
+    part = to_segy(da.isel(cdp=[0, 1]), tmp_path / "part.sgy", like=src)
+    assert int(np.frombuffer(part.read_bytes()[3512:3520], f"{order}u8")[0]) == 2
+    same = to_segy(da, tmp_path / "same.sgy", like=src)
+    assert same.read_bytes() == bytes(raw)

@@ -31,6 +31,8 @@ __all__ = ["BlockResult", "Target", "check_target", "commit", "compact", "create
 
 #: Bytes of trace records moved at a time when empty slots are removed.
 _MOVE_BYTES = 64 * 2**20
+#: File offsets of the SEG-Y revision (byte 3501) and of the rev 2 trace count (3513-3520).
+_REVISION, _TRACE_COUNT = 3500, 3512
 _SEQUENCE = (TRACE_FIELDS["trace_sequence_line"], TRACE_FIELDS["trace_sequence_file"])
 
 #: What a block write reports: grid positions with a trace left out (no slot), the
@@ -62,6 +64,9 @@ class Target:
         Set the trace sequence numbers (bytes 1-8) to the output trace number.
     mark : bool
         Set the trace identification code of filled traces (``mark_filled=True``).
+    file_traces : int
+        Trace count of the file whose binary header is copied (0 for a new file): a
+        SEG-Y rev 2 header that records it (bytes 3513-3520) gets the output's count.
     what : str
         Name of the data, for messages.
     """
@@ -75,6 +80,7 @@ class Target:
     claim_nonzero: bool
     renumber: bool
     mark: bool
+    file_traces: int
     what: str
 
 
@@ -213,6 +219,19 @@ def compact(target: Target, empty: np.ndarray) -> int:
     return n_kept
 
 
+def _put_trace_count(target: Target, n_traces: int) -> None:
+    """Update a rev 2 binary header's trace count (bytes 3513-3520) if it records one."""
+    order = ">" if target.layout.endian == "big" else "<"
+    with open(target.tmp, "r+b") as f:
+        f.seek(_REVISION)
+        revision = f.read(1)[0]
+        f.seek(_TRACE_COUNT)
+        count = int(np.frombuffer(f.read(8), dtype=f"{order}u8")[0])
+        if revision >= 2 and count == target.file_traces and count != n_traces:
+            f.seek(_TRACE_COUNT)
+            f.write(np.array([n_traces], dtype=f"{order}u8").tobytes())
+
+
 def _put_filled_card(tmp: str, count: int) -> None:
     with open(tmp, "r+b") as f:
         text = f.read(3200)
@@ -237,6 +256,8 @@ def commit(
                 f"{target.what} has no trace to write: every position is a hole that "
                 "holds no trace; nothing was written."
             )
+        if target.file_traces:
+            _put_trace_count(target, n_kept)
         if target.mark:
             _put_filled_card(target.tmp, sum(r[2] for r in results))
         os.chmod(target.tmp, mode)

@@ -324,6 +324,7 @@ def to_segy(
         claim_nonzero=TRACE_FILLED not in da.coords,
         renumber=like is None,
         mark=mark_filled,
+        file_traces=layout.n_traces if like is not None else 0,
         what=what,
     )
     pending = _graph(da, target, head, path, mode)
