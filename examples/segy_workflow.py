@@ -46,17 +46,19 @@ def main() -> None:
 
     survey = pm.open_segy(raw)  # lazy: only headers were read
     filled = pm.reconstruct(survey, model="pocs")  # still lazy
-    pm.to_segy(filled, filled_path, like=raw, absent="append", mode="w")  # streams
+    # Filled positions the file lacked are inserted in the file's sort order.
+    pm.to_segy(filled, filled_path, like=raw, absent="insert", mode="w")  # streams
 
-    # Every header byte of the original is unchanged: file headers and trace headers.
+    # Every header byte of the original is unchanged: file headers and trace headers
+    # (each original trace is where the sorted output has its grid position).
     original, written = raw.read_bytes(), filled_path.read_bytes()
     trace_len = 240 + 4 * survey.sizes["time"]
-    n_original = (len(original) - 3600) // trace_len
     assert written[:3600] == original[:3600]
-    for k in range(n_original):
-        start = 3600 + k * trace_len
-        assert written[start : start + 240] == original[start : start + 240]
     back = pm.open_segy(filled_path).load()
+    source = survey.trace_index.values
+    for old, new in zip(source[source >= 0], back.trace_index.values[source >= 0], strict=True):
+        a, b = 3600 + old * trace_len, 3600 + new * trace_len
+        assert written[b : b + 240] == original[a : a + 240]
     missing = ~survey.trace_mask.values
     gain = metrics.snr_improvement(truth, survey.load(), back, traces=missing)
     print(f"filled {int(missing.sum())} traces; SNR gain on them: {gain:.1f} dB")
