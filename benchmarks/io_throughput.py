@@ -1,19 +1,25 @@
-"""SEG-Y read throughput (Promethium vs segyio) and SEG-Y -> Zarr peak memory.
+"""SEG-Y read throughput and memory: Promethium against segyio, IBM and IEEE, same run.
 
-Generates an IEEE big-endian 3-D SEG-Y file of ``--size-gb`` in a temporary directory,
-then in the same run:
+Writes two 3-D cubes of about ``--size-gb`` each in a temporary directory, one of
+4-byte IBM floats (format 1) and one of 4-byte IEEE floats (format 5), both big-endian,
+then for each file, in the same run:
 
-1. times ``open_segy(path).compute()`` against segyio's ``f.trace.raw[:]`` (best of
-   ``--repeat``) and prints both throughputs in MB/s and their ratio. segyio reads the
-   headers either way; for IEEE runs Promethium reads samples with NumPy (see
-   docs/io-segy.md), so the same read is also timed with segyio reading every sample
-   (``promethium_segyio_samples_s``) to keep that choice measured;
-2. converts the file to Zarr with ``promethium.io.zarr.to_zarr`` in a subprocess and
-   prints that process's peak RSS next to the file size.
+1. times ``open_segy(path).values`` (headers, geometry and every sample, with dask's
+   default threads) against segyio's ``f.trace.raw[:]``, alternating the two and keeping
+   the best of ``--repeat``; prints both throughputs in MB/s and their ratio (segyio's
+   time over ours: above 1 is faster than segyio);
+2. in a fresh subprocess each, measures the peak RSS of ``open_segy(path).values`` and
+   of segyio's ``f.trace.raw[:]``, less the process's RSS before the read and the size
+   of the result: what the read needs beyond the array it returns, to compare with the
+   dask chunk size (``CHUNK_BYTES``) times the number of threads;
+3. converts the IEEE file to Zarr with ``promethium.io.zarr.to_zarr`` in a subprocess
+   and prints that process's peak RSS next to the file size (streaming: bounded by the
+   chunks, not the file).
 
-Results go to ``--out`` as JSON with machine information.
+Results go to ``--out`` as JSON with machine information and the load average (other
+work running on the machine slows both readers, not always equally).
 
-    python benchmarks/io_throughput.py --size-gb 1.0
+    python benchmarks/io_throughput.py --size-gb 0.5
 """
 
 from __future__ import annotations
@@ -31,42 +37,74 @@ from pathlib import Path
 import numpy as np
 
 from promethium.io.segy.build import binary_header, text_header
+from promethium.io.segy.samples import ieee_to_ibm
 
 MB = 1e6
-# Peak RSS of the converting process. Linux keeps ru_maxrss across fork+exec (the child
-# would inherit the parent's peak), so VmHWM of the new address space is read when
-# /proc is there; ru_maxrss (KiB on Linux) otherwise.
-_CONVERT = """
-import resource, sys, time
+FORMATS = {1: "IBM float32 big-endian", 5: "IEEE float32 big-endian"}
+# Peak RSS of a process: VmHWM of its address space (Linux keeps ru_maxrss across
+# fork+exec, so the child would inherit the parent's peak); ru_maxrss (KiB) otherwise.
+_PEAK = """
+def peak_kb():
+    import resource
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def rss_kb():
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+"""
+_READ = (
+    _PEAK
+    + """
+import sys
+import segyio
+from promethium.io.segy import open_segy
+from promethium.io.segy.read import CHUNK_BYTES
+before = rss_kb()
+if sys.argv[2] == "promethium":
+    values = open_segy(sys.argv[1]).values
+else:
+    with segyio.open(sys.argv[1], ignore_geometry=True) as f:
+        values = f.trace.raw[:]
+print(before, peak_kb(), values.nbytes, CHUNK_BYTES)
+"""
+)
+_CONVERT = (
+    _PEAK
+    + """
+import sys, time
 import promethium.io.zarr as z
 from promethium.io.segy import open_segy
 t = time.perf_counter()
 z.to_zarr(open_segy(sys.argv[1]), sys.argv[2])
-seconds = time.perf_counter() - t
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-try:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            peak_kb = int(line.split()[1])
-except OSError:
-    pass
-print(seconds, peak_kb)
+print(time.perf_counter() - t, peak_kb())
 """
+)
 
 
-def make_file(path: Path, size_gb: float, n_samples: int) -> tuple[int, int]:
-    """Write a 3-D IEEE cube of about `size_gb` GB; return (n_ilines, n_xlines)."""
+def make_file(path: Path, size_gb: float, n_samples: int, format_code: int) -> tuple[int, int]:
+    """Write a 3-D cube of about `size_gb` GB; return (n_ilines, n_xlines)."""
     trace_len = 240 + 4 * n_samples
     n_traces = int(np.ceil(size_gb * 1e9 / trace_len))
     n_xlines = int(np.sqrt(n_traces))
     n_ilines = int(np.ceil(n_traces / n_xlines))
-    record = np.dtype([("header", "u1", (240,)), ("data", ">f4", (n_samples,))])
+    record = np.dtype([("header", "u1", (240,)), ("data", ">u4", (n_samples,))])
     rng = np.random.default_rng(0)
     noise = rng.standard_normal((n_xlines, n_samples)).astype(np.float32)
     with open(path, "wb") as f:
         f.write(text_header(["Promethium I/O throughput benchmark cube"]))
-        f.write(binary_header(dt_us=2000, n_samples=n_samples, format_code=5, endian="big",
-                              measurement=1))  # fmt: skip
+        f.write(binary_header(dt_us=2000, n_samples=n_samples, format_code=format_code,
+                              endian="big", measurement=1))  # fmt: skip
         for il in range(n_ilines):
             block = np.zeros(n_xlines, dtype=record)
             words = np.zeros((n_xlines, 60), dtype=">i4")
@@ -77,34 +115,29 @@ def make_file(path: Path, size_gb: float, n_samples: int) -> tuple[int, int]:
             halves[:, 57] = n_samples  # byte 115
             halves[:, 58] = 2000  # byte 117
             block["header"] = words.view(np.uint8).reshape(n_xlines, 240)
-            block["data"] = np.roll(noise, il, axis=0) * (1 + il % 7)
+            values = np.roll(noise, il, axis=0) * (1 + il % 7)
+            bits = ieee_to_ibm(values) if format_code == 1 else values.view(np.uint32)
+            block["data"] = bits
             block.tofile(f)
     return n_ilines, n_xlines
 
 
 def time_reads(path: Path, repeat: int) -> dict[str, float]:
+    """Best-of-`repeat` times of segyio's ``f.trace.raw[:]`` and ``open_segy(path).values``."""
     import segyio
 
-    from promethium.io.segy import open_segy, traces
+    from promethium.io.segy import open_segy
 
     size = path.stat().st_size
-    ours, theirs, all_segyio = [], [], []
+    ours, theirs = [], []
     for _ in range(repeat):
-        formats, traces._NUMPY_RUN_FORMATS = traces._NUMPY_RUN_FORMATS, ()
-        try:
-            t = time.perf_counter()
-            arr = open_segy(path).compute()
-            all_segyio.append(time.perf_counter() - t)
-            del arr
-        finally:
-            traces._NUMPY_RUN_FORMATS = formats
         t = time.perf_counter()
         with segyio.open(str(path), ignore_geometry=True) as f:
             ref = f.trace.raw[:]
         theirs.append(time.perf_counter() - t)
         del ref
         t = time.perf_counter()
-        arr = open_segy(path).compute()
+        arr = open_segy(path).values
         ours.append(time.perf_counter() - t)
         del arr
     best_ours, best_theirs = min(ours), min(theirs)
@@ -114,12 +147,31 @@ def time_reads(path: Path, repeat: int) -> dict[str, float]:
         "promethium_mb_s": size / MB / best_ours,
         "segyio_mb_s": size / MB / best_theirs,
         "ratio": best_theirs / best_ours,
-        "promethium_segyio_samples_s": min(all_segyio),
-        "ratio_segyio_samples": best_theirs / min(all_segyio),
+        "promethium_all_s": ours,
+        "segyio_all_s": theirs,
+    }
+
+
+def read_memory(path: Path, reader: str) -> dict[str, float]:
+    """Peak RSS of one read in a fresh process, beyond its baseline and its result."""
+    out = subprocess.run(
+        [sys.executable, "-c", _READ, str(path), reader],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    before_kb, peak_kb, result, chunk = (int(v) for v in out.stdout.split()[-4:])
+    extra = peak_kb * 1024 - before_kb * 1024 - result
+    return {
+        "peak_rss_mb": peak_kb * 1024 / MB,
+        "result_mb": result / MB,
+        "beyond_result_mb": extra / MB,
+        "chunk_mb": chunk / MB,
     }
 
 
 def zarr_peak(path: Path, store: Path) -> dict[str, float] | dict[str, str]:
+    """Time and peak RSS of converting `path` to Zarr in a fresh process."""
     try:
         import promethium.io.zarr as zarr_io
     except ImportError as err:
@@ -144,6 +196,7 @@ def zarr_peak(path: Path, store: Path) -> dict[str, float] | dict[str, str]:
 
 
 def machine() -> dict[str, object]:
+    """Where the benchmark ran, and how busy the machine was."""
     import dask
 
     return {
@@ -153,50 +206,63 @@ def machine() -> dict[str, object]:
         "cpu_count": os.cpu_count(),
         "numpy": np.__version__,
         "dask": dask.__version__,
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write its JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-gb", type=float, default=1.0, help="size of the SEG-Y file")
+    parser.add_argument("--size-gb", type=float, default=0.5, help="size of each SEG-Y file")
     parser.add_argument("--samples", type=int, default=1000, help="samples per trace")
-    parser.add_argument("--repeat", type=int, default=2, help="timed repetitions (best kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best kept)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/io_throughput.json"))
-    parser.add_argument("--tmpdir", type=Path, default=None, help="where to write the file")
+    parser.add_argument("--tmpdir", type=Path, default=None, help="where to write the files")
+    parser.add_argument("--note", default="", help="a note stored with the results")
     args = parser.parse_args(argv)
+    load_before = machine()["load_average"]
+    files: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(dir=args.tmpdir) as tmp:
-        path = Path(tmp) / "cube.sgy"
-        t = time.perf_counter()
-        n_il, n_xl = make_file(path, args.size_gb, args.samples)
-        made = time.perf_counter() - t
-        size = path.stat().st_size
-        print(f"wrote {path.name}: {size / MB:.0f} MB, {n_il} x {n_xl} traces in {made:.1f} s")
-        reads = time_reads(path, args.repeat)
-        print(
-            f"read: promethium {reads['promethium_mb_s']:.0f} MB/s, segyio "
-            f"{reads['segyio_mb_s']:.0f} MB/s, ratio {reads['ratio']:.2f}x (target >= 0.8x); "
-            f"all samples via segyio: {reads['ratio_segyio_samples']:.2f}x"
-        )
-        zarr = zarr_peak(path, Path(tmp) / "cube.zarr")
-        if "error" in zarr:
-            print(f"zarr: skipped ({zarr['error']})")
-        else:
+        for code, name in FORMATS.items():
+            path = Path(tmp) / f"cube_{code}.sgy"
+            n_il, n_xl = make_file(path, args.size_gb, args.samples, code)
+            size = path.stat().st_size
+            reads = time_reads(path, args.repeat)
+            memory = {r: read_memory(path, r) for r in ("promethium", "segyio")}
             print(
-                f"zarr: {zarr['seconds']:.1f} s, peak RSS {zarr['peak_rss_mb']:.0f} MB for a "
-                f"{zarr['file_mb']:.0f} MB file ({zarr['peak_over_file']:.2f}x)"
+                f"{name}: {size / MB:.0f} MB, promethium {reads['promethium_mb_s']:.0f} MB/s, "
+                f"segyio {reads['segyio_mb_s']:.0f} MB/s, ratio {reads['ratio']:.2f}x "
+                f"(target >= 1.0x); memory beyond the result: promethium "
+                f"{memory['promethium']['beyond_result_mb']:.0f} MB, segyio "
+                f"{memory['segyio']['beyond_result_mb']:.0f} MB (chunks of "
+                f"{memory['promethium']['chunk_mb']:.0f} MB)"
             )
+            files[name] = {
+                "format_code": code,
+                "size_mb": size / MB,
+                "ilines": n_il,
+                "xlines": n_xl,
+                "samples": args.samples,
+                "read": reads,
+                "memory": memory,
+            }
+            if code == 5:
+                zarr = zarr_peak(path, Path(tmp) / "cube.zarr")
+                files[name]["zarr"] = zarr
+                if "error" in zarr:
+                    print(f"zarr: skipped ({zarr['error']})")
+                else:
+                    print(
+                        f"zarr: {zarr['seconds']:.1f} s, peak RSS {zarr['peak_rss_mb']:.0f} MB "
+                        f"for a {zarr['file_mb']:.0f} MB file ({zarr['peak_over_file']:.2f}x)"
+                    )
+            path.unlink()
     result = {
         "benchmark": "io_throughput",
-        "file": {
-            "size_mb": size / MB,
-            "ilines": n_il,
-            "xlines": n_xl,
-            "samples": args.samples,
-            "format": "IEEE float32 big-endian",
-        },
-        "read": reads,
-        "zarr": zarr,
+        "files": files,
         "machine": machine(),
+        "load_average_before": load_before,
+        "note": args.note,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

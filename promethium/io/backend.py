@@ -16,7 +16,7 @@ import numpy as np
 from xarray.backends import BackendArray, BackendEntrypoint
 from xarray.core import indexing
 
-from promethium.io.segy.headers import SegyLayout, looks_like_segy
+from promethium.io.segy.layout import SegyLayout, looks_like_segy
 from promethium.io.segy.read import CHUNK_BYTES, _default_chunks, from_index, index_segy
 from promethium.io.segy.traces import read_block
 

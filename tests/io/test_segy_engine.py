@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import ast
+import importlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 import segyio
 import xarray as xr
 
+import promethium.io.segy
 from promethium.errors import PromethiumWarning, SegyFormatError
 from promethium.io.segy import open_segy, to_segy
-from promethium.io.segy.engine import read_words, segyio_fields
-from promethium.io.segy.headers import header_word
-from promethium.io.segy.layout import read_layout, read_trace_headers
+from promethium.io.segy.engine import segyio_fields
+from promethium.io.segy.headers import header_word, read_trace_headers, read_words
+from promethium.io.segy.layout import read_layout
 
 
 def _line(n: int, ns: int, values: np.ndarray) -> xr.DataArray:
@@ -80,3 +85,38 @@ def test_segyio_errors_become_segy_format_errors(cube_file, tmp_path):
     with pytest.raises(SegyFormatError, match=r"cut\.sgy: segyio cannot open it as SEG-Y"):
         with segyio_file(str(cut), "big"):
             pass
+
+
+def _imports(module: str) -> set[str]:
+    """Modules that `module` (a file of promethium.io.segy) imports, lazily or not."""
+    path = Path(promethium.io.segy.__file__).parent / f"{module}.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_engine_is_the_only_segyio_caller_and_imports_only_errors():
+    package = Path(promethium.io.segy.__file__).parent
+    callers = {p.stem for p in package.glob("*.py") if "segyio" in _imports(p.stem)}
+    assert callers == {"engine"}
+    ours = {m for m in _imports("engine") if m.startswith("promethium")}
+    assert ours == {"promethium.errors"}  # the base of every layer, nothing else
+
+
+def test_segy_layer_imports_point_one_way():
+    """engine <- samples <- layout <- headers <- traces/geometry <- read; no way back."""
+    order = ["engine", "samples", "layout", "headers", "geometry", "traces", "read"]
+    for i, module in enumerate(order):
+        later = {f"promethium.io.segy.{m}" for m in order[i + 1 :]}
+        assert not _imports(module) & later, module
+    assert "promethium.io.segy.headers" not in _imports("layout")  # no re-exports
+    assert not set(vars(importlib.import_module("promethium.io.segy.headers"))) & {
+        "read_layout",
+        "looks_like_segy",
+        "HEADER_SIZE",
+        "REV2_ENDIAN_CONSTANT",
+    }

@@ -11,13 +11,13 @@ from promethium.core.units import parse_unit
 from promethium.errors import InvalidDataError
 from promethium.io.segy.headers import (
     DEFAULT_KEYS,
-    REV2_ENDIAN_CONSTANT,
     TRACE_FIELDS,
     XY_FIELDS,
     check_range,
     parse_word,
     put_word,
 )
+from promethium.io.segy.layout import REV2_ENDIAN_CONSTANT
 from promethium.io.segy.samples import ByteOrder
 
 if TYPE_CHECKING:

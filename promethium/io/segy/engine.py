@@ -1,29 +1,29 @@
-"""segyio as the reading engine: open and validate files, read header words and samples.
+"""segyio as the reading engine: open and validate files, read standard header words.
 
-Every function opens the file itself (``segyio.open(path, "r", ignore_geometry=True,
-endian=...)``) and closes it before returning, so dask graphs carry only paths and
-integers, never a file handle. segyio's exceptions become
-:class:`~promethium.errors.SegyFormatError` naming the file and what was found.
-segyio is imported inside the functions: ``import promethium`` does not import it.
+This is the only module that imports segyio, and it imports nothing from Promethium but
+its errors, so the SEG-Y layer has one way in to segyio and no cycles. Every function
+opens the file itself (``segyio.open(path, "r", ignore_geometry=True, endian=...)``) and
+closes it before returning, so dask graphs carry only paths and integers, never a file
+handle. segyio's exceptions become :class:`~promethium.errors.SegyFormatError` naming
+the file and what was found. segyio is imported inside the functions: ``import
+promethium`` does not import it.
+
+Samples are not read here: NumPy reads them (see :mod:`promethium.io.segy.traces` and
+docs/io-segy.md for why).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from promethium.errors import SegyFormatError
 
-if TYPE_CHECKING:
-    from promethium.io.segy.layout import SegyLayout
-
-__all__ = ["probe", "read_runs", "read_words", "segyio_fields", "segyio_file"]
-
-_HEADER_WINDOW = 64 * 2**20  # bytes of file mapped at a time while reading header words
+__all__ = ["probe", "read_fields", "segyio_fields", "segyio_file"]
 
 
 @functools.cache
@@ -73,61 +73,28 @@ def probe(path: str, endian: str) -> dict[str, int] | str:
         return str(err)
 
 
-def read_words(
-    layout: SegyLayout, words: Iterable[tuple[int, int]], stop: int | None = None
-) -> dict[tuple[int, int], np.ndarray]:
-    """Read trace header words of traces ``[0, stop)`` as int64, ``(byte, size) -> values``.
+def read_fields(
+    path: str, endian: str, fields: Sequence[int], start: int, stop: int
+) -> dict[int, np.ndarray]:
+    """Read standard trace header fields of traces ``[start, stop)`` with segyio.
 
-    Words that segyio knows (a standard field start with its standard size) are read
-    with ``f.attributes(byte)``, one file window at a time through a memory map that is
-    released after each window, so resident memory stays bounded whatever the file
-    size. segyio reads only its standard fields: any other ``(byte, size)`` (e.g. byte
-    221, or a 2-byte read of a 4-byte field) falls back to NumPy on the raw header bytes.
+    Parameters
+    ----------
+    path : str
+        The SEG-Y file.
+    endian : {"big", "little"}
+        Its byte order.
+    fields : sequence of int
+        1-based start bytes of fields in :func:`segyio_fields`.
+    start, stop : int
+        The traces to read.
+
+    Returns
+    -------
+    dict of int to numpy.ndarray
+        ``byte -> values`` (int64). The file is memory-mapped while reading (segyio
+        falls back to stdio where mmap is unavailable) and unmapped on return.
     """
-    from promethium.io.segy.headers import header_word
-    from promethium.io.segy.layout import read_trace_headers
-
-    n = layout.n_traces if stop is None else min(stop, layout.n_traces)
-    words = list(dict.fromkeys(words))
-    fields = segyio_fields()
-    native = [w for w in words if fields.get(w[0]) == w[1]] if layout.engine == "segyio" else []
-    out = {w: np.empty(n, dtype=np.int64) for w in native}
-    step = max(1, _HEADER_WINDOW // layout.trace_len)
-    for start in range(0, n if native else 0, step):
-        end = min(n, start + step)
-        with segyio_file(layout.path, layout.endian) as f:
-            f.mmap()  # False when mmap is unavailable: segyio then reads with stdio
-            for byte, size in native:
-                out[byte, size][start:end] = f.attributes(byte)[start:end]
-    layout.check_unchanged()
-    others = [w for w in words if w not in out]
-    if others:  # NumPy fallback for words segyio does not read
-        headers = read_trace_headers(layout, stop=n)
-        out.update({w: header_word(headers, w, layout.endian) for w in others})
-    return out
-
-
-def read_runs(layout: SegyLayout, runs: Iterable[tuple[int, int, int]], out: np.ndarray) -> None:
-    """Read file traces ``[first, first + count)`` into ``out[row : row + count]``.
-
-    `runs` holds ``(row, first, count)`` triples; each run is one
-    ``f.trace.raw[first : first + count]`` read (segyio's fastest path), decoded by
-    segyio (IBM floats included) and cast to the dtype of `out`.
-
-    Raises
-    ------
-    SegyFormatError
-        If the file cannot be read any more (it was truncated or changed after it was
-        opened).
-    """
-    with segyio_file(layout.path, layout.endian) as f:
-        raw = f.trace.raw
-        for row, first, count in runs:
-            try:
-                out[row : row + count] = raw[first : first + count]
-            except (RuntimeError, OSError) as err:
-                raise SegyFormatError(
-                    f"{layout.path}: cannot read traces {first}..{first + count - 1} ({err}); "
-                    "the file was truncated or changed after it was opened."
-                ) from err
-    layout.check_unchanged()
+    with segyio_file(path, endian) as f:
+        f.mmap()  # False when mmap is unavailable: segyio then reads with stdio
+        return {b: np.asarray(f.attributes(b)[start:stop], dtype=np.int64) for b in fields}

@@ -67,7 +67,7 @@ def recorded_filled(layout: SegyLayout) -> np.ndarray | None:
         bool per file trace (True = filled by a model), when card C39 of the textual
         header records a marking; None otherwise.
     """
-    from promethium.io.segy.engine import read_words
+    from promethium.io.segy.headers import read_words
 
     with open(layout.path, "rb") as f:
         marker = _marker(f.read(3200))

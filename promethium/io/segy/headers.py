@@ -1,44 +1,40 @@
-"""SEG-Y trace header words: standard byte locations, profiles, reading and writing.
+"""SEG-Y trace header words: byte locations, profiles, reading them, writing them.
 
 Byte locations are 1-based, as printed in the SEG-Y standard. A header word is given
 either as a byte location (a 4-byte signed integer) or as ``(byte, size)`` with size 2
-or 4. The file layout (byte order, format, trace count) is
-:mod:`promethium.io.segy.layout`; its names are re-exported here.
+or 4. Words are read by :func:`read_words`: segyio reads the standard fields it knows
+(:mod:`promethium.io.segy.engine`), and the NumPy header reader
+(:func:`read_trace_headers` with :func:`header_word`) reads any other ``(byte, size)``.
+The file layout (byte order, format, trace count) is :mod:`promethium.io.segy.layout`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from promethium.errors import ConfigError, InvalidDataError
-from promethium.io.segy.layout import (
-    HEADER_SIZE,
-    REV2_ENDIAN_CONSTANT,
-    TRACE_HEADER_SIZE,
-    SegyLayout,
-    looks_like_segy,
-    read_layout,
-    read_trace_headers,
-)
+from promethium.io.segy.engine import read_fields, segyio_fields
+from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout
 from promethium.io.segy.samples import ByteOrder
 
 __all__ = [
     "DEFAULT_KEYS",
-    "HEADER_SIZE",
     "PROFILES",
-    "REV2_ENDIAN_CONSTANT",
     "TRACE_FIELDS",
     "XY_FIELDS",
-    "SegyLayout",
     "check_range",
     "header_word",
-    "looks_like_segy",
     "parse_word",
     "put_word",
-    "read_layout",
     "read_trace_headers",
+    "read_words",
     "resolve_byte_locations",
 ]
+
+#: Bytes of file read at a time while reading header words (bounded memory).
+HEADER_WINDOW = 64 * 2**20
 
 #: Standard trace header words used by Promethium: name -> (byte, size).
 TRACE_FIELDS: dict[str, tuple[int, int]] = {
@@ -194,3 +190,71 @@ def put_word(
     dtype = np.dtype(kind).newbyteorder(">" if endian == "big" else "<")
     block = np.asarray(values, dtype=np.int64).astype(dtype).view(np.uint8).reshape(-1, size)
     headers[:, byte - 1 : byte - 1 + size] = block
+
+
+def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarray:
+    """Return the trace headers of traces ``[0, stop)`` as a ``(n, 240)`` uint8 array.
+
+    This is the NumPy header reader, for header words segyio does not read (see
+    :func:`read_words`). The file is memory-mapped one window at a time and each window
+    is unmapped before the next, so resident memory stays near the size of the headers
+    whatever the size of the file.
+
+    Raises
+    ------
+    SourceChangedError
+        If the file changed since `layout` was read.
+    """
+    total = layout.n_traces if stop is None else min(stop, layout.n_traces)
+    out = np.empty((total, TRACE_HEADER_SIZE), dtype=np.uint8)
+    step = max(1, HEADER_WINDOW // layout.trace_len)
+    for start in range(0, total, step):
+        n = min(step, total - start)
+        window = np.memmap(
+            layout.path,
+            dtype=np.uint8,
+            mode="r",
+            offset=layout.data_start + start * layout.trace_len,
+            shape=(n, layout.trace_len),
+        )
+        out[start : start + n] = window[:, :TRACE_HEADER_SIZE]
+        del window
+    layout.check_unchanged()
+    return out
+
+
+def read_words(
+    layout: SegyLayout, words: Iterable[tuple[int, int]], stop: int | None = None
+) -> dict[tuple[int, int], np.ndarray]:
+    """Read trace header words of traces ``[0, stop)`` as int64, ``(byte, size) -> values``.
+
+    Words that segyio knows (a standard field start with its standard size) are read
+    by segyio's ``f.attributes(byte)``, one window of file at a time, so resident
+    memory stays bounded whatever the file size. segyio reads only its standard fields:
+    any other ``(byte, size)`` (e.g. byte 221, or a 2-byte read of a 4-byte field), and
+    every word of a file segyio refuses (``layout.engine == "numpy"``), is read by the
+    NumPy header reader.
+
+    Raises
+    ------
+    SourceChangedError
+        If the file changed since `layout` was read.
+    """
+    n = layout.n_traces if stop is None else min(stop, layout.n_traces)
+    words = list(dict.fromkeys(words))
+    fields = segyio_fields()
+    native = [w for w in words if fields.get(w[0]) == w[1]] if layout.engine == "segyio" else []
+    out = {w: np.empty(n, dtype=np.int64) for w in native}
+    step = max(1, HEADER_WINDOW // layout.trace_len)
+    for start in range(0, n if native else 0, step):
+        end = min(n, start + step)
+        values = read_fields(layout.path, layout.endian, [b for b, _ in native], start, end)
+        for byte, size in native:
+            out[byte, size][start:end] = values[byte]
+    if native:
+        layout.check_unchanged()
+    others = [w for w in words if w not in out]
+    if others:
+        headers = read_trace_headers(layout, stop=n)
+        out.update({w: header_word(headers, w, layout.endian) for w in others})
+    return out

@@ -22,10 +22,12 @@ from promethium.io.segy.samples import FORMATS, ByteOrder, SampleFormat, get_for
 
 __all__ = [
     "HEADER_SIZE",
+    "REV2_ENDIAN_CONSTANT",
+    "TEXT_SIZE",
+    "TRACE_HEADER_SIZE",
     "SegyLayout",
     "looks_like_segy",
     "read_layout",
-    "read_trace_headers",
     "stat_segy",
     "trace_records",
 ]
@@ -35,7 +37,6 @@ BINARY_SIZE = 400
 HEADER_SIZE = TEXT_SIZE + BINARY_SIZE
 TRACE_HEADER_SIZE = 240
 REV2_ENDIAN_CONSTANT = 0x01020304
-_HEADER_WINDOW = 64 * 2**20
 
 # Binary header: (offset from byte 3201, dtype without byte order).
 _BIN = {
@@ -346,34 +347,6 @@ def _count_traces(
         f"header): {data // trace_len} full traces and {data % trace_len} bytes left over. "
         "The file is truncated, or its sample count or format code is wrong."
     )
-
-
-def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarray:
-    """Return the trace headers of traces ``[0, stop)`` as a ``(n, 240)`` uint8 array.
-
-    This is the NumPy fallback for header words segyio does not read (see
-    :func:`promethium.io.segy.engine.read_words`).
-
-    The file is memory-mapped one window at a time and each window is unmapped before
-    the next, so resident memory stays near the size of the headers whatever the size
-    of the file.
-    """
-    total = layout.n_traces if stop is None else min(stop, layout.n_traces)
-    out = np.empty((total, TRACE_HEADER_SIZE), dtype=np.uint8)
-    step = max(1, _HEADER_WINDOW // layout.trace_len)
-    for start in range(0, total, step):
-        n = min(step, total - start)
-        window = np.memmap(
-            layout.path,
-            dtype=np.uint8,
-            mode="r",
-            offset=layout.data_start + start * layout.trace_len,
-            shape=(n, layout.trace_len),
-        )
-        out[start : start + n] = window[:, :TRACE_HEADER_SIZE]
-        del window
-    layout.check_unchanged()
-    return out
 
 
 def _text_plausible(text: bytes) -> bool:

@@ -13,10 +13,9 @@ import numpy as np
 
 from promethium.core.mask import TRACE_FILLED, TRACE_MASK
 from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError
-from promethium.io.segy.engine import read_words
 from promethium.io.segy.filled import recorded_filled
 from promethium.io.segy.geometry import Geometry, build_geometry
-from promethium.io.segy.headers import TRACE_FIELDS, resolve_byte_locations
+from promethium.io.segy.headers import TRACE_FIELDS, read_words, resolve_byte_locations
 from promethium.io.segy.layout import SegyLayout, read_layout
 from promethium.io.segy.traces import read_block
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from promethium.io.segy.engine import read_words
 from promethium.io.segy.headers import (
     PROFILES,
     TRACE_FIELDS,
     XY_FIELDS,
     header_word,
     parse_word,
+    read_words,
 )
 from promethium.io.segy.layout import read_layout
 

@@ -17,7 +17,7 @@ from promethium.core.axis import sample_interval, vertical_values
 from promethium.errors import InvalidDataError, PromethiumWarning
 from promethium.io.segy.absent import GridHeaders, LikeHeaders, hole_headers
 from promethium.io.segy.build import HeaderBuilder, binary_header
-from promethium.io.segy.headers import HEADER_SIZE, SegyLayout, read_layout
+from promethium.io.segy.layout import HEADER_SIZE, SegyLayout, read_layout
 from promethium.io.segy.plan import TracePlan, plan_traces
 from promethium.io.segy.read import TRACE_INDEX
 from promethium.io.segy.samples import FORMATS, get_format

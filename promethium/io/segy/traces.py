@@ -1,14 +1,17 @@
 """Read trace samples by file trace index: the work each dask chunk does.
 
-segyio reads and decodes the samples: each run of consecutive traces is one
-``f.trace.raw[start:stop]`` read (segyio's fastest path; a scattered trace is a run of
-one), IBM floats and integer formats decoded by segyio. One measured exception: runs of
-IEEE float traces (formats 5 and 6, no decoding needed) are read with NumPy buffered
-sequential reads, because segyio holds the GIL while reading, so dask's threads read one
-at a time and the whole read ran at about half of segyio's own ``f.trace.raw[:]`` speed
-(see docs/io-segy.md). Files segyio refuses but Promethium can still read
-(``layout.engine == "numpy"``) also go through NumPy.
-Files are opened inside the call, so dask graphs carry only paths and integers.
+One path for every sample format: NumPy reads runs of consecutive traces with large
+unbuffered ``readinto`` calls (a scattered trace is a run of one) into a reusable buffer
+of about 4 MB, and :func:`~promethium.io.segy.samples.decode` turns that buffer's
+samples into numbers, IBM floats bit for bit as segyio does. Reading and decoding both
+release the GIL, so the dask threads of a compute read and convert chunks in parallel;
+segyio holds the GIL for the whole of each read and decode, which serialized them (see
+docs/io-segy.md, "Performance", for the measurements). segyio still opens and validates
+every file and reads its standard header words (:mod:`promethium.io.segy.engine`).
+
+The file is opened inside the call, so dask graphs carry only paths and integers, and
+it is checked against the identity recorded when it was opened after the read
+(:meth:`SegyLayout.check_unchanged`), so a replaced file is never mixed in.
 """
 
 from __future__ import annotations
@@ -16,20 +19,26 @@ from __future__ import annotations
 import numpy as np
 
 from promethium.errors import SegyFormatError
-from promethium.io.segy.engine import read_runs
 from promethium.io.segy.layout import SegyLayout
-from promethium.io.segy.samples import decode
+from promethium.io.segy.samples import Decoder
 
 __all__ = ["live_traces", "read_block", "read_traces"]
 
-_MAX_RUNS = 64
-_NUMPY_RUN_FORMATS = (5, 6)  # IEEE floats: NumPy reads runs in parallel threads
-_BUFFER_BYTES = 4 * 2**20  # read buffer: large reads, still cache friendly
+#: Size of the read buffer: reads are large, the decoded block stays cache friendly.
+READ_BUFFER_BYTES = 1 * 2**20
 
 
 def live_traces(block: np.ndarray) -> np.ndarray:
     """True for traces with a non-zero, non-NaN sample (two reductions, no temporaries)."""
     return (np.fmax.reduce(block, axis=-1) > 0) | (np.fmin.reduce(block, axis=-1) < 0)
+
+
+def _runs(index: np.ndarray) -> list[tuple[int, int]]:
+    """``(first trace, count)`` of each run of consecutive file traces in `index`."""
+    breaks = np.flatnonzero(np.diff(index) != 1) + 1
+    starts = np.concatenate(([0], breaks))
+    counts = np.diff(np.concatenate((starts, [index.size])))
+    return list(zip(index[starts].tolist(), counts.tolist(), strict=True))
 
 
 def read_traces(
@@ -43,63 +52,51 @@ def read_traces(
     Raises
     ------
     SegyFormatError
-        If the file is shorter than its layout says (it changed since it was opened).
+        If the file is shorter than its layout says.
+    SourceChangedError
+        If the file changed (replaced, truncated, rewritten) since it was opened.
     """
     index = np.asarray(index, dtype=np.int64)
     if index.size == 0:
         return
-    breaks = np.flatnonzero(np.diff(index) != 1) + 1
-    starts = np.concatenate(([0], breaks))
-    stops = np.concatenate((breaks, [index.size]))
-    contiguous = starts.size <= max(_MAX_RUNS, index.size // 16)
-    if layout.engine == "segyio" and not (contiguous and layout.format_code in _NUMPY_RUN_FORMATS):
-        runs = zip(starts.tolist(), index[starts].tolist(), (stops - starts).tolist(), strict=True)
-        read_runs(layout, runs, out)
-        if live is not None:
-            live[...] = live_traces(out)
-        return
-    _read_numpy(layout, index, starts, stops, out, live)
-
-
-def _read_numpy(
-    layout: SegyLayout,
-    index: np.ndarray,
-    starts: np.ndarray,
-    stops: np.ndarray,
-    out: np.ndarray,
-    live: np.ndarray | None,
-) -> None:
-    """NumPy reader for files segyio refuses (see :class:`SegyLayout` ``engine``)."""
     record = layout.record_dtype()
-    if starts.size > max(_MAX_RUNS, index.size // 16):
-        records = np.memmap(
-            layout.path, dtype=record, mode="r", offset=layout.data_start, shape=(layout.n_traces,)
-        )
-        decode(records["data"][index], layout.fmt, out)
-        del records
-        layout.check_unchanged()
-        if live is not None:
-            live[...] = live_traces(out)
-        return
-    step = max(1, _BUFFER_BYTES // layout.trace_len)
+    step = max(1, READ_BUFFER_BYTES // layout.trace_len)
     buf = np.empty(min(step, index.size), dtype=record)
+    decode = Decoder(layout.fmt, buf.size * layout.n_samples)
     # numpy declares ndarray.__buffer__ only for Python >= 3.12; it is a buffer on 3.10 too.
     view = memoryview(buf).cast("B")  # type: ignore[arg-type]
+    filled = done = 0  # traces in the buffer; traces of `out` already decoded
+
+    def flush() -> None:
+        nonlocal filled, done
+        rows = slice(done, done + filled)
+        decode(buf["data"][:filled], out[rows])
+        if live is not None:
+            live[rows] = live_traces(out[rows])
+        done, filled = done + filled, 0
+
     with open(layout.path, "rb", buffering=0) as f:
-        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-            f.seek(layout.data_start + int(index[start]) * layout.trace_len)
-            for lo in range(start, stop, step):
-                n = min(step, stop - lo)
-                got = f.readinto(view[: n * layout.trace_len])
-                if got != n * layout.trace_len:
-                    raise SegyFormatError(
-                        f"{layout.path}: expected trace {int(index[lo]) + got // layout.trace_len}"
-                        " but the file ends earlier; it was truncated or changed after it was "
-                        "opened."
-                    )
-                decode(buf["data"][:n], layout.fmt, out[lo : lo + n])
-                if live is not None:
-                    live[lo : lo + n] = live_traces(out[lo : lo + n])
+        for first, count in _runs(index):
+            while count:
+                n = min(count, step - filled)
+                f.seek(layout.data_start + first * layout.trace_len)
+                target = view[filled * layout.trace_len : (filled + n) * layout.trace_len]
+                got = 0
+                while got < len(target):
+                    part = f.readinto(target[got:])
+                    if not part:
+                        layout.check_unchanged(f.fileno())
+                        raise SegyFormatError(
+                            f"{layout.path}: expected trace "
+                            f"{first + got // layout.trace_len} but the file ends earlier; "
+                            "it is shorter than its headers say."
+                        )
+                    got += part
+                filled, first, count = filled + n, first + n, count - n
+                if filled == step:
+                    flush()
+        if filled:
+            flush()
         layout.check_unchanged(f.fileno())
 
 
