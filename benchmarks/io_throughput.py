@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from promethium.io.segy.build import binary_header, text_header
+from promethium.io.segy.build import binary_header
 from promethium.io.segy.samples import ieee_to_ibm
+from promethium.io.segy.text import text_header
 
 MB = 1e6
 FORMATS = {1: "IBM float32 big-endian", 5: "IEEE float32 big-endian"}

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from promethium.io.segy import open_segy
-from promethium.io.segy.build import binary_header, text_header
+from promethium.io.segy.build import binary_header
 from promethium.io.segy.samples import IBM_BLOCK, ibm_to_ieee
+from promethium.io.segy.text import text_header
 
 #: Words that exercise every branch: zeros of both signs, the clamps, unnormalized and
 #: zero mantissas with an exponent, tiny (segyio: 0) and huge (segyio: NaN) values.
