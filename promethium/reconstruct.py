@@ -7,6 +7,7 @@ traces back, and records provenance. Models only fill; everything else is here, 
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Mapping
@@ -17,9 +18,17 @@ import numpy as np
 from dask.base import is_dask_collection
 
 from promethium.core.dims import trace_dims, vertical_dim
-from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
+from promethium.core.energy import warn_weak_fills, weak_fills
+from promethium.core.mask import TRACE_FILLED, TRACE_MASK, get_trace_mask, with_trace_mask
 from promethium.core.validate import validate
 from promethium.errors import ConfigError, InvalidDataError, PluginError, PromethiumWarning
+from promethium.fill import (
+    fill_targets,
+    nothing_to_fill,
+    plan_fill,
+    restore_filled,
+    with_filled,
+)
 from promethium.models.auto import AUTO_CHOICE_ATTR
 from promethium.registry import Registry, closest_match, default_registry
 
@@ -39,6 +48,8 @@ def reconstruct(
     model: str = "auto",
     *,
     keep_observed: bool = True,
+    extrapolate: bool = False,
+    refill: bool = False,
     registry: Registry | None = None,
     config: Mapping[str, Any] | None = None,
     **options: Any,
@@ -58,7 +69,14 @@ def reconstruct(
         missing traces and gaps (see ``docs/inference.md``).
     keep_observed : bool
         Keep the live traces exactly as in the input (default); otherwise return the
-        model's output everywhere.
+        model's output on them too.
+    extrapolate : bool
+        Also fill grid positions absent from the file (``trace_index == -1``) that lie
+        outside the recorded extent of their line along the trace axis. By default they
+        are left unfilled, with a warning (see :mod:`promethium.fill`).
+    refill : bool
+        Refill traces a model filled before (``trace_filled`` True on the input). By
+        default they are kept as they are.
     registry : Registry, optional
         Where to look the model up; the installed plugins' registry by default.
     config : mapping, optional
@@ -73,11 +91,14 @@ def reconstruct(
     xarray.DataArray or xarray.Dataset
         Same dims, coords, name and attrs as `da` (with ``trace_mask``, inferred if it
         was absent), the missing traces filled, dask-backed when `da` is, nothing
-        computed. ``attrs["promethium_reconstruction"]`` holds the provenance as JSON
-        (model, family, plugin and version, model version, weights sha256, config,
-        options) and ``attrs["history"]`` gains a line. With
+        computed. The boolean ``trace_filled`` coordinate marks the traces a model
+        filled (now, or before and kept); a trace neither observed nor filled was left
+        as in the input. ``attrs["promethium_reconstruction"]`` holds the provenance
+        as JSON (model, family, plugin and version, model version, weights sha256,
+        config, options, resolved device and precision, what ``auto`` chose, what was
+        left unfilled) and ``attrs["history"]`` gains a line. With
         ``return_uncertainty=True`` a Dataset with ``mean`` and ``std`` (zero on the
-        observed traces when `keep_observed`) is returned.
+        traces not filled when `keep_observed`) is returned.
 
     Raises
     ------
@@ -86,21 +107,25 @@ def reconstruct(
     ConfigError
         For an option or config key the model does not accept.
     InvalidDataError
-        If `da` breaks the data conventions, every trace is missing, or a live trace
-        holds NaN samples.
+        If `da` breaks the data conventions, every trace is missing, a live trace
+        holds NaN samples, or the model returns NaN or infinite values for a trace it
+        fills (at compute time on dask data).
 
     Warns
     -----
     PromethiumWarning
-        If no trace is missing: `da` is returned unchanged.
+        If no trace is to be filled (`da` is returned with ``trace_filled``); if
+        absent positions are left unfilled; if filled traces have far less energy than
+        the live traces around them (:func:`promethium.core.energy.weak_fills`; at
+        once on NumPy data, at write time in ``promethium reconstruct``).
 
     Notes
     -----
-    The mask checks (all missing, none missing) and the NaN check run at once when the
-    mask is in memory: a NumPy ``trace_mask`` coordinate, or NumPy data. When the
-    mask has to be inferred from dask data, nothing is computed: the mask is inferred
-    lazily, NaN samples in live traces raise :class:`InvalidDataError` when the
-    result is computed, and the all-missing and none-missing checks are skipped.
+    The mask checks (all missing, nothing to fill), the NaN check and the energy check
+    run at once when the mask and data are in memory. When the mask has to be inferred
+    from dask data, nothing is computed: the mask is inferred lazily, NaN samples in
+    live traces and non-finite model output raise :class:`InvalidDataError` when the
+    result is computed, and the all-missing and nothing-to-fill checks are skipped.
     Attach ``trace_mask`` (e.g. ``pm.infer_trace_mask(da).compute()``) to have them.
 
     Examples
@@ -115,8 +140,8 @@ def reconstruct(
     'builtin-classical'
     """
     return run_reconstruction(
-        da, model, keep_observed=keep_observed, registry=registry, config=config,
-        options=options, history=True,
+        da, model, keep_observed=keep_observed, extrapolate=extrapolate, refill=refill,
+        registry=registry, config=config, options=options, history=True,
     )  # fmt: skip
 
 
@@ -125,6 +150,8 @@ def run_reconstruction(
     model: str,
     *,
     keep_observed: bool = True,
+    extrapolate: bool = False,
+    refill: bool = False,
     registry: Registry | None = None,
     config: Mapping[str, Any] | None = None,
     options: Mapping[str, Any] | None = None,
@@ -143,6 +170,8 @@ def run_reconstruction(
         A registered model name, or ``"plugin:name"``.
     keep_observed : bool
         Keep the live traces exactly as in the input.
+    extrapolate, refill : bool
+        As for :func:`reconstruct`.
     registry : Registry, optional
         Where to look the model up; the installed plugins' registry by default.
     config : mapping, optional
@@ -181,15 +210,17 @@ def run_reconstruction(
     uncertainty = bool(merged.get("return_uncertainty", False))
     data = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float32)
     mask = get_trace_mask(data).transpose(*trace_dims(data))
+    plan = plan_fill(data, extrapolate=extrapolate, refill=refill)
+    leave = plan.leave()
     if not is_dask_collection(mask.data):
         mask = mask.copy(data=np.asarray(mask.values, dtype=bool))
-        if _check_mask(da, mask):
-            if uncertainty:
-                std = xr.zeros_like(da, dtype=np.float32)
-                return xr.Dataset({"mean": da, "std": std}, attrs=dict(da.attrs))
-            return da
+        if _check_mask(da, mask, leave):
+            return nothing_to_fill(da, plan, uncertainty)
     data = with_trace_mask(data, mask)
+    targets = fill_targets(mask, leave)
     out = reconstructor.reconstruct(_model_input(data, mask), **merged)
+    use = targets if keep_observed else targets | mask
+    restore = functools.partial(restore_filled, data, use, model=spec.name)
     if uncertainty:
         missing = {"mean", "std"} - set(getattr(out, "data_vars", ()))
         if missing:
@@ -197,16 +228,29 @@ def run_reconstruction(
                 f"model {spec.name!r} was asked for uncertainty but did not return a "
                 f"Dataset with 'mean' and 'std' variables; got {type(out).__name__}."
             )
-        mean = _restore(data, mask, _checked(spec, data, out["mean"]), keep_observed)
-        std = _restore(data, mask, _checked(spec, data, out["std"]), keep_observed, fill=0.0)
+        mean = restore(_checked(spec, data, out["mean"]))
+        std = restore(_checked(spec, data, out["std"]), fill=0.0)
         # Variable attrs the model set (e.g. how members were aggregated) stay on them.
         mean.attrs.update(out["mean"].attrs)
         std.attrs.update(out["std"].attrs)
-        result: xr.DataArray | xr.Dataset = xr.Dataset({"mean": mean, "std": std})
+        filled = targets if plan.kept is None else targets | plan.kept
+        result: xr.DataArray | xr.Dataset = xr.Dataset(
+            {"mean": with_filled(mean, filled), "std": with_filled(std, filled)}
+        )
+        checked = result["mean"]
     else:
-        result = _restore(data, mask, _checked(spec, data, out), keep_observed)
+        result = with_filled(restore(_checked(spec, data, out)), targets, plan.kept)
+        checked = result
+    if not is_dask_collection(checked.data):
+        weak = weak_fills(checked)
+        warn_weak_fills(int(weak.sum()), int(checked.coords[TRACE_FILLED].sum()), stacklevel=3)
     provenance = _provenance(
-        spec, {**spec.config, **(config or {})}, merged, keep_observed, getattr(out, "attrs", {})
+        spec,
+        {**spec.config, **(config or {})},
+        merged,
+        getattr(out, "attrs", {}),
+        {"keep_observed": keep_observed, "extrapolate": extrapolate, "refill": refill},
+        plan.record(),
     )
     # Keep what the model added (e.g. how it interpolated, any rechunking it did).
     added = {
@@ -242,8 +286,8 @@ def _merge_options(
     return {**defaults, **options}
 
 
-def _check_mask(da: xr.DataArray, mask: xr.DataArray) -> bool:
-    """Check an in-memory mask; return True when there is nothing to reconstruct."""
+def _check_mask(da: xr.DataArray, mask: xr.DataArray, leave: np.ndarray | None) -> bool:
+    """Check an in-memory mask; return True when there is nothing to fill."""
     n_live, n = int(mask.values.sum()), int(mask.size)
     source = "its trace_mask" if TRACE_MASK in da.coords else "the data (all zero/NaN)"
     if n_live == 0:
@@ -251,10 +295,17 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray) -> bool:
             f"all {n} traces are missing according to {source}; there is nothing to "
             "reconstruct from. Check the trace_mask coordinate."
         )
-    if n_live == n:
+    n_left = 0 if leave is None else int((leave & ~mask.values).sum())
+    if n_live == n or n_live + n_left == n:
+        why = (
+            f"no trace is missing according to {source}"
+            if n_live == n
+            else f"the {n_left} missing trace(s) were filled before (refill=True refills "
+            "them) or lie outside their line's recorded extent (extrapolate=True)"
+        )
         warnings.warn(
-            f"no trace is missing according to {source}: the data are returned "
-            "unchanged. Mark missing traces with pm.apply_trace_mask(da, mask).",
+            f"nothing to fill: {why}; the data are returned unchanged. Mark missing "
+            "traces with pm.apply_trace_mask(da, mask).",
             PromethiumWarning,
             stacklevel=4,
         )
@@ -318,29 +369,13 @@ def _checked(spec: ModelSpec, data: xr.DataArray, out: Any) -> xr.DataArray:
     return out
 
 
-def _restore(
-    data: xr.DataArray,
-    mask: xr.DataArray,
-    filled: xr.DataArray,
-    keep_observed: bool,
-    fill: float | None = None,
-) -> xr.DataArray:
-    """Put the model's values into `data`'s frame; observed traces kept if asked."""
-    import xarray as xr
-
-    values = filled.variable.astype(data.dtype)
-    if keep_observed:
-        observed = data.variable if fill is None else xr.zeros_like(data.variable)
-        values = xr.where(mask.variable, observed, values).transpose(*data.dims)
-    return data.copy(data=values.data)
-
-
 def _provenance(
     spec: ModelSpec,
     config: Mapping[str, Any],
     options: Mapping[str, Any],
-    keep: bool,
     model_attrs: Mapping[str, Any],
+    settings: Mapping[str, bool],
+    plan: Mapping[str, int],
 ) -> str:
     from promethium import __version__
     from promethium.ml.weights import weights_sha256
@@ -358,9 +393,25 @@ def _provenance(
         ),
         "config": dict(config),
         "options": dict(options),
-        "keep_observed": keep,
+        **_resolved(options),
+        **settings,
+        **plan,
         "promethium_version": __version__,
     }
     if AUTO_CHOICE_ATTR in model_attrs:  # what auto chose, per gather
         record["auto"] = json.loads(model_attrs[AUTO_CHOICE_ATTR])
     return json.dumps(record, sort_keys=True, default=str)
+
+
+def _resolved(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The device and precision a torch model runs at, resolved here (None: no option)."""
+    if "device" not in options:
+        return {"device": None, "precision": None}
+    from promethium.ml.device import resolve_device, resolve_precision
+
+    device = resolve_device(options["device"])
+    precision = options.get("precision")
+    return {
+        "device": device,
+        "precision": None if precision is None else resolve_precision(precision, device),
+    }

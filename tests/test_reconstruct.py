@@ -110,7 +110,8 @@ def test_wrong_dims_are_invalid(holed, registry):
 def test_no_missing_traces_returns_input_with_warning(gather, registry):
     with pytest.warns(PromethiumWarning, match="no trace is missing"):
         out = reconstruct(gather, "plus", registry=registry)
-    assert out is gather
+    xr.testing.assert_identical(out.drop_vars("trace_filled"), gather)
+    assert not out.trace_filled.values.any()
 
 
 def test_all_missing_is_an_error(gather, registry):
@@ -167,7 +168,10 @@ def test_result_keeps_dims_coords_attrs_and_records_provenance(holed, tmp_path):
     holed = holed.assign_attrs(survey="north")
     out = reconstruct(holed, "plus", registry=registry, config={"offset": 2.0}, patch_size=32)
     assert out.dims == holed.dims and out.name == holed.name and out.dtype == holed.dtype
-    xr.testing.assert_identical(out.coords.to_dataset(), holed.coords.to_dataset())
+    xr.testing.assert_identical(
+        out.coords.to_dataset().drop_vars("trace_filled"), holed.coords.to_dataset()
+    )
+    np.testing.assert_array_equal(out.trace_filled.values, ~holed.trace_mask.values)
     assert out.attrs["survey"] == "north"
     record = json.loads(out.attrs[PROVENANCE_ATTR])
     assert record["model"] == "plus" and record["family"] == "demo"
@@ -179,6 +183,13 @@ def test_result_keeps_dims_coords_attrs_and_records_provenance(holed, tmp_path):
     assert record["weights_sha256"] == hashlib.sha256(b"weights").hexdigest()
     assert record["config"] == {"offset": 2.0}
     assert record["options"] == {"patch_size": 32, "return_uncertainty": False}
+    assert (record["device"], record["precision"]) == (None, None)  # no device option
+    assert (record["keep_observed"], record["extrapolate"], record["refill"]) == (
+        True,
+        False,
+        False,
+    )
+    assert (record["kept_filled"], record["unfilled_absent"]) == (0, 0)
     assert out.attrs["history"].endswith(
         "promethium: reconstruct(model='plus', config={'offset': 2.0}, patch_size=32)"
     )
@@ -187,7 +198,8 @@ def test_result_keeps_dims_coords_attrs_and_records_provenance(holed, tmp_path):
 
 def test_integers_become_float32(holed, registry):
     ints = (holed * 1000).astype(np.int32)
-    out = reconstruct(ints, "plus", registry=registry)
+    with pytest.warns(PromethiumWarning, match="32 of 32 filled trace"):  # plus fills ~1
+        out = reconstruct(ints, "plus", registry=registry)
     assert out.dtype == np.float32
     assert registry.build("plus").seen[-1].dtype == np.float32
 
@@ -269,3 +281,18 @@ def test_config_must_be_a_mapping():
     holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
     with pytest.raises(ConfigError, match="must be a mapping"):
         pm.reconstruct(holed, model="pocs", config=[1])
+
+
+def test_provenance_records_the_resolved_device_and_precision(holed):
+    pytest.importorskip("torch")
+    from promethium.ml import TorchModel
+    from promethium.ml.testing import CopyChannel
+
+    registry = Registry()
+    registry.add(ModelSpec(name="copy", family="demo", factory=lambda: TorchModel(CopyChannel, {})))
+    out = reconstruct(holed, "copy", registry=registry, patch_size=16, device="auto")
+    record = json.loads(out.attrs[PROVENANCE_ATTR])
+    assert record["options"]["device"] == "auto"
+    expected = "cuda" if __import__("torch").cuda.is_available() else "cpu"
+    assert record["device"] == expected
+    assert record["precision"] == ("float16" if expected == "cuda" else "float32")

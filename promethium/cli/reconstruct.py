@@ -59,6 +59,10 @@ def reconstruct(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
+    extrapolate: Annotated[
+        bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
+    ] = False,
+    refill: Annotated[bool, typer.Option(help="Refill traces a model filled before.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sel: Sel = None,
     verbose: Verbose = 0,
@@ -80,6 +84,7 @@ def reconstruct(
     from dask.base import is_dask_collection
 
     import promethium as pm
+    from promethium.core.energy import warn_weak_fills, weak_fills
     from promethium.errors import ConfigError
     from promethium.progress import progress_bar
 
@@ -105,18 +110,28 @@ def reconstruct(
     da = apply_selection(open_input(source, keys), selection)
     model_config = key_values(config or [], "--config") or None
     # The result is written as one array: no return_uncertainty here.
-    out = cast("xr.DataArray", pm.reconstruct(da, model=model, config=model_config, **options))
+    out = cast(
+        "xr.DataArray",
+        pm.reconstruct(
+            da, model=model, config=model_config, extrapolate=extrapolate, refill=refill,
+            **options,
+        ),
+    )  # fmt: skip
     if like is None and not is_zarr(source):
         like = source
     if like is not None and absent is None and not output_is_zarr(target):
         absent = "insert"  # a reconstruction fills grid positions the original lacks
     pending = write_output(out, target, like, overwrite, absent, compute=False)
     live = out.coords["trace_mask"]
+    filled = out.coords["trace_filled"]
+    weak = weak_fills(out)  # lazy: checked in the same pass as the write
     show = progress and not settings.quiet
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=show):
-        _, n_live = pending.compute_with(live.sum())  # the mask comes with the data read
+        _, n_live, n_filled, n_weak = pending.compute_with(live.sum(), filled.sum(), weak.sum())
     missing = live.size - int(n_live)
     if not settings.quiet:
-        typer.echo(f"wrote {target}: {model} filled {missing} of {live.size} traces")
+        typer.echo(f"wrote {target}: {model} filled {int(n_filled)} of {live.size} traces")
     if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
+    if is_dask_collection(weak.data):  # else pm.reconstruct warned already
+        warn_weak_fills(int(n_weak), int(n_filled))

@@ -26,6 +26,10 @@ class Reconstruct(WholeArrayOperator):
         chooses per gather from the missing-trace pattern.
     keep_observed : bool
         Keep live traces exactly as in the input.
+    extrapolate : bool
+        Also fill absent grid positions outside their line's recorded extent.
+    refill : bool
+        Refill traces a model filled before (``trace_filled``).
     config : mapping, optional
         Overrides of the model's configuration.
     registry : Registry, optional
@@ -68,6 +72,14 @@ class Reconstruct(WholeArrayOperator):
         keep_observed: bool = Field(
             True, strict=True, description="Keep live traces exactly as input."
         )
+        extrapolate: bool = Field(
+            False,
+            strict=True,
+            description="Also fill absent positions beyond a line's recorded traces.",
+        )
+        refill: bool = Field(
+            False, strict=True, description="Refill traces a model filled before."
+        )
         config: dict[str, Any] | None = Field(
             None, description="Overrides of the model's configuration."
         )
@@ -100,6 +112,10 @@ class Reconstruct(WholeArrayOperator):
         params: dict[str, Any] = {"model": p.model}
         if not p.keep_observed:
             params["keep_observed"] = False
+        if p.extrapolate:
+            params["extrapolate"] = True
+        if p.refill:
+            params["refill"] = True
         if p.config:
             params["config"] = p.config
         return {**params, **(p.model_extra or {})}
@@ -128,6 +144,8 @@ class Reconstruct(WholeArrayOperator):
             da,
             p.model,
             keep_observed=p.keep_observed,
+            extrapolate=p.extrapolate,
+            refill=p.refill,
             registry=p.registry,
             config=p.config or {},
             options=dict(p.model_extra or {}),
