@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from promethium.core.dims import batch_dims, trace_dim, trace_dims, vertical_dim
-from promethium.core.mask import TRACE_MASK, get_trace_mask, with_trace_mask
+from promethium.core.mask import TRACE_FILLED, TRACE_MASK, get_trace_mask, with_trace_mask
 from promethium.models.spec import ModelSpec, Reconstructor
 from promethium.ops.contract import assert_operator_contract
 
@@ -270,6 +270,14 @@ def assert_reconstruction_contract(
         xr.testing.assert_identical(data, before)
     except AssertionError as exc:
         raise AssertionError(f"{name}: the input was modified: {exc}") from None
+    live = np.asarray(get_trace_mask(data).transpose(*trace_dims(data)).values, dtype=bool)
+    if TRACE_FILLED in out.coords and TRACE_FILLED not in data.coords:
+        # The front door marks what it filled: here, every missing trace.
+        filled = np.asarray(out.coords[TRACE_FILLED].transpose(*trace_dims(data)).values)
+        assert np.array_equal(filled, ~live), (
+            f"{name}: trace_filled must mark exactly the missing traces, which were filled"
+        )
+        out = out.drop_vars(TRACE_FILLED)
     try:
         assert_same_geometry(out, data)
     except AssertionError as exc:
@@ -280,7 +288,6 @@ def assert_reconstruction_contract(
     )
     observed = np.asarray(data.values, dtype=np.float64)
     peak = max(float(np.max(np.abs(observed))), np.finfo(np.float32).tiny)
-    live = np.asarray(get_trace_mask(data).transpose(*trace_dims(data)).values, dtype=bool)
     if check_live:
         error = float(np.max(np.abs(values[live] - observed[live]), initial=0.0))
         assert error <= rtol * peak, (
