@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import warnings
 
 import dask
@@ -186,8 +185,8 @@ def _broken_registry():
 def test_non_finite_model_output_is_an_error_naming_the_model(gather, value, lazy):
     holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.25))
     data = holed.chunk({"offset": 12}) if lazy else holed
-    count = "2 trace(s) it fills in a chunk" if lazy else "12 trace(s) it fills;"
-    match = rf"model 'broken' returned NaN or infinite values for {re.escape(count)}"
+    count = r"\d+ trace\(s\) it fills in a chunk" if lazy else r"12 trace\(s\) it fills;"
+    match = rf"model 'broken' returned NaN or infinite values for {count}"
     with pytest.raises(InvalidDataError, match=match):
         pm.reconstruct(data, model="broken", registry=_broken_registry(), value=value).compute()
 

@@ -77,9 +77,7 @@ class Reconstruct(WholeArrayOperator):
             strict=True,
             description="Also fill absent positions beyond a line's recorded traces.",
         )
-        refill: bool = Field(
-            False, strict=True, description="Refill traces a model filled before."
-        )
+        refill: bool = Field(False, strict=True, description="Refill traces a model filled before.")
         config: dict[str, Any] | None = Field(
             None, description="Overrides of the model's configuration."
         )
