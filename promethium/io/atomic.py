@@ -34,7 +34,15 @@ from pathlib import Path
 
 from promethium.errors import ConfigError, StoreError
 
-__all__ = ["backup_path", "commit", "prepare", "recover", "remove_path", "temp_prefix"]
+__all__ = [
+    "backup_path",
+    "commit",
+    "os_error_reason",
+    "prepare",
+    "recover",
+    "remove_path",
+    "temp_prefix",
+]
 
 _TMP = ".pm-tmp."
 _RENAME_NOREPLACE = 1
@@ -115,6 +123,19 @@ def _sweep(final: Path) -> None:
 
 def _where(final: Path) -> str:
     return f"{os.fspath(final)!r}"
+
+
+def os_error_reason(err: OSError, tmp: Path | None = None) -> str:
+    """The reason of `err` in words, with the file it names unless that is under `tmp`.
+
+    The hidden temporary path means nothing to a user; any other file (an input that
+    vanished, say) is named.
+    """
+    reason = err.strerror or str(err)
+    name = err.filename
+    if name is not None and not (tmp is not None and os.fspath(name).startswith(os.fspath(tmp))):
+        reason += f": {os.fspath(name)!r}"
+    return reason
 
 
 def _store_error(final: Path, action: str, err: OSError) -> StoreError:

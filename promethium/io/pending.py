@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from dask.delayed import Delayed
 
 from promethium.errors import PromethiumError, StoreError
-from promethium.io.atomic import remove_path
+from promethium.io.atomic import os_error_reason, remove_path
 
 __all__ = ["PendingWrite", "compute_writes"]
 
@@ -148,7 +148,8 @@ class PendingWrite(Delayed):
         """`err`, or for an OS error (naming the hidden temporary path) one naming the target."""
         if not isinstance(err, OSError) or isinstance(err, PromethiumError):
             return err
-        return StoreError(f"cannot write {os.fspath(self._final)!r}: {err.strerror or err}.")
+        reason = os_error_reason(err, self._tmp)
+        return StoreError(f"cannot write {os.fspath(self._final)!r}: {reason}.")
 
     @property
     def path(self) -> Path | str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from promethium.errors import ConfigError, PromethiumError, StoreError
-from promethium.io.atomic import commit, prepare, remove_path
+from promethium.io.atomic import commit, os_error_reason, prepare, remove_path
 from promethium.io.location import Location
 from promethium.io.pending import PendingWrite, compute_writes
 from promethium.io.zarr_guard import ChunkGrid, GuardedArray, Pin, checksum_encoding
@@ -61,6 +61,39 @@ class ZarrWrite(PendingWrite):
     __slots__ = ()
 
 
+@overload
+def to_zarr(
+    da: xr.DataArray | xr.Dataset,
+    store: PathType,
+    *,
+    compute: Literal[True] = ...,
+    mode: str = ...,
+    chunks: Mapping[str, int] | str | None = ...,
+) -> Path | str: ...
+
+
+@overload
+def to_zarr(
+    da: xr.DataArray | xr.Dataset,
+    store: PathType,
+    *,
+    compute: Literal[False],
+    mode: str = ...,
+    chunks: Mapping[str, int] | str | None = ...,
+) -> ZarrWrite: ...
+
+
+@overload
+def to_zarr(
+    da: xr.DataArray | xr.Dataset,
+    store: PathType,
+    *,
+    compute: bool,
+    mode: str = ...,
+    chunks: Mapping[str, int] | str | None = ...,
+) -> Path | str | ZarrWrite: ...
+
+
 def to_zarr(
     da: xr.DataArray | xr.Dataset,
     store: PathType,
@@ -68,7 +101,7 @@ def to_zarr(
     compute: bool = True,
     mode: str = "w-",
     chunks: Mapping[str, int] | str | None = None,
-) -> Any:
+) -> Path | str | ZarrWrite:
     """Write a DataArray or Dataset to a Zarr (format 3) store, chunk by chunk, atomically.
 
     Parameters
@@ -167,7 +200,8 @@ def to_zarr(
     except BaseException as err:
         clean_up()
         if isinstance(err, OSError) and not isinstance(err, StoreError):
-            raise StoreError(f"cannot write the Zarr store {str(location)!r}: {err}") from err
+            reason = os_error_reason(err, tmp)
+            raise StoreError(f"cannot write the Zarr store {str(location)!r}: {reason}.") from err
         raise
     if compute:
         return _finish(None, location, tmp, mode, ds.attrs[WRITE_ATTR])
@@ -175,7 +209,9 @@ def to_zarr(
     return ZarrWrite.wrap(done, tmp, location.target, abort=clean_up)
 
 
-def _finish(_: object, location: Location, tmp: Path | None, mode: str, write_id: str) -> Any:
+def _finish(
+    _: object, location: Location, tmp: Path | None, mode: str, write_id: str
+) -> Path | str:
     """Mark the written store complete, then move it into place (local) or check it (URL)."""
     import zarr
 
@@ -220,6 +256,16 @@ def open_zarr(
     variable: None = ...,
     dataset: Literal[True],
 ) -> xr.Dataset: ...
+
+
+@overload
+def open_zarr(
+    store: PathType,
+    *,
+    chunks: Mapping[str, int] | int | str | None = ...,
+    variable: str | None = ...,
+    dataset: bool,
+) -> xr.DataArray | xr.Dataset: ...
 
 
 def open_zarr(

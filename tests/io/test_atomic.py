@@ -152,3 +152,46 @@ def test_read_only_folder_is_refused_up_front(tmp_path):
             prepare(folder / "out.sgy")
     finally:
         folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("writer", ["to_zarr", "to_segy"])
+def test_both_writers_name_the_target_of_an_unwritable_folder(tmp_path, monkeypatch, writer):
+    import promethium as pm
+
+    monkeypatch.setattr(atomic.os, "access", lambda *a, **k: False)
+    target = tmp_path / ("out.zarr" if writer == "to_zarr" else "out.sgy")
+    da = pm.synthetic_gather(n_traces=4, n_samples=8)
+    with pytest.raises(StoreError, match=rf"cannot write '.*{target.name}'.*not writable"):
+        getattr(pm, writer)(da, target)
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_os_error_mid_write_names_the_target(tmp_path, monkeypatch):
+    import promethium as pm
+    from promethium.io.segy import write
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(write, "write_block", full)  # the name its graph uses
+    target = tmp_path / "out.sgy"
+    with pytest.raises(StoreError, match=r"cannot write '.*out\.sgy': No space left") as info:
+        pm.to_segy(pm.synthetic_gather(n_traces=4, n_samples=8), target)
+    assert temp_prefix(target) not in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("compute", [True, False])
+def test_zarr_os_error_names_the_target_and_other_files_but_not_the_temp(tmp_path, compute):
+    import promethium as pm
+
+    def unreadable(block):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/data/in.sgy")
+
+    da = pm.synthetic_gather(n_traces=4, n_samples=8).chunk({"offset": 2})
+    da = da.copy(data=da.data.map_blocks(unreadable, dtype=da.dtype))
+    target = tmp_path / "out.zarr"
+    with pytest.raises(StoreError, match=r"'.*out\.zarr': No such file .*: '/data/in\.sgy'\."):
+        write = pm.to_zarr(da, target, compute=compute)
+        write.compute()
+    assert os.listdir(tmp_path) == []
