@@ -46,7 +46,8 @@ def main() -> None:
 
     survey = pm.open_segy(raw)  # lazy: only headers were read
     filled = pm.reconstruct(survey, model="pocs")  # still lazy
-    # Filled positions the file lacked are inserted in the file's sort order.
+    # Filled positions the file lacked are inserted in the file's sort order; the corner
+    # it never recorded is left unfilled (no extrapolation), so it is not written.
     pm.to_segy(filled, filled_path, like=raw, absent="insert", mode="w")  # streams
 
     # Every header byte of the original is unchanged: file headers and trace headers

@@ -34,4 +34,5 @@ def test_segy_workflow_fills_gaps_and_keeps_headers(tmp_path):
     gain = float(re.search(r"SNR gain on them: (-?[\d.]+) dB", text).group(1))
     assert gain > 6.0
     filled, raw = tmp_path / "survey_filled.sgy", tmp_path / "survey.sgy"
-    assert filled.stat().st_size > raw.stat().st_size  # the missing corner was appended
+    # the corner the survey never recorded is not extrapolated, so it is not written
+    assert filled.stat().st_size == raw.stat().st_size
