@@ -231,7 +231,7 @@ def test_like_absent_and_uncertainty_are_checked_before_any_work(survey, tmp_pat
         (["convert", str(survey), str(tmp_path / "c.zarr"), "--absent", "append"],
          "--absent applies when writing SEG-Y"),
         (["reconstruct", str(survey), str(tmp_path / "d.sgy"), "-o", "return_uncertainty=true"],
-         "use the Python API for uncertainty"),
+         "--uncertainty STORE.zarr"),
     ]  # fmt: skip
     for argv, message in cases:
         assert main([*argv, "--no-progress"]) == 1, argv

@@ -13,6 +13,7 @@ __all__ = [
     "ABSENT_HELP",
     "check_like_and_absent",
     "check_target",
+    "check_uncertainty_target",
     "is_zarr",
     "open_input",
     "output_is_zarr",
@@ -93,6 +94,21 @@ def check_target(path: Path, overwrite: bool) -> None:
 
     if path.exists() and not overwrite:
         raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
+
+
+def check_uncertainty_target(path: Path | None, target: Path, overwrite: bool) -> None:
+    """Refuse an ``--uncertainty`` store that is not ``*.zarr``, is `target`, or exists."""
+    from promethium.errors import ConfigError
+
+    if path is None:
+        return
+    if path.suffix != ".zarr":
+        raise ConfigError(
+            f"--uncertainty writes a Zarr store of mean and std; name it *.zarr, got {path}."
+        )
+    if path.resolve() == target.resolve():
+        raise ConfigError(f"--uncertainty {path} is the output itself; give another path.")
+    check_target(path, overwrite)
 
 
 def check_like_and_absent(like: Path | None, absent: str | None) -> None:

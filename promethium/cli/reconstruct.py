@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
+from typing import Annotated, Any, Optional
 
 import typer
 
 from promethium.cli.files import (
     ABSENT_HELP,
     check_like_and_absent,
+    check_uncertainty_target,
     is_zarr,
     open_input,
     output_is_zarr,
@@ -20,9 +21,6 @@ from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.model_options import key_values
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
-
-if TYPE_CHECKING:
-    import xarray as xr
 
 __all__ = ["reconstruct"]
 
@@ -58,6 +56,13 @@ def reconstruct(
         typer.Option(help="SEG-Y whose headers to copy (default: the input, if SEG-Y)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    uncertainty: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            help="Also write the mean and std as a Zarr store here (models that estimate "
+            "their uncertainty, e.g. ensembles: -o ensemble_size=8)."
+        ),
+    ] = None,
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
     extrapolate: Annotated[
         bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
@@ -81,6 +86,8 @@ def reconstruct(
     --sel reconstructs and writes a subset, selected by coordinate labels (inclusive
     ranges, e.g. --sel iline=1000:1010).
     """
+    import dask
+    import xarray as xr
     from dask.base import is_dask_collection
 
     import promethium as pm
@@ -101,37 +108,56 @@ def reconstruct(
     }
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     options.update(key_values(option or [], "--option"))
-    if options.get("return_uncertainty"):
+    if "return_uncertainty" in options:
         raise ConfigError(
-            "the command line writes one array; use the Python API for uncertainty: "
-            "pm.reconstruct(da, model=..., return_uncertainty=True)."
+            "the command line writes the mean to TARGET; ask for the uncertainty with "
+            "--uncertainty STORE.zarr (a Zarr store of mean and std)."
         )
+    check_uncertainty_target(uncertainty, target, overwrite)
     keys = segy_keys(locals())
     da = apply_selection(open_input(source, keys), selection)
     model_config = key_values(config or [], "--config") or None
-    # The result is written as one array: no return_uncertainty here.
-    out = cast(
-        "xr.DataArray",
-        pm.reconstruct(
-            da, model=model, config=model_config, extrapolate=extrapolate, refill=refill,
-            **options,
-        ),
+    if uncertainty is not None:  # only models that estimate it accept the option
+        options["return_uncertainty"] = True
+    result = pm.reconstruct(
+        da, model=model, config=model_config, extrapolate=extrapolate, refill=refill,
+        **options,
     )  # fmt: skip
+    out = result["mean"] if isinstance(result, xr.Dataset) else result
     if like is None and not is_zarr(source):
         like = source
     if like is not None and absent is None and not output_is_zarr(target):
         absent = "insert"  # a reconstruction fills grid positions the original lacks
     pending = write_output(out, target, like, overwrite, absent, compute=False)
+    others: list[Any] = []
+    if uncertainty is not None:  # the same pass writes the mean and std store
+        mode = "w" if overwrite else "w-"
+        others.append(pm.to_zarr(result, uncertainty, mode=mode, compute=False))
     live = out.coords["trace_mask"]
     filled = out.coords["trace_filled"]
     weak = weak_fills(out)  # lazy: checked in the same pass as the write
     show = progress and not settings.quiet
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=show):
-        _, n_live, n_filled, n_weak = pending.compute_with(live.sum(), filled.sum(), weak.sum())
-    missing = live.size - int(n_live)
+        try:
+            # One pass reads the input once. The counts are Delayed too: dask.compute
+            # returns Delayed results before array results when given both.
+            counts = dask.delayed(_ints)(live.sum().data, filled.sum().data, weak.sum().data)
+            _, (n_live, n_filled, n_weak), *_ = pending.compute_with(counts, *others)
+        except BaseException:
+            for other in others:
+                other.abort()
+            raise
+    missing = live.size - n_live
     if not settings.quiet:
-        typer.echo(f"wrote {target}: {model} filled {int(n_filled)} of {live.size} traces")
+        typer.echo(f"wrote {target}: {model} filled {n_filled} of {live.size} traces")
+        if uncertainty is not None:
+            typer.echo(f"wrote {uncertainty}: mean and std (open_zarr(path, dataset=True))")
     if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
     if is_dask_collection(weak.data):  # else pm.reconstruct warned already
         warn_weak_fills(int(n_weak), int(n_filled))
+
+
+def _ints(*values: Any) -> tuple[int, ...]:
+    """The counts of a run, as Python ints."""
+    return tuple(int(v) for v in values)
