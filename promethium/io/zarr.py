@@ -11,6 +11,7 @@ name, attrs (``history`` included), units, coordinates, ``trace_mask`` and
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -178,11 +179,13 @@ def to_zarr(
             location.remove()
         written = location.url
 
+    write_id = ds.attrs[WRITE_ATTR]
+
     def clean_up() -> None:
         if tmp is not None:
             remove_path(tmp)
-        else:
-            location.remove()
+        elif _written_by(location) in (write_id, None):
+            location.remove()  # what this write made, never another writer's store
 
     encoding = checksum_encoding([str(k) for k in ds.variables])
     try:
@@ -199,14 +202,29 @@ def to_zarr(
             compute_writes(pending.compute, pending)
     except BaseException as err:
         clean_up()
+        if tmp is None and _written_by(location) not in (write_id, None):
+            raise ConfigError(
+                f"{str(location)!r} already exists: another writer created it while this "
+                "write started; mode 'w-' never replaces. Choose another path, or write "
+                "again with mode='w'."
+            ) from err
         if isinstance(err, OSError) and not isinstance(err, StoreError):
             reason = os_error_reason(err, tmp)
             raise StoreError(f"cannot write the Zarr store {str(location)!r}: {reason}.") from err
         raise
     if compute:
-        return _finish(None, location, tmp, mode, ds.attrs[WRITE_ATTR])
-    done = dask.delayed(_finish, pure=False)(pending, location, tmp, mode, ds.attrs[WRITE_ATTR])
+        return _finish(None, location, tmp, mode, write_id)
+    done = dask.delayed(_finish, pure=False)(pending, location, tmp, mode, write_id)
     return ZarrWrite.wrap(done, tmp, location.target, abort=clean_up)
+
+
+def _written_by(location: Location) -> str | None:
+    """The write id in the root ``zarr.json`` at an URL; None if there is none."""
+    try:
+        attrs = json.loads(location.read("zarr.json") or b"{}").get("attributes", {})
+        return str(attrs[WRITE_ATTR]) if WRITE_ATTR in attrs else None
+    except (ValueError, AttributeError, TypeError):
+        return None
 
 
 def _finish(

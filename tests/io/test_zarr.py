@@ -398,3 +398,14 @@ def test_url_without_its_filesystem_package_says_what_to_install(url, package):
 def test_unknown_url_protocol():
     with pytest.raises(ConfigError, match=r"unknown protocol 'nope'"):
         open_zarr("nope://x/s.zarr")
+
+
+def test_url_writers_racing_for_one_new_store(tmp_path, monkeypatch):
+    from promethium.io import zarr as zarr_module
+
+    url = f"memory://promethium-tests/{tmp_path.name}/race.zarr"
+    to_zarr(_survey(), url)  # the other writer got there first ...
+    monkeypatch.setattr(zarr_module, "check_destination", lambda *a: None)  # ... after our check
+    with pytest.raises(ConfigError, match=r"race\.zarr' already exists: another writer created"):
+        to_zarr(_survey() * 2, url)
+    xr.testing.assert_identical(open_zarr(url).compute(), _survey())  # theirs, untouched
