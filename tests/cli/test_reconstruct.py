@@ -51,3 +51,45 @@ def test_uncertainty_store_must_not_exist(small, tmp_path, capsys):
     argv = ["reconstruct", str(small), str(tmp_path / "o.zarr"), "--uncertainty", str(store)]
     assert main(argv) == 1
     assert f"{store} exists; pass --overwrite" in capsys.readouterr().err
+
+
+@pytest.fixture
+def corner(tmp_path):
+    """A 4 x 8 cube whose first inline lacks its first two crosslines (never shot)."""
+    import segyio
+
+    grid = [(i, x) for i in range(1, 5) for x in range(10, 18) if (i, x) not in {(1, 10), (1, 11)}]
+    t = np.arange(32) * 0.004
+    spec = segyio.spec()
+    spec.iline, spec.xline, spec.format, spec.samples, spec.tracecount = (
+        189, 193, 5, range(32), len(grid)
+    )  # fmt: skip
+    path = tmp_path / "corner.sgy"
+    with segyio.create(str(path), spec) as f:
+        for k, (il, xl) in enumerate(grid):
+            f.header[k] = {189: il, 193: xl, 117: 4000, 115: 32}
+            f.trace[k] = np.sin(2 * np.pi * 15 * (t - 0.003 * xl)).astype(np.float32)
+        f.bin.update(hdt=4000, hns=32)
+    return path
+
+
+def test_extrapolate_fills_positions_beyond_the_recorded_line(corner, tmp_path, capsys):
+    plain, extra = tmp_path / "plain.zarr", tmp_path / "extra.zarr"
+    base = ["reconstruct", str(corner), "-m", "linear", "-q"]
+    assert main([*base[:2], str(plain), *base[2:]]) == 0
+    assert main([*base[:2], str(extra), *base[2:], "--extrapolate"]) == 0
+    left, right = pm.open_zarr(plain), pm.open_zarr(extra)
+    corner_cells = {"iline": 1, "xline": [10, 11]}
+    assert not left.trace_filled.sel(corner_cells).any()  # left unfilled by default
+    assert right.trace_filled.sel(corner_cells).all()
+    assert np.abs(right.sel(corner_cells).values).sum() > 0
+
+
+def test_refill_on_an_output_refills_what_a_model_filled(survey, tmp_path, capsys):
+    first, again = tmp_path / "first.zarr", tmp_path / "again.zarr"
+    assert main(["reconstruct", str(survey), str(first), "-m", "linear", "-q"]) == 0
+    assert main(["reconstruct", str(first), str(again), "-m", "pocs", "--refill"]) == 0
+    filled_before = pm.open_zarr(first).trace_filled.values
+    after = pm.open_zarr(again)
+    assert filled_before.any() and bool(after.trace_filled.values[filled_before].all())
+    assert f"filled {int(filled_before.sum())} of 32 traces" in capsys.readouterr().out
