@@ -5,11 +5,7 @@ from __future__ import annotations
 from os import PathLike
 from typing import Union
 
-import numpy as np
-import numpy.typing as npt
+__all__ = ["PathType"]
 
-__all__ = ["BoolArray", "FloatArray", "PathType"]
-
+#: A filesystem path: a string or an os.PathLike.
 PathType = Union[str, "PathLike[str]"]
-FloatArray = npt.NDArray[np.floating]
-BoolArray = npt.NDArray[np.bool_]

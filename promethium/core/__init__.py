@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from promethium.core.axis import sample_interval, vertical_values
-from promethium.core.dims import VERTICAL_DIMS, batch_dims, trace_dim, trace_dims, vertical_dim
+from promethium.core.dims import batch_dims, trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import (
     TRACE_FILLED,
     TRACE_MASK,
@@ -15,21 +15,18 @@ from promethium.core.mask import (
     regular_mask,
     with_trace_mask,
 )
-from promethium.core.units import convert, is_time_unit, parse_unit, unit_of, unit_registry
+from promethium.core.units import convert, unit_of, unit_registry
 from promethium.core.validate import validate
 
 __all__ = [
     "TRACE_FILLED",
     "TRACE_MASK",
-    "VERTICAL_DIMS",
     "apply_trace_mask",
     "batch_dims",
     "convert",
     "gap_mask",
     "get_trace_mask",
     "infer_trace_mask",
-    "is_time_unit",
-    "parse_unit",
     "random_mask",
     "regular_mask",
     "sample_interval",

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from promethium.ops.pipeline import Pipeline
 
-__all__ = ["BlockContext", "Operator", "WholeArrayOperator"]
+__all__ = ["Operator", "WholeArrayOperator"]
 
 #: Roles an operator can ask to see whole in every block.
 _ROLES = ("vertical", "trace")

@@ -6,8 +6,8 @@ and a one-line description. The :class:`~promethium.ops.base.Operator` base bind
 constructor's arguments to that schema, validates them once, and turns every failure
 into a :class:`~promethium.errors.ConfigError` naming the operator, the parameter, the
 value and what is allowed (:func:`validate_params`). The same schema gives the
-operator's signature and the parameter tables of ``docs/operators.md``
-(:func:`parameter_rows`).
+operator's signature, and the parameter tables of ``docs/operators.md`` are checked
+against it.
 
 Quantities keep the user's spelling in the history (``Bandpass(low='5 Hz')``) and are
 converted for the operator: :data:`Frequency` to Hz, :data:`Velocity` to m/s,
@@ -200,12 +200,6 @@ class VerticalLength:
     def __ge__(self, other: float) -> bool:
         return self.magnitude >= other
 
-    def __lt__(self, other: float) -> bool:
-        return self.magnitude < other
-
-    def __le__(self, other: float) -> bool:
-        return self.magnitude <= other
-
 
 #: A length along the vertical axis (see :class:`VerticalLength`), seconds by default.
 VerticalQuantity = Annotated[
@@ -298,28 +292,6 @@ def allowed(schema: type[OperatorParams], name: str) -> str:
     if type(None) in get_args(field.annotation):
         text += ", or None"
     return text
-
-
-def parameter_rows(schema: type[OperatorParams]) -> list[tuple[str, str, str, str, str]]:
-    """One row per field: (name, allowed values, unit, default, description).
-
-    Parameters
-    ----------
-    schema : type of OperatorParams
-        An operator's ``Params``.
-
-    Returns
-    -------
-    list of tuple of str
-        Name, what is allowed (type and range), unit (empty if none), the default
-        (``"required"`` if none) and the field's one-line description.
-    """
-    rows = []
-    for name, field in schema.model_fields.items():
-        default = "required" if field.is_required() else repr(field.get_default())
-        unit = _unit(field.rebuild_annotation())
-        rows.append((name, allowed(schema, name), unit, default, field.description or ""))
-    return rows
 
 
 # -- binding and validating ------------------------------------------------------------

@@ -11,7 +11,7 @@ from operator_examples import EXAMPLES
 
 from promethium import ops
 from promethium.errors import ConfigError
-from promethium.ops.params import allowed, parameter_rows
+from promethium.ops.params import allowed
 
 DOC = Path(__file__).parents[2] / "docs" / "operators.md"
 WITH_SCHEMA = sorted(n for n in EXAMPLES if getattr(ops, n).Params is not None)
@@ -89,9 +89,11 @@ def test_quantities_are_converted_and_kept_as_given():
 
 
 def _table(cls):
-    lines = ["| parameter | allowed | unit | default | meaning |", "|---|---|---|---|---|"]
-    for row in parameter_rows(cls.Params):
-        cells = [f"`{row[0]}`", *row[1:]]
+    """The docs table of an operator's parameters, from its schema."""
+    lines = ["| parameter | allowed | default | meaning |", "|---|---|---|---|"]
+    for name, field in cls.Params.model_fields.items():
+        default = "required" if field.is_required() else repr(field.get_default())
+        cells = [f"`{name}`", allowed(cls.Params, name), default, field.description or ""]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
