@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Bandpass"]
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -91,6 +91,11 @@ class Bandpass(Operator):
     parameters: Params
     whole = ("vertical",)
     needs_time = True
+
+    def __init__(
+        self, low: float | str | Any = None, high: float | str | Any = None, order: int = 4
+    ) -> None:
+        super().__init__(low=low, high=high, order=order)
 
     def _sos(self, sample_interval: float) -> np.ndarray:
         from scipy.signal import butter

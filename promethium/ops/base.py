@@ -18,6 +18,9 @@ Writing an operator::
 
         parameters: Params
 
+        def __init__(self, factor: float = 1.0) -> None:
+            super().__init__(factor=factor)
+
         def transform(self, data, context):
             return data * self.parameters.factor
 """
@@ -36,7 +39,7 @@ from promethium.core.history import append_history
 from promethium.core.units import is_time_unit, unit_of
 from promethium.errors import InvalidDataError
 from promethium.ops.context import BlockContext
-from promethium.ops.params import OperatorParams, params_signature, validate_params
+from promethium.ops.params import OperatorParams, validate_params
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -53,9 +56,10 @@ class Operator(abc.ABC):
     """Base class of every processing step: DataArray in, DataArray out, lazily.
 
     Subclasses declare their parameters as a nested :class:`OperatorParams` schema
-    named ``Params`` (the constructor then takes exactly those parameters, validates
-    them and keeps them as :attr:`parameters`), implement :meth:`transform`, and may
-    set or override:
+    named ``Params``, write an ``__init__`` with the same parameters (names, order and
+    defaults: the operator tests check that it matches the schema) that passes them
+    all by name to ``super().__init__``, which validates them and keeps them as
+    :attr:`parameters`; they implement :meth:`transform`, and may set or override:
 
     - :attr:`whole`: roles (``"vertical"``, ``"trace"``) whose dim must lie whole in
       each dask block (an FFT along time needs the whole trace);
@@ -71,8 +75,8 @@ class Operator(abc.ABC):
 
     Parameters
     ----------
-    *args, **kwargs
-        The fields of the operator's ``Params`` schema.
+    **params
+        The fields of the operator's ``Params`` schema, by name.
 
     Raises
     ------
@@ -94,16 +98,10 @@ class Operator(abc.ABC):
     #: The validated parameters (converted to the schema's units).
     parameters: OperatorParams
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Parameters come from the schema, unless the class writes its own __init__.
-        own = cls.__init__ is not Operator.__init__
-        signature = None if own else params_signature(cls.Params or OperatorParams)
-        cls.__signature__ = signature  # type: ignore[attr-defined]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, **params: Any) -> None:
         schema = type(self).Params or OperatorParams
-        self.parameters, self._given = validate_params(type(self).__name__, schema, args, kwargs)
+        self.parameters = validate_params(type(self).__name__, schema, params)
+        self._given = dict(params)
 
     # -- the steps a subclass fills in -------------------------------------------------
     @abc.abstractmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["AGC", "TimePowerGain"]
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
@@ -64,6 +64,9 @@ class AGC(Operator):
         )
 
     parameters: Params
+
+    def __init__(self, window: float | str | Any) -> None:
+        super().__init__(window=window)
 
     def _half(self, sample_interval: float, vertical_unit: str) -> int:
         length = self.parameters.window.to(vertical_unit, what="the AGC window")
@@ -180,6 +183,9 @@ class TimePowerGain(Operator):
     parameters: Params
     coords_needed = ("vertical",)
     needs_time = True
+
+    def __init__(self, power: float = 2.0) -> None:
+        super().__init__(power=power)
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply by :math:`t^n`, :math:`t` (s) from the vertical coordinate."""

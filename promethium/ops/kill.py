@@ -114,8 +114,6 @@ class KillTraces(_MaskOperator):
     class Params(OperatorParams):
         """Parameters of :class:`KillTraces`."""
 
-        positional = 1
-
         mask: Mask = Field(None, description="Traces to keep (True) and kill (False).")
         fraction: Real | None = Field(
             None, ge=0, lt=1, description="Fraction of each panel's traces killed at random."
@@ -135,6 +133,19 @@ class KillTraces(_MaskOperator):
             return self
 
     parameters: Params
+
+    def __init__(
+        self,
+        mask: xr.DataArray | np.ndarray | None = None,
+        *,
+        fraction: float | None = None,
+        n_gaps: int | None = None,
+        gap_width: int | None = None,
+        seed: int | None = 0,
+    ) -> None:
+        super().__init__(
+            mask=mask, fraction=fraction, n_gaps=n_gaps, gap_width=gap_width, seed=seed
+        )
 
     def params(self) -> dict[str, Any]:
         """Parameters for the history; an explicit mask is summarized, not listed.
@@ -247,6 +258,9 @@ class Decimate(_MaskOperator):
             return self
 
     parameters: Params
+
+    def __init__(self, keep_every: int = 2, offset: int = 0) -> None:
+        super().__init__(keep_every=keep_every, offset=offset)
 
     def build_mask(self, da: xr.DataArray) -> xr.DataArray:
         """The regular mask (True = live) applied to `da`.

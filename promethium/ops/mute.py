@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Mute"]
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
@@ -73,6 +73,15 @@ class Mute(Operator):
 
     parameters: Params
     needs_time = True
+
+    def __init__(
+        self,
+        velocity: float | str | Any,
+        t0: float | str | Any = 0.0,
+        taper: float | str | Any = 0.0,
+        offset: str = "offset",
+    ) -> None:
+        super().__init__(velocity=velocity, t0=t0, taper=taper, offset=offset)
 
     def needed_coords(self) -> tuple[str, ...]:
         """The vertical coordinate and the offset coordinate named by `offset`.

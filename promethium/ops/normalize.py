@@ -95,6 +95,9 @@ class Normalize(Operator):
     parameters: Params
     writes_coords = (NORM_SCALE,)
 
+    def __init__(self, scope: str = "trace", method: str = "rms") -> None:
+        super().__init__(scope=scope, method=method)
+
     def _axes(self, ndim: int) -> tuple[int, ...]:
         return (ndim - 1,) if self.parameters.scope == "trace" else (ndim - 2, ndim - 1)
 
@@ -175,6 +178,9 @@ class Denormalize(Operator):
 
     coords_needed = (NORM_SCALE,)
     writes_coords = (NORM_SCALE,)
+
+    def __init__(self) -> None:
+        super().__init__()
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Multiply a block by the ``norm_scale`` factors broadcast to it."""

@@ -2,12 +2,12 @@
 
 Each operator class names a :class:`OperatorParams` subclass as its ``Params``: one
 field per parameter, with its type, default, range (``Field(ge=..., le=...)``), unit
-and a one-line description. The :class:`~promethium.ops.base.Operator` base binds the
-constructor's arguments to that schema, validates them once, and turns every failure
+and a one-line description. The operator's ``__init__`` takes the same parameters and
+hands them to the :class:`~promethium.ops.base.Operator` base, which validates them once
+against the schema and turns every failure
 into a :class:`~promethium.errors.ConfigError` naming the operator, the parameter, the
-value and what is allowed (:func:`validate_params`). The same schema gives the
-operator's signature, and the parameter tables of ``docs/operators.md`` are checked
-against it.
+value and what is allowed (:func:`validate_params`). The operator tests check that each
+``__init__`` and the parameter tables of ``docs/operators.md`` match the schema.
 
 Quantities keep the user's spelling in the history (``Bandpass(low='5 Hz')``) and are
 converted for the operator: :data:`Frequency` to Hz, :data:`Velocity` to m/s,
@@ -21,7 +21,7 @@ are known.
 ...     order: Integer = Field(4, ge=1, le=8, description="Filter order.")
 >>> Params(cutoff="0.1 kHz").cutoff
 100.0
->>> validate_params("MyFilter", Params, (), {"cutoff": 30, "order": 9})
+>>> validate_params("MyFilter", Params, {"cutoff": 30, "order": 9})
 Traceback (most recent call last):
 ...
 promethium.errors.ConfigError: MyFilter order must be an integer in [1, 8]; got 9.
@@ -30,12 +30,11 @@ promethium.errors.ConfigError: MyFilter order must be an integer in [1, 8]; got 
 from __future__ import annotations
 
 import difflib
-import inspect
 import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
@@ -59,15 +58,10 @@ __all__ = [
 class OperatorParams(BaseModel):
     """Base of every operator's parameter schema.
 
-    Unknown parameters are refused; values are validated once and frozen. A subclass
-    sets :attr:`positional` to the number of leading fields that may be given by
-    position (None: all of them); the others are keyword-only.
+    Unknown parameters are refused; values are validated once and frozen.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-    #: How many leading fields may be passed by position; None for all.
-    positional: ClassVar[int | None] = None
 
 
 @dataclass(frozen=True)
@@ -294,27 +288,11 @@ def allowed(schema: type[OperatorParams], name: str) -> str:
     return text
 
 
-# -- binding and validating ------------------------------------------------------------
-def params_signature(schema: type[OperatorParams]) -> inspect.Signature:
-    """The constructor signature an operator with this schema has (``self`` omitted)."""
-    kinds = inspect.Parameter
-    params = []
-    for i, (name, field) in enumerate(schema.model_fields.items()):
-        positional = schema.positional is None or i < schema.positional
-        kind = kinds.POSITIONAL_OR_KEYWORD if positional else kinds.KEYWORD_ONLY
-        default = (
-            kinds.empty if field.is_required() else field.get_default(call_default_factory=True)
-        )
-        params.append(kinds(name, kind, default=default))
-    if schema.model_config.get("extra") == "allow":
-        params.append(kinds("options", kinds.VAR_KEYWORD))
-    return inspect.Signature(params)
-
-
+# -- validating ----------------------------------------------------------------------
 def validate_params(
-    operator: str, schema: type[OperatorParams], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[OperatorParams, dict[str, Any]]:
-    """Bind a constructor call to `schema` and validate it.
+    operator: str, schema: type[OperatorParams], params: dict[str, Any]
+) -> OperatorParams:
+    """Validate an operator's parameters, given by name, against its schema.
 
     Parameters
     ----------
@@ -322,62 +300,24 @@ def validate_params(
         The operator's name, for messages.
     schema : type of OperatorParams
         Its parameter schema.
-    args, kwargs
-        The constructor's arguments.
+    params : dict
+        The parameters as the user gave them.
 
     Returns
     -------
-    tuple
-        The validated parameters, and the arguments as given (defaults filled in), for
-        the history.
+    OperatorParams
+        The validated parameters, converted to the schema's units.
 
     Raises
     ------
     ConfigError
-        For too many positional arguments, an unknown parameter, a missing one, a
-        wrong type or an out-of-range value: naming the operator, the parameter, the
-        value and what is allowed.
+        For an unknown parameter, a missing one, a wrong type or an out-of-range value:
+        naming the operator, the parameter, the value and what is allowed.
     """
     try:
-        bound = params_signature(schema).bind(*args, **kwargs)
-    except TypeError as err:
-        raise _binding_error(operator, schema, args, kwargs, err) from None
-    bound.apply_defaults()
-    given = dict(bound.arguments)
-    given.update(given.pop("options", {}))
-    try:
-        return schema(**given), given
+        return schema(**params)
     except ValidationError as err:
-        raise _config_error(operator, schema, err, given) from None
-
-
-def _binding_error(
-    operator: str,
-    schema: type[OperatorParams],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    err: TypeError,
-) -> ConfigError:
-    """The ConfigError for a call that does not fit the signature (Python's TypeError)."""
-    names = list(schema.model_fields)
-    unknown = [k for k in kwargs if k not in names]
-    if unknown and schema.model_config.get("extra") != "allow":
-        return _unknown(operator, names, unknown[0])
-    n_positional = len(names) if schema.positional is None else schema.positional
-    if len(args) > n_positional == 0:
-        return ConfigError(f"{operator} takes no parameters; got {len(args)}.")
-    if len(args) > n_positional:
-        return ConfigError(
-            f"{operator} takes at most {n_positional} positional parameter(s) "
-            f"({', '.join(names[:n_positional])}); got {len(args)}. Give the others by name."
-        )
-    given = set(names[: len(args)]) | set(kwargs)
-    for name, field in schema.model_fields.items():
-        if field.is_required() and name not in given:
-            return ConfigError(
-                f"{operator} needs the parameter {name!r} ({allowed(schema, name)})."
-            )
-    return ConfigError(f"{operator}: {err}.")
+        raise _config_error(operator, schema, err, params) from None
 
 
 def _unknown(operator: str, names: list[str], name: str) -> ConfigError:

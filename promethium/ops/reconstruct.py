@@ -13,7 +13,11 @@ from promethium.ops.base import WholeArrayOperator
 from promethium.ops.params import Kind, OperatorParams
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import xarray as xr
+
+    from promethium.registry import Registry
 
 
 class Reconstruct(WholeArrayOperator):
@@ -62,7 +66,6 @@ class Reconstruct(WholeArrayOperator):
         """Parameters of :class:`Reconstruct`; further options go to the model."""
 
         model_config = ConfigDict(extra="allow")
-        positional = 1
 
         model: str = Field(
             "auto",
@@ -97,6 +100,23 @@ class Reconstruct(WholeArrayOperator):
 
     parameters: Params
     writes_coords = (TRACE_MASK, TRACE_FILLED)
+
+    def __init__(
+        self,
+        model: str = "auto",
+        *,
+        keep_observed: bool = True,
+        config: Mapping[str, Any] | None = None,
+        registry: Registry | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            model=model,
+            keep_observed=keep_observed,
+            config=config,
+            registry=registry,
+            **options,
+        )
 
     def params(self) -> dict[str, Any]:
         """The model name and the non-default settings, as recorded in the history.

@@ -98,6 +98,11 @@ class Resample(Operator):
     whole = ("vertical",)
     writes_coords = ("vertical",)
 
+    def __init__(
+        self, dt: float | str | Any, window: str | tuple[Any, ...] = ("kaiser", 5.0)
+    ) -> None:
+        super().__init__(dt=dt, window=window)
+
     def _ratio(self, context: BlockContext) -> tuple[int, int]:
         new = self.parameters.dt.to(context.vertical_unit, what="Resample dt")
         exact = context.sample_interval / new

@@ -99,6 +99,15 @@ class Taper(Operator):
 
     parameters: Params
 
+    def __init__(
+        self,
+        length: int | float | str | Any,
+        shape: str = "cosine",
+        axis: str = "vertical",
+        sides: str = "both",
+    ) -> None:
+        super().__init__(length=length, shape=shape, axis=axis, sides=sides)
+
     def _samples(self, context: BlockContext) -> int:
         length = self.parameters.length
         if isinstance(length, int):
