@@ -106,6 +106,8 @@ class Reconstruct(WholeArrayOperator):
         model: str = "auto",
         *,
         keep_observed: bool = True,
+        extrapolate: bool = False,
+        refill: bool = False,
         config: Mapping[str, Any] | None = None,
         registry: Registry | None = None,
         **options: Any,
@@ -113,6 +115,8 @@ class Reconstruct(WholeArrayOperator):
         super().__init__(
             model=model,
             keep_observed=keep_observed,
+            extrapolate=extrapolate,
+            refill=refill,
             config=config,
             registry=registry,
             **options,
