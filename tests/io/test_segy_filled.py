@@ -65,3 +65,25 @@ def test_inserted_holes_count_as_filled_without_a_trace_filled_coordinate(cube_f
     clean = to_segy(da, tmp_path / "c.sgy", like=cube_file, mark_filled=True)
     assert not open_segy(clean)[TRACE_FILLED].values.any()
     assert filled_card(0) in clean.read_bytes()[:3200].decode("cp037")
+
+
+def test_a_reconstruction_written_with_its_filled_set(make_segy, tmp_path):
+    """pm.reconstruct's trace_filled decides what is inserted and what is marked."""
+    import promethium as pm
+
+    il, xl = np.meshgrid(np.arange(1, 7), np.arange(1, 11), indexing="ij")
+    t = np.arange(40) * 0.004
+    keep = ~((il == 3) & (xl == 5)) & ~((il >= 5) & (xl >= 9))  # a hole and a corner
+    data = np.sin(2 * np.pi * 15 * (t[None, :] - 0.002 * xl.ravel()[keep.ravel(), None]))
+    src = make_segy("s.sgy", {189: il[keep], 193: xl[keep]}, data)
+    da = open_segy(src)
+    with pytest.warns(PromethiumWarning, match="left unfilled"):
+        out = pm.reconstruct(da, model="linear")
+    filled = out[TRACE_FILLED].values
+    assert filled[2, 4] and not filled[4:, 8:].any()  # the corner is not extrapolated
+    path = to_segy(out, tmp_path / "o.sgy", like=src, absent="insert", mark_filled=True)
+    back = open_segy(path)
+    assert read_layout(path).n_traces == keep.sum() + 1  # the hole, not the corner
+    np.testing.assert_array_equal(back[TRACE_FILLED].values, filled)
+    np.testing.assert_array_equal(back.trace_index.values < 0, ~keep & ~filled)
+    np.testing.assert_allclose(back.sel(iline=3, xline=5).values, out.sel(iline=3, xline=5).values)
