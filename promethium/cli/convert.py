@@ -9,6 +9,7 @@ import typer
 
 from promethium.cli.files import (
     ABSENT_HELP,
+    MARK_FILLED_HELP,
     check_like_and_absent,
     is_zarr,
     open_input,
@@ -32,6 +33,7 @@ def convert(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
+    mark_filled: Annotated[bool, typer.Option(help=MARK_FILLED_HELP)] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sel: Sel = None,
     verbose: Verbose = 0,
@@ -61,6 +63,6 @@ def convert(
         like = source
     show = progress and not settings.quiet
     with progress_bar(f"{source.name} -> {target.name}", enabled=show):
-        write_output(da, target, like, overwrite, absent)
+        write_output(da, target, like, overwrite, absent, mark_filled=mark_filled)
     if not settings.quiet:
         typer.echo(f"wrote {target}")

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ABSENT_HELP",
+    "MARK_FILLED_HELP",
     "check_like_and_absent",
     "check_target",
     "check_uncertainty_target",
@@ -24,6 +25,12 @@ logger = logging.getLogger(__name__)
 
 #: Suffixes of SEG-Y output files (compared case-insensitively).
 SEGY_SUFFIXES = (".sgy", ".segy")
+
+MARK_FILLED_HELP = (
+    "SEG-Y out: record which traces a model filled (trace identification code 32767 in "
+    "bytes 29-30, counted on card C39), so that reading recovers trace_filled. Off: "
+    "headers stay byte-identical."
+)
 
 ABSENT_HELP = (
     "With --like (SEG-Y out): 'skip' leaves out filled grid positions the original file "
@@ -71,8 +78,13 @@ def write_output(
     absent: str | None,
     *,
     compute: bool = True,
+    mark_filled: bool = False,
 ) -> Any:
-    """Write `da` as Zarr or SEG-Y by the suffix of `path`; a PendingWrite if not `compute`."""
+    """Write `da` as Zarr or SEG-Y by the suffix of `path`; a PendingWrite if not `compute`.
+
+    `mark_filled` records the filled traces in a SEG-Y output's headers (see
+    :func:`~promethium.io.to_segy`); a Zarr store keeps ``trace_filled`` anyway.
+    """
     from promethium.errors import ConfigError
     from promethium.io import to_segy, to_zarr
 
@@ -80,12 +92,19 @@ def write_output(
     check_target(path, overwrite)
     if absent is not None and (zarr or like is None):
         raise ConfigError("--absent applies when writing SEG-Y with --like ORIGINAL.sgy.")
+    if mark_filled and zarr:
+        raise ConfigError(
+            "--mark-filled applies to SEG-Y output; a Zarr store keeps which traces were "
+            "filled in its trace_filled coordinate."
+        )
     mode = "w" if overwrite else "w-"  # enforced again when the write commits
     logger.info("writing %s as %s", path, "Zarr" if zarr else f"SEG-Y (headers from {like})")
     if zarr:
         return to_zarr(da, path, mode=mode, compute=compute)
     extra: dict[str, Any] = {"absent": absent} if absent else {}
-    return to_segy(da, path, like=like, mode=mode, compute=compute, **extra)
+    return to_segy(
+        da, path, like=like, mode=mode, compute=compute, mark_filled=mark_filled, **extra
+    )
 
 
 def check_target(path: Path, overwrite: bool) -> None:

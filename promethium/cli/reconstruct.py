@@ -10,6 +10,7 @@ import typer
 
 from promethium.cli.files import (
     ABSENT_HELP,
+    MARK_FILLED_HELP,
     check_like_and_absent,
     check_uncertainty_target,
     is_zarr,
@@ -64,6 +65,7 @@ def reconstruct(
         ),
     ] = None,
     absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
+    mark_filled: Annotated[bool, typer.Option(help=MARK_FILLED_HELP)] = False,
     extrapolate: Annotated[
         bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
     ] = False,
@@ -128,7 +130,9 @@ def reconstruct(
         like = source
     if like is not None and absent is None and not output_is_zarr(target):
         absent = "insert"  # a reconstruction fills grid positions the original lacks
-    pending = write_output(out, target, like, overwrite, absent, compute=False)
+    pending = write_output(
+        out, target, like, overwrite, absent, compute=False, mark_filled=mark_filled
+    )
     others: list[Any] = []
     if uncertainty is not None:  # the same pass writes the mean and std store
         mode = "w" if overwrite else "w-"

@@ -93,3 +93,24 @@ def test_refill_on_an_output_refills_what_a_model_filled(survey, tmp_path, capsy
     after = pm.open_zarr(again)
     assert filled_before.any() and bool(after.trace_filled.values[filled_before].all())
     assert f"filled {int(filled_before.sum())} of 32 traces" in capsys.readouterr().out
+
+
+def test_mark_filled_records_the_filled_traces_in_the_segy_output(survey, tmp_path, capsys):
+    out = tmp_path / "filled.sgy"
+    argv = ["reconstruct", str(survey), str(out), "-m", "linear", "--mark-filled", "-q"]
+    assert main(argv) == 0
+    filled = pm.open_segy(out).trace_filled.values
+    dead = ~pm.infer_trace_mask(pm.open_segy(survey)).values
+    np.testing.assert_array_equal(filled, dead)
+    assert main(["info", str(out), "--json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["traces"]["filled"] == int(dead.sum()) == 8
+    assert main(["info", str(out)]) == 0
+    assert "8 filled (25.0%)" in capsys.readouterr().out
+
+
+def test_mark_filled_is_for_segy_output(survey, tmp_path, capsys):
+    argv = ["reconstruct", str(survey), str(tmp_path / "o.zarr"), "--mark-filled"]
+    assert main(argv) == 1
+    assert "--mark-filled applies to SEG-Y output" in capsys.readouterr().err
