@@ -57,7 +57,7 @@ class SegyBackendArray(BackendArray):
                 *[_as_index(k, n) for k, n in zip(trace_key, self.trace_index.shape, strict=True)]
             )
         ]
-        block, _ = read_block(tindex, self.layout)
+        block = read_block(tindex, self.layout)
         squeeze = tuple(i for i, k in enumerate(trace_key) if isinstance(k, int | np.integer))
         return block.squeeze(axis=squeeze)[..., key[-1]]
 

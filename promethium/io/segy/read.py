@@ -17,7 +17,7 @@ from promethium.io.segy.filled import recorded_filled
 from promethium.io.segy.geometry import Geometry, build_geometry
 from promethium.io.segy.headers import TRACE_FIELDS, read_words, resolve_byte_locations
 from promethium.io.segy.layout import SegyLayout, read_layout
-from promethium.io.segy.traces import read_block
+from promethium.io.segy.traces import live_traces, read_block
 
 if TYPE_CHECKING:
     import dask.array
@@ -270,21 +270,14 @@ def _attrs(index: SegyIndex) -> dict[str, Any]:
     }
 
 
-def _samples(pair: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    return pair[0]
-
-
-def _mask(pair: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    return pair[1]
-
-
 def lazy_samples(
     index: SegyIndex, chunks: Any = "auto"
 ) -> tuple[dask.array.Array, dask.array.Array]:
     """Return the samples (trace dims + time) and the live-trace mask as dask arrays.
 
-    One task per chunk reads its traces and computes their mask while they are in
-    cache; the samples and the mask are two views of those tasks.
+    One task per chunk reads its traces; the mask is reduced from those chunks, so a
+    compute of both reads each chunk once, and a compute of the samples alone (e.g.
+    ``.values``) does not compute the mask.
     """
     import dask.array as dsa
 
@@ -294,15 +287,14 @@ def lazy_samples(
     tindex = dsa.from_array(geom.trace_index, chunks=spec, name=False)
     token = dsa.core.tokenize(layout, geom.trace_index, spec)
     nd = tindex.ndim
-    pairs = tindex.map_blocks(
-        read_block, layout, dtype=object, meta=np.empty((0,) * nd, dtype=object),
-        name=f"read-segy-{token}",
+    data = tindex.map_blocks(
+        read_block, layout, new_axis=nd, chunks=(*tindex.chunks, (layout.n_samples,)),
+        dtype=dtype, meta=np.empty((0,) * (nd + 1), dtype=dtype), name=f"open_segy-{token}",
     )  # fmt: skip
-    data = pairs.map_blocks(
-        _samples, new_axis=nd, chunks=(*tindex.chunks, (layout.n_samples,)), dtype=dtype,
-        meta=np.empty((0,) * (nd + 1), dtype=dtype), name=f"open_segy-{token}",
+    mask = data.map_blocks(
+        live_traces, drop_axis=nd, dtype=bool, meta=np.empty((0,) * nd, dtype=bool),
+        name=f"open_segy-live-{token}",
     )  # fmt: skip
-    mask = pairs.map_blocks(_mask, dtype=bool, meta=np.empty((0,) * nd, dtype=bool))
     if isinstance(chunks, dict) and "time" in chunks:
         data = data.rechunk({nd: chunks["time"]})
     return data, mask

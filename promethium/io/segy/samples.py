@@ -9,6 +9,7 @@ unmodified IBM file round-trips bit for bit.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -135,20 +136,26 @@ def ibm_to_ieee(words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     words = np.ascontiguousarray(words, dtype=np.uint32)
     if out is None:
         out = np.empty(words.shape, dtype=np.float32)
-    a, b = (np.empty(min(IBM_BLOCK, words.size), np.uint32) for _ in range(2))
-    _ibm_blocks(words.reshape(-1), out.reshape(-1), a, b)
+    scratch = [np.empty(min(IBM_BLOCK, words.size), np.uint32) for _ in range(3)]
+    _ibm_blocks(words.reshape(-1), out.reshape(-1), *scratch)
     return out
 
 
-def _ibm_blocks(words: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-    """Convert flat `words` into flat `out` block by block, with uint32 scratch `a`, `b`."""
+def _ibm_blocks(
+    words: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray
+) -> None:
+    """Convert flat `words` into flat `out` block by block; `a`, `b`, `c` are scratch.
+
+    `out` may share memory with `words` (in-place conversion).
+    """
     for lo in range(0, words.size, IBM_BLOCK):
         hi = min(lo + IBM_BLOCK, words.size)
-        _ibm_block(words[lo:hi], out[lo:hi], a[: hi - lo], b[: hi - lo])
+        n = hi - lo
+        _ibm_block(words[lo:hi], out[lo:hi], a[:n], b[:n], c[:n])
 
 
-def _ibm_block(u: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-    """Convert one block `u` into `out` (float32); `a`, `b` are uint32 scratch."""
+def _ibm_block(u: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
+    """Convert one block `u` into `out` (float32, may alias `u`); `a`-`c` uint32 scratch."""
     np.bitwise_and(u, _U(0x7FFFFFFF), out=a)  # magnitude bits
     if a.max() <= _FAST_MAX:
         np.subtract(a, _U(1), out=b)  # zeros wrap to the largest value
@@ -157,18 +164,22 @@ def _ibm_block(u: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) -> 
             if np.count_nonzero(b) == np.count_nonzero(a):  # every non-zero normalized
                 _ibm_fast(u, out, a, b)
                 return
-    _ibm_segyio(u, out.view(np.uint32), a, b)
+    np.copyto(c, u)  # `out` may alias `u`, which the integer algorithm reads throughout
+    _ibm_segyio(c, out.view(np.uint32), a, b)
 
 
 def _ibm_fast(u: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-    """``mantissa * 2 ** (4 * exponent - 280)``: exact for the words `_ibm_block` sends."""
-    np.bitwise_and(u, _U(0x00FFFFFF), out=b)
-    np.copyto(out, b, casting="unsafe")  # mantissas < 2**24 are exact in float32
+    """``mantissa * 2 ** (4 * exponent - 280)``: exact for the words `_ibm_block` sends.
+
+    Everything is taken from `u` before `out` (which may alias it) is written.
+    """
     np.bitwise_and(u, _U(0x7F000000), out=a)
     np.left_shift(a, _U(1), out=a)  # 4 * exponent, in the float32 exponent field
     np.add(a, _SCALE_BIAS, out=a)
     np.bitwise_and(u, _U(0x80000000), out=b)
-    np.bitwise_or(a, b, out=a)  # the sign goes on the scale
+    np.bitwise_or(a, b, out=a)  # the scale, with the sign of the word
+    np.bitwise_and(u, _U(0x00FFFFFF), out=b)
+    np.copyto(out, b, casting="unsafe")  # mantissas < 2**24 are exact in float32
     np.multiply(out, a.view(np.float32), out=out)
     np.add(out, np.float32(0.0), out=out)  # zeros: -0.0 -> +0.0, as segyio
 
@@ -235,6 +246,8 @@ class Decoder:
     ----------
     fmt : SampleFormat
         The sample format.
+    endian : {"big", "little"}
+        The byte order of the file.
     size : int
         The most samples one call decodes.
 
@@ -242,17 +255,22 @@ class Decoder:
     --------
     >>> raw = np.array([[0x42640000, 0xC1100000]], dtype=">u4")
     >>> out = np.empty((1, 2), dtype=np.float32)
-    >>> Decoder(FORMATS[1], 2)(raw, out)
+    >>> Decoder(FORMATS[1], "big", 2)(raw, out)
     >>> out.tolist()
     [[100.0, -1.0]]
     """
 
-    def __init__(self, fmt: SampleFormat, size: int) -> None:
+    def __init__(self, fmt: SampleFormat, endian: str, size: int) -> None:
         self.fmt = fmt
+        self.swap = endian != sys.byteorder  # the file's byte order is not the machine's
         if fmt.is_ibm:  # allocated once: fresh memory would page-fault on every call
             self._words = np.empty(size, dtype=np.uint32)
-            block = min(IBM_BLOCK, size)
-            self._a, self._b = np.empty(block, np.uint32), np.empty(block, np.uint32)
+            self._scratch = [np.empty(min(IBM_BLOCK, size), np.uint32) for _ in range(3)]
+
+    @property
+    def in_place(self) -> bool:
+        """Whether file samples can be decoded where they were read (same item size)."""
+        return np.dtype(self.fmt.file_dtype).itemsize == np.dtype(self.fmt.value_dtype).itemsize
 
     def __call__(self, raw: np.ndarray, out: np.ndarray) -> None:
         """Decode `raw` (file dtype and byte order, may be strided) into C-contiguous `out`.
@@ -264,7 +282,18 @@ class Decoder:
             return
         words = self._words[: raw.size].reshape(raw.shape)
         np.copyto(words, raw)  # one pass: native byte order, contiguous
-        _ibm_blocks(words.reshape(-1), out.reshape(-1), self._a, self._b)
+        _ibm_blocks(words.reshape(-1), out.reshape(-1), *self._scratch)
+
+    def decode_in_place(self, out: np.ndarray) -> None:
+        """Decode C-contiguous `out`, which holds the file's sample bytes, in place.
+
+        Only for formats where :attr:`in_place` is true (IBM and IEEE floats).
+        """
+        bits = out.view(f"u{out.dtype.itemsize}")
+        if self.swap:
+            bits.byteswap(inplace=True)
+        if self.fmt.is_ibm:
+            _ibm_blocks(bits.reshape(-1), out.reshape(-1), *self._scratch)
 
 
 def file_dtype(fmt: SampleFormat, endian: str) -> np.dtype:
