@@ -21,7 +21,12 @@ NORM_SCALE = "norm_scale"
 
 
 def _scale(data: Any, axis: tuple[int, ...], method: str) -> Any:
-    """Scale of `data` over `axis` (NumPy or dask): NaN samples count as zero."""
+    """Scale of `data` over `axis` (NumPy or dask): NaN samples count as zero.
+
+    An empty axis (no traces) has scale zero, as a dead trace does.
+    """
+    if any(data.shape[a] == 0 for a in axis):
+        return np.zeros(tuple(n for i, n in enumerate(data.shape) if i not in axis))
     clean = np.where(np.isnan(data), 0.0, data).astype(np.float64)
     if method == "max":
         return np.max(np.abs(clean), axis=axis)
