@@ -292,3 +292,28 @@ def test_an_integer_source_written_as_ieee_says_so(make_segy, rng, tmp_path):
     np.testing.assert_array_equal(open_segy(kept).values, da.values)
     with pytest.raises(ConfigError, match="with like= the original's format"):
         to_segy(da, tmp_path / "d.sgy", like=src, format=5)
+
+
+def test_an_integer_file_written_like_says_when_it_rounds(make_segy, rng, tmp_path):
+    import warnings
+
+    src = make_segy("int.sgy", {21: np.arange(1, 7)}, rng.integers(-99, 99, (6, 10)), fmt=3)
+    da = open_segy(src, chunks=2)
+    with pytest.warns(PromethiumWarning, match=r"6 trace\(s\) .* non-integer .* format 3"):
+        to_segy(da * 1.5 + 0.25, tmp_path / "a.sgy", like=src)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PromethiumWarning)
+        out = to_segy(da * 2, tmp_path / "b.sgy", like=src)
+    np.testing.assert_array_equal(open_segy(out).values, da.values * 2)
+
+
+def test_a_new_file_inserts_filled_holes_unless_skip(cube_file, tmp_path):
+    da = open_segy(cube_file)
+    filled = da.where(da.trace_index >= 0, 1.0)  # both holes hold a trace
+    back = open_segy(to_segy(filled, tmp_path / "a.sgy"))
+    assert (back.trace_index.values >= 0).all()
+    with pytest.warns(PromethiumWarning, match="2 of 2 grid positions with no trace"):
+        skipped = to_segy(filled, tmp_path / "b.sgy", absent="skip")
+    np.testing.assert_array_equal(
+        open_segy(skipped).trace_index.values < 0, da.trace_index.values < 0
+    )

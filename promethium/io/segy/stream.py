@@ -36,8 +36,9 @@ _REVISION, _TRACE_COUNT = 3500, 3512
 _SEQUENCE = (TRACE_FIELDS["trace_sequence_line"], TRACE_FIELDS["trace_sequence_file"])
 
 #: What a block write reports: grid positions with a trace left out (no slot), the
-#: empty hole slots, and the number of traces marked filled.
-BlockResult = tuple[int, np.ndarray, int]
+#: empty hole slots, the number of traces marked filled, and the number of traces whose
+#: non-integer samples an integer format rounded.
+BlockResult = tuple[int, np.ndarray, int, int]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,11 +175,15 @@ def write_block(
     records = np.empty(int(np.count_nonzero(write)), dtype=layout.record_dtype())
     records["header"] = headers.view("V240").ravel()
     records["data"] = encode(samples[write], layout.fmt, layout.endian, what=target.what)
+    n_rounded = 0
+    if np.dtype(layout.fmt.file_dtype).kind in "iu" and not layout.fmt.is_ibm:
+        kept = samples[write]
+        n_rounded = int(np.count_nonzero((kept != np.rint(kept)).any(axis=-1)))
     out = trace_records(dataclasses.replace(layout, path=created), mode="r+")
     out[slots[write]] = records
     out.flush()
     del out
-    return left_out, empty, n_marked
+    return left_out, empty, n_marked, n_rounded
 
 
 def _marked(headers: np.ndarray, endian: str) -> np.ndarray:
@@ -265,11 +270,22 @@ def commit(
         remove_path(Path(target.tmp))
         raise
     atomic_commit(Path(target.tmp), Path(path), write_mode)  # "w-" is enforced again here
+    n_rounded = sum(r[3] for r in results)
+    if n_rounded:
+        fmt = target.layout.fmt
+        warnings.warn(
+            f"{target.what}: {n_rounded} trace(s) written to {path} hold non-integer "
+            f"samples, rounded to integers: the file stores SEG-Y format {fmt.code} "
+            f"({fmt.name}). Write without like= (IEEE floats, format=5) to keep them, or "
+            "scale the data first.",
+            PromethiumWarning,
+            stacklevel=2,
+        )
     left_out = sum(r[0] for r in results)
     if left_out:
         warnings.warn(
             f"{target.what}: {left_out} of {n_holes} grid positions with no trace in the "
-            f"like= file hold a trace (trace_filled or trace_mask True, or non-zero "
+            f"source file hold a trace (trace_filled or trace_mask True, or non-zero "
             f"samples without a trace_filled coordinate) and were not written to {path}; "
             "pass absent='insert' to write them at their place in the file's sort order "
             "(headers cloned from the nearest trace, geometry words set).",

@@ -146,7 +146,9 @@ def _new_format(da: xr.DataArray, format: int | None) -> int:
     return 5 if format is None else format
 
 
-def new_target(da: xr.DataArray, path: str, format: int | None, endian: str, what: str) -> Prepared:
+def new_target(
+    da: xr.DataArray, path: str, format: int | None, endian: str, insert: bool, what: str
+) -> Prepared:
     """Layout, plan, headers and file headers of a new file built from the coordinates."""
     if da.dims[-1] != "time":
         raise InvalidDataError(
@@ -162,7 +164,7 @@ def new_target(da: xr.DataArray, path: str, format: int | None, endian: str, wha
             "(-32768..32767); shift the time axis to a whole millisecond."
         )
     builder = HeaderBuilder(da, dt_us, round(t0), endian)
-    plan = plan_traces(trace_index_of(da), da.shape[:-1], insert=True)
+    plan = plan_traces(trace_index_of(da), da.shape[:-1], insert)
     layout = SegyLayout(
         path, endian, fmt.code, da.shape[-1], dt_us, HEADER_SIZE, plan.n_slots, 0, 0
     )
@@ -171,6 +173,6 @@ def new_target(da: xr.DataArray, path: str, format: int | None, endian: str, wha
         measurement=builder.measurement,
     )  # fmt: skip
     headers: Any = builder.headers
-    if plan.holes.any():
+    if insert and plan.holes.any():
         headers = GridHeaders(headers, plan.holes, hole_headers(da, plan.holes, headers, endian))
     return layout, plan, headers, text_header(text_lines(da)) + binary

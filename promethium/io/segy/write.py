@@ -155,7 +155,9 @@ def _check_path(path: str, mode: str) -> None:
         )
 
 
-def _absent(absent: str) -> str:
+def _absent(absent: str | None, like: object) -> str:
+    if absent is None:
+        return "skip" if like is not None else "insert"
     if absent in _DEPRECATED_ABSENT:
         new = _DEPRECATED_ABSENT[absent]
         warnings.warn(
@@ -180,7 +182,7 @@ def to_segy(
     format: int | None = None,
     endian: str | None = None,
     text_record: str | None = None,
-    absent: str = "skip",
+    absent: str | None = None,
     mark_filled: bool = False,
     mode: str = "w-",
 ) -> Path | SegyWrite:
@@ -226,13 +228,14 @@ def to_segy(
         Opt-in processing record written as card C40 of the textual header (headers
         are otherwise byte-identical): printable ASCII, up to 76 characters.
     absent : {"skip", "insert"}, optional
-        With `like`: what to do with holes that hold a trace (e.g. traces a
-        reconstruction filled). ``"skip"`` (default) leaves them out and warns with
-        ``PromethiumWarning`` how many there are; ``"insert"`` writes each at its place
-        in the grid's sort order, with the header of the nearest original trace (grid
-        index distance) with its geometry words (the trace dims) and x/y set for its
-        position. Original traces keep every header byte. ``"append"`` is a deprecated
-        alias of ``"insert"`` (``FutureWarning``).
+        What to do with holes that hold a trace (e.g. traces a reconstruction filled).
+        ``"skip"`` leaves them out and warns with ``PromethiumWarning`` how many there
+        are; ``"insert"`` writes each at its place in the grid's sort order, with the
+        header of the nearest original trace (grid index distance) with its geometry
+        words (the trace dims) and x/y set for its position. Original traces keep every
+        header byte. Default: ``"skip"`` with `like` (the output holds the original's
+        traces only), ``"insert"`` for a new file. ``"append"`` is a deprecated alias of
+        ``"insert"`` (``FutureWarning``).
     mark_filled : bool, optional
         Record which traces a model filled (``trace_filled`` True, or inserted holes
         without that coordinate) in the file: their trace identification code (bytes
@@ -297,7 +300,7 @@ def to_segy(
             "format= and endian= choose the encoding of a new file; with like= the "
             "original's format and byte order are kept. Drop them, or drop like=."
         )
-    absent = _absent(absent)
+    absent = _absent(absent, like)
     if mode not in MODES:
         raise ConfigError(f"to_segy mode must be one of {MODES}; got {mode!r}.")
     if text_record is not None:
@@ -307,7 +310,9 @@ def to_segy(
     if like is not None:
         layout, plan, headers, head = like_target(da, like, absent == "insert", what)
     else:
-        layout, plan, headers, head = new_target(da, path, format, endian or "big", what)
+        layout, plan, headers, head = new_target(
+            da, path, format, endian or "big", absent == "insert", what
+        )
     if text_record is not None:
         head = put_card(head, _RECORD_CARD, text_record)
     tmp = os.fspath(prepare(Path(os.path.abspath(path))))
