@@ -130,8 +130,8 @@ def _holed(kind: str, rng: np.random.Generator) -> dict[int, np.ndarray]:
     if kind == "2d":
         cdp = np.arange(1, int(rng.integers(5, 12)))
         keep = rng.random(cdp.size) > 0.3
-        keep[[0, -1]] = True
-        keep[int(rng.integers(1, cdp.size - 1))] = False
+        keep[[0, 1, -1]] = True  # three cdps at least, so that the line has a regular step
+        keep[int(rng.integers(2, cdp.size - 1))] = False
         return {21: cdp[keep] * 2, 37: np.full(keep.sum(), 25)}
     if kind == "3d":  # corners never shot; the offset is constant over the survey
         il, xl = np.meshgrid(np.arange(1, 6), np.arange(10, 16), indexing="ij")
