@@ -8,6 +8,7 @@ graphs. The registry is built on first use by :func:`unit_registry`.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import re
 from typing import TYPE_CHECKING, Any
@@ -108,12 +109,17 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
         raise UnitError(f"{what} has units={unit!r}, which is not a string; use e.g. 'ms'.")
     text = _ALIASES.get(unit.strip().lower(), unit.strip())
     try:
-        return unit_registry().Unit(text)
-    except (pint.errors.UndefinedUnitError, AttributeError, ValueError, TypeError) as err:
+        parsed = unit_registry().Unit(text)
+    # pint's parser raises whatever its tokenizer meets (ZeroDivisionError for "ms/0",
+    # AssertionError for "{}", TokenError for "("): every failure is a bad unit string.
+    except Exception as err:
         raise UnitError(
             f"{what} has an unknown unit {unit!r}; use a unit pint understands, "
             "e.g. 's', 'ms', 'us', 'm', 'ft', 'm/s'."
         ) from err
+    if not all(math.isfinite(float(p)) for p in parsed.dimensionality.values()):
+        raise UnitError(f"{what} has a unit with a non-finite power: {unit!r}.")
+    return parsed
 
 
 def is_time_unit(unit: str | None, *, what: str = "value") -> bool:
@@ -260,7 +266,10 @@ def parse_quantity(value: Any, default_unit: str, *, what: str = "value") -> tup
         if match:
             unit = match.group(2) or default_unit
             parse_unit(unit, what=what)
-            return float(match.group(1)), unit
+            magnitude = float(match.group(1))
+            if not math.isfinite(magnitude):
+                raise UnitError(f"{what} must be a finite number; got {value!r}.")
+            return magnitude, unit
     raise UnitError(
         f"{what} must be a number (in {default_unit}), a string such as "
         f"'500 ms', or a pint Quantity; got {value!r}."
