@@ -202,6 +202,9 @@ def run_reconstruction(
     """
     import xarray as xr
 
+    for name, flag in (("keep_observed", keep_observed), ("extrapolate", extrapolate)):
+        _check_flag(name, flag)
+    _check_flag("refill", refill)
     registry = default_registry() if registry is None else registry
     spec = registry.get(model)
     validate(da, check_mask=False)
@@ -290,6 +293,13 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray, leave: np.ndarray | None) 
     """Check an in-memory mask; return True when there is nothing to fill."""
     n_live, n = int(mask.values.sum()), int(mask.size)
     source = "its trace_mask" if TRACE_MASK in da.coords else "the data (all zero/NaN)"
+    if n == 0:
+        sizes = ", ".join(f"{d}={da.sizes[d]}" for d in mask.dims)
+        raise InvalidDataError(f"the data have no trace ({sizes}); select a non-empty part.")
+    if not is_dask_collection(da.data):
+        bad = (da.isnull() & mask).any(vertical_dim(da))
+        if bool(bad.any()):
+            raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
     if n_live == 0:
         raise InvalidDataError(
             f"all {n} traces are missing according to {source}; there is nothing to "
@@ -310,10 +320,6 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray, leave: np.ndarray | None) 
             stacklevel=4,
         )
         return True
-    if not is_dask_collection(da.data):
-        bad = (da.isnull() & mask).any(vertical_dim(da))
-        if bool(bad.any()):
-            raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
     return False
 
 
@@ -415,3 +421,9 @@ def _resolved(options: Mapping[str, Any]) -> dict[str, Any]:
         "device": device,
         "precision": None if precision is None else resolve_precision(precision, device),
     }
+
+
+def _check_flag(name: str, value: object) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        hint = " (linear's option for line ends is 'edges')" if name == "extrapolate" else ""
+        raise ConfigError(f"{name} must be True or False; got {value!r}{hint}.")

@@ -44,6 +44,13 @@ def vertical_dim(da: xr.DataArray) -> str:
     >>> vertical_dim(xr.DataArray(np.zeros((2, 3, 4)), dims=("shot", "offset", "time")))
     'time'
     """
+    import xarray as xr
+
+    if not isinstance(da, xr.DataArray):
+        raise InvalidDataError(
+            f"expected an xarray.DataArray, got {type(da).__name__}; wrap arrays with "
+            "xr.DataArray(data, dims=('trace', 'time'), coords=...)."
+        )
     if da.ndim == 0 or da.dims[-1] not in VERTICAL_DIMS:
         found = da.dims[-1] if da.ndim else "no dims"
         hint = ""
@@ -83,13 +90,7 @@ def trace_dim(da: xr.DataArray) -> str:
     >>> trace_dim(xr.DataArray(np.zeros((2, 3, 4)), dims=("shot", "offset", "time")))
     'offset'
     """
-    vertical_dim(da)
-    if da.ndim < 2:
-        raise InvalidDataError(
-            "a seismic DataArray needs a trace dim before the vertical dim; got 1-D data "
-            f"with dims {da.dims}. Use da.expand_dims('trace') for a single trace."
-        )
-    return str(da.dims[-2])
+    return trace_dims(da)[-1]
 
 
 def trace_dims(da: xr.DataArray) -> tuple[str, ...]:
@@ -108,7 +109,8 @@ def trace_dims(da: xr.DataArray) -> tuple[str, ...]:
     Raises
     ------
     InvalidDataError
-        If the last dim is not one of :data:`VERTICAL_DIMS`.
+        If the last dim is not one of :data:`VERTICAL_DIMS`, or there is no dim
+        before it.
 
     Examples
     --------
@@ -117,6 +119,11 @@ def trace_dims(da: xr.DataArray) -> tuple[str, ...]:
     ('shot', 'offset')
     """
     vertical_dim(da)
+    if da.ndim < 2:
+        raise InvalidDataError(
+            "a seismic DataArray needs a trace dim before the vertical dim; got 1-D data "
+            f"with dims {da.dims}. Use da.expand_dims('trace') for a single trace."
+        )
     return tuple(str(d) for d in da.dims[:-1])
 
 

@@ -54,6 +54,11 @@ def infer_trace_mask(da: xr.DataArray) -> xr.DataArray:
     xarray.DataArray
         Boolean, over every dim but the vertical one, True where the trace is live.
 
+    Raises
+    ------
+    InvalidDataError
+        If `da` does not follow the dim conventions or its samples are not numbers.
+
     Examples
     --------
     >>> import numpy as np, xarray as xr
@@ -61,7 +66,13 @@ def infer_trace_mask(da: xr.DataArray) -> xr.DataArray:
     >>> infer_trace_mask(xr.DataArray(data, dims=("trace", "time"))).values.tolist()
     [True, False, False]
     """
+    trace_dims(da)  # the dim conventions: a vertical dim and a trace dim before it
     dim = vertical_dim(da)
+    if da.dtype.kind not in "biufc":
+        raise InvalidDataError(
+            f"cannot tell live traces from dead ones in samples of dtype {da.dtype}; "
+            "seismic samples must be numbers: convert with da.astype('float32')."
+        )
     live = ((da != 0) & ~np.isnan(da)).any(dim)
     live.name = TRACE_MASK
     return live.drop_vars([c for c in live.coords if c == TRACE_MASK])
@@ -85,7 +96,8 @@ def get_trace_mask(da: xr.DataArray) -> xr.DataArray:
     Raises
     ------
     InvalidDataError
-        If a ``trace_mask`` coordinate exists but is not boolean over the trace dims.
+        If `da` does not follow the dim conventions, or a ``trace_mask`` coordinate
+        exists but is not boolean over the trace dims.
 
     Examples
     --------
@@ -96,10 +108,10 @@ def get_trace_mask(da: xr.DataArray) -> xr.DataArray:
     >>> get_trace_mask(with_trace_mask(da, [True, False, True])).values.tolist()
     [True, False, True]
     """
+    expected = set(trace_dims(da))
     if TRACE_MASK not in da.coords:
         return infer_trace_mask(da)
     mask = da.coords[TRACE_MASK]
-    expected = set(trace_dims(da))
     if mask.dtype != bool or set(mask.dims) != expected:
         raise InvalidDataError(
             f"coordinate {TRACE_MASK!r} must be boolean over dims {sorted(expected)}; "

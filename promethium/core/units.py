@@ -101,8 +101,6 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
     >>> str(parse_unit("us"))
     'microsecond'
     """
-    import pint
-
     if unit is None or (isinstance(unit, str) and not unit.strip()):
         raise UnitError(f"{what} has no unit; set attrs['units'] (e.g. 's', 'ms', 'm', 'ft').")
     if not isinstance(unit, str):
@@ -117,7 +115,8 @@ def parse_unit(unit: str | None, *, what: str = "value") -> pint.Unit:
             f"{what} has an unknown unit {unit!r}; use a unit pint understands, "
             "e.g. 's', 'ms', 'us', 'm', 'ft', 'm/s'."
         ) from err
-    if not all(math.isfinite(float(p)) for p in parsed.dimensionality.values()):
+    powers = [complex(p).real for p in parsed.dimensionality.values()]
+    if not all(math.isfinite(p) for p in powers):
         raise UnitError(f"{what} has a unit with a non-finite power: {unit!r}.")
     return parsed
 

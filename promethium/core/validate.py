@@ -21,8 +21,9 @@ __all__ = ["validate"]
 def validate(da: xr.DataArray, *, check_mask: bool = True, compute: bool = False) -> xr.DataArray:
     """Return `da` unchanged if it follows the data conventions, else raise.
 
-    Checks, in order: it is a DataArray of at least 2 dims, numeric; its last dim is
-    ``time`` or ``depth`` with a strictly increasing coordinate carrying a known unit;
+    Checks, in order: it is a DataArray of at least 2 dims, of real numbers, none of
+    them empty; its last dim is ``time`` or ``depth`` with a strictly increasing
+    coordinate carrying a known unit;
     and (with `check_mask`) that some trace is live. Only the vertical coordinate and
     the trace mask are read. A dask-backed mask (e.g. from :func:`promethium.open_segy`,
     or inferred from dask data) is checked only with ``compute=True``, since computing
@@ -69,6 +70,12 @@ def validate(da: xr.DataArray, *, check_mask: bool = True, compute: bool = False
         )
     dim = vertical_dim(da)
     trace_dim(da)
+    empty = [f"{d}={n}" for d, n in da.sizes.items() if n == 0]
+    if empty:
+        what = "sample" if da.sizes[dim] == 0 else "trace"
+        raise InvalidDataError(
+            f"the data have no {what} ({', '.join(empty)}); select a non-empty part."
+        )
     if dim not in da.coords:
         raise InvalidDataError(
             f"the vertical dim {dim!r} has no coordinate; assign one with units, e.g. "

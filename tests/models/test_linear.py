@@ -51,7 +51,7 @@ def test_edges_nearest_or_zero():
     live = np.array([False, True, False, True, False])
     np.testing.assert_allclose(linear_fill(data, live, x), [[2.0, 2.0, 3.0, 4.0, 4.0]])
     np.testing.assert_allclose(
-        linear_fill(data, live, x, extrapolate="zero"), [[0.0, 2.0, 3.0, 4.0, 0.0]]
+        linear_fill(data, live, x, edges="zero"), [[0.0, 2.0, 3.0, 4.0, 0.0]]
     )
 
 
@@ -92,8 +92,8 @@ def test_bad_options_raise_config_error():
         LinearInterpolation().reconstruct(da, coord="cdpx")
     with pytest.raises(ConfigError, match="numeric coordinate along the trace dim"):
         LinearInterpolation().reconstruct(da, coord="time")
-    with pytest.raises(ConfigError, match="extrapolate"):
-        LinearInterpolation().reconstruct(da, extrapolate="linear")
+    with pytest.raises(ConfigError, match="edges"):
+        LinearInterpolation().reconstruct(da, edges="linear")
 
 
 def test_split_trace_axis_is_merged_explicitly_keeping_chunk_size():

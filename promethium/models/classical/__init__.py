@@ -47,7 +47,7 @@ def promethium_register_models(registry: Registry) -> None:
             family="classical",
             factory=build_linear,
             version="1.0.0",
-            config={"coord": None, "extrapolate": "nearest"},
+            config={"coord": None, "edges": "nearest"},
             description="Linear interpolation of missing traces along the trace coordinate",
         )
     )

@@ -3,7 +3,7 @@
 Each missing trace is filled, sample by sample, by linear interpolation between the
 nearest live traces on each side, measured along a numeric coordinate of the trace
 axis (``offset``, ``cdp_x``, ...) so irregular spacing is respected. Traces beyond
-the first or last live trace take the nearest live trace (or zero).
+the first or last live trace take the nearest live trace (or zero: option ``edges``).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ if TYPE_CHECKING:
 
 __all__ = ["LinearInterpolation", "linear_fill"]
 
-_EXTRAPOLATE = ("nearest", "zero")
+_EDGES = ("nearest", "zero")
 
 #: attrs key recording which coordinate the interpolation used.
 COORD_ATTR = "interpolation_coordinate"
 
 
 def linear_fill(
-    data: np.ndarray, live: np.ndarray, x: np.ndarray, *, extrapolate: str = "nearest"
+    data: np.ndarray, live: np.ndarray, x: np.ndarray, *, edges: str = "nearest"
 ) -> np.ndarray:
     """Fill missing traces of NumPy panels by linear interpolation along `x`.
 
@@ -42,7 +42,7 @@ def linear_fill(
         Boolean, broadcastable to ``(..., 1, n_traces)``; True where a trace is live.
     x : numpy.ndarray
         Trace positions, broadcastable to ``(..., 1, n_traces)``; any order, any spacing.
-    extrapolate : {"nearest", "zero"}
+    edges : {"nearest", "zero"}
         Value of the missing traces before the first and after the last live trace (in
         `x` order): the nearest live trace, or zero.
 
@@ -84,7 +84,7 @@ def linear_fill(
         span = xl[hi] - xl[lo]
         w = np.where(span > 0, (xm - xl[lo]) / np.where(span > 0, span, 1.0), 0.0)
         filled = panel[:, src[lo]] * (1.0 - w) + panel[:, src[hi]] * w
-        if extrapolate == "zero":
+        if edges == "zero":
             filled[:, (j == 0) | (j == xl.size)] = 0
         panel[:, miss_idx] = filled
     return out
@@ -99,9 +99,11 @@ class LinearInterpolation:
         Name of a numeric coordinate along the trace dim to interpolate along (e.g.
         ``"offset"``, ``"cdp_x"``). By default the trace dim's own coordinate if it is
         numeric, else the trace index.
-    extrapolate : {"nearest", "zero"}
-        Fill of the traces outside the live range: the nearest live trace (default)
-        or zero.
+    edges : {"nearest", "zero"}
+        Fill of the missing traces outside the live range (before the first and after
+        the last live trace of a line): the nearest live trace (default) or zero.
+        Grid positions absent from the file beyond a line's recorded traces are not
+        filled at all unless ``pm.reconstruct(..., extrapolate=True)``.
 
     Notes
     -----
@@ -126,9 +128,9 @@ class LinearInterpolation:
     'offset'
     """
 
-    def __init__(self, coord: str | None = None, extrapolate: str = "nearest") -> None:
+    def __init__(self, coord: str | None = None, edges: str = "nearest") -> None:
         #: Options of :meth:`reconstruct` with their defaults.
-        self.options: Mapping[str, Any] = {"coord": coord, "extrapolate": extrapolate}
+        self.options: Mapping[str, Any] = {"coord": coord, "edges": edges}
 
     def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
         """Fill the missing traces of `da`, lazily on dask input.
@@ -138,7 +140,7 @@ class LinearInterpolation:
         da : xarray.DataArray
             Seismic data; missing traces per its ``trace_mask`` (inferred if absent).
         **options
-            ``coord`` and ``extrapolate`` (see :class:`LinearInterpolation`), overriding
+            ``coord`` and ``edges`` (see :class:`LinearInterpolation`), overriding
             this reconstructor's defaults.
 
         Returns
@@ -150,23 +152,19 @@ class LinearInterpolation:
         ------
         ConfigError
             If an option is unknown, `coord` is not a numeric coordinate along the trace
-            dim, or `extrapolate` is not one of ``"nearest"``, ``"zero"``.
+            dim, or `edges` is not one of ``"nearest"``, ``"zero"``.
         InvalidDataError
             If the trace dim is split across dask chunks.
         """
         import xarray as xr
 
-        unknown = sorted(set(options) - {"coord", "extrapolate"})
+        unknown = sorted(set(options) - {"coord", "edges"})
         if unknown:
-            raise ConfigError(
-                f"linear: unknown option(s) {unknown}; accepted: ['coord', 'extrapolate']."
-            )
+            raise ConfigError(f"linear: unknown option(s) {unknown}; accepted: ['coord', 'edges'].")
         opts = {**self.options, **options}
-        coord, extrapolate = opts["coord"], opts["extrapolate"]
-        if extrapolate not in _EXTRAPOLATE:
-            raise ConfigError(
-                f"linear: extrapolate must be one of {_EXTRAPOLATE}; got {extrapolate!r}."
-            )
+        coord, edges = opts["coord"], opts["edges"]
+        if edges not in _EDGES:
+            raise ConfigError(f"linear: edges must be one of {_EDGES}; got {edges!r}.")
         tdim = trace_dim(da)
         positions, used = _positions(da, coord)
         da, rechunked = _whole_trace_axis(da, tdim)
@@ -179,7 +177,7 @@ class LinearInterpolation:
             positions,
             input_core_dims=[[tdim], [tdim], [tdim]],
             output_core_dims=[[tdim]],
-            kwargs={"extrapolate": extrapolate},
+            kwargs={"edges": edges},
             dask="parallelized",
             output_dtypes=[da.dtype if np.issubdtype(da.dtype, np.floating) else np.float32],
         ).transpose(*da.dims)
