@@ -188,7 +188,11 @@ def prepare(final: Path) -> Path:
 @contextlib.contextmanager
 def _locked(final: Path) -> Iterator[None]:
     """Hold the commit lock of `final` (``fcntl.flock``, released if the holder dies)."""
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # not POSIX (Windows): commits are not serialized
+        yield
+        return
 
     lock = _lock_path(final)
     while True:

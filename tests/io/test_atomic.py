@@ -195,3 +195,11 @@ def test_zarr_os_error_names_the_target_and_other_files_but_not_the_temp(tmp_pat
         write = pm.to_zarr(da, target, compute=compute)
         write.compute()
     assert os.listdir(tmp_path) == []
+
+
+def test_commit_without_flock_still_moves_into_place(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # as on Windows: import fails
+    final = tmp_path / "out.sgy"
+    tmp = prepare(final)
+    tmp.write_text("new")
+    assert commit(tmp, final, "w-") == final and final.read_text() == "new"
