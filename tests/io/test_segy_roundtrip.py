@@ -176,3 +176,17 @@ def test_without_like_a_grid_with_holes_reads_back_as_the_same_survey(
         if name in da.coords and name not in da.dims:
             live = da.trace_index.values >= 0
             np.testing.assert_array_equal(back[name].values[live], da[name].values[live])
+
+    # the holes filled (trace_filled): written in place, the survey is the same, and a
+    # constant key (a cube's offset) stays constant, so the cube does not turn pre-stack
+    holes = da.trace_index.values < 0
+    filled = da.copy(data=np.where(holes[..., None], 1.0, da.values)).assign_coords(
+        trace_filled=(da.dims[:-1], holes)
+    )
+    to_segy(filled, out, format=fmt, endian=endian, mode="w")
+    full = open_segy(out)
+    assert full.attrs["geometry"] == da.attrs["geometry"] and full.dims == da.dims
+    assert (full.trace_index.values >= 0).all() and full.trace_mask.values.all()
+    np.testing.assert_array_equal(full.values, filled.values)
+    if "offset" in da.coords and "offset" not in da.dims:
+        assert np.unique(full.offset.values).size == 1
