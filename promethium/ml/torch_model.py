@@ -114,9 +114,9 @@ class TorchPredictor:
         device = resolve_device(self.device)
         weights = self.weights[member] if self.weights else ("", "")
         key = (self.network, self.config_json, weights[1], device, self.mc_passes > 0)
-        return cached_model(key, lambda: self._build(weights[0], device))
+        return cached_model(key, lambda: self._build(weights[0], device, weights[1]))
 
-    def _build(self, path: str, device: str) -> torch.nn.Module:
+    def _build(self, path: str, device: str, sha256: str = "") -> torch.nn.Module:
         import torch
 
         factory = _import_reference(self.network)
@@ -129,7 +129,9 @@ class TorchPredictor:
                 f"network {self.network!r} returned {type(net).__name__}, not a torch.nn.Module."
             )
         if path:
-            state, _ = load_weights(path)
+            # The file must still be the one hashed when the model was built (and
+            # recorded in the provenance), not whatever lies at the path now.
+            state, _ = load_weights(path, expected_sha256=sha256 or None)
             try:
                 net.load_state_dict(state, strict=True)
             except RuntimeError as exc:

@@ -207,9 +207,14 @@ def _named_file(path: PathType) -> Path:
     """The weights file `path` names (a ``.json`` sidecar names its file); must exist."""
     path = Path(path)
     if path.suffix == ".json":
-        path = path.with_name(
-            read_sidecar(path).get("file") or path.with_suffix(".safetensors").name
-        )
+        name = read_sidecar(path).get("file") or path.with_suffix(".safetensors").name
+        if not isinstance(name, str) or Path(name).name != name or name in (".", ".."):
+            raise PluginError(
+                f"weights sidecar {str(path)!r} names the file {name!r}, which is not a "
+                "plain file name in the sidecar's folder; a sidecar may only name a file "
+                "beside it."
+            )
+        path = path.with_name(name)
     if not path.is_file():
         raise ConfigError(f"weights file {str(path)!r} does not exist.")
     return path
@@ -252,7 +257,9 @@ def weights_sha256(path: PathType) -> str:
     return sha256_file(_named_file(path))
 
 
-def load_weights(path: PathType) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def load_weights(
+    path: PathType, *, expected_sha256: str | None = None
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Load a state dict, verifying its sha256; never unpickles.
 
     Parameters
@@ -261,6 +268,9 @@ def load_weights(path: PathType) -> tuple[dict[str, torch.Tensor], dict[str, Any
         A ``.safetensors`` file (or its ``.json`` sidecar), or a plain torch
         checkpoint ``.pt``/``.pth``/``.ckpt`` holding a state dict (optionally under
         ``"state_dict"``, ``"model_state_dict"`` or ``"model"``).
+    expected_sha256 : str, optional
+        The sha256 the file must have, e.g. the one recorded when a model was built
+        (and written to the provenance): a file replaced since is refused.
 
     Returns
     -------
@@ -274,14 +284,21 @@ def load_weights(path: PathType) -> tuple[dict[str, torch.Tensor], dict[str, Any
     ConfigError
         If the file does not exist or has an unknown suffix.
     PluginError
-        If the sidecar is missing (safetensors), the sha256 does not match, or a
-        checkpoint holds anything but tensors.
+        If the sidecar is missing (safetensors) or names a file outside its folder,
+        the sha256 does not match the sidecar's or `expected_sha256`, the safetensors
+        file is corrupt, or a checkpoint holds anything but tensors.
     """
     path = _weights_file(path)
     has_sidecar = path.suffix == ".safetensors" or sidecar_path(path).is_file()
     info = read_sidecar(path) if has_sidecar else {}
+    actual = _sha256(path) if info or expected_sha256 else ""
+    if expected_sha256 and actual != expected_sha256:
+        raise PluginError(
+            f"weights file {str(path)!r} has sha256 {actual}, but the model was built "
+            f"with {expected_sha256}: the file was replaced since. Build the model again "
+            "(promethium.ml.clear_model_cache() and a new reconstruct) to use the new file."
+        )
     if info:
-        actual = _sha256(path)
         if actual != info["sha256"]:
             raise PluginError(
                 f"weights file {str(path)!r} has sha256 {actual}, but its sidecar "
@@ -292,7 +309,15 @@ def load_weights(path: PathType) -> tuple[dict[str, torch.Tensor], dict[str, Any
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        return load_file(str(path), device="cpu"), info
+        try:
+            return load_file(str(path), device="cpu"), info
+        # safetensors raises its own SafetensorError, or OSError/ValueError, on a
+        # truncated or garbled file: all mean the same for the user.
+        except Exception as exc:
+            raise PluginError(
+                f"weights file {str(path)!r} is not a readable safetensors file ({exc}); "
+                "re-download it or save it again with promethium.ml.save_weights."
+            ) from exc
     return _load_checkpoint(path), info
 
 

@@ -146,3 +146,65 @@ def test_reconstruct_uses_the_one_weights_hash() -> None:
     import promethium.reconstruct as rec
 
     assert not hasattr(rec, "weights_sha256") and not hasattr(rec, "_file_sha256")
+
+
+@pytest.mark.parametrize(
+    "name", ["../net.safetensors", "/tmp/net.safetensors", "sub/net.safetensors", ".."]
+)
+def test_a_sidecar_may_only_name_a_file_beside_it(
+    tmp_path: Path, net: DropoutNet, name: str
+) -> None:
+    path = save_weights(net, tmp_path / "inner" / "net.safetensors", config={})
+    (tmp_path / "net.safetensors").write_bytes(path.read_bytes())  # a tempting target
+    side = sidecar_path(path)
+    info = json.loads(side.read_text())
+    side.write_text(json.dumps({**info, "file": name}))
+    with pytest.raises(PluginError, match="not a plain file name in the sidecar's folder"):
+        load_weights(side)
+    with pytest.raises(PluginError, match="may only name a file beside it"):
+        weights_sha256(side)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble"])
+def test_a_corrupt_safetensors_file_is_a_plugin_error(
+    tmp_path: Path, net: DropoutNet, damage: str
+) -> None:
+    path = save_weights(net, tmp_path / "net.safetensors", config={})
+    data = path.read_bytes()
+    bad = data[: len(data) // 3] if damage == "truncate" else b"\xff" * 16 + data[16:]
+    path.write_bytes(bad)
+    side = sidecar_path(path)  # a sidecar that matches the damaged bytes
+    side.write_text(json.dumps({**json.loads(side.read_text()), "sha256": sha256_file(path)}))
+    with pytest.raises(PluginError, match="not a readable safetensors file"):
+        load_weights(path)
+
+
+def test_the_hash_recorded_at_build_is_the_one_checked_at_load(
+    tmp_path: Path, net: DropoutNet
+) -> None:
+    path = save_weights(net, tmp_path / "net.safetensors", config={})
+    built = weights_sha256(path)
+    load_weights(path, expected_sha256=built)
+    torch.manual_seed(7)
+    save_weights(DropoutNet(hidden=4), path, config={})  # replaced, with its own sidecar
+    load_weights(path)  # consistent with its sidecar...
+    with pytest.raises(PluginError, match="but the model was built with"):
+        load_weights(path, expected_sha256=built)  # ...but not what the model recorded
+
+
+def test_a_torch_model_refuses_weights_replaced_after_it_was_built(tmp_path: Path) -> None:
+    import promethium as pm
+    from promethium.ml import TorchModel, clear_model_cache
+    from promethium.ml.testing import CopyChannel
+
+    path = save_weights(CopyChannel(2), tmp_path / "copy.safetensors", config={})
+    model = TorchModel(CopyChannel, {}, weights=path)
+    replacement = CopyChannel(2)
+    with torch.no_grad():
+        replacement.conv.weight *= 2.0
+    save_weights(replacement, path, config={})
+    clear_model_cache()
+    da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    with pytest.raises(PluginError, match="the file was replaced since"):
+        model.reconstruct(holed, patch_size=8)
