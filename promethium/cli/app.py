@@ -13,6 +13,7 @@ from promethium.cli.logs import CliSettings, cli_logging
 from promethium.cli.plot import plot
 from promethium.cli.plugins import plugins
 from promethium.cli.reconstruct import reconstruct
+from promethium.cli.train import train
 
 __all__ = ["app"]
 
@@ -75,3 +76,4 @@ app.command()(convert)
 app.command()(reconstruct)
 app.command()(plot)
 app.command()(plugins)
+app.command()(train)

@@ -1,0 +1,44 @@
+"""``promethium train``: train a network from the seed's YAML configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from promethium.cli.logs import Quiet, Verbose, command_settings
+
+__all__ = ["train"]
+
+
+def train(
+    ctx: typer.Context,
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="YAML file: model, data, training, inference.")
+    ],
+    set_: Annotated[
+        Optional[list[str]],  # noqa: UP045 - typer reads the annotation at runtime
+        typer.Option(
+            "--set",
+            help="Override a key, e.g. --set training.epochs=2 (repeatable).",
+            metavar="K=V",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the latest checkpoint in training.output_dir.")
+    ] = False,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Train a network (U-Net, VAE, GAN, PINN, ...) on SEG-Y, Zarr or synthetic data.
+
+    Under torchrun (torchrun --nproc_per_node=N -m promethium.train --config ...) the
+    same configuration trains with DistributedDataParallel.
+    """
+    from promethium.train.run import train as run_training
+
+    settings = command_settings(ctx, verbose, quiet)
+    result = run_training(config, set_ or [], resume=resume, progress=not settings.quiet)
+    if not settings.quiet:
+        typer.echo(result.describe())

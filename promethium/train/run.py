@@ -1,0 +1,50 @@
+"""The one entry point of ``python -m promethium.train`` and ``promethium train``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from promethium.train.summary import TrainResult
+
+__all__ = ["train"]
+
+
+def train(
+    config: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    resume: bool = False,
+    progress: bool = True,
+) -> TrainResult:
+    """Train from a YAML configuration file.
+
+    Parameters
+    ----------
+    config : str or path-like
+        The seed's YAML (``model``, ``data``, ``training``, ``inference``).
+    overrides : sequence of str
+        ``key=value`` items, e.g. ``["training.epochs=2"]``.
+    resume : bool, optional
+        Continue from the latest checkpoint in ``training.output_dir``.
+    progress : bool, optional
+        Show a progress bar per epoch (rank 0).
+
+    Returns
+    -------
+    TrainResult
+        Best epoch, losses, metrics and where the weights went.
+
+    Raises
+    ------
+    ConfigError
+        For a configuration that does not validate, data that cannot be read, or a
+        checkpoint of another run.
+    """
+    from promethium.train.config import load_config
+    from promethium.train.loop.callbacks import ProgressBar
+    from promethium.train.loop.trainer import Trainer
+
+    cfg = load_config(config, overrides)
+    callbacks = [ProgressBar()] if progress else []
+    return Trainer(cfg, resume=resume, callbacks=callbacks).fit()
