@@ -99,6 +99,7 @@ def main() -> None:
     """Run the benchmark and write the JSON results."""
     import promethium as pm
     from promethium.ml import PatchGrid, TorchModel, clear_model_cache
+    from promethium.ml.options import TorchOptions
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, default=2)
@@ -116,17 +117,19 @@ def main() -> None:
     grid = PatchGrid.build(da.shape[-2:], args.patch, 0.5)
     n_patches = grid.n_patches() * int(np.prod(da.shape[:-2]))
     model = TorchModel(TinyUNet, {}, name="tiny-unet")
-    net = model.predictor(device="cpu").module()
-    opts = dict(patch_size=args.patch, batch_size=args.batch, device="cpu", precision="float32")
+    opts = TorchOptions(
+        patch_size=args.patch, batch_size=args.batch, device="cpu", precision="float32"
+    )
+    net = model.predictor(opts).module()
 
     batch_dim, trace_dim = da.dims[0], da.dims[-2]
     by_shot = da.chunk({batch_dim: 1})
     by_trace = da.chunk({batch_dim: 1, trace_dim: args.traces // 2})
     runs = {
         "raw": lambda: raw_forward(net, n_patches, args.patch, args.batch, "cpu", torch.float32),
-        "engine": lambda: model.reconstruct(da, **opts),
-        "dask_shot": lambda: model.reconstruct(by_shot, **opts).compute(),
-        "dask_trace": lambda: model.reconstruct(by_trace, **opts).compute(),
+        "engine": lambda: model.reconstruct(da, opts),
+        "dask_shot": lambda: model.reconstruct(by_shot, opts).compute(),
+        "dask_trace": lambda: model.reconstruct(by_trace, opts).compute(),
     }
     # Interleaved rounds, best of each: fair on a shared, noisy machine.
     times = best_of_interleaved(runs, args.repeats)
@@ -151,16 +154,18 @@ def main() -> None:
     print(f"dask, chunk traces/2    {dask_trace:8.3f} s   x{dask_trace / engine:.3f} of in-memory")
 
     if torch.cuda.is_available():
-        gpu_net = model.predictor(device="cuda").module()
+        gpu_net = model.predictor(opts.model_copy(update={"device": "cuda"})).module()
         gpu: dict[str, float] = {}
         for name, dtype in (("float32", torch.float32), ("float16", torch.float16)):
             raw_fn = lambda d=dtype: raw_forward(  # noqa: E731
                 gpu_net, n_patches, args.patch, args.batch, "cuda", d
             )
             gpu[f"raw_{name}"] = best_of(raw_fn, args.repeats)
-            gpu_opts = dict(opts, device="cuda", precision=name)
+            gpu_opts = TorchOptions.parse(
+                {**opts.model_dump(), "device": "cuda", "precision": name}, owner="benchmark"
+            )
             gpu[f"engine_{name}"] = best_of(
-                lambda o=gpu_opts: model.reconstruct(da, **o), args.repeats
+                lambda o=gpu_opts: model.reconstruct(da, o), args.repeats
             )
             print(
                 f"cuda {name}: raw {gpu[f'raw_{name}']:.3f} s, engine {gpu[f'engine_{name}']:.3f} s"

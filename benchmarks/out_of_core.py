@@ -93,11 +93,12 @@ def reconstruct(src: Path, dst: Path, patch: int) -> dict[str, Any]:
     """Zarr -> TorchModel -> Zarr, lazily; return timing and peak RSS."""
     from promethium.io.zarr import open_zarr, to_zarr
     from promethium.ml import TorchModel
+    from promethium.ml.options import TorchOptions
 
     t0 = time.perf_counter()
     da = open_zarr(src)
     model = TorchModel(SmallCNN, {})
-    out = model.reconstruct(da, patch_size=patch, batch_size=8, device="cpu")
+    out = model.reconstruct(da, TorchOptions(patch_size=patch, batch_size=8, device="cpu"))
     assert hasattr(out.data, "dask"), "the reconstruction must stay lazy"
     to_zarr(out, dst)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

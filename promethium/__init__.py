@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 
 import promethium.accessor  # noqa: F401  (registers the ``da.pm`` accessor)
-from promethium import ops, plot
+from promethium import ops, plot, testing
+from promethium.catalog import create_model, list_models
 from promethium.core import (
     TRACE_MASK,
     apply_trace_mask,
@@ -39,7 +40,6 @@ from promethium.errors import (
     StoreError,
     UnitError,
 )
-from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
 from promethium.io import (
     open_segy,
     open_zarr,
@@ -49,10 +49,16 @@ from promethium.io import (
     to_zarr,
     zarr_info,
 )
-from promethium.models.spec import ModelSpec, Reconstructor
+from promethium.plugin import (
+    PROMETHIUM_PLUGIN_API,
+    ModelOptions,
+    ModelSpec,
+    Reconstructor,
+    hookimpl,
+)
 from promethium.plugins import plugin_errors
 from promethium.reconstruct import reconstruct
-from promethium.registry import Registry, list_models
+from promethium.registry import Registry
 from promethium.synthetic import synthetic_gather, synthetic_section, synthetic_shots
 
 # The library logs under the ``promethium`` logger and never configures logging: the
@@ -63,6 +69,7 @@ __all__ = [
     "ConfigError",
     "InvalidDataError",
     "ModelNotFoundError",
+    "ModelOptions",
     "ModelSpec",
     "PROMETHIUM_PLUGIN_API",
     "PluginError",
@@ -77,6 +84,7 @@ __all__ = [
     "UnitError",
     "__version__",
     "apply_trace_mask",
+    "create_model",
     "gap_mask",
     "get_trace_mask",
     "hookimpl",
@@ -96,6 +104,7 @@ __all__ = [
     "synthetic_gather",
     "synthetic_section",
     "synthetic_shots",
+    "testing",
     "to_segy",
     "to_zarr",
     "trace_dim",

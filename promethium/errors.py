@@ -7,6 +7,8 @@ expected, and what to do about it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "ConfigError",
     "InvalidDataError",
@@ -18,6 +20,7 @@ __all__ = [
     "SourceChangedError",
     "StoreError",
     "UnitError",
+    "closest_match",
 ]
 
 
@@ -65,3 +68,40 @@ class ConfigError(PromethiumError, ValueError):
 
 class PromethiumWarning(UserWarning):
     """Something the user should know about, that does not stop the work."""
+
+
+def closest_match(name: str, choices: Iterable[str]) -> str:
+    """Return a sentence suggesting the choice closest to `name`, or ``""``.
+
+    Parameters
+    ----------
+    name : str
+        The name a user gave.
+    choices : iterable of str
+        The valid names.
+
+    Returns
+    -------
+    str
+        ``" Did you mean '<choice>'?"`` (with a leading space, to append to an error
+        message), or ``""`` when no choice is close enough.
+
+    Notes
+    -----
+    The comparison ignores case (``"POCS"`` suggests ``'pocs'``); lookups themselves
+    stay exact-case, so the message names the exact spelling to use.
+
+    Examples
+    --------
+    >>> closest_match("posc", ["pocs", "linear"])
+    " Did you mean 'pocs'?"
+    >>> closest_match("POCS", ["pocs", "linear"])
+    " Did you mean 'pocs'?"
+    """
+    import difflib
+
+    by_lower: dict[str, str] = {}
+    for choice in choices:
+        by_lower.setdefault(choice.lower(), choice)
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.5)
+    return f" Did you mean {by_lower[match[0]]!r}?" if match else ""

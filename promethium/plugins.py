@@ -1,10 +1,11 @@
 """Plugin discovery: entry points of the ``promethium`` group, each loaded in isolation.
 
 Nothing is discovered at ``import promethium``. The first call that needs models
-(:func:`promethium.reconstruct`, :func:`~promethium.registry.list_models`, ...) calls
+(:func:`promethium.reconstruct`, :func:`promethium.list_models`, ...) calls
 :func:`loaded_plugins`, which loads every entry point in its own ``try``: a plugin
-that fails to import, declares a plugin API newer than this Promethium's, has an
-invalid hook, or fails to register is skipped with a
+that fails to import (whatever it raises, ``SystemExit`` included; only
+``KeyboardInterrupt`` stops discovery), declares a plugin API this Promethium does not
+provide, has an invalid hook, or fails to register is skipped with a
 :class:`~promethium.errors.PromethiumWarning` naming it, its distribution and version,
 and the error; the other plugins keep working. Failures are listed by
 :func:`plugin_errors`. The result is cached: :func:`clear_plugin_cache` forgets it.
@@ -27,9 +28,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promethium.errors import ConfigError, PluginError, PromethiumWarning
-from promethium.hookspecs import PROJECT, PROMETHIUM_PLUGIN_API
-from promethium.registry import Registry, closest_match
+from promethium.errors import ConfigError, PluginError, PromethiumWarning, closest_match
+from promethium.plugin.hooks import MIN_PLUGIN_API, PROJECT, PROMETHIUM_PLUGIN_API
+from promethium.registry import Registry
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -42,11 +43,11 @@ __all__ = [
     "LoadedPlugins",
     "PluginInfo",
     "clear_plugin_cache",
+    "default_registry",
     "list_plugins",
     "load_plugins",
     "loaded_plugins",
     "plugin_errors",
-    "plugin_manager",
     "render_plugins",
 ]
 
@@ -154,16 +155,22 @@ def _declared_api(ep: EntryPoint, plugin: object) -> int | None:
             f"plugin {ep.name!r} needs Promethium plugin API {api}, but this Promethium "
             f"provides API {PROMETHIUM_PLUGIN_API}; upgrade promethium."
         )
+    if api < MIN_PLUGIN_API:
+        raise PluginError(
+            f"plugin {ep.name!r} is written for Promethium plugin API {api}, but this "
+            f"Promethium provides API {PROMETHIUM_PLUGIN_API} and loads API "
+            f"{MIN_PLUGIN_API} or newer; upgrade the plugin (see docs/plugins.md)."
+        )
     return api
 
 
 def _new_manager() -> pluggy.PluginManager:
     import pluggy
 
-    from promethium import hookspecs
+    from promethium.plugin import hooks
 
     manager = pluggy.PluginManager(PROJECT)
-    manager.add_hookspecs(hookspecs)
+    manager.add_hookspecs(hooks)
     return manager
 
 
@@ -246,7 +253,9 @@ def load_plugins(
             continue
         try:
             api, models = _register(manager, registry, ep, version)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit at import is a broken plugin too
             error = f"{type(exc).__name__}: {exc}"
             message = (
                 f"plugin {ep.name!r} ({dist} {version}) failed to load and is skipped: "
@@ -300,15 +309,18 @@ def clear_plugin_cache() -> None:
     clear_model_cache()
 
 
-def plugin_manager() -> pluggy.PluginManager:
-    """Return the pluggy plugin manager of the installed plugins (discovered once).
+def default_registry() -> Registry:
+    """Return the registry of every installed plugin's models, discovered on first use.
+
+    Plugins that fail to load are skipped and reported by :func:`plugin_errors`.
 
     Returns
     -------
-    pluggy.PluginManager
-        The manager of :func:`loaded_plugins`, with the ``promethium_*`` hook specs.
+    Registry
+        The cached registry of discovered models; the same object until
+        :func:`clear_plugin_cache` is called.
     """
-    return loaded_plugins().manager
+    return loaded_plugins().registry
 
 
 def plugin_errors() -> list[PluginInfo]:
@@ -365,7 +377,7 @@ def render_plugins(pattern: str = "*") -> Any:
     from rich.markup import escape
     from rich.table import Table
 
-    from promethium.registry import list_models
+    from promethium.catalog import list_models
 
     loaded = loaded_plugins()
     infos = list_models(pattern, registry=loaded.registry)

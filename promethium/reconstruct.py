@@ -30,14 +30,15 @@ from promethium.fill import (
     with_filled,
 )
 from promethium.models.auto import AUTO_CHOICE_ATTR
-from promethium.registry import Registry, closest_match, default_registry
+from promethium.plugins import default_registry
+from promethium.registry import Registry
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from promethium.models.spec import ModelSpec
+    from promethium.plugin import ModelOptions, ModelSpec
 
-__all__ = ["PROVENANCE_ATTR", "reconstruct", "run_reconstruction"]
+__all__ = ["PROVENANCE_ATTR", "model_options", "reconstruct", "run_reconstruction"]
 
 #: Attribute holding the provenance of a reconstruction, as a JSON string.
 PROVENANCE_ATTR = "promethium_reconstruction"
@@ -208,9 +209,9 @@ def run_reconstruction(
     registry = default_registry() if registry is None else registry
     spec = registry.get(model)
     validate(da, check_mask=False)
+    opts = model_options(spec, options)
     reconstructor = registry.build(model, config)
-    merged = _merge_options(spec, reconstructor.options, dict(options or {}))
-    uncertainty = bool(merged.get("return_uncertainty", False))
+    uncertainty = bool(getattr(opts, "return_uncertainty", False))
     data = da if np.issubdtype(da.dtype, np.floating) else da.astype(np.float32)
     mask = get_trace_mask(data).transpose(*trace_dims(data))
     plan = plan_fill(data, extrapolate=extrapolate, refill=refill)
@@ -221,7 +222,7 @@ def run_reconstruction(
             return nothing_to_fill(da, plan, uncertainty)
     data = with_trace_mask(data, mask)
     targets = fill_targets(mask, leave)
-    out = reconstructor.reconstruct(_model_input(data, mask), **merged)
+    out = reconstructor.reconstruct(_model_input(data, mask), opts)
     use = targets if keep_observed else targets | mask
     restore = functools.partial(restore_filled, data, use, model=spec.name)
     if uncertainty:
@@ -247,6 +248,7 @@ def run_reconstruction(
     if not is_dask_collection(checked.data):
         weak = weak_fills(checked)
         warn_weak_fills(int(weak.sum()), int(checked.coords[TRACE_FILLED].sum()), stacklevel=3)
+    merged = opts.model_dump(mode="json")
     provenance = _provenance(
         spec,
         {**spec.config, **(config or {})},
@@ -273,20 +275,36 @@ def run_reconstruction(
     return result
 
 
-def _merge_options(
-    spec: ModelSpec, defaults: Mapping[str, Any], options: dict[str, Any]
-) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(defaults))
-    if unknown:
-        accepted = sorted(defaults)
-        hint = closest_match(unknown[0], accepted)
-        if unknown[0] in spec.config:
-            hint += f" {unknown[0]!r} is a config key: pass config={{{unknown[0]!r}: ...}}."
+def model_options(spec: ModelSpec, options: Mapping[str, Any] | None) -> ModelOptions:
+    """Validate the user's `options` against the model's schema, once, at the front door.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model; ``spec.options`` is its option schema.
+    options : mapping, optional
+        The options the user gave; the schema's defaults fill the rest.
+
+    Returns
+    -------
+    ModelOptions
+        The validated, frozen options the model receives.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown option (a config key given as an option says to pass it as
+        ``config=``), a wrong type or an out-of-range value, naming the option, the
+        value and what is allowed.
+    """
+    given = dict(options or {})
+    misplaced = sorted((set(given) & set(spec.config)) - set(spec.options.model_fields))
+    if misplaced:
         raise ConfigError(
-            f"model {spec.name!r} does not accept the option {unknown[0]!r}; accepted "
-            f"options: {', '.join(accepted) or 'none'}.{hint}"
+            f"{misplaced[0]!r} is a config key of model {spec.name!r}, not an option: "
+            f"pass config={{{misplaced[0]!r}: ...}}."
         )
-    return {**defaults, **options}
+    return spec.options.parse(given, owner=f"model {spec.name!r}")
 
 
 def _check_mask(da: xr.DataArray, mask: xr.DataArray, leave: np.ndarray | None) -> bool:

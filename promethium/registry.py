@@ -1,19 +1,15 @@
-"""The model registry and plugin discovery.
+"""The catalogue of models: a :class:`Registry` holds :class:`ModelSpec` objects by name.
 
-A :class:`Registry` holds :class:`~promethium.models.spec.ModelSpec` objects by name;
-instances are explicit (tests build their own). :func:`default_registry` builds the
-registry used by :func:`promethium.reconstruct` the first time it is needed: it loads
-every entry point of the ``promethium`` group, each in isolation, and calls its
-``promethium_register_models`` hook (see :mod:`promethium.hookspecs`). Discovery is
-cached (see :mod:`promethium.plugins`); :func:`~promethium.plugins.clear_plugin_cache`
-forgets it so the next use discovers again.
+Instances are explicit (tests build their own); nothing here discovers plugins.
+Discovery (:mod:`promethium.plugins`) fills a registry through each plugin's
+``promethium_register_models`` hook, and :mod:`promethium.catalog` gives users the
+installed one (``pm.list_models``, ``pm.create_model``).
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import difflib
 import fnmatch
 import inspect
 import json
@@ -22,51 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from promethium.errors import ConfigError, ModelNotFoundError, PluginError
-from promethium.models.spec import ModelSpec, Reconstructor
+from promethium.errors import ConfigError, ModelNotFoundError, PluginError, closest_match
+from promethium.plugin.options import ModelOptions, OptionInfo
+from promethium.plugin.spec import ModelSpec, Reconstructor
 
-__all__ = [
-    "ModelInfo",
-    "Registry",
-    "closest_match",
-    "default_registry",
-    "list_models",
-]
-
-
-def closest_match(name: str, choices: builtins.list[str] | tuple[str, ...]) -> str:
-    """Return a sentence suggesting the choice closest to `name`, or ``""``.
-
-    Parameters
-    ----------
-    name : str
-        The name a user gave.
-    choices : list of str or tuple of str
-        The valid names.
-
-    Returns
-    -------
-    str
-        ``" Did you mean '<choice>'?"`` (with a leading space, to append to an error
-        message), or ``""`` when no choice is close enough.
-
-    Notes
-    -----
-    The comparison ignores case (``"POCS"`` suggests ``'pocs'``); lookups themselves
-    stay exact-case, so the error names the exact spelling to use.
-
-    Examples
-    --------
-    >>> closest_match("posc", ["pocs", "linear"])
-    " Did you mean 'pocs'?"
-    >>> closest_match("POCS", ["pocs", "linear"])
-    " Did you mean 'pocs'?"
-    """
-    by_lower: dict[str, str] = {}
-    for choice in choices:
-        by_lower.setdefault(choice.lower(), choice)
-    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.5)
-    return f" Did you mean {by_lower[match[0]]!r}?" if match else ""
+__all__ = ["ModelInfo", "Registry"]
 
 
 def _plugin_label(spec: ModelSpec) -> str:
@@ -81,7 +37,7 @@ class Registry:
 
     Examples
     --------
-    >>> from promethium.models.spec import ModelSpec
+    >>> from promethium.plugin import ModelSpec
     >>> registry = Registry()
     >>> _ = registry.add(ModelSpec(name="zero", family="demo", factory=dict))
     >>> "zero" in registry, registry.list("z*")
@@ -117,7 +73,7 @@ class Registry:
 
         Examples
         --------
-        >>> from promethium.models.spec import ModelSpec
+        >>> from promethium.plugin import ModelSpec
         >>> registry = Registry()
         >>> registry.add(ModelSpec(name="zero", family="demo", factory=dict)).name
         'zero'
@@ -137,6 +93,11 @@ class Registry:
             )
         if not callable(spec.factory):
             raise PluginError(f"the factory of model {spec.name!r} is not callable.")
+        if not (isinstance(spec.options, type) and issubclass(spec.options, ModelOptions)):
+            raise PluginError(
+                f"the options of model {spec.name!r} must be a subclass of "
+                f"promethium.ModelOptions (the schema of its options); got {spec.options!r}."
+            )
         if self._plugin is not None:
             plugin, version = self._plugin
             spec = ModelSpec(**{**vars(spec), "plugin": plugin, "plugin_version": version})
@@ -172,7 +133,7 @@ class Registry:
 
         Examples
         --------
-        >>> from promethium.models.spec import ModelSpec
+        >>> from promethium.plugin import ModelSpec
         >>> registry = Registry()
         >>> _ = registry.add(ModelSpec(name="zero", family="demo", factory=dict))
         >>> registry.get("zero").family
@@ -209,7 +170,7 @@ class Registry:
 
         Examples
         --------
-        >>> from promethium.models.spec import ModelSpec
+        >>> from promethium.plugin import ModelSpec
         >>> registry = Registry()
         >>> for name in ("unet_small", "unet_large", "pocs"):
         ...     _ = registry.add(ModelSpec(name=name, family="demo", factory=dict))
@@ -261,8 +222,8 @@ class Registry:
             if not isinstance(reconstructor, Reconstructor):
                 raise PluginError(
                     f"the factory of model {spec.name!r} ({_plugin_label(spec)}) returned "
-                    f"{type(reconstructor).__name__}, which lacks `options` and "
-                    "`reconstruct`; it must return a promethium Reconstructor."
+                    f"{type(reconstructor).__name__}, which has no `reconstruct` method; "
+                    "it must return a promethium Reconstructor."
                 )
             self._built[key] = reconstructor
         return self._built[key]
@@ -324,6 +285,8 @@ class ModelInfo:
         The model's own version.
     weights : bool
         Whether the model ships weights and the file exists.
+    options : tuple of OptionInfo
+        Each option with its default, allowed values, unit and one-line help.
     """
 
     name: str
@@ -333,6 +296,7 @@ class ModelInfo:
     version: str
     weights: bool
     description: str
+    options: tuple[OptionInfo, ...] = ()
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> ModelInfo:
@@ -351,7 +315,7 @@ class ModelInfo:
 
         Examples
         --------
-        >>> from promethium.models.spec import ModelSpec
+        >>> from promethium.plugin import ModelSpec
         >>> ModelInfo.from_spec(ModelSpec(name="zero", family="demo", factory=dict)).weights
         False
         """
@@ -363,54 +327,5 @@ class ModelInfo:
             version=spec.version,
             weights=spec.weights is not None and Path(spec.weights).is_file(),
             description=spec.description,
+            options=spec.options.describe(),
         )
-
-
-def default_registry() -> Registry:
-    """Return the registry of every installed plugin's models, discovered on first use.
-
-    Plugins that fail to load are skipped and reported by
-    :func:`~promethium.plugins.plugin_errors`.
-
-    Returns
-    -------
-    Registry
-        The cached registry of discovered models; the same object until
-        :func:`~promethium.plugins.clear_plugin_cache` is called.
-
-    See Also
-    --------
-    clear_plugin_cache : forget the discovered plugins.
-    """
-    from promethium.plugins import loaded_plugins
-
-    return loaded_plugins().registry
-
-
-def list_models(
-    pattern: str = "*", *, registry: Registry | None = None
-) -> builtins.list[ModelInfo]:
-    """List the registered models whose names match the glob `pattern`.
-
-    Parameters
-    ----------
-    pattern : str
-        Glob on model names, e.g. ``"unet*"``.
-    registry : Registry, optional
-        Registry to list; the default one of installed plugins if not given.
-
-    Returns
-    -------
-    list of ModelInfo
-        Sorted by name.
-
-    Examples
-    --------
-    >>> from promethium.models.spec import ModelSpec
-    >>> registry = Registry()
-    >>> _ = registry.add(ModelSpec(name="zero", family="demo", factory=dict))
-    >>> [row.family for row in list_models(registry=registry)]
-    ['demo']
-    """
-    registry = default_registry() if registry is None else registry
-    return [ModelInfo.from_spec(registry.get(name)) for name in registry.list(pattern)]

@@ -1,7 +1,8 @@
 """Test helpers for Promethium and its plugins: the model contract, assertions, strategies.
 
-Every registered model must pass :func:`assert_reconstruction_contract`; a plugin's own
-test suite runs it too::
+Every registered model must pass :func:`assert_reconstruction_contract` (which also
+checks its option schema with :func:`assert_options_schema`); a plugin's own test suite
+runs it too::
 
     from promethium.testing import assert_reconstruction_contract
 
@@ -22,8 +23,8 @@ import numpy as np
 
 from promethium.core.dims import batch_dims, trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import TRACE_FILLED, TRACE_MASK, get_trace_mask, with_trace_mask
-from promethium.models.spec import ModelSpec, Reconstructor
 from promethium.ops.contract import assert_operator_contract
+from promethium.plugin import ModelSpec, Reconstructor, assert_options_schema
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "assert_operator_contract",
+    "assert_options_schema",
     "assert_reconstruction_contract",
     "assert_same_geometry",
     "contract_data",
@@ -122,18 +124,26 @@ def contract_data(seed: int = 0) -> xr.DataArray:
     return apply_trace_mask(shots, random_mask(shots, 0.35, seed=seed))
 
 
-def _resolve(model: str | Reconstructor | ModelSpec) -> Reconstructor:
-    if isinstance(model, ModelSpec):
-        return model.factory(**dict(model.config))
+def _resolve(model: str | ModelSpec) -> tuple[ModelSpec, Reconstructor]:
+    """The spec (its option schema checked first) and the built model."""
     if isinstance(model, str):
-        from promethium.registry import default_registry
+        from promethium.plugins import default_registry
 
-        return default_registry().build(model)
-    assert isinstance(model, Reconstructor), (
-        f"model must be a registered name, a ModelSpec or a Reconstructor (an object with "
-        f"`options` and `reconstruct`); got {type(model).__name__}"
+        registry = default_registry()
+        spec = registry.get(model)
+        assert_options_schema(spec.options, owner=f"model {spec.name!r}")
+        return spec, registry.build(model)
+    assert isinstance(model, ModelSpec), (
+        f"model must be a registered name or a ModelSpec (wrap a Reconstructor as "
+        f"ModelSpec(name=..., family=..., factory=..., options=...)); got {type(model).__name__}"
     )
-    return model
+    assert_options_schema(model.options, owner=f"model {model.name!r}")
+    built = model.factory(**dict(model.config))
+    assert isinstance(built, Reconstructor), (
+        f"the factory of model {model.name!r} must return a Reconstructor (an object with "
+        f"`reconstruct(da, options)`); got {type(built).__name__}"
+    )
+    return model, built
 
 
 def _prepare(da: xr.DataArray | None) -> tuple[xr.DataArray, xr.DataArray | None]:
@@ -167,7 +177,7 @@ class _ComputeCounter:
 
 
 def _run(
-    model: str | Reconstructor | ModelSpec,
+    model: str | ModelSpec,
     reconstructor: Reconstructor,
     da: xr.DataArray,
     options: Mapping[str, Any],
@@ -178,7 +188,7 @@ def _run(
 
         out = reconstruct(da, model=model, **options)
     else:
-        out = reconstructor.reconstruct(da, **{**reconstructor.options, **options})
+        out = reconstructor.reconstruct(da, model.options.parse(options, owner=model.name))
     return cast("xr.DataArray", out)
 
 
@@ -199,7 +209,7 @@ def _trace_split_chunks(da: xr.DataArray) -> dict[str, int]:
 
 
 def assert_reconstruction_contract(
-    model: str | Reconstructor | ModelSpec,
+    model: str | ModelSpec,
     da: xr.DataArray | None = None,
     *,
     check_live: bool = True,
@@ -210,10 +220,12 @@ def assert_reconstruction_contract(
     """Assert that a model fulfils the reconstruction contract.
 
     A registered model name runs through :func:`promethium.reconstruct` (the path users
-    take); a :class:`~promethium.models.spec.Reconstructor` or a
-    :class:`~promethium.models.spec.ModelSpec` runs its ``reconstruct`` directly with its
-    default options. The contract:
+    take); a :class:`~promethium.plugin.ModelSpec` (e.g. one not registered yet) is
+    built with its default config and its ``reconstruct`` run directly with `options`
+    validated against its schema. The contract:
 
+    0. the option schema is complete, its defaults valid
+       (:func:`~promethium.plugin.assert_options_schema`);
     1. the input is not modified;
     2. the result has the input's dims, shape and coordinates;
     3. every sample is finite;
@@ -227,14 +239,14 @@ def assert_reconstruction_contract(
 
     Parameters
     ----------
-    model : str, Reconstructor or ModelSpec
-        What to test.
+    model : str or ModelSpec
+        What to test: a registered name, or a spec.
     da : xarray.DataArray, optional
         Data with missing traces; by default :func:`contract_data`. Its trace mask (or
         the inferred one) is attached in memory. A dask-backed `da` is computed for the
         in-memory run and used as it is chunked for the first dask run.
     check_live : bool
-        Check item 4. Pass False for a Reconstructor whose raw output replaces live
+        Check item 4. Pass False for a ModelSpec whose raw output replaces live
         traces too (the front door restores them).
     chunks : mapping, optional
         Chunks of the first dask run; by default the chunks of a dask-backed `da`,
@@ -243,7 +255,7 @@ def assert_reconstruction_contract(
     rtol : float
         Tolerance of items 4 and 7, relative to the largest absolute value.
     **options
-        Options passed to ``reconstruct``.
+        Options of the model (validated against its schema).
 
     Raises
     ------
@@ -252,13 +264,16 @@ def assert_reconstruction_contract(
 
     Examples
     --------
-    >>> from promethium.models.classical.linear import LinearInterpolation
-    >>> assert_reconstruction_contract(LinearInterpolation())
+    >>> assert_reconstruction_contract("linear")
+    >>> from promethium.models.classical.linear import LinearInterpolation, LinearOptions
+    >>> spec = ModelSpec(name="mine", family="demo", factory=LinearInterpolation,
+    ...                  options=LinearOptions)
+    >>> assert_reconstruction_contract(spec, coord="offset")
     """
     import xarray as xr
 
-    reconstructor = _resolve(model)
-    name = model if isinstance(model, str) else type(reconstructor).__name__
+    spec, reconstructor = _resolve(model)
+    name = spec.name
     data, lazy_source = _prepare(da)
     before = data.copy(deep=True)
 
@@ -309,7 +324,7 @@ def assert_reconstruction_contract(
 
 def _assert_lazy_equal(
     name: str,
-    model: str | Reconstructor | ModelSpec,
+    model: str | ModelSpec,
     reconstructor: Reconstructor,
     lazy_in: xr.DataArray,
     options: Mapping[str, Any],

@@ -8,27 +8,29 @@ import sys
 import numpy as np
 import pytest
 import xarray as xr
+from pydantic import Field
 
 import promethium as pm
 import promethium.accessor  # registers da.pm
 from promethium.errors import InvalidDataError
-from promethium.models.spec import ModelSpec
+from promethium.plugin import ModelOptions, ModelSpec
 from promethium.reconstruct import reconstruct
 from promethium.registry import Registry
 
 
-class Mean:
-    def __init__(self) -> None:
-        self.options = {"scale": 1.0}
+class MeanOptions(ModelOptions):
+    scale: float = Field(1.0, description="Factor of the mean.")
 
-    def reconstruct(self, da, scale=1.0):
-        return xr.zeros_like(da) + scale * da.mean(da.dims[-2])
+
+class Mean:
+    def reconstruct(self, da, options):
+        return xr.zeros_like(da) + options.scale * da.mean(da.dims[-2])
 
 
 @pytest.fixture
 def registry():
     registry = Registry()
-    registry.add(ModelSpec(name="mean", family="demo", factory=Mean))
+    registry.add(ModelSpec(name="mean", family="demo", factory=Mean, options=MeanOptions))
     return registry
 
 

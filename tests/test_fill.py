@@ -11,11 +11,12 @@ import pytest
 import xarray as xr
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import Field
 
 import promethium as pm
 from promethium.errors import InvalidDataError, PromethiumWarning
 from promethium.fill import unbounded_absent
-from promethium.models.spec import ModelSpec
+from promethium.plugin import ModelOptions, ModelSpec
 from promethium.reconstruct import PROVENANCE_ATTR
 from promethium.registry import Registry
 
@@ -164,19 +165,20 @@ def test_open_segy_grid_with_a_missing_corner(tmp_path):
     assert not out.values[:2, 7:].any()
 
 
+class BrokenOptions(ModelOptions):
+    value: float = Field(float("nan"), allow_inf_nan=True, description="What it fills with.")
+
+
 class Broken:
     """Returns NaN or inf in the traces it fills."""
 
-    def __init__(self, value: float = float("nan")) -> None:
-        self.options = {"value": value}
-
-    def reconstruct(self, da, value):
-        return da.where(da.trace_mask, value)
+    def reconstruct(self, da, options):
+        return da.where(da.trace_mask, options.value)
 
 
 def _broken_registry():
     registry = Registry()
-    registry.add(ModelSpec(name="broken", family="demo", factory=Broken))
+    registry.add(ModelSpec(name="broken", family="demo", factory=Broken, options=BrokenOptions))
     return registry
 
 

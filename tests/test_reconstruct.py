@@ -9,6 +9,7 @@ import dask
 import numpy as np
 import pytest
 import xarray as xr
+from pydantic import Field
 
 import promethium as pm
 from promethium.errors import (
@@ -18,11 +19,16 @@ from promethium.errors import (
     PluginError,
     PromethiumWarning,
 )
-from promethium.models.spec import ModelSpec
 from promethium.ops.base import BlockContext, Operator
 from promethium.ops.reconstruct import Reconstruct
+from promethium.plugin import ModelOptions, ModelSpec
 from promethium.reconstruct import PROVENANCE_ATTR, reconstruct
 from promethium.registry import Registry
+
+
+class PlusOptions(ModelOptions):
+    patch_size: int = Field(64, ge=4, le=1024, description="Patch length.")
+    return_uncertainty: bool = Field(False, description="Return mean and std.")
 
 
 class PlusOne:
@@ -33,23 +39,21 @@ class PlusOne:
     def __init__(self, offset: float = 1.0) -> None:
         PlusOne.built += 1
         self.offset = offset
-        self.options = {"patch_size": 64, "return_uncertainty": False}
         self.seen: list[xr.DataArray] = []
+        self.given: list[PlusOptions] = []
 
-    def reconstruct(self, da, patch_size=64, return_uncertainty=False):
+    def reconstruct(self, da, options):
         self.seen.append(da)
+        self.given.append(options)
         out = da + self.offset
-        if return_uncertainty:
+        if options.return_uncertainty:
             mean = out.assign_attrs(aggregate="mean")
             return xr.Dataset({"mean": mean, "std": xr.ones_like(da)})
         return out
 
 
 class WrongShape:
-    def __init__(self) -> None:
-        self.options: dict = {}
-
-    def reconstruct(self, da):
+    def reconstruct(self, da, options):
         return da.isel(time=slice(1, None))
 
 
@@ -61,6 +65,7 @@ def _registry(weights=None):
                 name="plus",
                 family="demo",
                 factory=PlusOne,
+                options=PlusOptions,
                 version="1.5",
                 config={"offset": 1.0},
                 weights=weights,
@@ -91,10 +96,32 @@ def test_unknown_model(holed, registry):
 
 def test_unknown_option_lists_accepted_and_closest(holed, registry):
     with pytest.raises(
-        ConfigError, match=r"option 'patch_sise'; accepted options: patch_size, return_uncertainty"
+        ConfigError,
+        match=r"model 'plus' does not accept the option 'patch_sise'; accepted options: "
+        r"patch_size, return_uncertainty\.",
     ) as info:
         reconstruct(holed, "plus", registry=registry, patch_sise=32)
     assert "Did you mean 'patch_size'?" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (2, r"model 'plus': got patch_size=2: .*patch_size must be an integer in \[4, 1024\]"),
+        ("big", r"model 'plus': got patch_size='big': .*valid integer"),
+        (4.5, r"got patch_size=4\.5: .*fractional part"),
+    ],
+)
+def test_wrong_type_or_range_is_refused_before_the_model_runs(holed, registry, value, match):
+    with pytest.raises(ConfigError, match=match):
+        reconstruct(holed, "plus", registry=registry, patch_size=value)
+    assert not registry.build("plus").seen
+
+
+def test_model_receives_validated_options(holed, registry):
+    reconstruct(holed, "plus", registry=registry, patch_size="32")
+    (given,) = registry.build("plus").given
+    assert given == PlusOptions(patch_size=32, return_uncertainty=False)
 
 
 def test_config_key_passed_as_option_gets_a_hint(holed, registry):

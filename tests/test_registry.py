@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from promethium.catalog import list_models
 from promethium.errors import ConfigError, ModelNotFoundError, PluginError
-from promethium.models.spec import ModelSpec
-from promethium.registry import ModelInfo, Registry, list_models
+from promethium.plugin import ModelSpec
+from promethium.registry import ModelInfo, Registry
 
 
 class Zero:
     def __init__(self, depth: int = 2) -> None:
         self.depth = depth
-        self.options = {"scale": 1.0}
 
-    def reconstruct(self, da, scale=1.0):
+    def reconstruct(self, da, options):
         return da * 0
 
 
@@ -140,7 +140,7 @@ def test_list_models_rows(tmp_path):
 
 
 def test_closest_match_ignores_case_but_lookups_stay_exact(registry):
-    from promethium.registry import closest_match
+    from promethium.errors import closest_match
 
     assert closest_match("POCS", ["pocs", "linear"]) == " Did you mean 'pocs'?"
     assert closest_match("Linera", ["pocs", "linear"]) == " Did you mean 'linear'?"

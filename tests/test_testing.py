@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, ClassVar
+from typing import Any
 
 import dask.array as dska
 import numpy as np
@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 import promethium as pm
 from promethium.core.axis import sample_interval
 from promethium.core.dims import trace_dim, trace_dims
-from promethium.models.classical.linear import LinearInterpolation
-from promethium.registry import default_registry
+from promethium.models.classical.linear import LinearInterpolation, LinearOptions
+from promethium.plugin import ModelOptions, ModelSpec
+from promethium.plugins import default_registry
 from promethium.testing import (
     assert_reconstruction_contract,
     assert_same_geometry,
@@ -24,28 +25,30 @@ from promethium.testing import (
 )
 
 
+def _spec(factory: Any, options: type[ModelOptions] = ModelOptions) -> ModelSpec:
+    return ModelSpec(name=factory.__name__, family="test", factory=factory, options=options)
+
+
 class _Base:
     """A correct reconstructor (linear interpolation) that subclasses break."""
 
-    options: ClassVar[dict[str, Any]] = {}
-
-    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
+    def reconstruct(self, da: xr.DataArray, options: Any = None) -> xr.DataArray:
         return LinearInterpolation().reconstruct(da)
 
 
 class _ChangesLive(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         return super().reconstruct(da) * 1.1
 
 
 class _Eager(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
         return out.copy(data=np.asarray(out.values))
 
 
 class _NumpyOnDask(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
         if isinstance(out.data, dska.Array):
             return out.copy(data=np.zeros(out.shape, out.dtype))
@@ -53,36 +56,36 @@ class _NumpyOnDask(_Base):
 
 
 class _Computes(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
         return out.copy(data=dska.from_array(np.asarray(out.values)))
 
 
 class _ModifiesInput(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         if isinstance(da.data, np.ndarray):
             da.values[..., 0] = 7.0
         return super().reconstruct(da)
 
 
 class _DropsCoord(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         return super().reconstruct(da).drop_vars("offset")
 
 
 class _NaN(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
         return out.where(out.coords["trace_mask"])
 
 
 class _NoFill(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         return da.where(da.coords["trace_mask"], 0.0)
 
 
 class _ChunkDependent(_Base):
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
         if isinstance(out.data, dska.Array):  # scales each block by its own peak
             data = out.data.map_blocks(lambda b: b / max(np.abs(b).max(), 1e-12))
@@ -99,7 +102,7 @@ class _TraceChunkDependent(_Base):
     nothing; only a split trace axis changes the result.
     """
 
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
 
         def scale(block):
@@ -117,7 +120,7 @@ class _TraceChunkDependent(_Base):
 class _WrongOnDask(_Base):
     """Fills missing traces twice as loud on dask input, whatever its chunks."""
 
-    def reconstruct(self, da, **options):
+    def reconstruct(self, da, options=None):
         out = super().reconstruct(da)
         if isinstance(out.data, dska.Array):
             return out.where(out.coords["trace_mask"], 2 * out)
@@ -125,29 +128,29 @@ class _WrongOnDask(_Base):
 
 
 def test_correct_reconstructor_passes():
-    assert_reconstruction_contract(_Base())
-    assert_reconstruction_contract(LinearInterpolation(), coord="offset")
+    assert_reconstruction_contract(_spec(_Base))
+    assert_reconstruction_contract(_spec(LinearInterpolation, LinearOptions), coord="offset")
 
 
 @pytest.mark.parametrize(
     ("broken", "match"),
     [
-        (_ChangesLive(), "live traces changed"),
-        (_Eager(), "computed 1 dask graph"),
-        (_NumpyOnDask(), "dask-backed"),
-        (_Computes(), "computed 1 dask graph"),
-        (_ModifiesInput(), "input was modified"),
-        (_DropsCoord(), "geometry differs"),
-        (_NaN(), "non-finite"),
-        (_NoFill(), "left all zero"),
-        (_ChunkDependent(), "differs from the in-memory result"),
-        (_TraceChunkDependent(), r"differs from the in-memory result.*'offset': \(10, 10"),
+        (_ChangesLive, "live traces changed"),
+        (_Eager, "computed 1 dask graph"),
+        (_NumpyOnDask, "dask-backed"),
+        (_Computes, "computed 1 dask graph"),
+        (_ModifiesInput, "input was modified"),
+        (_DropsCoord, "geometry differs"),
+        (_NaN, "non-finite"),
+        (_NoFill, "left all zero"),
+        (_ChunkDependent, "differs from the in-memory result"),
+        (_TraceChunkDependent, r"differs from the in-memory result.*'offset': \(10, 10"),
     ],
-    ids=lambda x: type(x).__name__ if not isinstance(x, str) else "",
+    ids=lambda x: x.__name__ if not isinstance(x, str) else "",
 )
 def test_broken_reconstructors_fail(broken, match):
     with pytest.raises(AssertionError, match=match):
-        assert_reconstruction_contract(broken)
+        assert_reconstruction_contract(_spec(broken))
 
 
 def test_not_a_model():
@@ -156,7 +159,21 @@ def test_not_a_model():
 
 
 def test_check_live_can_be_disabled():
-    assert_reconstruction_contract(_ChangesLive(), check_live=False)
+    assert_reconstruction_contract(_spec(_ChangesLive), check_live=False)
+
+
+class _Incomplete(ModelOptions):
+    width: int = 3  # no description
+
+
+def test_incomplete_option_schema_fails_the_contract():
+    with pytest.raises(AssertionError, match=r"model '_Base': option 'width' needs a one-line"):
+        assert_reconstruction_contract(_spec(_Base, _Incomplete))
+
+
+def test_factory_must_return_a_reconstructor():
+    with pytest.raises(AssertionError, match=r"must return a Reconstructor.*got dict"):
+        assert_reconstruction_contract(ModelSpec(name="d", family="test", factory=dict))
 
 
 #: Small, fast options for the registry-wide contract run, used where a model accepts them.
@@ -165,7 +182,7 @@ _FAST = {"patch_size": 32, "n_iter": 5, "batch_size": 4}
 
 @pytest.mark.parametrize("name", default_registry().list())
 def test_every_registered_model_passes_the_contract(name):
-    accepted = default_registry().build(name).options
+    accepted = default_registry().get(name).options.model_fields
     options = {k: v for k, v in _FAST.items() if k in accepted}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -214,18 +231,18 @@ def test_trace_chunk_dependence_is_caught_without_vertical_split():
     # Only the contract's trace-split run can catch it: the first run keeps whole traces.
     with pytest.raises(AssertionError, match="differs from the in-memory result"):
         assert_reconstruction_contract(
-            _TraceChunkDependent(), chunks={"shot": 1, "offset": -1, "time": 8}
+            _spec(_TraceChunkDependent), chunks={"shot": 1, "offset": -1, "time": 8}
         )
 
 
 def test_chunked_input_is_compared_with_a_computed_reference():
     # A model that is wrong only on dask input must fail even when `da` itself is dask.
     da = contract_data().chunk({"shot": 1, "offset": -1, "time": 32})
-    assert_reconstruction_contract(_Base(), da)
+    assert_reconstruction_contract(_spec(_Base), da)
     with pytest.raises(AssertionError, match="differs from the in-memory result"):
-        assert_reconstruction_contract(_WrongOnDask(), da)
+        assert_reconstruction_contract(_spec(_WrongOnDask), da)
     with pytest.raises(AssertionError, match="differs from the in-memory result"):
-        assert_reconstruction_contract(_TraceChunkDependent(), da)
+        assert_reconstruction_contract(_spec(_TraceChunkDependent), da)
 
 
 def _with_a_gap(da, mask):
@@ -243,7 +260,8 @@ def test_linear_contract_on_drawn_arrays(da, data_st):
     assert mask.dims == trace_dims(da) and mask.dtype == bool
     panels = mask.values.reshape(-1, mask.shape[-1])
     assert (panels.sum(axis=-1) >= 1).all() and not panels.all()
-    assert_reconstruction_contract(LinearInterpolation(), pm.with_trace_mask(da, mask))
+    linear = _spec(LinearInterpolation, LinearOptions)
+    assert_reconstruction_contract(linear, pm.with_trace_mask(da, mask))
 
 
 #: Smaller still, for the drawn-array contract of every registered model.
@@ -252,7 +270,7 @@ _TINY = {"patch_size": 16, "n_iter": 3, "batch_size": 4}
 
 @pytest.mark.parametrize("name", default_registry().list())
 def test_every_model_contract_on_drawn_arrays(name):
-    accepted = default_registry().build(name).options
+    accepted = default_registry().get(name).options.model_fields
     options = {k: v for k, v in _TINY.items() if k in accepted}
 
     @settings(max_examples=10, deadline=None)

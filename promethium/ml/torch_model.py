@@ -26,6 +26,7 @@ from promethium.errors import ConfigError, PluginError, PromethiumWarning
 from promethium.ml.cache import cached_model
 from promethium.ml.device import autocast, resolve_device, resolve_precision
 from promethium.ml.engine import predict_patches, predict_patches_stack
+from promethium.ml.options import TorchOptions
 from promethium.ml.weights import load_weights, weights_sha256
 
 if TYPE_CHECKING:
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from promethium.typing import PathType
 
 __all__ = ["TorchModel", "TorchPredictor", "network_reference"]
-
-AGGREGATES: tuple[str, ...] = ("mean", "median")
 
 
 def network_reference(network: Callable[..., Any]) -> str:
@@ -261,16 +260,10 @@ class TorchModel:
     name : str, optional
         Name used in messages.
 
-    Attributes
-    ----------
-    options : dict
-        ``patch_size`` 256, ``overlap`` 0.5, ``batch_size`` 8, ``device`` "auto",
-        ``precision`` "auto" (float16 on CUDA, float32 on CPU), ``ensemble_size``
-        None, ``dropout_inference`` False, ``aggregate`` "mean",
-        ``return_uncertainty`` False, ``seed`` 0.
-
     Notes
     -----
+    Its options are :class:`~promethium.ml.options.TorchOptions` (a plugin may
+    subclass it to change a default, such as the patch size the network was trained on).
     ``ensemble_size`` is the total number of members that are aggregated. The
     members are spread evenly over the weight sets: with ``n`` weight sets (``n = 1``
     without `weights`) each set runs ``ensemble_size / n`` times, which must be an
@@ -293,7 +286,7 @@ class TorchModel:
     >>> model = TorchModel(CopyChannel, {})
     >>> da = pm.synthetic_gather(n_traces=16, n_samples=32)
     >>> out = model.reconstruct(da.assign_coords(trace_mask=("offset", [True] * 16)),
-    ...                         patch_size=16)
+    ...                         TorchOptions(patch_size=16))
     >>> bool(abs(out - da).max() < 1e-5)
     True
     """
@@ -326,18 +319,6 @@ class TorchModel:
             paths = [Path(p) for p in weights]
         self.weights: tuple[Path, ...] = tuple(paths)
         self._weights_ref = tuple((str(p), weights_sha256(p)) for p in paths)
-        self.options: dict[str, Any] = {
-            "patch_size": 256,
-            "overlap": 0.5,
-            "batch_size": 8,
-            "device": "auto",
-            "precision": "auto",
-            "ensemble_size": None,
-            "dropout_inference": False,
-            "aggregate": "mean",
-            "return_uncertainty": False,
-            "seed": 0,
-        }
 
     def __repr__(self) -> str:
         return (
@@ -345,31 +326,30 @@ class TorchModel:
             f"weights={[str(p) for p in self.weights]})"
         )
 
-    def predictor(self, **options: Any) -> TorchPredictor:
-        """The picklable predictor for `options` (merged with :attr:`options`).
+    def predictor(self, options: TorchOptions | None = None) -> TorchPredictor:
+        """The picklable predictor for validated `options` (the defaults if not given).
 
         Raises
         ------
         ConfigError
-            For unknown options or invalid values (e.g. ``device="cuda"`` without CUDA),
+            For a device that is not available (e.g. ``device="cuda"`` without CUDA),
             or an ``ensemble_size`` that does not fit the weight sets (class Notes).
         """
-        opts = self._options(options)
-        if opts["device"] != "auto":
-            resolve_device(opts["device"])
-        resolve_precision(opts["precision"], "cpu")
-        passes = self._passes_per_set(opts["ensemble_size"], opts["dropout_inference"])
+        opts = TorchOptions() if options is None else options
+        if opts.device != "auto":
+            resolve_device(opts.device)
+        passes = self._passes_per_set(opts.ensemble_size, opts.dropout_inference)
         return TorchPredictor(
             network=self.network,
             config_json=json.dumps(self.config, sort_keys=True),
             weights=self._weights_ref,
             in_channels=self.in_channels,
-            device=opts["device"],
-            precision=opts["precision"],
-            mc_passes=passes if opts["dropout_inference"] else 0,
-            aggregate=opts["aggregate"],
-            return_uncertainty=opts["return_uncertainty"],
-            seed=opts["seed"],
+            device=opts.device,
+            precision=opts.precision,
+            mc_passes=passes if opts.dropout_inference else 0,
+            aggregate=opts.aggregate,
+            return_uncertainty=opts.return_uncertainty,
+            seed=opts.seed,
         )
 
     def _passes_per_set(self, size: int | None, dropout: bool) -> int:
@@ -392,8 +372,17 @@ class TorchModel:
             )
         return passes
 
-    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray | xr.Dataset:
-        """Fill the missing traces of `da` (see :class:`~promethium.models.spec.Reconstructor`).
+    def reconstruct(
+        self, da: xr.DataArray, options: TorchOptions | None = None
+    ) -> xr.DataArray | xr.Dataset:
+        """Fill the missing traces of `da` (see :class:`~promethium.plugin.Reconstructor`).
+
+        Parameters
+        ----------
+        da : xarray.DataArray
+            Seismic data with its ``trace_mask``.
+        options : TorchOptions, optional
+            Validated options; the defaults if not given.
 
         Returns
         -------
@@ -410,11 +399,15 @@ class TorchModel:
         """
         import xarray as xr
 
-        opts = self._options(options)
-        predictor = self.predictor(**opts)
+        opts = TorchOptions() if options is None else options
+        predictor = self.predictor(opts)
         for member in range(max(len(self.weights), 1)):
             predictor.module(member)  # build now: bad weights fail here, not at compute
-        kwargs = {k: opts[k] for k in ("patch_size", "overlap", "batch_size")}
+        kwargs: dict[str, Any] = {
+            "patch_size": opts.patch_size,
+            "overlap": opts.overlap,
+            "batch_size": opts.batch_size,
+        }
         if not predictor.return_uncertainty:
             return predict_patches(da, predictor, **kwargs)
         if predictor.members == 1:
@@ -430,29 +423,3 @@ class TorchModel:
         mean.attrs["aggregate"] = predictor.aggregate
         std.attrs = {**std.attrs, "long_name": "ensemble standard deviation"}
         return xr.Dataset({"mean": mean.rename("mean"), "std": std.rename("std")})
-
-    def _options(self, options: Mapping[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            raise ConfigError(
-                f"unknown option(s) {unknown} for model {self.name!r}; known options: "
-                f"{sorted(self.options)}."
-            )
-        opts = {**self.options, **options}
-        size = opts["ensemble_size"]
-        if size is not None and (
-            isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1
-        ):
-            raise ConfigError(f"ensemble_size must be a positive integer or None; got {size!r}.")
-        for flag in ("dropout_inference", "return_uncertainty"):
-            if not isinstance(opts[flag], (bool, np.bool_)):
-                raise ConfigError(f"{flag} must be True or False; got {opts[flag]!r}.")
-        if opts["aggregate"] not in AGGREGATES:
-            raise ConfigError(f"aggregate must be one of {AGGREGATES}; got {opts['aggregate']!r}.")
-        if isinstance(opts["seed"], bool) or not isinstance(opts["seed"], (int, np.integer)):
-            raise ConfigError(f"seed must be an integer; got {opts['seed']!r}.")
-        opts["ensemble_size"] = None if size is None else int(size)
-        opts["seed"] = int(opts["seed"])
-        for flag in ("dropout_inference", "return_uncertainty"):
-            opts[flag] = bool(opts[flag])
-        return opts

@@ -12,7 +12,7 @@ to the registry it is registered in, so it sees every installed model.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from promethium.errors import ConfigError
 if TYPE_CHECKING:
     import xarray as xr
 
+    from promethium.plugin import ModelOptions
     from promethium.registry import Registry
 
 __all__ = ["AUTO_CHOICE_ATTR", "DEFAULT_PREFERENCES", "AutoSelect", "build_auto"]
@@ -112,9 +113,6 @@ class AutoSelect:
     ['linear']
     """
 
-    #: ``auto`` takes no options of its own; pass a model by name to tune its options.
-    options: Mapping[str, Any] = {}
-
     def __init__(
         self,
         registry: Registry,
@@ -146,15 +144,17 @@ class AutoSelect:
             f"config={{{pattern!r}: [<model>]}} or choose a model by name."
         )
 
-    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
+    def reconstruct(self, da: xr.DataArray, options: ModelOptions | None = None) -> xr.DataArray:
         """Fill the missing traces of `da`, each gather with the model its pattern needs.
 
         Parameters
         ----------
         da : xarray.DataArray
             Seismic data with a ``trace_mask`` coordinate (inferred if absent).
-        **options
-            None are accepted.
+        options : ModelOptions, optional
+            ``auto`` has no options of its own (its schema is
+            :class:`~promethium.plugin.ModelOptions`): choose a model by name to set its
+            options. Each chosen model runs with its default options.
 
         Returns
         -------
@@ -165,13 +165,8 @@ class AutoSelect:
         Raises
         ------
         ConfigError
-            If an option is given, or no preferred model is registered.
+            If no preferred model is registered.
         """
-        if options:
-            raise ConfigError(
-                f"auto takes no options; got {sorted(options)}. Choose the model by name "
-                "(e.g. model='pocs') to set its options."
-            )
         mask = get_trace_mask(da).transpose(*trace_dims(da))
         rule = {"regular": self.choose("regular"), "irregular": self.choose("irregular")}
         record: dict[str, Any] = {
@@ -221,7 +216,7 @@ class AutoSelect:
         import xarray as xr
 
         model = self.registry.build(name)
-        out = model.reconstruct(da, **dict(model.options))
+        out = model.reconstruct(da, self.registry.get(name).options())
         if not isinstance(out, xr.DataArray):
             from promethium.errors import PluginError
 

@@ -10,6 +10,7 @@ import pytest
 import promethium as pm
 from promethium.ml import TorchModel
 from promethium.ml.cache import model_cache_size
+from promethium.ml.options import TorchOptions
 from promethium.ml.testing import CopyChannel
 
 
@@ -29,15 +30,15 @@ def test_torch_model_runs_on_workers_built_once_per_process(client):
     truth = pm.synthetic_shots(n_shots=6, n_traces=24, n_samples=64, seed=2)
     holed = pm.apply_trace_mask(truth, pm.random_mask(truth, 0.3, seed=0))
     model = TorchModel(CopyChannel, {"in_channels": 2})
-    options = {**model.options, "patch_size": 16, "batch_size": 4}
-    lazy = model.reconstruct(holed.chunk({"shot": 1}), **options)
+    options = TorchOptions(patch_size=16, batch_size=4)
+    lazy = model.reconstruct(holed.chunk({"shot": 1}), options)
 
     # Only a reference to the network travels in the graph, never the module.
     graph = pickle.dumps(dict(lazy.data.__dask_graph__()))
     assert b"CopyChannel" in graph and b"conv.weight" not in graph
 
     result = client.compute(lazy.data).result()
-    expected = model.reconstruct(holed, **options).values
+    expected = model.reconstruct(holed, options).values
     np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
 
     # Six chunks ran on two worker processes; each built the network at most once.

@@ -15,8 +15,9 @@ import xarray as xr
 import promethium as pm
 from promethium.errors import ConfigError, PluginError
 from promethium.ml import TorchModel, clear_model_cache, model_cache_size, save_weights
+from promethium.ml.options import TorchOptions
 from promethium.ml.testing import CopyChannel, DropoutNet, MemoryBound
-from promethium.models.spec import Reconstructor
+from promethium.plugin import Reconstructor, assert_options_schema
 
 PATCH = {"patch_size": 16, "batch_size": 4}
 
@@ -37,8 +38,9 @@ def scaled_copy(tmp_path: Path, factor: float, in_channels: int = 2) -> Path:
 def test_is_a_reconstructor_with_documented_options() -> None:
     model = TorchModel(CopyChannel, {})
     assert isinstance(model, Reconstructor)
-    assert model.options == {
-        "patch_size": 256,
+    assert_options_schema(TorchOptions)
+    assert TorchOptions().model_dump() == {
+        "patch_size": (256, 256),
         "overlap": 0.5,
         "batch_size": 8,
         "device": "auto",
@@ -54,10 +56,10 @@ def test_is_a_reconstructor_with_documented_options() -> None:
 @pytest.mark.parametrize("in_channels", [2, 1])
 def test_identity_network_reproduces_input(da: xr.DataArray, in_channels: int) -> None:
     model = TorchModel(CopyChannel, {"in_channels": in_channels}, in_channels=in_channels)
-    out = model.reconstruct(da, **PATCH)
+    out = model.reconstruct(da, TorchOptions(**PATCH))
     np.testing.assert_allclose(out.values, da.values, atol=1e-5)
     xr.testing.assert_identical(out.coords.to_dataset(), da.coords.to_dataset())
-    lazy = model.reconstruct(da.chunk({"offset": 15}), **PATCH)
+    lazy = model.reconstruct(da.chunk({"offset": 15}), TorchOptions(**PATCH))
     assert isinstance(lazy.data, dska.Array)
     np.testing.assert_allclose(lazy.values, out.values, atol=1e-6)
 
@@ -65,19 +67,21 @@ def test_identity_network_reproduces_input(da: xr.DataArray, in_channels: int) -
 def test_mc_dropout_uncertainty_is_seeded_and_chunk_independent(da: xr.DataArray) -> None:
     model = TorchModel(DropoutNet, {"p": 0.3})
     opts = dict(PATCH, ensemble_size=4, dropout_inference=True, return_uncertainty=True)
-    ds = model.reconstruct(da, **opts)
+    ds = model.reconstruct(da, TorchOptions(**opts))
     assert isinstance(ds, xr.Dataset) and set(ds.data_vars) == {"mean", "std"}
     missing = ~da.trace_mask.values
     assert float(ds["std"].values[missing].mean()) > 0
-    again = model.reconstruct(da, **opts)
+    again = model.reconstruct(da, TorchOptions(**opts))
     xr.testing.assert_equal(ds, again)
-    other = model.reconstruct(da, **dict(opts, seed=1))
+    other = model.reconstruct(da, TorchOptions(**dict(opts, seed=1)))
     assert not np.allclose(other["std"].values, ds["std"].values)
-    lazy = model.reconstruct(da.chunk({"offset": 11, "time": 30}), **opts)
+    lazy = model.reconstruct(da.chunk({"offset": 11, "time": 30}), TorchOptions(**opts))
     assert isinstance(lazy["mean"].data, dska.Array) and isinstance(lazy["std"].data, dska.Array)
     np.testing.assert_allclose(lazy["mean"].values, ds["mean"].values, atol=1e-5)
     np.testing.assert_allclose(lazy["std"].values, ds["std"].values, atol=1e-5)
-    plain = model.reconstruct(da, **PATCH)  # dropout off: a different, deterministic output
+    plain = model.reconstruct(
+        da, TorchOptions(**PATCH)
+    )  # dropout off: a different, deterministic output
     assert not np.allclose(plain.values, ds["mean"].values)
 
 
@@ -85,9 +89,9 @@ def test_weight_set_ensemble_mean_median_std(da: xr.DataArray, tmp_path: Path) -
     paths = [scaled_copy(tmp_path, f) for f in (1.0, 2.0, 10.0)]
     model = TorchModel(CopyChannel, {}, weights=paths)
     live = da.trace_mask.values
-    mean = model.reconstruct(da, **PATCH)
+    mean = model.reconstruct(da, TorchOptions(**PATCH))
     np.testing.assert_allclose(mean.values[live], 13 / 3 * da.values[live], rtol=1e-4, atol=1e-5)
-    ds = model.reconstruct(da, aggregate="median", return_uncertainty=True, **PATCH)
+    ds = model.reconstruct(da, TorchOptions(aggregate="median", return_uncertainty=True, **PATCH))
     assert ds["mean"].attrs["aggregate"] == "median"
     np.testing.assert_allclose(ds["mean"].values[live], 2 * da.values[live], rtol=1e-4, atol=1e-5)
     std = np.std([1.0, 2.0, 10.0])
@@ -98,10 +102,10 @@ def test_weight_set_ensemble_mean_median_std(da: xr.DataArray, tmp_path: Path) -
 
 def test_ensemble_size_needs_dropout_or_weight_sets(da: xr.DataArray) -> None:
     with pytest.raises(ConfigError, match="ensemble_size=3 needs dropout_inference=True"):
-        TorchModel(CopyChannel, {}).reconstruct(da, ensemble_size=3, **PATCH)
+        TorchModel(CopyChannel, {}).reconstruct(da, TorchOptions(ensemble_size=3, **PATCH))
     with pytest.raises(ConfigError, match="has none"):
         TorchModel(CopyChannel, {}).reconstruct(
-            da, ensemble_size=2, dropout_inference=True, **PATCH
+            da, TorchOptions(ensemble_size=2, dropout_inference=True, **PATCH)
         )
 
 
@@ -119,9 +123,9 @@ def test_ensemble_size_counts_all_members_over_weight_sets(
     """ensemble_size is the total: weight sets times MC-dropout passes, never more."""
     two = TorchModel(DropoutNet, {"p": 0.3}, weights=dropout_weights(tmp_path, 2))
     assert (two.predictor().members, two.predictor().mc_passes) == (2, 0)  # unset: one per set
-    mc = two.predictor(ensemble_size=4, dropout_inference=True)
+    mc = two.predictor(TorchOptions(ensemble_size=4, dropout_inference=True))
     assert (mc.members, mc.mc_passes) == (4, 2)
-    one_pass = two.predictor(ensemble_size=2, dropout_inference=True)
+    one_pass = two.predictor(TorchOptions(ensemble_size=2, dropout_inference=True))
     assert (one_pass.members, one_pass.mc_passes) == (2, 1)
     batch = np.random.default_rng(0).standard_normal((3, 2, 8, 8)).astype(np.float32)
     calls: list[int] = []
@@ -133,7 +137,9 @@ def test_ensemble_size_counts_all_members_over_weight_sets(
         for h in handles:
             h.remove()
     assert len(calls) == 4
-    single = TorchModel(DropoutNet, {"p": 0.3}).predictor(ensemble_size=5, dropout_inference=True)
+    single = TorchModel(DropoutNet, {"p": 0.3}).predictor(
+        TorchOptions(ensemble_size=5, dropout_inference=True)
+    )
     assert (single.members, single.mc_passes) == (5, 5)
 
 
@@ -150,30 +156,32 @@ def test_ensemble_size_that_does_not_fit_the_weight_sets_is_refused(
 ) -> None:
     model = TorchModel(DropoutNet, {"p": 0.3}, weights=dropout_weights(tmp_path, 2))
     with pytest.raises(ConfigError, match=match):
-        model.reconstruct(da, **options, **PATCH)
+        model.reconstruct(da, TorchOptions(**options, **PATCH))
 
 
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"device": "tpu"}, "device must be one of"),
-        ({"precision": "float64"}, "precision must be one of"),
-        ({"aggregate": "max"}, "aggregate must be one of"),
-        ({"ensemble_size": 0}, "ensemble_size must be"),
-        ({"return_uncertainty": "yes"}, "return_uncertainty must be"),
-        ({"patch_sz": 8}, r"unknown option\(s\) \['patch_sz'\]"),
-        ({"overlap": 1.0}, "overlap must be"),
+        ({"device": "tpu"}, r"got device='tpu': .*device must be 'auto', 'cpu', 'cuda' or"),
+        ({"device": "cuda:x"}, r"got device='cuda:x'"),
+        ({"precision": "float64"}, "precision must be one of 'auto', 'float32'"),
+        ({"aggregate": "max"}, "aggregate must be one of 'mean', 'median'"),
+        ({"ensemble_size": 0}, r"ensemble_size must be an integer >= 1 or None"),
+        ({"return_uncertainty": "maybe"}, "return_uncertainty must be True or False"),
+        ({"patch_sz": 8}, r"does not accept the option 'patch_sz'.*Did you mean 'patch_size'"),
+        ({"overlap": 1.0}, r"overlap must be a number in \[0\.0, 1\.0\)"),
+        ({"seed": -1}, r"seed must be an integer >= 0"),
     ],
 )
-def test_bad_options_are_config_errors(da: xr.DataArray, options: dict, match: str) -> None:
+def test_bad_options_are_config_errors(options: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
-        TorchModel(CopyChannel, {}).reconstruct(da, **options)
+        TorchOptions.parse(options, owner="model 'torch'")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
 def test_cuda_without_cuda_is_a_config_error(da: xr.DataArray) -> None:
     with pytest.raises(ConfigError, match="CUDA is not available"):
-        TorchModel(CopyChannel, {}).reconstruct(da, device="cuda")
+        TorchModel(CopyChannel, {}).reconstruct(da, TorchOptions(device="cuda"))
 
 
 def test_network_must_be_importable_by_name() -> None:
@@ -192,7 +200,7 @@ def test_network_must_be_importable_by_name() -> None:
 
 def test_predictor_is_a_small_reference(tmp_path: Path) -> None:
     model = TorchModel(CopyChannel, {}, weights=scaled_copy(tmp_path, 2.0))
-    predictor = model.predictor(device="cpu")
+    predictor = model.predictor(TorchOptions(device="cpu"))
     blob = pickle.dumps(predictor)
     assert len(blob) < 2000 and b"torch.nn" not in blob and b"Tensor" not in blob
     assert pickle.loads(blob) == predictor
@@ -201,8 +209,8 @@ def test_predictor_is_a_small_reference(tmp_path: Path) -> None:
 def test_model_is_built_once_per_process(da: xr.DataArray) -> None:
     clear_model_cache()
     model = TorchModel(CopyChannel, {})
-    model.reconstruct(da, **PATCH)
-    model.reconstruct(da.chunk({"offset": 20}), **PATCH).compute()
+    model.reconstruct(da, TorchOptions(**PATCH))
+    model.reconstruct(da.chunk({"offset": 20}), TorchOptions(**PATCH)).compute()
     assert model_cache_size() == 1
     clear_model_cache()
     assert model_cache_size() == 0
@@ -212,7 +220,7 @@ def test_mismatched_weights_fail_at_call_not_compute(da: xr.DataArray, tmp_path:
     path = save_weights(DropoutNet(), tmp_path / "drop.safetensors", config={})
     model = TorchModel(CopyChannel, {}, weights=path)
     with pytest.raises(PluginError, match="do not fit network"):
-        model.reconstruct(da.chunk({"offset": 20}), **PATCH)
+        model.reconstruct(da.chunk({"offset": 20}), TorchOptions(**PATCH))
 
 
 def test_missing_weights_file_is_a_config_error(tmp_path: Path) -> None:
@@ -222,8 +230,8 @@ def test_missing_weights_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_bfloat16_on_cpu_is_close_to_float32(da: xr.DataArray) -> None:
     model = TorchModel(DropoutNet, {})
-    ref = model.reconstruct(da, precision="float32", **PATCH)
-    low = model.reconstruct(da, precision="bfloat16", **PATCH)
+    ref = model.reconstruct(da, TorchOptions(precision="float32", **PATCH))
+    low = model.reconstruct(da, TorchOptions(precision="bfloat16", **PATCH))
     scale = float(np.abs(ref.values).max())
     np.testing.assert_allclose(low.values, ref.values, atol=0.05 * scale)
 
@@ -232,8 +240,8 @@ def test_bfloat16_on_cpu_is_close_to_float32(da: xr.DataArray) -> None:
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_float16_matches_cpu(da: xr.DataArray) -> None:
     model = TorchModel(DropoutNet, {})
-    ref = model.reconstruct(da, device="cpu", **PATCH)
-    out = model.reconstruct(da, device="cuda", precision="float16", **PATCH)
+    ref = model.reconstruct(da, TorchOptions(device="cpu", **PATCH))
+    out = model.reconstruct(da, TorchOptions(device="cuda", precision="float16", **PATCH))
     scale = float(np.abs(ref.values).max())
     np.testing.assert_allclose(out.values, ref.values, atol=0.02 * scale)
 
@@ -241,7 +249,7 @@ def test_cuda_float16_matches_cpu(da: xr.DataArray) -> None:
 def test_clear_plugin_cache_also_drops_built_models(da: xr.DataArray) -> None:
     from promethium.plugins import clear_plugin_cache
 
-    TorchModel(CopyChannel, {}).reconstruct(da, **PATCH)
+    TorchModel(CopyChannel, {}).reconstruct(da, TorchOptions(**PATCH))
     assert model_cache_size() > 0
     clear_plugin_cache()
     assert model_cache_size() == 0
@@ -251,9 +259,9 @@ def test_out_of_memory_halves_the_batch_and_gives_the_same_result() -> None:
     da = pm.synthetic_gather(n_traces=24, n_samples=48, seed=3)
     holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=0))
     options = {"patch_size": 16, "batch_size": 8}
-    expected = TorchModel(CopyChannel, {}).reconstruct(holed, **options)
+    expected = TorchModel(CopyChannel, {}).reconstruct(holed, TorchOptions(**options))
     with pytest.warns(pm.PromethiumWarning, match="ran out of memory on a batch of 8"):
-        out = TorchModel(MemoryBound, {"max_batch": 2}).reconstruct(holed, **options)
+        out = TorchModel(MemoryBound, {"max_batch": 2}).reconstruct(holed, TorchOptions(**options))
     np.testing.assert_allclose(out.values, expected.values, rtol=1e-6, atol=1e-7)
 
 
@@ -263,13 +271,15 @@ def test_a_patch_that_never_fits_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="smaller patch_size"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pm.PromethiumWarning)
-            TorchModel(MemoryBound, {"max_batch": 0}).reconstruct(holed, patch_size=16)
+            TorchModel(MemoryBound, {"max_batch": 0}).reconstruct(
+                holed, TorchOptions(patch_size=16)
+            )
 
 
 def test_uncertainty_of_one_member_warns(da: xr.DataArray) -> None:
     model = TorchModel(CopyChannel, {})
     with pytest.warns(pm.PromethiumWarning, match="uncertainty of one member is zero") as rec:
-        ds = model.reconstruct(da, return_uncertainty=True, **PATCH)
+        ds = model.reconstruct(da, TorchOptions(return_uncertainty=True, **PATCH))
     message = str(rec[0].message)
     assert "ensemble_size" in message and "dropout_inference=True" in message
     assert "several weight sets" in message
@@ -277,7 +287,8 @@ def test_uncertainty_of_one_member_warns(da: xr.DataArray) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", pm.PromethiumWarning)
         TorchModel(DropoutNet, {}).reconstruct(
-            da, return_uncertainty=True, ensemble_size=2, dropout_inference=True, **PATCH
+            da,
+            TorchOptions(return_uncertainty=True, ensemble_size=2, dropout_inference=True, **PATCH),
         )
 
 
@@ -290,9 +301,11 @@ def test_out_of_memory_split_keeps_mc_dropout_masks() -> None:
         "patch_size": 16, "batch_size": 8, "ensemble_size": 3,
         "dropout_inference": True, "return_uncertainty": True,
     }  # fmt: skip
-    expected = TorchModel(DropoutNet, {}).reconstruct(holed, **options)
+    expected = TorchModel(DropoutNet, {}).reconstruct(holed, TorchOptions(**options))
     with pytest.warns(pm.PromethiumWarning, match="ran out of memory"):
-        out = TorchModel(MemoryBoundDropout, {"max_batch": 2}).reconstruct(holed, **options)
+        out = TorchModel(MemoryBoundDropout, {"max_batch": 2}).reconstruct(
+            holed, TorchOptions(**options)
+        )
     np.testing.assert_allclose(out["mean"].values, expected["mean"].values, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out["std"].values, expected["std"].values, rtol=1e-5, atol=1e-6)
     assert float(out["std"].max()) > 0

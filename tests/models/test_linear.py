@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import promethium as pm
 from promethium.errors import ConfigError, PromethiumWarning
 from promethium.metrics import snr
-from promethium.models.classical.linear import LinearInterpolation, linear_fill
+from promethium.models.classical.linear import LinearInterpolation, LinearOptions, linear_fill
 
 
 def _planar(x: np.ndarray, n_samples: int = 16) -> np.ndarray:
@@ -76,7 +76,7 @@ def test_reconstruct_uses_coordinate_not_index():
 def test_coord_option_and_index_fallback():
     da = pm.synthetic_section(n_traces=12, n_samples=16)
     holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
-    out = LinearInterpolation(coord="cdp_x").reconstruct(holed)
+    out = LinearInterpolation().reconstruct(holed, LinearOptions(coord="cdp_x"))
     assert out.attrs["interpolation_coordinate"] == "cdp_x"
     bare = holed.drop_vars(["cdp", "cdp_x"])
     with pytest.warns(PromethiumWarning, match="no numeric coordinate"):
@@ -89,11 +89,12 @@ def test_coord_option_and_index_fallback():
 def test_bad_options_raise_config_error():
     da = pm.synthetic_section(n_traces=8, n_samples=16)
     with pytest.raises(ConfigError, match="cdp_x"):
-        LinearInterpolation().reconstruct(da, coord="cdpx")
+        LinearInterpolation().reconstruct(da, LinearOptions(coord="cdpx"))
     with pytest.raises(ConfigError, match="numeric coordinate along the trace dim"):
-        LinearInterpolation().reconstruct(da, coord="time")
-    with pytest.raises(ConfigError, match="edges"):
-        LinearInterpolation().reconstruct(da, edges="linear")
+        LinearInterpolation().reconstruct(da, LinearOptions(coord="time"))
+    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
+    with pytest.raises(ConfigError, match=r"edges must be one of 'nearest', 'zero'"):
+        pm.reconstruct(holed, model="linear", edges="linear")
 
 
 def test_split_trace_axis_is_merged_explicitly_keeping_chunk_size():

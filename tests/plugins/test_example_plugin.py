@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import promethium as pm
+from promethium.catalog import list_models
 from promethium.plugins import list_plugins
 from promethium.reconstruct import PROVENANCE_ATTR, reconstruct
-from promethium.registry import list_models
 
 pytestmark = pytest.mark.skipif(
     not any(ep.name == "example-model" for ep in entry_points(group="promethium")),
@@ -32,8 +32,11 @@ def test_listed_with_its_distribution():
         "example-model",
         True,
     )
+    options = {o.name: o for o in row.options}
+    assert options["patch_size"].default == (32, 64)  # what the network was trained on
+    assert options["device"].help.startswith("Where the network runs")
     info = next(p for p in list_plugins() if p.name == "example-model")
-    assert (info.distribution, info.status, info.api) == ("promethium-example-model", "loaded", 1)
+    assert (info.distribution, info.status, info.api) == ("promethium-example-model", "loaded", 2)
 
 
 def test_reconstruct_by_name_through_the_entry_point():

@@ -13,8 +13,8 @@ import pytest
 import promethium as pm
 from promethium.metrics import snr
 from promethium.ml.weights import sha256_file, sidecar_path
+from promethium.plugins import default_registry
 from promethium.reconstruct import reconstruct
-from promethium.registry import default_registry
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,8 @@ def test_registered_through_the_entry_point():
 
 def test_listing_models_does_not_import_torch():
     code = (
-        "import sys, promethium.registry as r\n"
-        "assert 'example-cnn' in r.default_registry()\n"
+        "import sys, promethium as pm\n"
+        "assert [m.name for m in pm.list_models('example-*')] == ['example-cnn']\n"
         "assert 'torch' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -66,5 +66,13 @@ def test_lazy_and_chunk_invariant(holed):
 
 
 def test_model_contract():
-    testing = pytest.importorskip("promethium.testing")
-    testing.assert_reconstruction_contract("example-cnn")
+    pm.testing.assert_reconstruction_contract("example-cnn")
+
+
+def test_options_declare_the_trained_patch_size(holed):
+    (row,) = pm.list_models("example-cnn")
+    options = {o.name: o.default for o in row.options}
+    assert options["patch_size"] == (32, 64)
+    assert isinstance(pm.create_model("example-cnn"), pm.Reconstructor)
+    with pytest.raises(pm.ConfigError, match=r"got precision='half'"):
+        reconstruct(holed[1], "example-cnn", precision="half")

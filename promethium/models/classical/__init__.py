@@ -2,52 +2,52 @@
 
 ``auto`` (:mod:`promethium.models.auto`) chooses among the registered models per
 gather. They register through the same plugin hook as any third-party model (entry point
-``builtin-classical`` in the ``promethium`` group).
+``builtin-classical`` in the ``promethium`` group); built-ins follow the current API.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl  # built-ins follow the current API
-from promethium.models.spec import ModelSpec
+from promethium.plugin import PROMETHIUM_PLUGIN_API, ModelSpec, hookimpl
 
 if TYPE_CHECKING:
     from promethium.models.classical.linear import LinearInterpolation
     from promethium.models.classical.pocs import POCS
-    from promethium.registry import Registry
+    from promethium.plugin import ModelRegistry
 
 __all__ = ["PROMETHIUM_PLUGIN_API", "build_linear", "build_pocs", "promethium_register_models"]
 
 
-def build_linear(**config: Any) -> LinearInterpolation:
+def build_linear() -> LinearInterpolation:
     """Build the ``linear`` reconstructor; see :class:`.linear.LinearInterpolation`."""
     from promethium.models.classical.linear import LinearInterpolation
 
-    return LinearInterpolation(**config)
+    return LinearInterpolation()
 
 
-def build_pocs(**config: Any) -> POCS:
+def build_pocs() -> POCS:
     """Build the ``pocs`` reconstructor; see :class:`.pocs.POCS`."""
     from promethium.models.classical.pocs import POCS
 
-    return POCS(**config)
+    return POCS()
 
 
 @hookimpl
-def promethium_register_models(registry: Registry) -> None:
+def promethium_register_models(registry: ModelRegistry) -> None:
     """Register ``linear`` and ``pocs`` (family ``"classical"``), and ``auto``."""
     from promethium.models.auto import DEFAULT_PREFERENCES, build_auto
-    from promethium.models.classical.pocs import _DEFAULTS
+    from promethium.models.classical.linear import LinearOptions
+    from promethium.models.classical.pocs import POCSOptions
 
     registry.add(
         ModelSpec(
             name="linear",
             family="classical",
             factory=build_linear,
+            options=LinearOptions,
             version="1.0.0",
-            config={"coord": None, "edges": "nearest"},
             description="Linear interpolation of missing traces along the trace coordinate",
         )
     )
@@ -56,8 +56,8 @@ def promethium_register_models(registry: Registry) -> None:
             name="pocs",
             family="classical",
             factory=build_pocs,
+            options=POCSOptions,
             version="1.0.0",
-            config=dict(_DEFAULTS),
             description="Windowed 2-D Fourier POCS with an exponentially decreasing threshold",
         )
     )

@@ -8,22 +8,21 @@ the first or last live trace take the nearest live trace (or zero: option ``edge
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field
 
 from promethium.core.chunks import RECHUNK_ATTR
 from promethium.core.dims import trace_dim, trace_dims, vertical_dim
 from promethium.core.mask import get_trace_mask
 from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.plugin.options import ModelOptions
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["LinearInterpolation", "linear_fill"]
-
-_EDGES = ("nearest", "zero")
+__all__ = ["LinearInterpolation", "LinearOptions", "linear_fill"]
 
 #: attrs key recording which coordinate the interpolation used.
 COORD_ATTR = "interpolation_coordinate"
@@ -90,20 +89,28 @@ def linear_fill(
     return out
 
 
+class LinearOptions(ModelOptions):
+    """Options of the ``linear`` model (see :class:`LinearInterpolation`)."""
+
+    coord: str | None = Field(
+        None,
+        description="Numeric trace coordinate to interpolate along; None: the trace dim's own.",
+    )
+    edges: Literal["nearest", "zero"] = Field(
+        "nearest", description="Fill beyond the outermost live traces: nearest live trace or 0."
+    )
+
+
 class LinearInterpolation:
     r"""Reconstructor filling missing traces by linear interpolation along a coordinate.
 
-    Parameters
-    ----------
-    coord : str or None
-        Name of a numeric coordinate along the trace dim to interpolate along (e.g.
-        ``"offset"``, ``"cdp_x"``). By default the trace dim's own coordinate if it is
-        numeric, else the trace index.
-    edges : {"nearest", "zero"}
-        Fill of the missing traces outside the live range (before the first and after
-        the last live trace of a line): the nearest live trace (default) or zero.
-        Grid positions absent from the file beyond a line's recorded traces are not
-        filled at all unless ``pm.reconstruct(..., extrapolate=True)``.
+    Its options are :class:`LinearOptions`: ``coord``, the name of a numeric coordinate
+    along the trace dim to interpolate along (e.g. ``"offset"``, ``"cdp_x"``; by
+    default the trace dim's own coordinate if it is numeric, else the trace index), and
+    ``edges``, the fill of the missing traces outside the live range (before the first
+    and after the last live trace of a line): the nearest live trace (default) or zero.
+    Grid positions absent from the file beyond a line's recorded traces are not filled
+    at all unless ``pm.reconstruct(..., extrapolate=True)``.
 
     Notes
     -----
@@ -128,20 +135,15 @@ class LinearInterpolation:
     'offset'
     """
 
-    def __init__(self, coord: str | None = None, edges: str = "nearest") -> None:
-        #: Options of :meth:`reconstruct` with their defaults.
-        self.options: Mapping[str, Any] = {"coord": coord, "edges": edges}
-
-    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
+    def reconstruct(self, da: xr.DataArray, options: LinearOptions | None = None) -> xr.DataArray:
         """Fill the missing traces of `da`, lazily on dask input.
 
         Parameters
         ----------
         da : xarray.DataArray
             Seismic data; missing traces per its ``trace_mask`` (inferred if absent).
-        **options
-            ``coord`` and ``edges`` (see :class:`LinearInterpolation`), overriding
-            this reconstructor's defaults.
+        options : LinearOptions, optional
+            Validated options; the defaults if not given.
 
         Returns
         -------
@@ -151,20 +153,14 @@ class LinearInterpolation:
         Raises
         ------
         ConfigError
-            If an option is unknown, `coord` is not a numeric coordinate along the trace
-            dim, or `edges` is not one of ``"nearest"``, ``"zero"``.
+            If `coord` is not a numeric coordinate along the trace dim.
         InvalidDataError
             If the trace dim is split across dask chunks.
         """
         import xarray as xr
 
-        unknown = sorted(set(options) - {"coord", "edges"})
-        if unknown:
-            raise ConfigError(f"linear: unknown option(s) {unknown}; accepted: ['coord', 'edges'].")
-        opts = {**self.options, **options}
-        coord, edges = opts["coord"], opts["edges"]
-        if edges not in _EDGES:
-            raise ConfigError(f"linear: edges must be one of {_EDGES}; got {edges!r}.")
+        opts = LinearOptions() if options is None else options
+        coord, edges = opts.coord, opts.edges
         tdim = trace_dim(da)
         positions, used = _positions(da, coord)
         da, rechunked = _whole_trace_axis(da, tdim)

@@ -13,20 +13,27 @@ and are blended with Hann weights by :func:`promethium.ml.engine.predict_patches
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field, model_validator
+from typing_extensions import Self
 
 from promethium.errors import ConfigError, PromethiumWarning
+from promethium.ml.options import PatchOptions, patch_size_type
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["POCS", "POCSPredictor", "pocs_windows", "threshold_schedule"]
-
-_SCHEDULES = ("exponential", "linear")
-_THRESHOLDING = ("hard", "soft")
+__all__ = [
+    "MAX_SECONDS_PER_WINDOW",
+    "POCS",
+    "POCSOptions",
+    "POCSPredictor",
+    "SECONDS_PER_SAMPLE_ITERATION",
+    "pocs_windows",
+    "threshold_schedule",
+]
 
 
 def threshold_schedule(
@@ -193,45 +200,79 @@ class POCSPredictor:
         )
 
 
-_DEFAULTS: dict[str, Any] = {
-    "patch_size": 32,
-    "overlap": 0.75,
-    "n_iter": 50,
-    "p_max": 0.99,
-    "p_min": 0.001,
-    "schedule": "exponential",
-    "thresholding": "hard",
-    "pad": 0.5,
-    "batch_size": 256,
-}
+if TYPE_CHECKING:
+    WindowSize = tuple[int, int]
+else:
+    WindowSize = patch_size_type(4)  # a window of at least 4 x 4 samples
+
+
+class POCSOptions(PatchOptions):
+    """Options of the ``pocs`` model (see :class:`POCS`)."""
+
+    patch_size: WindowSize = Field(
+        (32, 32),
+        description="Window length, or (traces, samples); small windows keep events linear.",
+        json_schema_extra={"unit": "traces, samples"},
+    )
+    overlap: float = Field(
+        0.75,
+        ge=0.0,
+        lt=1.0,
+        description="Overlap of neighbouring windows; blended with Hann weights.",
+        json_schema_extra={"unit": "fraction of the window"},
+    )
+    batch_size: int = Field(
+        256,
+        ge=1,
+        description="Windows reconstructed together in one vectorized call.",
+        json_schema_extra={"unit": "windows"},
+    )
+    n_iter: int = Field(50, ge=1, description="POCS iterations per window.")
+    p_max: float = Field(
+        0.99,
+        gt=0.0,
+        le=1.0,
+        description="First threshold, a fraction of the window's largest Fourier amplitude.",
+    )
+    p_min: float = Field(
+        0.001,
+        gt=0.0,
+        le=1.0,
+        description="Last threshold, a fraction of the largest amplitude (<= p_max).",
+    )
+    schedule: Literal["exponential", "linear"] = Field(
+        "exponential", description="How the threshold decreases from p_max to p_min."
+    )
+    thresholding: Literal["hard", "soft"] = Field(
+        "hard", description="Hard keeps coefficients above the threshold; soft also shrinks them."
+    )
+    pad: float = Field(
+        0.5,
+        ge=0.0,
+        le=4.0,
+        description="Zero padding before the FFT, against wrap-around.",
+        json_schema_extra={"unit": "fraction of the window"},
+    )
+
+    @model_validator(mode="after")
+    def _ordered_thresholds(self) -> Self:
+        if self.p_min > self.p_max:
+            raise ValueError(f"need p_min <= p_max; got p_min={self.p_min!r}, p_max={self.p_max!r}")
+        return self
+
+
+#: Seconds per padded window sample and iteration, measured on one CPU core.
+SECONDS_PER_SAMPLE_ITERATION = 2e-8
+#: The longest a single window may take; beyond it a request is refused as absurd.
+MAX_SECONDS_PER_WINDOW = 3600.0
 
 
 class POCS:
     r"""Reconstructor: windowed 2-D Fourier POCS with an exponentially decreasing threshold.
 
-    Parameters
-    ----------
-    patch_size : int or (int, int)
-        Window size in traces and samples, or ``(traces, samples)``: the patches of the
-        shared patch grid.
-        Small windows keep curved events nearly linear, hence sparse in f-k.
-    overlap : float
-        Fractional overlap of neighbouring windows, in [0, 1); the windows are
-        blended with Hann weights.
-    n_iter : int
-        POCS iterations per window.
-    p_max, p_min : float
-        First and last threshold as fractions of the window's largest Fourier
-        amplitude, ``1 >= p_max >= p_min > 0``.
-    schedule : {"exponential", "linear"}
-        Decrease of the threshold from `p_max` to `p_min`.
-    thresholding : {"hard", "soft"}
-        Hard (default) keeps the coefficients above the threshold as they are; soft
-        also shrinks them by the threshold.
-    pad : float
-        Zero padding before the FFT, as a fraction of the window (avoids wrap-around).
-    batch_size : int
-        Windows reconstructed together in one vectorized call.
+    Its options are :class:`POCSOptions`: the window (``patch_size``, ``overlap``,
+    ``pad``), the iterations (``n_iter``), the threshold range and its decrease
+    (``p_max``, ``p_min``, ``schedule``, ``thresholding``) and ``batch_size``.
 
     Notes
     -----
@@ -249,46 +290,19 @@ class POCS:
     >>> import promethium as pm
     >>> da = pm.synthetic_section(n_traces=32, n_samples=64)
     >>> holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.3))
-    >>> POCS(n_iter=10).reconstruct(holed).shape
+    >>> POCS().reconstruct(holed, POCSOptions(n_iter=10)).shape
     (32, 64)
     """
 
-    def __init__(
-        self,
-        patch_size: int | tuple[int, int] = _DEFAULTS["patch_size"],
-        overlap: float = _DEFAULTS["overlap"],
-        n_iter: int = _DEFAULTS["n_iter"],
-        p_max: float = _DEFAULTS["p_max"],
-        p_min: float = _DEFAULTS["p_min"],
-        schedule: str = _DEFAULTS["schedule"],
-        thresholding: str = _DEFAULTS["thresholding"],
-        pad: float = _DEFAULTS["pad"],
-        batch_size: int = _DEFAULTS["batch_size"],
-    ) -> None:
-        options: dict[str, Any] = {
-            "patch_size": patch_size,
-            "overlap": overlap,
-            "n_iter": n_iter,
-            "p_max": p_max,
-            "p_min": p_min,
-            "schedule": schedule,
-            "thresholding": thresholding,
-            "pad": pad,
-            "batch_size": batch_size,
-        }
-        _check(**options)
-        #: Options of :meth:`reconstruct` with their defaults.
-        self.options: Mapping[str, Any] = options
-
-    def reconstruct(self, da: xr.DataArray, **options: Any) -> xr.DataArray:
+    def reconstruct(self, da: xr.DataArray, options: POCSOptions | None = None) -> xr.DataArray:
         """Fill the missing traces of `da` by windowed POCS, lazily on dask input.
 
         Parameters
         ----------
         da : xarray.DataArray
             Seismic data; missing traces per its ``trace_mask`` (inferred if absent).
-        **options
-            Any of :attr:`options`, overriding this reconstructor's defaults.
+        options : POCSOptions, optional
+            Validated options; the defaults if not given.
 
         Returns
         -------
@@ -298,31 +312,25 @@ class POCS:
         Raises
         ------
         ConfigError
-            If an option is unknown or out of range.
+            If one window would take longer than :data:`MAX_SECONDS_PER_WINDOW` (an
+            absurd ``n_iter`` or window); the message gives the estimate.
         """
         from promethium.ml.engine import predict_patches
 
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            raise ConfigError(
-                f"pocs: unknown option(s) {unknown}; accepted: {sorted(self.options)}."
-            )
-        opts: dict[str, Any] = {**self.options, **options}
-        _check(**opts)
+        opts = POCSOptions() if options is None else options
+        _check_cost(opts)
         da = _warn_on_regular_patterns(da)
         predictor = POCSPredictor(
-            opts["n_iter"], opts["p_max"], opts["p_min"], opts["schedule"],
-            opts["thresholding"], opts["pad"],
-        )  # fmt: skip
-        out = predict_patches(
+            opts.n_iter, opts.p_max, opts.p_min, opts.schedule, opts.thresholding, opts.pad
+        )
+        return predict_patches(
             da,
             predictor,
-            patch_size=opts["patch_size"],
-            overlap=opts["overlap"],
-            batch_size=opts["batch_size"],
+            patch_size=opts.patch_size,
+            overlap=opts.overlap,
+            batch_size=opts.batch_size,
             normalize=True,
         )
-        return out
 
 
 def _regular_warning(live: np.ndarray) -> np.ndarray:
@@ -360,46 +368,22 @@ def _warn_on_regular_patterns(da: xr.DataArray) -> xr.DataArray:
     return da.assign_coords({TRACE_MASK: (mask.dims, checked)})
 
 
-def _check(
-    *,
-    patch_size: int | tuple[int, int],
-    overlap: float,
-    n_iter: int,
-    p_max: float,
-    p_min: float,
-    schedule: str,
-    thresholding: str,
-    pad: float,
-    batch_size: int,
-) -> None:
-    """Raise ConfigError naming the first POCS option out of range."""
-    from promethium.ml.grid import resolve_patch_size
-
-    numbers = {"overlap": overlap, "p_max": p_max, "p_min": p_min, "pad": pad}
-    wrong = [f"{k}={v!r}" for k, v in numbers.items() if not _is_real(v)]
-    if wrong:
-        raise ConfigError(f"POCS options must be numbers; got {', '.join(wrong)}.")
-    problems = []
-
-    if min(resolve_patch_size(patch_size)) < 4:
-        problems.append(f"patch_size must be at least 4 samples, got {patch_size!r}")
-    if not 0.0 <= overlap < 1.0:
-        problems.append(f"overlap must be in [0, 1), got {overlap!r}")
-    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 1:
-        problems.append(f"n_iter must be a positive integer, got {n_iter!r}")
-    if not 0.0 < p_min <= p_max <= 1.0:
-        problems.append(f"need 0 < p_min <= p_max <= 1, got p_min={p_min!r}, p_max={p_max!r}")
-    if schedule not in _SCHEDULES:
-        problems.append(f"schedule must be one of {_SCHEDULES}, got {schedule!r}")
-    if thresholding not in _THRESHOLDING:
-        problems.append(f"thresholding must be one of {_THRESHOLDING}, got {thresholding!r}")
-    if not pad >= 0.0:
-        problems.append(f"pad must be >= 0, got {pad!r}")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        problems.append(f"batch_size must be a positive integer, got {batch_size!r}")
-    if problems:
-        raise ConfigError("pocs: " + "; ".join(problems) + ".")
+def _check_cost(opts: POCSOptions) -> None:
+    """Refuse a request whose single window would run for more than an hour."""
+    nt, nv = opts.patch_size
+    padded = (nt + round(opts.pad * nt)) * (nv + round(opts.pad * nv))
+    seconds = float(opts.n_iter) * padded * SECONDS_PER_SAMPLE_ITERATION
+    if seconds > MAX_SECONDS_PER_WINDOW:
+        raise ConfigError(
+            f"model 'pocs': n_iter={opts.n_iter} on {nt} x {nv} windows ({padded} padded "
+            f"samples) would take about {_duration(seconds)} per window on one core "
+            f"(~{SECONDS_PER_SAMPLE_ITERATION:g} s per sample and iteration); refused. "
+            "POCS converges within a few hundred iterations: use e.g. n_iter=100."
+        )
 
 
-def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+def _duration(seconds: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"

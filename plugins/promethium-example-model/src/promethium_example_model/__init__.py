@@ -10,17 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promethium.hookspecs import hookimpl
-from promethium.models.spec import ModelSpec
+from pydantic import Field
+
+import promethium as pm
+from promethium.ml.options import PatchSize, TorchOptions
 
 if TYPE_CHECKING:
     from promethium.ml.torch_model import TorchModel
-    from promethium.registry import Registry
 
-__all__ = ["CONFIG", "PROMETHIUM_PLUGIN_API", "WEIGHTS", "build", "promethium_register_models"]
+__all__ = [
+    "CONFIG",
+    "PROMETHIUM_PLUGIN_API",
+    "WEIGHTS",
+    "ExampleOptions",
+    "build",
+    "promethium_register_models",
+]
 
 #: The Promethium plugin API this plugin is written for.
-PROMETHIUM_PLUGIN_API = 1
+PROMETHIUM_PLUGIN_API = 2
 
 #: The shipped weights (safetensors, with ``example-cnn.json`` beside it).
 WEIGHTS = Path(__file__).parent / "weights" / "example-cnn.safetensors"
@@ -30,6 +38,16 @@ CONFIG: dict[str, Any] = {"channels": 12}
 
 #: Patch size (traces, samples) the network was trained on.
 PATCH_SIZE = (32, 64)
+
+
+class ExampleOptions(TorchOptions):
+    """The options of ``example-cnn``: those of every torch model, with its patch size."""
+
+    patch_size: PatchSize = Field(
+        PATCH_SIZE,
+        description="Patch length, or (traces, samples); trained on (32, 64).",
+        json_schema_extra={"unit": "traces, samples"},
+    )
 
 
 def build(**config: Any) -> TorchModel:
@@ -44,24 +62,23 @@ def build(**config: Any) -> TorchModel:
     Returns
     -------
     promethium.ml.torch_model.TorchModel
-        A Reconstructor with the patch engine's options.
+        A Reconstructor whose ``reconstruct(da, options)`` takes :class:`ExampleOptions`.
     """
     from promethium.ml.torch_model import TorchModel
     from promethium_example_model.network import ExampleCNN
 
-    model = TorchModel(ExampleCNN, config, weights=WEIGHTS, in_channels=2, name="example-cnn")
-    model.options = {**model.options, "patch_size": PATCH_SIZE}
-    return model
+    return TorchModel(ExampleCNN, config, weights=WEIGHTS, in_channels=2, name="example-cnn")
 
 
-@hookimpl
-def promethium_register_models(registry: Registry) -> None:
+@pm.hookimpl
+def promethium_register_models(registry: pm.plugin.ModelRegistry) -> None:
     """Register ``example-cnn`` (family ``"example"``)."""
     registry.add(
-        ModelSpec(
+        pm.ModelSpec(
             name="example-cnn",
             family="example",
             factory=build,
+            options=ExampleOptions,
             version="1.0.0",
             config=dict(CONFIG),
             description="Example plugin: a 4-layer CNN trained a minute on synthetic gathers",

@@ -1,4 +1,4 @@
-"""The plugin contract and discovery, with real entry points of throwaway distributions."""
+"""Plugin discovery, with real entry points of throwaway distributions."""
 
 from __future__ import annotations
 
@@ -11,18 +11,17 @@ from itertools import count
 import pytest
 
 from promethium.errors import ConfigError, PluginError, PromethiumWarning
-from promethium.hookspecs import PROMETHIUM_PLUGIN_API, hookimpl
+from promethium.plugin import PROMETHIUM_PLUGIN_API, hookimpl
 from promethium.plugins import clear_plugin_cache, load_plugins, loaded_plugins, render_plugins
 
 _ids = count()
 
 GOOD = """
-from promethium.hookspecs import hookimpl
-from promethium.models.spec import ModelSpec
+from promethium.plugin import hookimpl
+from promethium.plugin import ModelSpec
 
 class Zero:
-    options = {{}}
-    def reconstruct(self, da):
+    def reconstruct(self, da, options):
         return da * 0
 
 @hookimpl
@@ -61,7 +60,7 @@ def _by_name(loaded, name):
 
 
 def test_markers_and_api_version():
-    assert PROMETHIUM_PLUGIN_API == 1
+    assert PROMETHIUM_PLUGIN_API == 2
 
     @hookimpl
     def promethium_register_models(registry):
@@ -96,8 +95,8 @@ def test_broken_plugin_is_isolated(make_plugin):
 
 def test_plugin_failing_midway_leaves_no_models(make_plugin):
     source = """
-    from promethium.hookspecs import hookimpl
-    from promethium.models.spec import ModelSpec
+    from promethium.plugin import hookimpl
+    from promethium.plugin import ModelSpec
 
     @hookimpl
     def promethium_register_models(registry):
@@ -153,6 +152,37 @@ def test_duplicate_model_across_plugins_names_both(make_plugin):
     assert loaded.registry.get("twin").plugin == "first"
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "raise SystemExit(3)\n",
+        "import sys\nsys.exit('bye')\n",
+        "raise GeneratorExit\n",
+    ],
+    ids=["SystemExit", "sys.exit", "GeneratorExit"],
+)
+def test_plugin_exiting_at_import_is_isolated(make_plugin, source):
+    make_plugin("good-one", GOOD.format(model="zero-good"))
+    make_plugin("exits", source)
+    with pytest.warns(PromethiumWarning, match=r"'exits'.*(SystemExit|GeneratorExit)"):
+        loaded = load_plugins(disabled=())
+    assert "zero-good" in loaded.registry
+    assert _by_name(loaded, "exits").status == "broken"
+
+
+def test_keyboard_interrupt_at_import_stops_discovery(make_plugin):
+    make_plugin("interrupted", "raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        load_plugins(disabled=())
+
+
+def test_plugin_written_for_an_older_api_is_reported_broken(make_plugin):
+    make_plugin("old", "PROMETHIUM_PLUGIN_API = 1\n" + GOOD.format(model="old-model"))
+    with pytest.warns(PromethiumWarning, match=r"written for Promethium plugin API 1.*upgrade"):
+        loaded = load_plugins(disabled=())
+    assert "old-model" not in loaded.registry
+
+
 def test_plugin_needing_newer_api_is_reported_broken(make_plugin):
     make_plugin("future", "PROMETHIUM_PLUGIN_API = 99\n" + GOOD.format(model="future-model"))
     with pytest.warns(PromethiumWarning, match="needs Promethium plugin API 99"):
@@ -173,7 +203,7 @@ def test_hookimpl_naming_no_argument_still_called(make_plugin, tmp_path):
     # arguments later keeps calling old plugins.
     flag = tmp_path / "called"
     source = f"""
-    from promethium.hookspecs import hookimpl
+    from promethium.plugin import hookimpl
 
     @hookimpl
     def promethium_register_models():
@@ -188,17 +218,17 @@ def test_hookimpl_naming_no_argument_still_called(make_plugin, tmp_path):
     ("source", "match"),
     [
         (
-            "from promethium.hookspecs import hookimpl\n"
+            "from promethium.plugin import hookimpl\n"
             "@hookimpl\ndef promethium_register_models(registry, nonsense):\n    pass\n",
             "nonsense",
         ),
         (
-            "from promethium.hookspecs import hookimpl\n"
+            "from promethium.plugin import hookimpl\n"
             "@hookimpl\ndef promethium_register_model(registry):\n    pass\n",
             "promethium_register_model",
         ),
         (
-            "from promethium.hookspecs import hookimpl\n"
+            "from promethium.plugin import hookimpl\n"
             "@hookimpl\ndef promethium_register_models(registry):\n    registry.add('x')\n",
             "expects a promethium ModelSpec",
         ),
@@ -247,7 +277,7 @@ def test_import_promethium_discovers_no_plugins():
     # What import loads is checked in tests/test_lazy_import.py.
     code = (
         "import promethium, promethium.registry, promethium.plugins, "
-        "promethium.reconstruct, promethium.hookspecs\n"
+        "promethium.reconstruct, promethium.plugin, promethium.catalog\n"
         "assert promethium.plugins.loaded_plugins.cache_info().currsize == 0\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
