@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import promethium as pm
 from promethium.core.mask import apply_trace_mask
 from promethium.errors import ConfigError
+from promethium.ml.options import TorchOptions
 from promethium.ml.torch_model import TorchModel
 from promethium.models.networks.configs import UNetConfig
 from promethium.models.networks.unet import AttentionUNet, ResidualUNet, UNet
@@ -143,9 +144,10 @@ def test_mc_dropout_gives_a_non_zero_uncertainty_out_of_the_box():
     mask[[3, 8, 9]] = False
     da = apply_trace_mask(gather, mask)
     model = TorchModel(UNet, SMALL, in_channels=1, name="unet")
-    out = model.reconstruct(
-        da, patch_size=16, ensemble_size=3, dropout_inference=True, return_uncertainty=True
+    options = TorchOptions(
+        patch_size=16, ensemble_size=3, dropout_inference=True, return_uncertainty=True
     )
+    out = model.reconstruct(da, options)
     std = out["std"].values
     assert np.all(std[~mask] > 0)
     assert np.isfinite(out["mean"].values).all()
