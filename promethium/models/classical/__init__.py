@@ -15,7 +15,7 @@ from promethium.plugin import PROMETHIUM_PLUGIN_API, ModelSpec, hookimpl
 if TYPE_CHECKING:
     from promethium.models.classical.linear import LinearInterpolation
     from promethium.models.classical.pocs import POCS
-    from promethium.plugin import ModelRegistry
+    from promethium.registry import Registry
 
 __all__ = ["PROMETHIUM_PLUGIN_API", "build_linear", "build_pocs", "promethium_register_models"]
 
@@ -35,7 +35,7 @@ def build_pocs() -> POCS:
 
 
 @hookimpl
-def promethium_register_models(registry: ModelRegistry) -> None:
+def promethium_register_models(registry: Registry) -> None:
     """Register ``linear`` and ``pocs`` (family ``"classical"``), and ``auto``."""
     from promethium.models.auto import DEFAULT_PREFERENCES, build_auto
     from promethium.models.classical.linear import LinearOptions
