@@ -56,11 +56,12 @@ def _engine_reconstruct(network, config, **options):
     import numpy as np
 
     from promethium.core.mask import apply_trace_mask
+    from promethium.ml.options import TorchOptions
     from promethium.ml.torch_model import TorchModel
 
     gather = pm.synthetic_gather(n_traces=16, n_samples=32, seed=1)
     live = np.ones(16, bool)
     live[[3, 8, 9]] = False
     model = TorchModel(network, config, in_channels=1, name=network.__name__)
-    out = model.reconstruct(apply_trace_mask(gather, live), patch_size=16, **options)
+    out = model.reconstruct(apply_trace_mask(gather, live), TorchOptions(patch_size=16, **options))
     return gather, live, out
