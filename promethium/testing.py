@@ -124,6 +124,25 @@ def contract_data(seed: int = 0) -> xr.DataArray:
     return apply_trace_mask(shots, random_mask(shots, 0.35, seed=seed))
 
 
+def _assert_schema(spec: ModelSpec) -> None:
+    """Item 0: a complete schema whose names pm.reconstruct's own parameters do not hide."""
+    import inspect
+
+    from promethium.reconstruct import reconstruct
+
+    assert_options_schema(spec.options, owner=f"model {spec.name!r}")
+    front = {
+        name
+        for name, p in inspect.signature(reconstruct).parameters.items()
+        if p.kind is p.KEYWORD_ONLY or name == "model"
+    }
+    hidden = sorted(front & set(spec.options.model_fields))
+    assert not hidden, (
+        f"model {spec.name!r}: option {hidden[0]!r} has the name of a parameter of "
+        "pm.reconstruct, so users can never set it; rename the option"
+    )
+
+
 def _resolve(model: str | ModelSpec) -> tuple[ModelSpec, Reconstructor]:
     """The spec (its option schema checked first) and the built model."""
     if isinstance(model, str):
@@ -131,13 +150,13 @@ def _resolve(model: str | ModelSpec) -> tuple[ModelSpec, Reconstructor]:
 
         registry = default_registry()
         spec = registry.get(model)
-        assert_options_schema(spec.options, owner=f"model {spec.name!r}")
+        _assert_schema(spec)
         return spec, registry.build(model)
     assert isinstance(model, ModelSpec), (
         f"model must be a registered name or a ModelSpec (wrap a Reconstructor as "
         f"ModelSpec(name=..., family=..., factory=..., options=...)); got {type(model).__name__}"
     )
-    assert_options_schema(model.options, owner=f"model {model.name!r}")
+    _assert_schema(model)
     built = model.factory(**dict(model.config))
     assert isinstance(built, Reconstructor), (
         f"the factory of model {model.name!r} must return a Reconstructor (an object with "
@@ -225,7 +244,8 @@ def assert_reconstruction_contract(
     validated against its schema. The contract:
 
     0. the option schema is complete, its defaults valid
-       (:func:`~promethium.plugin.assert_options_schema`);
+       (:func:`~promethium.plugin.assert_options_schema`), and no option is named like
+       a parameter of :func:`promethium.reconstruct` (which would hide it);
     1. the input is not modified;
     2. the result has the input's dims, shape and coordinates;
     3. every sample is finite;

@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import Field
 
 import promethium as pm
 from promethium.core.axis import sample_interval
@@ -169,6 +170,15 @@ class _Incomplete(ModelOptions):
 def test_incomplete_option_schema_fails_the_contract():
     with pytest.raises(AssertionError, match=r"model '_Base': option 'width' needs a one-line"):
         assert_reconstruction_contract(_spec(_Base, _Incomplete))
+
+
+class _Hidden(ModelOptions):
+    keep_observed: bool = Field(True, description="Shadowed by pm.reconstruct's own.")
+
+
+def test_option_named_like_a_front_door_parameter_fails_the_contract():
+    with pytest.raises(AssertionError, match=r"option 'keep_observed' has the name of a param"):
+        assert_reconstruction_contract(_spec(_Base, _Hidden))
 
 
 def test_factory_must_return_a_reconstructor():
