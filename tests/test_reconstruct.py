@@ -313,10 +313,12 @@ def test_config_must_be_a_mapping():
 def test_provenance_records_the_resolved_device_and_precision(holed):
     pytest.importorskip("torch")
     from promethium.ml import TorchModel
+    from promethium.ml.options import TorchOptions
     from promethium.ml.testing import CopyChannel
 
     registry = Registry()
-    registry.add(ModelSpec(name="copy", family="demo", factory=lambda: TorchModel(CopyChannel, {})))
+    build = lambda: TorchModel(CopyChannel, {})  # noqa: E731
+    registry.add(ModelSpec(name="copy", family="demo", factory=build, options=TorchOptions))
     out = reconstruct(holed, "copy", registry=registry, patch_size=16, device="auto")
     record = json.loads(out.attrs[PROVENANCE_ATTR])
     assert record["options"]["device"] == "auto"
