@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -22,6 +22,10 @@ def info(
         bool,
         typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample."),
     ] = False,
+    variable: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Zarr stores of several variables (mean, std): which to summarize."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON, for scripts.")
     ] = False,
@@ -57,8 +61,10 @@ def info(
                     f"{', '.join('--' + k for k in keys)} apply to SEG-Y input; {path} is a "
                     "Zarr store, whose geometry is stored with it."
                 )
-            summary = zarr_info(path, dead_traces=dead_traces)
+            summary = zarr_info(path, dead_traces=dead_traces, variable=variable)
         else:
+            if variable is not None:
+                raise ConfigError(f"--variable applies to Zarr stores; {path} is SEG-Y.")
             summary = segy_info(path, dead_traces=dead_traces, **keys)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))

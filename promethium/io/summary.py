@@ -24,6 +24,7 @@ import numpy as np
 
 from promethium.core.dims import trace_dims, vertical_dim
 from promethium.core.mask import TRACE_FILLED, TRACE_MASK
+from promethium.errors import ConfigError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -233,6 +234,11 @@ class SurveyInfo:
         Processing history, a line per step (``attrs["history"]``).
     provenance : dict or None
         Reconstruction provenance (``attrs["promethium_reconstruction"]``).
+    variables : list of str
+        The data variables of a Zarr store holding several (e.g. ``mean`` and ``std``);
+        the summary describes the first or the one asked for. Empty otherwise.
+    variable : str or None
+        The variable summarized, in a store of several.
     """
 
     path: str
@@ -256,6 +262,8 @@ class SurveyInfo:
     segy: SegyHeaders | None = None
     history: list[str] = field(default_factory=list)
     provenance: dict[str, Any] | None = None
+    variables: list[str] = field(default_factory=list)
+    variable: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data (NaN becomes None)."""
@@ -413,7 +421,9 @@ def _geometry_of(dims: tuple[str, ...]) -> str:
     return "prestack"
 
 
-def zarr_info(path: str | os.PathLike[str], *, dead_traces: bool = False) -> SurveyInfo:
+def zarr_info(
+    path: str | os.PathLike[str], *, dead_traces: bool = False, variable: str | None = None
+) -> SurveyInfo:
     """Summarize a Promethium Zarr store: sampling, keys, geometry, traces, provenance.
 
     Reads the coordinates only, unless `dead_traces` asks for the samples.
@@ -425,6 +435,9 @@ def zarr_info(path: str | os.PathLike[str], *, dead_traces: bool = False) -> Sur
     dead_traces : bool, optional
         Count the recorded traces whose samples are all zero or NaN (reads every
         sample, chunk by chunk).
+    variable : str, optional
+        Which variable to summarize in a store of several (e.g. ``"std"`` of an
+        uncertainty store); the first by default.
 
     Returns
     -------
@@ -434,7 +447,8 @@ def zarr_info(path: str | os.PathLike[str], *, dead_traces: bool = False) -> Sur
     Raises
     ------
     PromethiumError
-        If the store cannot be opened (see :func:`~promethium.io.zarr.open_zarr`).
+        If the store cannot be opened (see :func:`~promethium.io.zarr.open_zarr`), or
+        `variable` is not one of its variables.
 
     Examples
     --------
@@ -444,7 +458,11 @@ def zarr_info(path: str | os.PathLike[str], *, dead_traces: bool = False) -> Sur
     from promethium.core.mask import infer_trace_mask
     from promethium.io.zarr import open_zarr
 
-    da = open_zarr(path)
+    names = [str(v) for v in open_zarr(path, dataset=True).data_vars]
+    several = len(names) > 1
+    if variable is not None and variable not in names:
+        raise ConfigError(f"{os.fspath(path)} has no variable {variable!r}; it holds {names}.")
+    da = open_zarr(path, variable=variable or names[0]) if several else open_zarr(path)
     logger.info("%s: a Zarr store of dims %s", os.fspath(path), dict(da.sizes))
     tdims = trace_dims(da)
     positions = math.prod(da.sizes[d] for d in tdims)
@@ -495,4 +513,6 @@ def zarr_info(path: str | os.PathLike[str], *, dead_traces: bool = False) -> Sur
         note=str(da.attrs.get("geometry_note", "")),
         history=history,
         provenance=_provenance(da.attrs),
+        variables=names if several else [],
+        variable=(variable or names[0]) if several else None,
     )

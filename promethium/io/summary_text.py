@@ -53,6 +53,9 @@ def render_info(info: SurveyInfo) -> str:
     """Render `info` as aligned lines: overview, keys, extents, headers, history."""
     u = info.units
     lines = [_line("file", f"{info.path} ({info.kind}, {info.n_traces} traces)")]
+    if info.variables:
+        names = ", ".join(info.variables)
+        lines.append(_line("variables", f"{names}; this summary: {info.variable}"))
     if info.segy is not None:
         s = info.segy
         lines.append(_line("format", f"{s.format_code} ({s.format_name}), {s.endian}-endian"))

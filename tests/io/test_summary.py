@@ -119,3 +119,18 @@ def test_fold_counts_traces_per_bin():
     f = fold_stats("cdp", [np.array([1, 1, 2, 3, 3, 3])])
     assert f is not None and (f.n_bins, f.min, f.max, f.mean) == (3, 1, 3, 2.0)
     assert fold_stats("cdp", [np.array([], dtype=int)]) is None
+
+
+def test_zarr_info_of_a_store_of_several_variables(tmp_path):
+    import xarray as xr
+
+    mean = pm.synthetic_gather(n_traces=8, n_samples=16)
+    path = tmp_path / "unc.zarr"
+    pm.to_zarr(xr.Dataset({"mean": mean, "std": abs(mean) * 0.1}), path)
+    info = zarr_info(path)
+    assert (info.variables, info.variable) == (["mean", "std"], "mean")
+    assert "variables:        mean, std; this summary: mean" in info.to_text()
+    assert zarr_info(path, variable="std").variable == "std"
+    with pytest.raises(pm.ConfigError, match=r"has no variable 'x'; it holds \['mean', 'std'\]"):
+        zarr_info(path, variable="x")
+    assert zarr_info(tmp_path / "unc.zarr").dims == {"offset": 8, "time": 16}
