@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from promethium.io.segy import open_segy
 from promethium.io.segy.build import binary_header
-from promethium.io.segy.samples import IBM_BLOCK, ibm_to_ieee
+from promethium.io.segy.samples import FORMATS, IBM_BLOCK, Decoder, ibm_to_ieee
 from promethium.io.segy.text import text_header
 
 #: Words that exercise every branch: zeros of both signs, the clamps, unnormalized and
@@ -79,3 +79,13 @@ def test_fast_and_exact_blocks_mix_in_one_array(tmp_path):
     out = np.empty(words.size, np.float32)
     assert ibm_to_ieee(words, out) is out
     np.testing.assert_array_equal(_bits(out), _bits(reference))
+
+
+def test_decoder_in_place_matches_ibm_to_ieee_beyond_its_scratch():
+    rng = np.random.default_rng(3)
+    words = rng.integers(0, 2**32, 3 * IBM_BLOCK + 7, dtype=np.uint64).astype(np.uint32)
+    expected = ibm_to_ieee(words)
+    decoder = Decoder(FORMATS[1], "big", 10)  # scratch for 10 samples, asked for far more
+    out = words.astype(">u4").view(np.float32).copy()  # the file's bytes, as read
+    decoder.decode_in_place(out)
+    np.testing.assert_array_equal(_bits(out), _bits(expected))

@@ -146,8 +146,11 @@ def _ibm_blocks(
 ) -> None:
     """Convert flat `words` into flat `out` block by block; `a`, `b`, `c` are scratch.
 
-    `out` may share memory with `words` (in-place conversion).
+    `out` may share memory with `words` (in-place conversion). Scratch smaller than a
+    block of `words` is replaced by larger scratch.
     """
+    if a.size < min(IBM_BLOCK, words.size):
+        a, b, c = (np.empty(min(IBM_BLOCK, words.size), np.uint32) for _ in range(3))
     for lo in range(0, words.size, IBM_BLOCK):
         hi = min(lo + IBM_BLOCK, words.size)
         n = hi - lo
