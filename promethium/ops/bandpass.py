@@ -68,10 +68,16 @@ class Bandpass(Operator):
         """Parameters of :class:`Bandpass`."""
 
         low: Frequency | None = Field(
-            None, ge=0, description="Low corner; None or 0 for a low-pass filter."
+            None,
+            ge=0,
+            description="Low corner; None or 0 for a low-pass filter.",
+            json_schema_extra={"unit": "Hz"},
         )
         high: Frequency | None = Field(
-            None, gt=0, description="High corner; None for a high-pass filter."
+            None,
+            gt=0,
+            description="High corner; None for a high-pass filter.",
+            json_schema_extra={"unit": "Hz"},
         )
         order: Integer = Field(
             4, ge=1, le=MAX_ORDER, description="Butterworth order (doubled by the two passes)."

@@ -60,7 +60,9 @@ class AGC(Operator):
         """Parameters of :class:`AGC`."""
 
         window: VerticalQuantity = Field(
-            gt=0, description="Window length: a time ('500 ms'), or a length on a depth axis."
+            gt=0,
+            description="Window length: a time ('500 ms'), or a length on a depth axis.",
+            json_schema_extra={"allowed": "a time or depth length > 0", "unit": "s or m"},
         )
 
     parameters: Params

@@ -14,7 +14,7 @@ from promethium.core.dims import trace_dims
 from promethium.core.mask import TRACE_MASK
 from promethium.errors import InvalidDataError
 from promethium.ops.base import WholeArrayOperator
-from promethium.ops.params import Integer, Kind, OperatorParams, Real
+from promethium.ops.params import Integer, OperatorParams, Real
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -33,7 +33,7 @@ def _boolean_mask(value: Any) -> Any:
 
 
 #: A boolean trace mask: a labelled DataArray or an array in the data's dim order.
-Mask = Annotated[Any, BeforeValidator(_boolean_mask), Kind("a boolean DataArray or array")]
+Mask = Annotated[Any, BeforeValidator(_boolean_mask)]
 
 
 class _MaskOperator(WholeArrayOperator):
@@ -114,7 +114,11 @@ class KillTraces(_MaskOperator):
     class Params(OperatorParams):
         """Parameters of :class:`KillTraces`."""
 
-        mask: Mask = Field(None, description="Traces to keep (True) and kill (False).")
+        mask: Mask = Field(
+            None,
+            description="Traces to keep (True) and kill (False).",
+            json_schema_extra={"allowed": "a boolean DataArray or array, or None"},
+        )
         fraction: Real | None = Field(
             None, ge=0, lt=1, description="Fraction of each panel's traces killed at random."
         )

@@ -64,10 +64,20 @@ class Mute(Operator):
     class Params(OperatorParams):
         """Parameters of :class:`Mute`."""
 
-        velocity: Velocity = Field(gt=0, description="Velocity of the mute line.")
-        t0: Duration = Field(0.0, ge=0, description="Time of the mute line at zero offset.")
+        velocity: Velocity = Field(
+            gt=0, description="Velocity of the mute line.", json_schema_extra={"unit": "m/s"}
+        )
+        t0: Duration = Field(
+            0.0,
+            ge=0,
+            description="Time of the mute line at zero offset.",
+            json_schema_extra={"unit": "s"},
+        )
         taper: Duration = Field(
-            0.0, ge=0, description="Length of the cosine ramp below the line; 0 for a hard mute."
+            0.0,
+            ge=0,
+            description="Length of the cosine ramp below the line; 0 for a hard mute.",
+            json_schema_extra={"unit": "s"},
         )
         offset: str = Field("offset", min_length=1, description="Name of the offset coordinate.")
 

@@ -2,7 +2,9 @@
 
 Each operator class names a :class:`OperatorParams` subclass as its ``Params``: one
 field per parameter, with its type, default, range (``Field(ge=..., le=...)``), unit
-and a one-line description. The operator's ``__init__`` takes the same parameters and
+(``json_schema_extra={"unit": "Hz"}``) and a one-line description. It is an option
+schema like a model's (:class:`promethium.plugin.Options`): one concept, validated and
+described the same way. The operator's ``__init__`` takes the same parameters and
 hands them to the :class:`~promethium.ops.base.Operator` base, which validates them once
 against the schema and turns every failure
 into a :class:`~promethium.errors.ConfigError` naming the operator, the parameter, the
@@ -17,65 +19,50 @@ are known.
 
 >>> from pydantic import Field
 >>> class Params(OperatorParams):
-...     cutoff: Frequency = Field(gt=0, description="Cut-off frequency.")
+...     cutoff: Frequency = Field(gt=0, description="Cut-off frequency.",
+...                               json_schema_extra={"unit": "Hz"})
 ...     order: Integer = Field(4, ge=1, le=8, description="Filter order.")
 >>> Params(cutoff="0.1 kHz").cutoff
 100.0
 >>> validate_params("MyFilter", Params, {"cutoff": 30, "order": 9})
 Traceback (most recent call last):
 ...
-promethium.errors.ConfigError: MyFilter order must be an integer in [1, 8]; got 9.
-"""
+promethium.errors.ConfigError: MyFilter: got order=9: input should be less than or equal to 8; order must be an integer in [1, 8].
+"""  # noqa: E501
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any
 
-import annotated_types
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BeforeValidator, ConfigDict
 
 from promethium.errors import ConfigError, UnitError
+from promethium.plugin.options import Options
 
 __all__ = [
     "Duration",
     "Frequency",
     "Integer",
-    "Kind",
     "OperatorParams",
     "Real",
-    "Unit",
     "Velocity",
     "VerticalLength",
     "VerticalQuantity",
 ]
 
 
-class OperatorParams(BaseModel):
-    """Base of every operator's parameter schema.
+class OperatorParams(Options):
+    """Base of every operator's parameter schema (an option schema, see :class:`Options`).
 
-    Unknown parameters are refused; values are validated once and frozen.
+    Unknown parameters are refused; values are validated once and frozen. Fields of a
+    type the description cannot word from the type (a quantity, a mask) say what they
+    accept with ``json_schema_extra={"allowed": ...}``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
-@dataclass(frozen=True)
-class Unit:
-    """Marks a schema field with the unit its value is converted to (for the docs)."""
-
-    symbol: str
-
-
-@dataclass(frozen=True)
-class Kind:
-    """Describes, for messages and docs, what a field of a free-form type accepts."""
-
-    text: str
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
 
 def _real(value: Any) -> float:
@@ -131,11 +118,11 @@ def _converter(target: str) -> BeforeValidator:
 
 
 #: A frequency: Hz as a plain number, or with a unit (``"5 Hz"``, ``"0.1 kHz"``).
-Frequency = Annotated[float, _converter("Hz"), Unit("Hz"), Kind("a frequency")]
+Frequency = Annotated[float, _converter("Hz")]
 #: A velocity: m/s as a plain number, or with a unit (``"5000 ft/s"``).
-Velocity = Annotated[float, _converter("m/s"), Unit("m/s"), Kind("a velocity")]
+Velocity = Annotated[float, _converter("m/s")]
 #: A duration: seconds as a plain number, or with a unit (``"40 ms"``).
-Duration = Annotated[float, _converter("s"), Unit("s"), Kind("a duration")]
+Duration = Annotated[float, _converter("s")]
 
 
 @dataclass(frozen=True)
@@ -196,96 +183,7 @@ class VerticalLength:
 
 
 #: A length along the vertical axis (see :class:`VerticalLength`), seconds by default.
-VerticalQuantity = Annotated[
-    VerticalLength,
-    BeforeValidator(VerticalLength.parse),
-    Unit("s or m"),
-    Kind("a time or depth length"),
-]
-
-
-# -- describing the schema -------------------------------------------------------------
-def _range(metadata: list[Any]) -> str:
-    """``"in [1, 20]"``, ``"> 0"`` and the like, from a field's annotated-types bounds."""
-    low = high = None
-    for item in metadata:
-        if isinstance(item, annotated_types.Ge):
-            low = f"[{item.ge:g}"
-        elif isinstance(item, annotated_types.Gt):
-            low = f"({item.gt:g}"
-        elif isinstance(item, annotated_types.Le):
-            high = f"{item.le:g}]"
-        elif isinstance(item, annotated_types.Lt):
-            high = f"{item.lt:g})"
-    if low and high:
-        return f"in {low}, {high}"
-    if low:
-        return (">= " if low[0] == "[" else "> ") + low[1:]
-    if high:
-        return ("<= " if high[-1] == "]" else "< ") + high[:-1]
-    return ""
-
-
-_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "True or False"}
-
-
-def _kind(annotation: Any) -> str:
-    """What an annotation accepts, with its article: ``an integer``, ``one of 'a', 'b'``."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        base, *extra = get_args(annotation)
-        kinds = [m.text for m in extra if isinstance(m, Kind)]
-        return kinds[0] if kinds else _kind(base)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in get_args(annotation))
-    if origin in (dict, Mapping):
-        return "a mapping"
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if args:
-        return " or ".join(_kind(a) for a in args)
-    return _NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
-
-
-def _unit(annotation: Any) -> str:
-    if get_origin(annotation) is Annotated:
-        for item in get_args(annotation)[1:]:
-            if isinstance(item, Unit):
-                return item.symbol
-        return _unit(get_args(annotation)[0])
-    for arg in get_args(annotation):
-        unit = _unit(arg)
-        if unit:
-            return unit
-    return ""
-
-
-def allowed(schema: type[OperatorParams], name: str) -> str:
-    """What parameter `name` of `schema` accepts, e.g. ``an integer in [1, 20]``.
-
-    Parameters
-    ----------
-    schema : type of OperatorParams
-        An operator's ``Params``.
-    name : str
-        One of its fields.
-
-    Returns
-    -------
-    str
-        The kind of value, its range (in the field's unit) and ``or None`` if allowed.
-    """
-    field = schema.model_fields[name]
-    annotation = field.rebuild_annotation()
-    text = _kind(annotation)
-    bounds = _range(field.metadata)
-    unit = _unit(annotation)
-    if bounds:
-        text += f" {bounds}" + (f" {unit}" if unit and " or " not in unit else "")
-    elif unit and " or " not in unit:
-        text += f" in {unit}"
-    if type(None) in get_args(field.annotation):
-        text += ", or None"
-    return text
+VerticalQuantity = Annotated[VerticalLength, BeforeValidator(VerticalLength.parse)]
 
 
 # -- validating ----------------------------------------------------------------------
@@ -314,48 +212,7 @@ def validate_params(
         For an unknown parameter, a missing one, a wrong type or an out-of-range value:
         naming the operator, the parameter, the value and what is allowed.
     """
-    try:
-        return schema(**params)
-    except ValidationError as err:
-        raise _config_error(operator, schema, err, params) from None
-
-
-def _unknown(operator: str, names: list[str], name: str) -> ConfigError:
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ConfigError(
-        f"{operator} has no parameter {name!r}; its parameters are {', '.join(names)}.{hint}"
-    )
-
-
-def _config_error(
-    operator: str, schema: type[OperatorParams], err: ValidationError, given: dict[str, Any]
-) -> ConfigError:
-    first = err.errors(include_url=False)[0]
-    loc = first.get("loc", ())
-    name = str(loc[0]) if loc else ""
-    detail = ""
-    if first["type"] == "value_error":
-        detail = str(first.get("ctx", {}).get("error", first["msg"]))
-    if not name or name not in schema.model_fields:
-        if first["type"] == "extra_forbidden" and name:
-            return _unknown(operator, list(schema.model_fields), name)
-        return ConfigError(f"{operator}: {(detail or first['msg']).rstrip('.')}.")
-    if first["type"] == "missing":
-        return ConfigError(f"{operator} needs the parameter {name!r} ({allowed(schema, name)}).")
-    message = f"{operator} {name} must be {allowed(schema, name)}; got {_shown(given.get(name))}"
-    return ConfigError(message + (f" ({detail})." if detail else "."))
-
-
-def _shown(value: Any) -> str:
-    """A short repr of a user's value: arrays by dtype and shape, others truncated."""
-    import reprlib
-
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return f"<{type(value).__name__} of dtype {value.dtype}, shape {tuple(value.shape)}>"
-    short = reprlib.Repr()
-    short.maxstring = short.maxother = 60
-    return short.repr(value)
+    return schema.parse(params, owner=operator)
 
 
 def longer_than_trace(

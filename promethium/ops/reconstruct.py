@@ -4,13 +4,13 @@ from __future__ import annotations
 
 __all__ = ["Reconstruct"]
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ConfigDict, Field, model_validator
 
 from promethium.core.mask import TRACE_FILLED, TRACE_MASK
 from promethium.ops.base import WholeArrayOperator
-from promethium.ops.params import Kind, OperatorParams
+from promethium.ops.params import OperatorParams
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,10 +82,14 @@ class Reconstruct(WholeArrayOperator):
         )
         refill: bool = Field(False, strict=True, description="Refill traces a model filled before.")
         config: dict[str, Any] | None = Field(
-            None, description="Overrides of the model's configuration."
+            None,
+            description="Overrides of the model's configuration.",
+            json_schema_extra={"allowed": "a mapping or None"},
         )
-        registry: Annotated[Any, Kind("a Registry")] = Field(
-            None, description="Where to look the model up; the installed plugins' by default."
+        registry: Any = Field(
+            None,
+            description="Where to look the model up; the installed plugins' by default.",
+            json_schema_extra={"allowed": "a Registry or None"},
         )
 
         @model_validator(mode="before")

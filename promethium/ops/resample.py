@@ -15,7 +15,7 @@ from promethium.core.units import convert, unit_of
 from promethium.errors import ConfigError
 from promethium.ops._memory import available_memory, format_bytes
 from promethium.ops.base import BlockContext, Operator
-from promethium.ops.params import Kind, OperatorParams, VerticalQuantity, longer_than_trace
+from promethium.ops.params import OperatorParams, VerticalQuantity, longer_than_trace
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -36,9 +36,7 @@ def _fir_window(value: Any) -> Any:
 
 
 #: A window of :func:`scipy.signal.get_window`: a name, or a (name, parameter) tuple.
-FirWindow = Annotated[
-    Any, BeforeValidator(_fir_window), Kind("a scipy.signal window name or (name, parameter) tuple")
-]
+FirWindow = Annotated[Any, BeforeValidator(_fir_window)]
 
 
 class Resample(Operator):
@@ -89,9 +87,15 @@ class Resample(Operator):
     class Params(OperatorParams):
         """Parameters of :class:`Resample`."""
 
-        dt: VerticalQuantity = Field(gt=0, description="The new vertical sample interval.")
+        dt: VerticalQuantity = Field(
+            gt=0,
+            description="The new vertical sample interval.",
+            json_schema_extra={"allowed": "a time or depth length > 0", "unit": "s or m"},
+        )
         window: FirWindow = Field(
-            ("kaiser", 5.0), description="Window of the anti-alias FIR filter (resample_poly)."
+            ("kaiser", 5.0),
+            description="Window of the anti-alias FIR filter (resample_poly).",
+            json_schema_extra={"allowed": "a scipy.signal window name or (name, parameter) tuple"},
         )
 
     parameters: Params

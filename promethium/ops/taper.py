@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from promethium.core.dims import trace_dim, vertical_dim
 from promethium.errors import InvalidDataError
 from promethium.ops.base import BlockContext, Operator
-from promethium.ops.params import Kind, OperatorParams, VerticalLength
+from promethium.ops.params import OperatorParams, VerticalLength
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -27,11 +27,7 @@ def _samples_or_length(value: Any) -> int | VerticalLength:
 
 
 #: A ramp length: samples (or traces) as an int, or a time or depth length.
-RampLength = Annotated[
-    int | VerticalLength,
-    BeforeValidator(_samples_or_length),
-    Kind("a count of samples or traces (an int), or a time or depth length"),
-]
+RampLength = Annotated[int | VerticalLength, BeforeValidator(_samples_or_length)]
 
 
 class Taper(Operator):
@@ -79,7 +75,13 @@ class Taper(Operator):
     class Params(OperatorParams):
         """Parameters of :class:`Taper`."""
 
-        length: RampLength = Field(gt=0, description="Length of each ramp.")
+        length: RampLength = Field(
+            gt=0,
+            description="Length of each ramp.",
+            json_schema_extra={
+                "allowed": "a count of samples or traces (an int), or a time or depth length > 0"
+            },
+        )
         shape: Literal["cosine", "linear"] = Field("cosine", description="Shape of the ramp.")
         axis: Literal["vertical", "trace"] = Field(
             "vertical", description="The axis whose ends are tapered."

@@ -82,12 +82,19 @@ def test_errors():
     with pytest.raises(ConfigError, match="needs a low corner, a high corner, or both"):
         Bandpass()
     with pytest.raises(
-        ConfigError, match=re.escape("Bandpass order must be an integer in [1, 20]; got 0.")
+        ConfigError,
+        match=re.escape(
+            "Bandpass: got order=0: input should be greater than or equal to 1; "
+            "order must be an integer in [1, 20]."
+        ),
     ):
         Bandpass(5, 60, order=0)
     with pytest.raises(
         ConfigError,
-        match=re.escape("Bandpass low must be a frequency >= 0 Hz, or None; got '5 m' ('m' is"),
+        match=re.escape(
+            "Bandpass: got low='5 m': 'm' is not a unit of the same kind as 'Hz'; "
+            "low must be a number >= 0 or None (Hz)."
+        ),
     ):
         Bandpass("5 m", 60)
     gather = pm.synthetic_gather(n_traces=4, n_samples=128)
@@ -99,26 +106,38 @@ def test_errors():
     ("kwargs", "message"),
     [
         (
-            {"low": 5, "high": 60, "order": 0},
-            "Bandpass order must be an integer in [1, 20]; got 0.",
+            {"order": 0},
+            "got order=0: input should be greater than or equal to 1; "
+            "order must be an integer in [1, 20].",
         ),
         (
-            {"low": 5, "high": 60, "order": 10**6},
-            "Bandpass order must be an integer in [1, 20]; got 1000000.",
+            {"order": 10**6},
+            "got order=1000000: input should be less than or equal to 20; "
+            "order must be an integer in [1, 20].",
         ),
-        ({"low": 5, "high": 60, "order": 2.5}, "Bandpass order must be an integer in [1, 20]"),
-        ({"low": 5, "high": 60, "order": True}, "Bandpass order must be an integer in [1, 20]"),
-        ({"low": -5, "high": 60}, "Bandpass low must be a frequency >= 0 Hz, or None; got -5."),
-        ({"high": 0}, "Bandpass high must be a frequency > 0 Hz, or None; got 0."),
-        ({"high": float("nan")}, "Bandpass high must be a frequency > 0 Hz, or None; got nan"),
-        ({"low": 60, "high": 60}, "the low corner (60 Hz) must be below the high corner (60 Hz)"),
-        ({"low": "5 kHz", "high": 60}, "the low corner (5000 Hz) must be below the high corner"),
-        ({"low": 0}, "Bandpass: needs a low corner, a high corner, or both (in Hz)."),
+        ({"order": 2.5}, "got order=2.5: not an integer; order must be an integer in [1, 20]."),
+        ({"order": True}, "got order=True: not an integer; order must be an integer in [1, 20]."),
+        (
+            {"low": -5},
+            "got low=-5: input should be greater than or equal to 0; "
+            "low must be a number >= 0 or None (Hz).",
+        ),
+        (
+            {"low": None, "high": 0},
+            "got high=0: input should be greater than 0; high must be a number > 0 or None (Hz).",
+        ),
+        (
+            {"high": float("nan")},
+            "got high=nan: not finite; high must be a number > 0 or None (Hz).",
+        ),
+        ({"low": 60}, "the low corner (60 Hz) must be below the high corner (60 Hz)."),
+        ({"low": "5 kHz"}, "the low corner (5000 Hz) must be below the high corner (60 Hz)."),
+        ({"low": 0, "high": None}, "needs a low corner, a high corner, or both (in Hz)."),
     ],
 )
 def test_absurd_parameters_name_the_value_and_the_range(kwargs, message):
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        Bandpass(**kwargs)
+    with pytest.raises(ConfigError, match=re.escape(f"Bandpass: {message}")):
+        Bandpass(**{"low": 5, "high": 60, **kwargs})
 
 
 @pytest.mark.parametrize("corner", [{"high": 250}, {"low": 250}, {"low": 5, "high": 1e9}])

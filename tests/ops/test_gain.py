@@ -61,7 +61,11 @@ def test_agc_lazy_equals_in_memory(gather, trace_chunk, time_chunk):
 
 def test_agc_errors(gather):
     with pytest.raises(
-        ConfigError, match=re.escape("AGC window must be a time or depth length > 0; got 0.")
+        ConfigError,
+        match=re.escape(
+            "AGC: got window=0: input should be greater than 0; "
+            "window must be a time or depth length > 0 (s or m)."
+        ),
     ):
         AGC(0)
     with pytest.raises(ConfigError, match="unknown unit 'blorbs'"):
@@ -103,7 +107,11 @@ def test_gains_compose_and_record_history(gather):
 
 def test_time_power_gain_errors(gather):
     with pytest.raises(
-        ConfigError, match=re.escape("TimePowerGain power must be a number in [0, 10]; got -1.")
+        ConfigError,
+        match=re.escape(
+            "TimePowerGain: got power=-1: input should be greater than or equal to 0; "
+            "power must be a number in [0, 10]."
+        ),
     ):
         TimePowerGain(-1)
     depth = gather.rename(time="depth").assign_coords(

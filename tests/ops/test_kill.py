@@ -78,11 +78,18 @@ def test_errors(shots):
         KillTraces(n_gaps=2)
     with pytest.raises(
         ConfigError,
-        match=re.escape("KillTraces fraction must be a number in [0, 1), or None; got 1.0."),
+        match=re.escape(
+            "KillTraces: got fraction=1.0: input should be less than 1; "
+            "fraction must be a number in [0, 1) or None."
+        ),
     ):
         KillTraces(fraction=1.0)
     with pytest.raises(
-        ConfigError, match=re.escape("Decimate keep_every must be an integer >= 1; got 0.")
+        ConfigError,
+        match=re.escape(
+            "Decimate: got keep_every=0: input should be greater than or equal to 1; "
+            "keep_every must be an integer >= 1."
+        ),
     ):
         Decimate(0)
     with pytest.raises(
@@ -94,8 +101,7 @@ def test_errors(shots):
     with pytest.raises(
         ConfigError,
         match=re.escape(
-            "KillTraces mask must be a boolean DataArray or array; got <DataArray of dtype "
-            "float64, shape (10,)> (dtype float64, not bool)."
+            "dtype float64, not bool; mask must be a boolean DataArray or array, or None."
         ),
     ):
         KillTraces(xr.DataArray(np.ones(10), dims="offset"))

@@ -65,12 +65,22 @@ def test_composition_and_history(gather):
 
 def test_errors(gather):
     with pytest.raises(
-        ConfigError, match=re.escape("Mute velocity must be a velocity > 0 m/s; got 0.0.")
+        ConfigError,
+        match=re.escape(
+            "Mute: got velocity=0.0: input should be greater than 0; "
+            "velocity must be a number > 0 (m/s)."
+        ),
     ):
         Mute(0.0)
     with pytest.raises(ConfigError, match="'ms' is not a unit of the same kind as 'm/s'"):
         Mute("2000 ms")
-    with pytest.raises(ConfigError, match=re.escape("Mute t0 must be a duration >= 0 s; got -1.")):
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            "Mute: got t0=-1: input should be greater than or equal to 0; "
+            "t0 must be a number >= 0 (s)."
+        ),
+    ):
         Mute(2000.0, t0=-1)
     with pytest.raises(InvalidDataError, match="needs the offset coordinate 'offset'"):
         Mute(2000.0)(gather.drop_vars("offset"))

@@ -104,7 +104,10 @@ def test_transform_on_a_block_agrees(shots):
 def test_bad_parameters():
     with pytest.raises(
         ConfigError,
-        match=re.escape("Normalize scope must be one of 'trace', 'gather'; got 'shot'."),
+        match=re.escape(
+            "Normalize: got scope='shot': input should be 'trace' or 'gather'; "
+            "scope must be one of 'trace', 'gather'."
+        ),
     ):
         Normalize(scope="shot")
     with pytest.raises(ConfigError, match="method must be one of"):

@@ -68,7 +68,11 @@ def test_lazy_equals_in_memory(trace_chunk, dt):
 
 def test_errors():
     with pytest.raises(
-        ConfigError, match=re.escape("Resample dt must be a time or depth length > 0; got 0.")
+        ConfigError,
+        match=re.escape(
+            "Resample: got dt=0: input should be greater than 0; "
+            "dt must be a time or depth length > 0 (s or m)."
+        ),
     ):
         Resample(0)
     gather = pm.synthetic_gather(n_traces=4, n_samples=64)

@@ -71,8 +71,8 @@ def test_errors(gather):
     with pytest.raises(
         ConfigError,
         match=re.escape(
-            "Taper length must be a count of samples or traces "
-            "(an int), or a time or depth length > 0; got 0."
+            "Taper: got length=0: input should be greater than 0; length must be a count of "
+            "samples or traces (an int), or a time or depth length > 0."
         ),
     ):
         Taper(0)
