@@ -14,6 +14,8 @@ the batches an uninterrupted one would.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from promethium.models.networks.sampling import Sampling
     from promethium.train.config import TrainConfig
 
-__all__ = ["Batch", "PatchDataset", "build_datasets", "patch_starts"]
+__all__ = ["Batch", "PatchDataset", "build_datasets", "patch_starts", "prefetch"]
 
 _TRAIN = 0
 
@@ -297,3 +299,53 @@ def build_datasets(config: TrainConfig) -> tuple[PatchDataset, PatchDataset]:
         PatchDataset(train, config, "train", keys[0]),
         PatchDataset(val, config, "val", keys[1]),
     )
+
+
+def prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Yield `batches` in order, building the next `depth` in a background thread.
+
+    The batches are a pure function of their epoch, so building them ahead changes
+    nothing but the time: reading, masking and normalising overlap the training step
+    (NumPy and torch release the GIL). An error in the thread is raised here; leaving
+    the loop early stops the thread.
+
+    Examples
+    --------
+    >>> list(prefetch(iter([1, 2, 3])))
+    [1, 2, 3]
+    """
+    pipe: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                pipe.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(end)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="promethium-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pipe.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()

@@ -8,6 +8,7 @@ training configuration and the metrics.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,7 @@ def validation_metrics(trainer: Trainer, weights: Path) -> dict[str, float]:
     if not weights.is_file():
         return {}
     state, _ = load_weights(weights)
-    net = trainer.network
+    net = copy.deepcopy(trainer.network)  # the trainer's network keeps its last weights
     net.load_state_dict(state)
     net.eval()
     refs, degraded, outs, missing = [], [], [], []

@@ -155,3 +155,29 @@ def test_zarr_and_segy_files_stream_patch_by_patch(tmp_path):
     _, _, weight, missing = patches[(0, 0, 0, 0)]
     assert np.all(weight[0, 5] == 0) and not missing[5]  # a dead trace is never scored
     assert np.all(weight[0, [0, 1, 2, 3, 4, 6, 7]] == 1)
+
+
+def test_prefetch_keeps_the_order_and_raises_the_producers_error():
+    from promethium.train.data import prefetch
+
+    assert list(prefetch(iter(range(50)), depth=3)) == list(range(50))
+
+    def failing():
+        yield 1
+        raise ConfigError("unreadable patch")
+
+    stream = prefetch(failing())
+    assert next(stream) == 1
+    with pytest.raises(ConfigError, match="unreadable patch"):
+        next(stream)
+
+
+def test_leaving_a_prefetch_early_stops_its_thread():
+    import threading
+
+    from promethium.train.data import prefetch
+
+    stream = prefetch(iter(range(1000)), depth=1)
+    assert next(stream) == 0
+    stream.close()
+    assert not any(t.name == "promethium-prefetch" for t in threading.enumerate())

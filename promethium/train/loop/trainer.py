@@ -27,7 +27,7 @@ from promethium.train.checkpoint import (
     save_checkpoint,
 )
 from promethium.train.config import TrainConfig
-from promethium.train.data import Batch, build_datasets
+from promethium.train.data import Batch, build_datasets, prefetch
 from promethium.train.loop.callbacks import Callback, EpochRecord, StepInfo
 from promethium.train.loop.distributed import World, all_reduce_sums, start, stop
 from promethium.train.loop.networks import Objective, build_network, resolve_precision
@@ -194,7 +194,7 @@ class Trainer:
                 max_batches=tc.steps_per_epoch,
                 skip=p.batch,
             )
-            for batch in batches:
+            for batch in prefetch(batches):
                 loss, parts = self._step(batch)
                 p.batch += 1
                 p.global_step += 1
@@ -296,6 +296,11 @@ class Trainer:
         metrics: dict[str, float] = {}
         weights = self.output_dir / "weights" / "best.safetensors"
         last = self.output_dir / "weights" / "last.safetensors"
+        if self.world.distributed:
+            # Parameters agree on every rank (DDP averages gradients); buffers such as
+            # batch-norm statistics are rank 0's at each forward: make them agree too.
+            for buffer in self.network.buffers():
+                torch.distributed.broadcast(buffer, src=0)
         if self.world.is_main:
             if p.history:
                 save_trained_weights(self, "last", None)
