@@ -195,6 +195,7 @@ def test_the_hash_recorded_at_build_is_the_one_checked_at_load(
 def test_a_torch_model_refuses_weights_replaced_after_it_was_built(tmp_path: Path) -> None:
     import promethium as pm
     from promethium.ml import TorchModel, clear_model_cache
+    from promethium.ml.options import TorchOptions
     from promethium.ml.testing import CopyChannel
 
     path = save_weights(CopyChannel(2), tmp_path / "copy.safetensors", config={})
@@ -207,4 +208,4 @@ def test_a_torch_model_refuses_weights_replaced_after_it_was_built(tmp_path: Pat
     da = pm.synthetic_gather(n_traces=8, n_samples=16)
     holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
     with pytest.raises(PluginError, match="the file was replaced since"):
-        model.reconstruct(holed, patch_size=8)
+        model.reconstruct(holed, TorchOptions(patch_size=8))
