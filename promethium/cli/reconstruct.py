@@ -12,6 +12,7 @@ from promethium.cli.files import (
     ABSENT_HELP,
     MARK_FILLED_HELP,
     check_like_and_absent,
+    check_target,
     check_uncertainty_target,
     is_zarr,
     open_input,
@@ -20,6 +21,7 @@ from promethium.cli.files import (
 )
 from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.model_options import key_values
+from promethium.cli.plan import plan_run
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 
@@ -72,6 +74,14 @@ def reconstruct(
     refill: Annotated[bool, typer.Option(help="Refill traces a model filled before.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sel: Sel = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the resolved settings (model, options with defaults, chunks, "
+            "output) and exit: nothing is computed or written.",
+        ),
+    ] = False,
     verbose: Verbose = 0,
     quiet: Quiet = False,
     iline: Byte = None,
@@ -86,7 +96,7 @@ def reconstruct(
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved.
 
     --sel reconstructs and writes a subset, selected by coordinate labels (inclusive
-    ranges, e.g. --sel iline=1000:1010).
+    ranges, e.g. --sel iline=1000:1010). --dry-run shows what would run.
     """
     import dask
     import xarray as xr
@@ -121,15 +131,25 @@ def reconstruct(
     model_config = key_values(config or [], "--config") or None
     if uncertainty is not None:  # only models that estimate it accept the option
         options["return_uncertainty"] = True
+    if like is None and not is_zarr(source):
+        like = source
+    if like is not None and absent is None and not output_is_zarr(target):
+        absent = "insert"  # a reconstruction fills grid positions the original lacks
+    if dry_run:
+        check_target(target, overwrite)
+        plan = plan_run(
+            source=source, target=target, da=da, model=model, config=model_config,
+            options=options, front_door={"extrapolate": extrapolate, "refill": refill},
+            selection=sel or [], like=like, absent=absent, mark_filled=mark_filled,
+            uncertainty=uncertainty,
+        )  # fmt: skip
+        typer.echo(plan.to_text())
+        return
     result = pm.reconstruct(
         da, model=model, config=model_config, extrapolate=extrapolate, refill=refill,
         **options,
     )  # fmt: skip
     out = result["mean"] if isinstance(result, xr.Dataset) else result
-    if like is None and not is_zarr(source):
-        like = source
-    if like is not None and absent is None and not output_is_zarr(target):
-        absent = "insert"  # a reconstruction fills grid positions the original lacks
     pending = write_output(
         out, target, like, overwrite, absent, compute=False, mark_filled=mark_filled
     )

@@ -114,3 +114,44 @@ def test_mark_filled_is_for_segy_output(survey, tmp_path, capsys):
     argv = ["reconstruct", str(survey), str(tmp_path / "o.zarr"), "--mark-filled"]
     assert main(argv) == 1
     assert "--mark-filled applies to SEG-Y output" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_resolved_settings_and_writes_nothing(cube, tmp_path, capsys):
+    out = tmp_path / "filled.sgy"
+    argv = ["reconstruct", str(cube), str(out), "-m", "pocs", "-o", "n_iter=20", "--dry-run"]
+    assert main([*argv, "--sel", "iline=1001:1003", "--extrapolate"]) == 0
+    text = capsys.readouterr().out
+    lines = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+             for line in text.splitlines()}  # fmt: skip
+    assert lines["model"].startswith("pocs (classical, version")
+    assert lines["n_iter"] == "20 (given)" and lines["extrapolate"] == "true (given)"
+    assert lines["thresholding"].endswith("(default)") and lines["refill"] == "false (default)"
+    assert lines["dims"] == "iline=3, xline=8, time=40"
+    assert lines["chunks"].startswith("iline=3, xline=8, time=40")
+    assert lines["selection"] == "--sel iline=1001:1003"
+    assert lines["output"] == f"{out}, SEG-Y" and lines["headers"] == f"copied from {cube}"
+    assert lines["computes"] == "24 trace positions of 40 samples (3.8 KiB as float32)"
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["cube.sgy"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-o", "n_itr=3"], "model 'pocs' does not accept the option 'n_itr'"),
+        (["-o", "n_iter=-1"], "n_iter"),
+        (["--config", "nope=1"], "nope"),
+    ],
+)
+def test_dry_run_checks_options_as_the_run_does(cube, tmp_path, capsys, extra, message):
+    argv = ["reconstruct", str(cube), str(tmp_path / "o.zarr"), "-m", "pocs", "--dry-run"]
+    assert main([*argv, *extra]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_dry_run_refuses_an_existing_output(cube, tmp_path, capsys):
+    out = tmp_path / "o.zarr"
+    out.mkdir()
+    assert main(["reconstruct", str(cube), str(out), "--dry-run"]) == 1
+    assert "exists; pass --overwrite" in capsys.readouterr().err
+    assert main(["reconstruct", str(cube), str(out), "--dry-run", "--overwrite"]) == 0
+    assert "(replaces the existing one)" in capsys.readouterr().out
