@@ -126,3 +126,12 @@ def test_a_killed_insert_leaves_the_old_file_or_the_new_one(make_segy, tmp_path,
     to_segy(da * 0 + 3.0 * present, target, like=src, mode="w")  # sweeps the killed writer's temp
     assert _values(target) == {3.0}
     assert sorted(os.listdir(tmp_path)) == ["out.sgy", "src.sgy", "writer.py"]
+
+
+def test_nothing_to_write_is_an_error_and_leaves_nothing(cube_file, tmp_path):
+    da = open_segy(cube_file)
+    holes_only = da.isel(iline=[0], xline=[0])  # (10, 100): a hole holding no trace
+    assert holes_only.trace_index.values.tolist() == [[-1]]
+    with pytest.raises(pm.InvalidDataError, match="has no trace to write"):
+        to_segy(holes_only, tmp_path / "x.sgy")
+    assert sorted(os.listdir(tmp_path)) == ["cube.sgy"]
