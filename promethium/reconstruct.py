@@ -12,7 +12,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 from dask.base import is_dask_collection
@@ -42,6 +42,51 @@ __all__ = ["PROVENANCE_ATTR", "model_options", "reconstruct", "run_reconstructio
 
 #: Attribute holding the provenance of a reconstruction, as a JSON string.
 PROVENANCE_ATTR = "promethium_reconstruction"
+
+
+@overload
+def reconstruct(
+    da: xr.DataArray,
+    model: str = ...,
+    *,
+    return_uncertainty: Literal[False] = ...,
+    keep_observed: bool = ...,
+    extrapolate: bool = ...,
+    refill: bool = ...,
+    registry: Registry | None = ...,
+    config: Mapping[str, Any] | None = ...,
+    **options: Any,
+) -> xr.DataArray: ...
+
+
+@overload
+def reconstruct(
+    da: xr.DataArray,
+    model: str = ...,
+    *,
+    return_uncertainty: Literal[True],
+    keep_observed: bool = ...,
+    extrapolate: bool = ...,
+    refill: bool = ...,
+    registry: Registry | None = ...,
+    config: Mapping[str, Any] | None = ...,
+    **options: Any,
+) -> xr.Dataset: ...
+
+
+@overload
+def reconstruct(
+    da: xr.DataArray,
+    model: str = ...,
+    *,
+    return_uncertainty: bool,
+    keep_observed: bool = ...,
+    extrapolate: bool = ...,
+    refill: bool = ...,
+    registry: Registry | None = ...,
+    config: Mapping[str, Any] | None = ...,
+    **options: Any,
+) -> xr.DataArray | xr.Dataset: ...
 
 
 def reconstruct(
@@ -99,7 +144,9 @@ def reconstruct(
         config, options, resolved device and precision, what ``auto`` chose, what was
         left unfilled) and ``attrs["history"]`` gains a line. With
         ``return_uncertainty=True`` a Dataset with ``mean`` and ``std`` (zero on the
-        traces not filled when `keep_observed`) is returned.
+        traces not filled when `keep_observed`) is returned. Type checkers see the
+        same: typed overloads give ``Dataset`` for ``return_uncertainty=True`` and
+        ``DataArray`` otherwise, so callers need no cast.
 
     Raises
     ------
