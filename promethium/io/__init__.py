@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from promethium.io.segy import header_words, open_segy, scan_headers, segy_info, to_segy
-from promethium.io.summary import SurveyInfo, zarr_info
+from promethium.io.summary import SurveyInfo
 from promethium.io.zarr import open_zarr, to_zarr
+from promethium.io.zarr_info import zarr_info
 
 __all__ = [
     "SurveyInfo",

@@ -1,7 +1,8 @@
 """What a survey holds, at a glance: the summary behind ``promethium info``.
 
 :class:`SurveyInfo` answers a geophysicist's first questions about a SEG-Y file
-(:func:`~promethium.io.segy.segy_info`) or a Zarr store (:func:`zarr_info`): the
+(:func:`~promethium.io.segy.segy_info`) or a Zarr store
+(:func:`~promethium.io.zarr_info.zarr_info`): the
 sampling, each header key in use and how regular it is, the geometry, fold and sort
 order, coordinate extents, and how many traces are absent, dead or filled. For a SEG-Y
 file it also holds the decoded textual header and the binary header essentials; for a
@@ -13,21 +14,11 @@ Zarr store, the processing history and reconstruction provenance.
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-import os
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-from promethium.core.dims import trace_dims, vertical_dim
-from promethium.core.mask import TRACE_FILLED, TRACE_MASK
-from promethium.errors import ConfigError
-
-if TYPE_CHECKING:
-    import xarray as xr
 
 __all__ = [
     "KEY_NAMES",
@@ -37,12 +28,7 @@ __all__ = [
     "SegyHeaders",
     "SurveyInfo",
     "TraceCounts",
-    "fold_stats",
-    "key_stats",
-    "zarr_info",
 ]
-
-logger = logging.getLogger(__name__)
 
 #: Header keys a survey's geometry is built from, in the order they are reported.
 KEY_NAMES = ("iline", "xline", "offset", "shot", "channel", "cdp")
@@ -288,231 +274,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def key_stats(name: str, values: np.ndarray, byte: int | None = None) -> KeyStats:
-    """Summarize the values of one key (NaN ignored).
-
-    Parameters
-    ----------
-    name : str
-        The key.
-    values : numpy.ndarray
-        Its values, one per trace or per axis position.
-    byte : int, optional
-        Its trace-header byte.
-
-    Returns
-    -------
-    KeyStats
-        Range, step, count and regularity.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> s = key_stats("xline", np.array([10, 12, 14, 18]))
-    >>> s.step, s.count, s.describe()
-    (2.0, 4, 'irregular: 4 of 5 values')
-    """
-    v = np.asarray(values).ravel()
-    if v.dtype.kind == "f":
-        v = v[np.isfinite(v)]
-    distinct = np.unique(v)
-    if distinct.size == 0:
-        return KeyStats(name, byte, math.nan, math.nan, 0.0, 0, 0.0)
-    lo, hi = float(distinct[0]), float(distinct[-1])
-    if distinct.size < 2:
-        return KeyStats(name, byte, lo, hi, 0.0, 1, 1.0)
-    diffs = np.diff(distinct)
-    if distinct.dtype.kind in "iu":
-        step = float(math.gcd(*(int(d) for d in diffs)))
-    else:
-        step = float(diffs.min())
-    slots = round((hi - lo) / step) + 1
-    return KeyStats(name, byte, lo, hi, step, int(distinct.size), distinct.size / slots)
-
-
-def fold_stats(bins: str, labels: list[np.ndarray]) -> FoldStats | None:
-    """Count traces per bin, a bin being one combination of the `labels` values.
-
-    Parameters
-    ----------
-    bins : str
-        What a bin is, for the report, e.g. ``"iline/xline bin"``.
-    labels : list of numpy.ndarray
-        One array per key, a value per trace.
-
-    Returns
-    -------
-    FoldStats or None
-        None when there are no traces.
-    """
-    if not labels or labels[0].size == 0:
-        return None
-    _, counts = np.unique(np.stack(labels, axis=1), axis=0, return_counts=True)
-    return FoldStats(bins, int(counts.size), int(counts.min()), int(counts.max()),
-                     float(counts.mean()))  # fmt: skip
-
-
-def keys_in_use(stats: list[KeyStats]) -> list[KeyStats]:
-    """The keys that vary, or that are constant but set (non-zero)."""
-    return [s for s in stats if s.count > 1 or (s.count == 1 and s.min != 0)]
-
-
-def extents(da: xr.DataArray, present: np.ndarray | None) -> list[Extent]:
-    """The x/y and elevation coordinates of `da` over the positions with a trace."""
-    out = []
-    for name in EXTENT_NAMES:
-        if name not in da.coords:
-            continue
-        coord = da.coords[name]
-        values = np.asarray(coord.values, dtype=np.float64)
-        if present is not None and values.shape == present.shape:
-            values = values[present]
-        values = values[np.isfinite(values)]
-        if values.size:
-            units = str(coord.attrs.get("units", ""))
-            out.append(Extent(name, float(values.min()), float(values.max()), units))
-    return out
-
-
-def sampling(da: xr.DataArray) -> dict[str, Any]:
-    """The vertical axis of `da`: dim, sample count, interval, first, last, units."""
-    vdim = vertical_dim(da)
-    axis = np.asarray(da.coords[vdim].values, dtype=np.float64)
-    interval = float(np.diff(axis).mean()) if axis.size > 1 else math.nan
-    return {
-        "vertical_dim": vdim,
-        "n_samples": int(axis.size),
-        "sample_interval": round(interval, 9),
-        "first_sample": float(axis[0]) if axis.size else math.nan,
-        "last_sample": float(axis[-1]) if axis.size else math.nan,
-        "units": str(da.coords[vdim].attrs.get("units", "")),
-    }
-
-
-def _count(coord: Any) -> int:
-    return int(np.count_nonzero(np.asarray(coord)))
-
-
-def _provenance(attrs: dict[str, Any]) -> dict[str, Any] | None:
-    from promethium.reconstruct import PROVENANCE_ATTR
-
-    raw = attrs.get(PROVENANCE_ATTR)
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        try:
-            loaded = json.loads(raw)
-        except json.JSONDecodeError:
-            return {"text": raw}
-        return loaded if isinstance(loaded, dict) else {"value": loaded}
-    return dict(raw) if isinstance(raw, dict) else {"value": raw}
-
-
-def _geometry_of(dims: tuple[str, ...]) -> str:
-    """The geometry kind a grid with these trace dims has (for stores without the attr)."""
-    if dims == ("trace",):
-        return "traces"
-    if dims[:2] == ("iline", "xline") and len(dims) == 2:
-        return "3d"
-    if len(dims) == 1 and dims[0] in ("cdp", "iline", "xline"):
-        return "2d"
-    return "prestack"
-
-
-def zarr_info(
-    path: str | os.PathLike[str], *, dead_traces: bool = False, variable: str | None = None
-) -> SurveyInfo:
-    """Summarize a Promethium Zarr store: sampling, keys, geometry, traces, provenance.
-
-    Reads the coordinates only, unless `dead_traces` asks for the samples.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The store.
-    dead_traces : bool, optional
-        Count the recorded traces whose samples are all zero or NaN (reads every
-        sample, chunk by chunk).
-    variable : str, optional
-        Which variable to summarize in a store of several (e.g. ``"std"`` of an
-        uncertainty store); the first by default.
-
-    Returns
-    -------
-    SurveyInfo
-        The summary; ``history`` and ``provenance`` come from the store's attrs.
-
-    Raises
-    ------
-    PromethiumError
-        If the store cannot be opened (see :func:`~promethium.io.zarr.open_zarr`), or
-        `variable` is not one of its variables.
-
-    Examples
-    --------
-    >>> info = zarr_info("filled.zarr")  # doctest: +SKIP
-    >>> info.traces.filled, info.provenance["model"]  # doctest: +SKIP
-    """
-    from promethium.core.mask import infer_trace_mask
-    from promethium.io.zarr import open_zarr
-
-    names = [str(v) for v in open_zarr(path, dataset=True).data_vars]
-    several = len(names) > 1
-    if variable is not None and variable not in names:
-        raise ConfigError(f"{os.fspath(path)} has no variable {variable!r}; it holds {names}.")
-    da = open_zarr(path, variable=variable or names[0]) if several else open_zarr(path)
-    logger.info("%s: a Zarr store of dims %s", os.fspath(path), dict(da.sizes))
-    tdims = trace_dims(da)
-    positions = math.prod(da.sizes[d] for d in tdims)
-    present = None
-    if TRACE_INDEX in da.coords:
-        present = np.asarray(da.coords[TRACE_INDEX].values) >= 0
-    missing = None
-    if TRACE_MASK in da.coords:
-        missing = positions - _count(da.coords[TRACE_MASK].values)
-    filled = _count(da.coords[TRACE_FILLED].values) if TRACE_FILLED in da.coords else None
-    dead = None
-    if dead_traces:
-        blank = ~infer_trace_mask(da).values
-        if filled is not None:
-            blank &= ~np.asarray(da.coords[TRACE_FILLED].values, dtype=bool)
-        dead = int(np.count_nonzero(blank & present if present is not None else blank))
-    stats = [key_stats(d, np.asarray(da.coords[d].values)) for d in tdims if d in da.coords]
-    for name in KEY_NAMES:
-        if name in da.coords and name not in tdims and da.coords[name].dims == tdims:
-            values = np.asarray(da.coords[name].values)
-            stats.append(key_stats(name, values[present] if present is not None else values))
-    fold = None
-    if len(tdims) > 1 and tdims[-1] in ("offset", "channel"):
-        mask = present if present is not None else np.ones(da.shape[:-1], bool)
-        per_bin = mask.reshape(-1, mask.shape[-1]).sum(axis=1)
-        if per_bin.size:
-            fold = FoldStats("/".join(tdims[:-1]), int(per_bin.size), int(per_bin.min()),
-                             int(per_bin.max()), float(per_bin.mean()))  # fmt: skip
-    history = [line for line in str(da.attrs.get("history", "")).splitlines() if line]
-    return SurveyInfo(
-        path=os.fspath(path),
-        kind="Zarr",
-        dims={str(d): int(n) for d, n in da.sizes.items()},
-        n_traces=int(present.sum()) if present is not None else positions,
-        **sampling(da),
-        geometry=str(da.attrs.get("geometry", _geometry_of(tdims))),
-        sort_order=str(da.attrs.get("geometry_sort_order", "")),
-        keys=keys_in_use(stats),
-        fold=fold,
-        extents=extents(da, present),
-        traces=TraceCounts(
-            positions,
-            absent=int((~present).sum()) if present is not None else None,
-            dead=dead,
-            missing=missing,
-            filled=filled,
-        ),
-        note=str(da.attrs.get("geometry_note", "")),
-        history=history,
-        provenance=_provenance(da.attrs),
-        variables=names if several else [],
-        variable=(variable or names[0]) if several else None,
-    )

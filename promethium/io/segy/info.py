@@ -10,16 +10,8 @@ import numpy as np
 
 from promethium.core.mask import TRACE_FILLED
 from promethium.io.segy.samples import FORMATS, ByteOrder
-from promethium.io.summary import (
-    SegyHeaders,
-    SurveyInfo,
-    TraceCounts,
-    extents,
-    fold_stats,
-    key_stats,
-    keys_in_use,
-    sampling,
-)
+from promethium.io.summary import SegyHeaders, SurveyInfo, TraceCounts
+from promethium.io.survey_stats import extents, fold_stats, key_stats, keys_in_use, sampling
 
 __all__ = ["decode_text_header", "segy_info"]
 
