@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from promethium.core.history import history_steps
 from promethium.errors import InvalidDataError
 from promethium.ops import Operator, Pipeline
 
@@ -44,7 +45,7 @@ def test_pipeline_composes_and_records_history(gather):
     assert isinstance(pipe, Pipeline) and len(pipe.operators) == 3
     out = pipe(gather)
     np.testing.assert_allclose(out.values, gather.values * 3.0, rtol=1e-6)
-    assert out.attrs["history"].splitlines() == [
+    assert history_steps(out) == [
         "promethium: Scale(factor=2.0)",
         "promethium: Scale(factor=0.5)",
         "promethium: Scale(factor=3.0)",

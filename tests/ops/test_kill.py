@@ -8,8 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import promethium as pm
+from promethium.core.history import history_steps
 from promethium.errors import ConfigError, InvalidDataError
 from promethium.ops import Decimate, KillTraces, Normalize
+
+
+def _untimed(da):
+    """`da` with its history lines stripped of their UTC timestamps (runs differ)."""
+    return da.assign_attrs(history="\n".join(history_steps(da)))
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +30,7 @@ def test_explicit_mask_zeroes_dead_traces(shots):
     np.testing.assert_array_equal(out.trace_mask.values, mask)
     assert (out.values[0, [1, 5]] == 0).all()
     np.testing.assert_array_equal(out.values[mask], shots.values[mask])
-    assert out.attrs["history"] == "promethium: KillTraces(mask=<18 of 20 live>)"
+    assert "\n".join(history_steps(out)) == "promethium: KillTraces(mask=<18 of 20 live>)"
     assert out.dtype == shots.dtype
 
 
@@ -38,7 +44,7 @@ def test_masks_combine(shots):
     out = (Decimate(2) | Decimate(3))(shots)
     expected = (np.arange(10) % 2 == 0) & (np.arange(10) % 3 == 0)
     np.testing.assert_array_equal(out.trace_mask.values[0], expected)
-    assert len(out.attrs["history"].splitlines()) == 2
+    assert len(history_steps(out)) == 2
 
 
 def test_helpers_build_the_masks(shots):
@@ -60,7 +66,7 @@ def test_lazy_equals_in_memory(shots, chunks):
     op = KillTraces(fraction=0.4, seed=1)
     lazy = op(shots.chunk(dict(zip(shots.dims, chunks))))
     assert isinstance(lazy.data, dska.Array)
-    xr.testing.assert_identical(lazy.compute(), op(shots))
+    xr.testing.assert_identical(_untimed(lazy.compute()), _untimed(op(shots)))
 
 
 def test_keeps_coords_through_other_ops(shots):
@@ -115,7 +121,7 @@ def test_labelled_mask_is_matched_by_label_not_position(shots):
     killed = shots.offset.values[~out.trace_mask.values[0]]
     np.testing.assert_array_equal(killed, [shots.offset.values[2]])
     assert (out.sel(offset=shots.offset.values[2]) == 0).all()
-    xr.testing.assert_identical(out, KillTraces(mask)(shots))
+    xr.testing.assert_identical(_untimed(out), _untimed(KillTraces(mask)(shots)))
 
 
 @settings(max_examples=10, deadline=None)

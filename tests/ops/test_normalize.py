@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import promethium as pm
+from promethium.core.history import history_steps
 from promethium.errors import ConfigError, InvalidDataError
 from promethium.ops import Bandpass, Denormalize, Normalize
 
@@ -88,7 +89,7 @@ def test_keeps_coords_mask_and_records_history(shots):
     out = (Normalize() | Bandpass(5, 60))(da)
     assert out.coords["trace_mask"].dims == ("shot", "offset")
     assert out.offset.attrs == shots.offset.attrs and out.time.attrs["units"] == "ms"
-    assert out.attrs["history"].splitlines() == [
+    assert history_steps(out) == [
         "promethium: Normalize(scope='trace', method='rms')",
         "promethium: Bandpass(low=5, high=60, order=4)",
     ]
