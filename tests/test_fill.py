@@ -142,7 +142,8 @@ def test_only_unbounded_missing_traces_means_nothing_to_fill():
     assert not out.trace_filled.values.any()
 
 
-def test_open_segy_grid_with_a_missing_corner(tmp_path):
+def _corner_file(tmp_path):
+    """A 4 x 10 SEG-Y cube whose corner (iline <= 2, xline >= 8) and (3, 4) were never shot."""
     segyio = pytest.importorskip("segyio")
     ilines, xlines = np.arange(1, 5), np.arange(1, 11)
     grid = [(i, x) for i in ilines for x in xlines if not (i <= 2 and x >= 8) and (i, x) != (3, 4)]
@@ -156,7 +157,11 @@ def test_open_segy_grid_with_a_missing_corner(tmp_path):
             f.header[n] = {189: int(i), 193: int(x), 115: 50, 117: 4000}
             f.trace[n] = trace[x - 1].astype(np.float32)
         f.bin.update(hdt=4000, hns=50)
-    da = pm.open_segy(path)
+    return path
+
+
+def test_open_segy_grid_with_a_missing_corner(tmp_path):
+    da = pm.open_segy(_corner_file(tmp_path))
     assert (da.trace_index.values < 0).sum() == 7
     with pytest.warns(PromethiumWarning, match=r"6 grid position\(s\) absent"):
         out = pm.reconstruct(da, model="linear")
@@ -218,3 +223,34 @@ def test_good_fills_do_not_warn(gather):
         warnings.simplefilter("error", PromethiumWarning)
         pm.reconstruct(holed, model="linear")
         pm.reconstruct(holed, model="pocs")
+
+
+def test_cli_leaves_the_corner_unfilled_unless_asked(tmp_path, capsys):
+    from promethium.cli import main
+
+    source = _corner_file(tmp_path)
+    out = tmp_path / "out.zarr"
+    argv = ["reconstruct", str(source), str(out), "-m", "linear", "--no-progress"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "filled 1 of 40 traces" in captured.out
+    assert "6 grid position(s) absent from the file" in captured.err
+    assert main([*argv, "--overwrite", "--extrapolate"]) == 0
+    assert "filled 7 of 40 traces" in capsys.readouterr().out
+    again = tmp_path / "again.zarr"
+    assert main(["reconstruct", str(out), str(again), "-m", "pocs", "--no-progress"]) == 0
+    assert "nothing to fill" in capsys.readouterr().err  # earlier fills are kept
+
+
+def test_cli_warns_about_weak_fills_in_the_same_pass_as_the_write(tmp_path, capsys):
+    from promethium.cli import main
+
+    da = pm.synthetic_gather(n_traces=32, n_samples=64, seed=5)
+    path = tmp_path / "decimated.sgy"
+    pm.to_segy(pm.apply_trace_mask(da, pm.regular_mask(da, 2)), path)
+    argv = ["reconstruct", str(path), str(tmp_path / "o.zarr"), "-m", "pocs", "--no-progress"]
+    assert main(argv) == 0
+    assert "16 of 16 filled trace(s) have less than 1%" in capsys.readouterr().err
+    auto = ["reconstruct", str(path), str(tmp_path / "a.zarr"), "--no-progress"]
+    assert main(auto) == 0
+    assert "filled trace(s) have less than" not in capsys.readouterr().err
