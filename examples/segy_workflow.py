@@ -1,8 +1,9 @@
 """A SEG-Y workflow end to end: open lazily, reconstruct, write back with the headers.
 
 Makes a small 3-D cube with a missing corner and dead traces (the kind of survey a
-field crew delivers), then reconstructs it chunk by chunk and writes a SEG-Y whose
-original headers are byte-identical, with the filled corner traces appended.
+field crew delivers), then reconstructs it chunk by chunk and writes a sorted SEG-Y
+whose original headers are byte-identical. The corner the survey never recorded is
+left unfilled (``extrapolate=True`` would fill it from far-away traces).
 
     python examples/segy_workflow.py --workdir out/segy
 """
