@@ -48,7 +48,6 @@ __all__ = [
     "load_plugins",
     "loaded_plugins",
     "plugin_errors",
-    "render_plugins",
 ]
 
 #: Environment variable listing entry-point names of plugins not to load.
@@ -348,84 +347,3 @@ def list_plugins() -> list[PluginInfo]:
         One entry per entry point of the ``promethium`` group.
     """
     return sorted(loaded_plugins().plugins, key=lambda p: p.name)
-
-
-def render_plugins(pattern: str = "*") -> Any:
-    """Return a rich renderable of the models and plugins, for ``promethium plugins``.
-
-    Two tables: the models matching `pattern` (name, family, plugin and version, model
-    version, weights) followed by their descriptions, then every plugin with its
-    status, followed by the errors of broken plugins.
-
-    Parameters
-    ----------
-    pattern : str, default "*"
-        Glob on model names selecting the rows of the models table.
-
-    Returns
-    -------
-    rich.console.Group
-        The two tables, ready for ``rich.console.Console().print``.
-
-    Examples
-    --------
-    >>> from rich.console import Console
-    >>> Console().print(render_plugins())  # doctest: +SKIP
-    """
-    from rich import box
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
-
-    from promethium.catalog import list_models
-
-    loaded = loaded_plugins()
-    infos = list_models(pattern, registry=loaded.registry)
-    rows = [
-        (
-            row.name,
-            row.family,
-            f"{row.plugin} {row.plugin_version}".strip(),
-            row.version,
-            "yes" if row.weights else "-",
-        )
-        for row in infos
-    ]
-    models = Table(title="Promethium models", box=box.SIMPLE_HEAD, pad_edge=False)
-    for i, column in enumerate(("name", "family", "plugin", "version", "weights")):
-        _add_column(models, column, [r[i] for r in rows])
-    for r in rows:
-        models.add_row(*map(escape, r))
-    found = sorted(loaded.plugins, key=lambda p: p.name)
-    plugins = Table(title="Promethium plugins", box=box.SIMPLE_HEAD, pad_edge=False)
-    cells = {
-        "plugin": [p.name for p in found],
-        "distribution": [f"{p.distribution} {p.version}".strip() for p in found],
-        "api": ["-" if p.api is None else str(p.api) for p in found],
-        "status": [p.status for p in found],
-    }
-    for column, values in cells.items():
-        _add_column(plugins, column, values)
-    for p in found:
-        style = {"broken": "red", "disabled": "yellow"}.get(p.status, "green")
-        plugins.add_row(
-            escape(p.name),
-            escape(f"{p.distribution} {p.version}".strip()),
-            "-" if p.api is None else str(p.api),
-            f"[{style}]{p.status}[/{style}]",
-        )
-    # Long texts go below the tables, where they wrap at the terminal's width.
-    descriptions = [
-        f"[bold]{escape(r.name)}[/]: {escape(r.description)}" for r in infos if r.description
-    ]
-    errors = [f"[bold red]{escape(p.name)}[/]: {escape(p.error)}" for p in found if p.error]
-    parts: list[Any] = [models, *descriptions, "", plugins]
-    if errors:
-        parts += ["[bold]errors[/]", *errors]
-    return Group(*parts)
-
-
-def _add_column(table: Any, header: str, cells: list[str]) -> None:
-    """Add a column that is never truncated nor wrapped (names must stay copyable)."""
-    width = max([len(header), *map(len, cells)])
-    table.add_column(header, no_wrap=True, min_width=width)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import warnings
-from itertools import count
 
 import pytest
 
 from promethium.errors import ConfigError, PluginError, PromethiumWarning
 from promethium.plugin import PROMETHIUM_PLUGIN_API, hookimpl
-from promethium.plugins import clear_plugin_cache, load_plugins, loaded_plugins, render_plugins
-
-_ids = count()
+from promethium.plugins import clear_plugin_cache, load_plugins, loaded_plugins
 
 GOOD = """
 from promethium.plugin import hookimpl
@@ -28,31 +24,6 @@ class Zero:
 def promethium_register_models(registry):
     registry.add(ModelSpec(name={model!r}, family="demo", factory=Zero))
 """
-
-
-@pytest.fixture
-def make_plugin(tmp_path, monkeypatch):
-    """Install a throwaway distribution whose ``promethium`` entry point runs `source`."""
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    modules: list[str] = []
-
-    def make(name: str, source: str, *, version: str = "1.2.3") -> str:
-        module = f"fake_promethium_plugin_{next(_ids)}"
-        (site / f"{module}.py").write_text(textwrap.dedent(source))
-        info = site / f"{module}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: {version}\n"
-        )
-        (info / "entry_points.txt").write_text(f"[promethium]\n{name} = {module}\n")
-        modules.append(module)
-        return module
-
-    yield make
-    for module in modules:
-        sys.modules.pop(module, None)
 
 
 def _by_name(loaded, name):
@@ -255,24 +226,6 @@ def test_cached_discovery_and_clear(make_plugin):
         clear_plugin_cache()
 
 
-def test_render_plugins_lists_models_and_errors(make_plugin):
-    from rich.console import Console
-
-    make_plugin("good-one", GOOD.format(model="zero-good"))
-    make_plugin("broken-one", "raise ImportError('gone: [/tmp/w] [data]')\n")
-    clear_plugin_cache()
-    try:
-        with pytest.warns(PromethiumWarning):
-            renderable = render_plugins()
-        console = Console(record=True, width=80)
-        console.print(renderable)
-        text = console.export_text()
-    finally:
-        clear_plugin_cache()
-    assert "zero-good" in text and "broken-one" in text
-    assert "ImportError: gone: [/tmp/w] [data]" in text  # plugin text is not read as markup
-
-
 def test_import_promethium_discovers_no_plugins():
     # What import loads is checked in tests/test_lazy_import.py.
     code = (
@@ -281,24 +234,3 @@ def test_import_promethium_discovers_no_plugins():
         "assert promethium.plugins.loaded_plugins.cache_info().currsize == 0\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_render_plugins_never_truncates_names_at_80_columns(make_plugin):
-    from rich.console import Console
-
-    long_model = "builtin-classical-reconstruction-long-name"
-    make_plugin(
-        "a-rather-long-plugin-distribution-name",
-        GOOD.format(model=long_model),
-    )
-    clear_plugin_cache()
-    try:
-        renderable = render_plugins()
-        console = Console(record=True, width=80)
-        console.print(renderable)
-        text = console.export_text()
-    finally:
-        clear_plugin_cache()
-    assert "…" not in text
-    assert long_model in text and "a-rather-long-plugin-distribution-name" in text
-    assert "pocs" in text
