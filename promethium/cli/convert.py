@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from promethium.cli.choices import ABSENT, complete_from
 from promethium.cli.files import (
     ABSENT_HELP,
     MARK_FILLED_HELP,
@@ -32,7 +33,10 @@ def convert(
         typer.Option(help="SEG-Y whose headers to copy when writing SEG-Y."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
-    absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
+    absent: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help=ABSENT_HELP, autocompletion=complete_from(ABSENT)),
+    ] = None,
     mark_filled: Annotated[bool, typer.Option(help=MARK_FILLED_HELP)] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sel: Sel = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["key_values"]
+__all__ = ["checked_options", "key_values"]
 
 
 def key_values(pairs: list[str], what: str) -> dict[str, Any]:
@@ -22,3 +22,24 @@ def key_values(pairs: list[str], what: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key] = text
     return out
+
+
+def checked_options(model: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Check `options` against the schema of `model`, as the run will; return them.
+
+    Values given as text are coerced by the schema (``"30"`` to 30, ``"64,128"`` to a
+    pair), so a command line fails here, before any data is read, with the message the
+    library gives: the option, the value and what is allowed.
+
+    Raises
+    ------
+    ModelNotFoundError
+        If no installed model is called `model`.
+    ConfigError
+        For an unknown option, a wrong type or an out-of-range value.
+    """
+    from promethium.plugins import default_registry
+    from promethium.reconstruct import model_options
+
+    model_options(default_registry().get(model), options)
+    return options

@@ -8,6 +8,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from promethium.cli.choices import (
+    ABSENT,
+    DEVICES,
+    PRECISIONS,
+    complete_from,
+    complete_models,
+    one_of,
+)
 from promethium.cli.files import (
     ABSENT_HELP,
     MARK_FILLED_HELP,
@@ -20,7 +28,7 @@ from promethium.cli.files import (
     write_output,
 )
 from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.model_options import key_values
+from promethium.cli.model_options import checked_options, key_values
 from promethium.cli.plan import plan_run
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
@@ -32,17 +40,35 @@ def reconstruct(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
     target: Annotated[Path, typer.Argument(help="Output SEG-Y file or .zarr store.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="Model name, or auto.")] = "auto",
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model name: auto (chooses per gather), linear, pocs or any installed model "
+            "(`promethium plugins` lists them with their options).",
+            autocompletion=complete_models,
+        ),
+    ] = "auto",
     device: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="auto, cpu or cuda (torch models)."),
+        typer.Option(
+            help=f"Torch models: {one_of(DEVICES)}, or cuda:N.",
+            autocompletion=complete_from(DEVICES),
+        ),
     ] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Patches per batch.")] = None,  # noqa: UP045
-    patch_size: Annotated[Optional[int], typer.Option(help="Patch size in samples.")] = None,  # noqa: UP045
+    patch_size: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Patch length, or TRACES,SAMPLES (e.g. 64,128).", metavar="N[,M]"),
+    ] = None,
     overlap: Annotated[Optional[float], typer.Option(help="Patch overlap fraction.")] = None,  # noqa: UP045
     precision: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="float32, float16 or bfloat16 (torch models)."),
+        typer.Option(
+            help=f"Torch models: {one_of(PRECISIONS)}.",
+            autocompletion=complete_from(PRECISIONS),
+        ),
     ] = None,
     option: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -66,7 +92,10 @@ def reconstruct(
             "their uncertainty, e.g. ensembles: -o ensemble_size=8)."
         ),
     ] = None,
-    absent: Annotated[Optional[str], typer.Option(help=ABSENT_HELP)] = None,  # noqa: UP045
+    absent: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help=ABSENT_HELP, autocompletion=complete_from(ABSENT)),
+    ] = None,
     mark_filled: Annotated[bool, typer.Option(help=MARK_FILLED_HELP)] = False,
     extrapolate: Annotated[
         bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
@@ -125,6 +154,7 @@ def reconstruct(
             "the command line writes the mean to TARGET; ask for the uncertainty with "
             "--uncertainty STORE.zarr (a Zarr store of mean and std)."
         )
+    checked_options(model, options)  # the model's schema, before any data is read
     check_uncertainty_target(uncertainty, target, overwrite)
     keys = segy_keys(locals())
     da = apply_selection(open_input(source, keys), selection)

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from promethium.cli.choices import GEOMETRIES, complete_from, one_of
+
 __all__ = ["SEGY_KEYS", "Byte", "Geometry", "Profile", "segy_keys"]
 
 Byte = Annotated[
@@ -19,7 +21,8 @@ Profile = Annotated[
 Geometry = Annotated[
     str,
     typer.Option(
-        help="SEG-Y geometry: auto, 3d, 2d, prestack, or traces (file order, only when asked)."
+        help=f"SEG-Y geometry: {one_of(GEOMETRIES)} (traces: file order, only when asked).",
+        autocompletion=complete_from(GEOMETRIES),
     ),
 ]
 

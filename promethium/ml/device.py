@@ -8,16 +8,26 @@ half precision is slow and only emulated.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import typing
+from typing import Any, Literal
 
 from promethium.errors import ConfigError
 
-__all__ = ["DEVICES", "PRECISIONS", "autocast", "resolve_device", "resolve_precision"]
+__all__ = [
+    "DEVICES",
+    "PRECISIONS",
+    "Precision",
+    "autocast",
+    "resolve_device",
+    "resolve_precision",
+]
 
 #: Accepted values of the ``device`` option (``"cuda:N"`` is accepted too).
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+#: The type of the ``precision`` option (used by the option schema).
+Precision = Literal["auto", "float32", "float16", "bfloat16"]
 #: Accepted values of the ``precision`` option.
-PRECISIONS: tuple[str, ...] = ("auto", "float32", "float16", "bfloat16")
+PRECISIONS: tuple[str, ...] = typing.get_args(Precision)
 
 
 def resolve_device(device: str) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
+from promethium.ml.device import Precision
 from promethium.plugin.options import ModelOptions
 
 __all__ = ["PatchOptions", "PatchSize", "TorchOptions", "patch_size_type"]
@@ -76,7 +77,7 @@ class TorchOptions(PatchOptions):
         description="Where the network runs: auto (CUDA if present), cpu, cuda or cuda:N.",
         json_schema_extra={"allowed": "'auto', 'cpu', 'cuda' or 'cuda:N'"},
     )
-    precision: Literal["auto", "float32", "float16", "bfloat16"] = Field(
+    precision: Precision = Field(
         "auto", description="Arithmetic precision; auto is float16 on CUDA, float32 on CPU."
     )
     ensemble_size: int | None = Field(
