@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -24,7 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from promethium.errors import ConfigError
+from promethium.errors import ConfigError, closest_match
+from promethium.ml.options import TorchOptions
 from promethium.models.networks.configs import (
     GANConfig,
     NetworkConfig,
@@ -33,13 +33,13 @@ from promethium.models.networks.configs import (
     VAEConfig,
     validate_config,
 )
+from promethium.plugin.options import Options
 
 __all__ = [
     "ARCHITECTURES",
     "AugmentationConfig",
     "DataConfig",
     "GapMask",
-    "InferenceConfig",
     "ModelConfig",
     "RandomMask",
     "RegularMask",
@@ -67,8 +67,8 @@ NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(Options):
+    """A section of the file: the option-schema base (unknown keys refused, frozen)."""
 
 
 def _pair(value: Any) -> Any:
@@ -333,26 +333,17 @@ class TrainingConfig(_Section):
     output_dir: str = "runs/train"
 
 
-class InferenceConfig(_Section):
-    """``inference``: the patch engine's options for the trained model."""
-
-    batch_size: PositiveInt = 8
-    patch_size: PositiveInt = 256
-    overlap: Fraction = 0.5
-    device: str = "auto"
-    precision: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
-    ensemble_size: PositiveInt | None = None
-    dropout_inference: StrictBool = False
-    aggregate: Literal["mean", "median"] = "mean"
-
-
 class TrainConfig(_Section):
-    """The whole YAML file: ``model``, ``data``, ``training``, ``inference``."""
+    """The whole YAML file: ``model``, ``data``, ``training``, ``inference``.
+
+    ``inference`` is :class:`~promethium.ml.options.TorchOptions`, the schema of the
+    options of every network run by the patch engine.
+    """
 
     model: ModelConfig = Field(default_factory=ModelConfig)
     data: DataConfig
     training: TrainingConfig = Field(default_factory=TrainingConfig)
-    inference: InferenceConfig = Field(default_factory=InferenceConfig)
+    inference: TorchOptions = Field(default_factory=TorchOptions)
 
 
 def parse_config(raw: Mapping[str, Any], *, source: str = "config") -> TrainConfig:
@@ -409,7 +400,8 @@ def _describe(error: Any) -> str:
             annotation = field.annotation
             owner = annotation if isinstance(annotation, type) else _model_in(annotation)
         known = sorted(getattr(owner, "model_fields", {}))
-        return f"unknown key {key!r} (known keys: {known})"
+        hint = closest_match(loc[-1], known)
+        return f"unknown key {key!r} (known keys: {known}){hint}"
     message = str(error["msg"]).removeprefix("Value error, ")
     if loc == ["model"]:  # the network's own validation names its keys
         return message
