@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from promethium.errors import ConfigError, InvalidDataError
+from promethium.errors import ConfigError, InvalidDataError, SegyFormatError
 from promethium.io.segy.engine import read_fields, segyio_fields
 from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout
 from promethium.io.segy.samples import ByteOrder
@@ -33,8 +33,10 @@ __all__ = [
     "resolve_byte_locations",
 ]
 
-#: Bytes of file read at a time while reading header words (bounded memory).
+#: Bytes of file segyio maps at a time while reading header words (bounded memory).
 HEADER_WINDOW = 64 * 2**20
+#: Size of the buffer of the NumPy header reader.
+HEADER_READ_BUFFER = 8 * 2**20
 
 #: Standard trace header words used by Promethium: name -> (byte, size).
 TRACE_FIELDS: dict[str, tuple[int, int]] = {
@@ -196,30 +198,39 @@ def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarra
     """Return the trace headers of traces ``[0, stop)`` as a ``(n, 240)`` uint8 array.
 
     This is the NumPy header reader, for header words segyio does not read (see
-    :func:`read_words`). The file is memory-mapped one window at a time and each window
-    is unmapped before the next, so resident memory stays near the size of the headers
-    whatever the size of the file.
+    :func:`read_words`). The file is read front to back through a reusable buffer of
+    whole trace records (:data:`HEADER_READ_BUFFER` bytes), so resident memory stays
+    near the size of the headers whatever the size of the file, and a file truncated
+    meanwhile is an error, never a crash (a memory map would raise SIGBUS).
 
     Raises
     ------
+    SegyFormatError
+        If the file ends before trace `stop`.
     SourceChangedError
         If the file changed since `layout` was read.
     """
     total = layout.n_traces if stop is None else min(stop, layout.n_traces)
     out = np.empty((total, TRACE_HEADER_SIZE), dtype=np.uint8)
-    step = max(1, HEADER_WINDOW // layout.trace_len)
-    for start in range(0, total, step):
-        n = min(step, total - start)
-        window = np.memmap(
-            layout.path,
-            dtype=np.uint8,
-            mode="r",
-            offset=layout.data_start + start * layout.trace_len,
-            shape=(n, layout.trace_len),
-        )
-        out[start : start + n] = window[:, :TRACE_HEADER_SIZE]
-        del window
-    layout.check_unchanged()
+    step = max(1, HEADER_READ_BUFFER // layout.trace_len)
+    buf = np.empty((min(step, total), layout.trace_len), dtype=np.uint8)
+    view = memoryview(buf.reshape(-1))  # type: ignore[arg-type]
+    with open(layout.path, "rb", buffering=0) as f:
+        f.seek(layout.data_start)
+        for start in range(0, total, step):
+            n = min(step, total - start)
+            target, got = view[: n * layout.trace_len], 0
+            while got < len(target):
+                part = f.readinto(target[got:])
+                if not part:
+                    layout.check_unchanged(f.fileno())
+                    raise SegyFormatError(
+                        f"{layout.path}: expected trace {start + got // layout.trace_len} "
+                        "but the file ends earlier; it is shorter than its headers say."
+                    )
+                got += part
+            out[start : start + n] = buf[:n, :TRACE_HEADER_SIZE]
+        layout.check_unchanged(f.fileno())
     return out
 
 
