@@ -1,0 +1,230 @@
+"""The built-in networks as models, registered through the plugin hook.
+
+``unet``, ``attention_unet``, ``residual_unet``, ``vae``, ``gan`` and ``pinn``
+register like any third-party model (entry point ``builtin-networks`` in the
+``promethium`` group). Each model's config is its network's parameters (the seed's
+``model.params``, defaults from :mod:`~promethium.models.networks.configs`) plus
+``weights``, the trained weight set to run; its options are the patch engine's
+(:class:`NetworkOptions`, the seed's ``inference`` defaults). Each is run by
+:class:`~promethium.ml.torch_model.TorchModel`, reading as many channels as the
+network's ``in_channels`` (1: the data; 2: data and live mask).
+
+No trained weights ship yet: building a network model without ``weights`` raises a
+:class:`~promethium.errors.ConfigError` saying how to train one, so an untrained
+network's output is never returned. This module imports no torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import model_validator
+
+from promethium.errors import ConfigError
+from promethium.ml.options import TorchOptions
+from promethium.models.networks.configs import (
+    GANConfig,
+    NetworkConfig,
+    PINNConfig,
+    UNetConfig,
+    VAEConfig,
+    validate_config,
+)
+from promethium.plugin import PROMETHIUM_PLUGIN_API, ModelSpec, hookimpl
+
+if TYPE_CHECKING:
+    from promethium.ml.torch_model import TorchModel
+    from promethium.registry import Registry
+    from promethium.typing import PathType
+
+__all__ = [
+    "NETWORK_MODELS",
+    "PROMETHIUM_PLUGIN_API",
+    "UNCERTAINTY_ENSEMBLE",
+    "NetworkModel",
+    "NetworkOptions",
+    "build_network_model",
+    "network_in_channels",
+    "promethium_register_models",
+]
+
+#: Ensemble members used for ``return_uncertainty=True`` when the caller sets neither
+#: ``ensemble_size`` nor ``dropout_inference`` (the seed's ensemble inference).
+UNCERTAINTY_ENSEMBLE = 5
+
+
+@dataclass(frozen=True)
+class NetworkModel:
+    """A built-in network as a model: its class, configuration and description."""
+
+    network: str  # "module:Class"
+    config_type: type[NetworkConfig]
+    family: str
+    description: str
+
+
+#: The built-in network models by name.
+NETWORK_MODELS: Mapping[str, NetworkModel] = {
+    "unet": NetworkModel(
+        "promethium.models.networks.unet:UNet", UNetConfig, "unet",
+        "U-Net (encoder-decoder with skip connections); needs trained weights",
+    ),
+    "attention_unet": NetworkModel(
+        "promethium.models.networks.unet:AttentionUNet", UNetConfig, "unet",
+        "U-Net with attention gates on the skip connections; needs trained weights",
+    ),
+    "residual_unet": NetworkModel(
+        "promethium.models.networks.unet:ResidualUNet", UNetConfig, "unet",
+        "U-Net built from residual blocks; needs trained weights",
+    ),
+    "vae": NetworkModel(
+        "promethium.models.networks.vae:VAE", VAEConfig, "vae",
+        "Variational autoencoder, posterior-mean reconstruction; needs trained weights",
+    ),
+    "gan": NetworkModel(
+        "promethium.models.networks.gan:GAN", GANConfig, "gan",
+        "Conditional GAN (U-Net generator, PatchGAN critic); needs trained weights",
+    ),
+    "pinn": NetworkModel(
+        "promethium.models.networks.pinn:PINN", PINNConfig, "pinn",
+        "Physics-informed network (backbone + acoustic wave-equation loss); "
+        "needs trained weights",
+    ),
+}  # fmt: skip
+
+
+class NetworkOptions(TorchOptions):
+    """The options of the network models: the patch engine's, seed defaults.
+
+    With ``return_uncertainty=True`` and neither ``ensemble_size`` nor
+    ``dropout_inference`` given, the seed's ensemble is used
+    (``ensemble_size=5, dropout_inference=True``), so the ``std`` is a real estimate.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_ensemble_for_uncertainty(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        wants = data.get("return_uncertainty", False)
+        if isinstance(wants, str):
+            wants = wants.strip().lower() in ("1", "true", "yes", "on")
+        if wants is True and "ensemble_size" not in data and "dropout_inference" not in data:
+            return {**data, "ensemble_size": UNCERTAINTY_ENSEMBLE, "dropout_inference": True}
+        return data
+
+
+def network_in_channels(config: NetworkConfig) -> int:
+    """The channels a network of `config` reads (1: data; 2: data and live mask).
+
+    Examples
+    --------
+    >>> network_in_channels(GANConfig.model_validate({"generator": {"params": {"in_channels": 2}}}))
+    2
+    """
+    if isinstance(config, GANConfig):
+        return int(config.generator.params.get("in_channels", 1))
+    if isinstance(config, PINNConfig):
+        return int(config.backbone_params.get("in_channels", 1))
+    return int(getattr(config, "in_channels", 1))
+
+
+def build_network_model(name: str, weights: PathType | None = None, **params: Any) -> TorchModel:
+    """Build the network model `name` with trained `weights`, run by ``TorchModel``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`NETWORK_MODELS`.
+    weights : str or path-like
+        A trained weight set: ``.safetensors`` with its JSON sidecar (as written by
+        ``promethium train`` or :func:`promethium.ml.save_weights`), or a plain
+        state-dict checkpoint. Required: no trained weights ship yet.
+    **params
+        The network's parameters (the seed's ``model.params``).
+
+    Returns
+    -------
+    TorchModel
+        The model, its network built once per process with `weights` loaded.
+
+    Raises
+    ------
+    ConfigError
+        Without `weights` (saying how to train them); for invalid `params`; for a
+        weights file whose sidecar records another architecture or another config
+        (naming both, and the ``config=`` that fits).
+    """
+    from promethium.ml.torch_model import TorchModel, _import_reference
+
+    entry = NETWORK_MODELS[name]
+    config = validate_config(entry.config_type, params, what=f"model {name!r}")
+    if weights is None:
+        raise ConfigError(
+            f"model {name!r} has no trained weights: Promethium ships none for its networks "
+            "yet, and an untrained network's output would be noise. Train one with "
+            f"`promethium train --config examples/configs/{name}.yaml` (see docs/training.md) "
+            f"and pass its weights: pm.reconstruct(da, model={name!r}, "
+            "weights='runs/<run>/weights/best.safetensors') or "
+            f"pm.create_model({name!r}, weights=...); `promethium reconstruct` takes "
+            "--weights."
+        )
+    path = Path(os.fspath(weights))
+    _check_sidecar(name, entry, config, path)
+    plain = config.model_dump(mode="json")
+    return TorchModel(
+        _import_reference(entry.network),
+        plain,
+        weights=path,
+        in_channels=network_in_channels(config),
+        name=name,
+    )
+
+
+def _check_sidecar(name: str, entry: NetworkModel, config: NetworkConfig, path: Path) -> None:
+    """Refuse weights whose sidecar records another architecture or config."""
+    from promethium.ml.weights import read_sidecar, sidecar_path
+
+    if path.suffix != ".json" and not sidecar_path(path).is_file():
+        return  # a plain checkpoint: strict state-dict loading checks the fit
+    info = read_sidecar(path)
+    architecture = info.get("architecture")
+    if architecture not in (name, entry.network):
+        raise ConfigError(
+            f"weights {str(path)!r} were trained for architecture {architecture!r}, not "
+            f"for model {name!r}; use model={architecture!r} or weights trained for {name!r}."
+        )
+    trained = validate_config(
+        entry.config_type, info.get("config") or {}, what=f"the sidecar of weights {str(path)!r}"
+    )
+    if trained != config:
+        given, saved = config.model_dump(mode="json"), trained.model_dump(mode="json")
+        differ = {k: v for k, v in saved.items() if given.get(k) != v}
+        raise ConfigError(
+            f"weights {str(path)!r} were trained with config {json.dumps(saved)}, but model "
+            f"{name!r} is built with config {json.dumps(given)}; pass "
+            f"config={json.dumps(differ)} to use them."
+        )
+
+
+@hookimpl
+def promethium_register_models(registry: Registry) -> None:
+    """Register the built-in networks (see :data:`NETWORK_MODELS`)."""
+    for name, entry in NETWORK_MODELS.items():
+        registry.add(
+            ModelSpec(
+                name=name,
+                family=entry.family,
+                factory=functools.partial(build_network_model, name),
+                options=NetworkOptions,
+                version="1.0.0",
+                config=entry.config_type().model_dump(mode="json"),
+                description=entry.description,
+            )
+        )

@@ -1,0 +1,187 @@
+"""The built-in networks as registered models: config, weights, the engine runs each."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import promethium as pm
+from promethium.errors import ConfigError, PluginError
+from promethium.ml.weights import save_weights
+from promethium.models.networks import plugin
+from promethium.models.networks.configs import UNetConfig
+from promethium.registry import Registry
+
+#: Small configurations of each model (a few thousand parameters).
+TINY = {
+    "unet": {"features": [4], "bottleneck": 8},
+    "attention_unet": {"features": [4], "bottleneck": 8},
+    "residual_unet": {"features": [4], "bottleneck": 8},
+    "vae": {"latent_dim": 4, "encoder_features": [4]},
+    "gan": {
+        "generator": {"architecture": "unet", "params": {"features": [4], "bottleneck": 8}},
+        "discriminator": {"params": {"features": [4, 8]}},
+    },
+    "pinn": {"backbone_params": {"features": [4], "bottleneck": 8}},
+}
+
+
+@pytest.fixture
+def registry():
+    registry = Registry()
+    plugin.promethium_register_models(registry)
+    return registry
+
+
+def tiny_weights(tmp_path, name, config=None, architecture=None):
+    """Save a freshly initialised small network of model `name`; return the path."""
+    import torch
+
+    from promethium.ml.torch_model import _import_reference
+
+    entry = plugin.NETWORK_MODELS[name]
+    params = entry.config_type.model_validate(config or TINY[name]).model_dump(mode="json")
+    torch.manual_seed(3)
+    net = _import_reference(entry.network)(**params)
+    path = tmp_path / f"{name}.safetensors"
+    return save_weights(net, path, config=params, architecture=architecture or name)
+
+
+def holed_gather():
+    gather = pm.synthetic_gather(n_traces=16, n_samples=32, seed=1)
+    live = np.ones(16, bool)
+    live[[3, 8, 9]] = False
+    return gather, pm.apply_trace_mask(gather, live), live
+
+
+def test_registers_the_seed_networks_with_their_params_as_config(registry):
+    assert set(plugin.NETWORK_MODELS) <= set(registry.list())
+    spec = registry.get("unet")
+    assert spec.family == "unet" and spec.options is plugin.NetworkOptions
+    assert dict(spec.config) == {
+        "in_channels": 1,
+        "out_channels": 1,
+        "features": [64, 128, 256, 512],
+        "bottleneck": 1024,
+        "dropout": 0.1,
+    }
+    assert registry.get("gan").config["adversarial_weight"] == 0.01
+    assert registry.get("pinn").config["backbone"] == "unet"
+    assert registry.get("vae").config["latent_dim"] == 256
+    # The seed's inference defaults.
+    opts = plugin.NetworkOptions()
+    assert (opts.patch_size, opts.overlap, opts.batch_size) == ((256, 256), 0.5, 8)
+
+
+def test_registered_through_the_entry_point_group():
+    from importlib.metadata import entry_points
+
+    eps = {ep.name: ep.value for ep in entry_points(group="promethium")}
+    if "builtin-networks" not in eps:
+        pytest.skip("the package metadata predates the builtin-networks entry point")
+    assert eps["builtin-networks"] == "promethium.models.networks.plugin"
+    assert "pinn" in pm.list_models() or "pinn" in [m.name for m in pm.list_models()]
+
+
+@pytest.mark.parametrize("name", sorted(plugin.NETWORK_MODELS))
+def test_without_weights_refuses_and_says_how_to_train(registry, name):
+    with pytest.raises(ConfigError, match="has no trained weights") as err:
+        registry.build(name)
+    message = str(err.value)
+    assert f"promethium train --config examples/configs/{name}.yaml" in message
+    assert "docs/training.md" in message and "weights=" in message
+    _, holed, _ = holed_gather()
+    with pytest.raises(ConfigError, match="has no trained weights"):
+        pm.reconstruct(holed, model=name, registry=registry)
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+@pytest.mark.parametrize("name", sorted(plugin.NETWORK_MODELS))
+def test_the_engine_runs_each_network_with_its_weights(registry, tmp_path, name):
+    path = tiny_weights(tmp_path, name)
+    gather, holed, live = holed_gather()
+    out = pm.reconstruct(
+        holed,
+        model=name,
+        registry=registry,
+        config={**TINY[name], "weights": str(path)},
+        patch_size=16,
+        device="cpu",
+    )
+    assert out.shape == gather.shape and np.isfinite(out.values).all()
+    np.testing.assert_array_equal(out.values[live], holed.values[live])
+    assert np.abs(out.values[~live]).sum() > 0
+    record = json.loads(out.attrs["promethium_reconstruction"])
+    assert record["model"] == name and record["plugin"] == ""
+    model = registry.build(name, {**TINY[name], "weights": str(path)})
+    assert model.in_channels == 1
+
+
+def test_in_channels_follow_the_config(registry, tmp_path):
+    config = {"features": [4], "bottleneck": 8, "in_channels": 2}
+    path = tiny_weights(tmp_path, "unet", config)
+    model = registry.build("unet", {**config, "weights": str(path)})
+    assert model.in_channels == 2
+    gan = {"generator": {"params": {"features": [4], "bottleneck": 8, "in_channels": 2}}}
+    gan_path = tiny_weights(tmp_path, "gan", gan)
+    assert registry.build("gan", {**gan, "weights": str(gan_path)}).in_channels == 2
+    _, holed, _ = holed_gather()
+    out = pm.reconstruct(
+        holed, model="unet", registry=registry, config={**config, "weights": str(path)},
+        patch_size=16, device="cpu",
+    )  # fmt: skip
+    assert np.isfinite(out.values).all()
+
+
+def test_weights_of_another_architecture_are_refused_naming_both(registry, tmp_path):
+    path = tiny_weights(tmp_path, "unet", architecture="vae")
+    with pytest.raises(ConfigError, match="trained for architecture 'vae', not for model 'unet'"):
+        registry.build("unet", {**TINY["unet"], "weights": str(path)})
+
+
+def test_weights_of_another_config_are_refused_naming_both(registry, tmp_path):
+    path = tiny_weights(tmp_path, "unet")
+    with pytest.raises(ConfigError) as err:
+        registry.build("unet", {"features": [8], "bottleneck": 8, "weights": str(path)})
+    message = str(err.value)
+    assert '"features": [4]' in message and '"features": [8]' in message
+    assert 'config={"features": [4]}' in message
+
+
+def test_a_plain_checkpoint_that_does_not_fit_is_a_plugin_error(registry, tmp_path):
+    import torch
+
+    checkpoint = tmp_path / "net.pt"
+    torch.save(torch.nn.Conv2d(1, 1, 1).state_dict(), checkpoint)
+    with pytest.raises(PluginError, match="do not fit network"):
+        registry.build("unet", {**TINY["unet"], "weights": str(checkpoint)}).reconstruct(
+            holed_gather()[1], plugin.NetworkOptions(patch_size=16, device="cpu")
+        )
+
+
+def test_bad_params_are_a_config_error_naming_the_key(registry, tmp_path):
+    path = tiny_weights(tmp_path, "unet")
+    with pytest.raises(ConfigError, match=r"no config key 'feature'.*Did you mean 'features'"):
+        registry.build("unet", {"feature": [4], "weights": str(path)})
+    with pytest.raises(ConfigError, match=r"invalid params for model 'unet': features\.0=0"):
+        registry.build("unet", {"features": [0], "weights": str(path)})
+
+
+def test_uncertainty_defaults_to_the_seed_ensemble():
+    opts = plugin.NetworkOptions.model_validate({"return_uncertainty": True})
+    assert (opts.ensemble_size, opts.dropout_inference) == (5, True)
+    opts = plugin.NetworkOptions.model_validate({"return_uncertainty": "true"})
+    assert (opts.ensemble_size, opts.dropout_inference) == (5, True)
+    given = plugin.NetworkOptions.model_validate({"return_uncertainty": True, "ensemble_size": 1})
+    assert (given.ensemble_size, given.dropout_inference) == (1, False)
+    assert plugin.NetworkOptions().ensemble_size is None
+
+
+def test_network_in_channels_reads_nested_params():
+    assert plugin.network_in_channels(UNetConfig(in_channels=2)) == 2
+    pinn = plugin.NETWORK_MODELS["pinn"].config_type.model_validate(
+        {"backbone_params": {"in_channels": 2}}
+    )
+    assert plugin.network_in_channels(pinn) == 2
