@@ -28,6 +28,13 @@ def train(
     resume: Annotated[
         bool, typer.Option(help="Continue from the latest checkpoint in training.output_dir.")
     ] = False,
+    tracking_uri: Annotated[
+        Optional[str],  # noqa: UP045 - typer reads the annotation at runtime
+        typer.Option(
+            "--tracking-uri",
+            help="MLflow tracking store (overrides tracking.tracking_uri and MLFLOW_TRACKING_URI).",
+        ),
+    ] = None,
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> None:
@@ -39,6 +46,9 @@ def train(
     from promethium.train.run import train as run_training
 
     settings = command_settings(ctx, verbose, quiet)
-    result = run_training(config, set_ or [], resume=resume, progress=not settings.quiet)
+    overrides = list(set_ or [])
+    if tracking_uri:
+        overrides.append(f"tracking.tracking_uri={tracking_uri}")
+    result = run_training(config, overrides, resume=resume, progress=not settings.quiet)
     if not settings.quiet:
         typer.echo(result.describe())

@@ -1,4 +1,4 @@
-"""``python -m promethium.train --config c.yaml [--set k=v ...] [--resume]``.
+"""``python -m promethium.train --config c.yaml [--set k=v ...] [--resume] [--tracking-uri URI]``.
 
 Runs under ``torchrun --nproc_per_node=N -m promethium.train ...`` as well.
 """
@@ -30,14 +30,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Override a configuration key, e.g. --set training.epochs=2 (repeatable).",
     )
     parser.add_argument("--resume", action="store_true", help="Continue the latest checkpoint.")
+    parser.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking store (overrides tracking.tracking_uri and MLFLOW_TRACKING_URI).",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="No progress bar.")
     args = parser.parse_args(argv)
+    overrides = list(args.overrides)
+    if args.tracking_uri:
+        overrides.append(f"tracking.tracking_uri={args.tracking_uri}")
     from promethium.cli.logs import cli_logging
     from promethium.train.run import train
 
     try:
         with cli_logging(-1 if args.quiet else 1):
-            result = train(args.config, args.overrides, resume=args.resume, progress=not args.quiet)
+            result = train(args.config, overrides, resume=args.resume, progress=not args.quiet)
     except PromethiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -34,6 +34,7 @@ from promethium.models.networks.configs import (
     validate_config,
 )
 from promethium.plugin.options import Options
+from promethium.tracking.settings import TrackingConfig
 
 __all__ = [
     "ARCHITECTURES",
@@ -334,16 +335,18 @@ class TrainingConfig(_Section):
 
 
 class TrainConfig(_Section):
-    """The whole YAML file: ``model``, ``data``, ``training``, ``inference``.
+    """The whole YAML file: ``model``, ``data``, ``training``, ``inference``, ``tracking``.
 
     ``inference`` is :class:`~promethium.ml.options.TorchOptions`, the schema of the
-    options of every network run by the patch engine.
+    options of every network run by the patch engine; ``tracking`` is
+    :class:`~promethium.tracking.TrackingConfig` (MLflow).
     """
 
     model: ModelConfig = Field(default_factory=ModelConfig)
     data: DataConfig
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     inference: TorchOptions = Field(default_factory=TorchOptions)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
 
 def parse_config(raw: Mapping[str, Any], *, source: str = "config") -> TrainConfig:

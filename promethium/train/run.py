@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,13 +39,21 @@ def train(
     Raises
     ------
     ConfigError
-        For a configuration that does not validate, data that cannot be read, or a
-        checkpoint of another run.
+        For a configuration that does not validate, data that cannot be read, a
+        checkpoint of another run, or a tracking store (``tracking.tracking_uri``)
+        that cannot be reached.
     """
+    from promethium.tracking import Tracker, open_tracker
+    from promethium.tracking.training import TrackingCallback
     from promethium.train.config import load_config
-    from promethium.train.loop.callbacks import ProgressBar
+    from promethium.train.loop.callbacks import Callback, ProgressBar
     from promethium.train.loop.trainer import Trainer
 
     cfg = load_config(config, overrides)
-    callbacks = [ProgressBar()] if progress else []
-    return Trainer(cfg, resume=resume, callbacks=callbacks).fit()
+    callbacks: list[Callback] = [ProgressBar()] if progress else []
+    # Only rank 0 tracks (torchrun sets RANK); the store is checked before training.
+    tracker = open_tracker(cfg.tracking, rank=int(os.environ.get("RANK", "0")))
+    if isinstance(tracker, Tracker):
+        callbacks.append(TrackingCallback(tracker))
+    with tracker:
+        return Trainer(cfg, resume=resume, callbacks=callbacks).fit()

@@ -43,4 +43,5 @@ def tiny_raw(tmp_path: Any, architecture: str = "unet", **training: Any) -> dict
             "output_dir": str(tmp_path / "run"),
             **training,
         },
+        "tracking": {"enabled": False},  # tests/tracking/test_training.py tracks
     }

@@ -45,6 +45,7 @@ RESUMABLE_CHANGES: tuple[str, ...] = (
     "training.checkpoint_every_steps",
     "training.early_stopping",
     "inference",
+    "tracking",
 )
 
 
@@ -61,6 +62,7 @@ class _Progress:
     best_epoch: int = -1
     bad_epochs: int = 0
     stopped_early: bool = False
+    mlflow_run_id: str | None = None  # the tracked run, continued on resume
 
 
 class Trainer:
