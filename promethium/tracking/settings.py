@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import Field, StrictBool
 
 from promethium.errors import ConfigError
+from promethium.plugin.options import Options
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
@@ -32,7 +33,7 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 _DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
 
-class TrackingConfig(BaseModel):
+class TrackingConfig(Options):
     """The ``tracking:`` section of a training configuration.
 
     Attributes
@@ -59,15 +60,26 @@ class TrackingConfig(BaseModel):
     ('candidate',)
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: StrictBool = True
-    tracking_uri: str | None = None
-    experiment: Annotated[str, Field(min_length=1)] = "promethium"
-    run_name: str | None = None
-    register_as: Annotated[str, Field(min_length=1)] | None = None
-    aliases: tuple[Annotated[str, Field(min_length=1)], ...] = ()
-    timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
+    enabled: StrictBool = Field(True, description="Track the run in MLflow.")
+    tracking_uri: str | None = Field(
+        None,
+        description="Tracking store; default MLFLOW_TRACKING_URI, else sqlite:///mlflow.db.",
+    )
+    experiment: str = Field("promethium", min_length=1, description="MLflow experiment.")
+    run_name: str | None = Field(None, description="Name of the run (MLflow picks one).")
+    register_as: str | None = Field(
+        None, min_length=1, description="Register the trained model under this name."
+    )
+    aliases: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
+        (), description="Aliases of the registered version (models:/name@alias)."
+    )
+    timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        description="Timeout of the store's reachability check.",
+        json_schema_extra={"unit": "s"},
+    )
 
 
 def resolve_tracking_uri(tracking_uri: str | None = None) -> str:

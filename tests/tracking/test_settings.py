@@ -51,3 +51,15 @@ def test_malformed_port_is_a_config_error():
 def test_tracking_config_refuses_unknown_keys():
     with pytest.raises(pydantic.ValidationError, match="register"):
         TrackingConfig.model_validate({"register": "x"})
+
+
+def test_train_config_has_a_validated_tracking_section():
+    from promethium.train.config import parse_config
+
+    cfg = parse_config({"data": {"synthetic": {}}, "tracking": {"register_as": "unet-line"}})
+    assert cfg.tracking == TrackingConfig(register_as="unet-line")
+    assert cfg.tracking.enabled and cfg.tracking.tracking_uri is None
+    with pytest.raises(ConfigError, match=r"unknown key 'tracking\.uri'"):
+        parse_config({"data": {"synthetic": {}}, "tracking": {"uri": "sqlite:///x.db"}})
+    with pytest.raises(ConfigError, match=r"tracking\.timeout_s"):
+        parse_config({"data": {"synthetic": {}}, "tracking": {"timeout_s": 0}})
