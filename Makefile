@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # On machines without an NVIDIA GPU, the CPU build of PyTorch is installed first so
 # pip does not pull a multi-GB CUDA build: TORCH_CPU from the configured package
-# sources if they have it without an index (a local wheel), else from TORCH_INDEX,
-# PyTorch's CPU wheel index.
+# sources if they have it without an index (a local wheel; its own dependencies then
+# come from the package index with the project's), else from TORCH_INDEX, PyTorch's
+# CPU wheel index.
 TORCH_CPU   ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml $(PLUGIN_FILES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 ifneq ($(HAS_GPU),1)
-	$(BIN)/python -m pip install -q --no-index "$(TORCH_CPU)" 2>/dev/null \
+	$(BIN)/python -m pip install -q --no-index --no-deps "$(TORCH_CPU)" 2>/dev/null \
 	  || $(BIN)/python -m pip install -q "$(TORCH_CPU)" --index-url $(TORCH_INDEX)
 endif
 	$(BIN)/python -m pip install -q -e ".[dev]"
