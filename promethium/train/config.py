@@ -333,6 +333,15 @@ class TrainingConfig(_Section):
     device: str = "auto"
     output_dir: str = "runs/train"
 
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        try:  # one definition of a device name: the torch models' option schema
+            TorchOptions.model_validate({"device": value})
+        except ValidationError:
+            raise ValueError(f"unknown device {value!r}; use auto, cpu, cuda or cuda:N") from None
+        return value
+
 
 class TrainConfig(_Section):
     """The whole YAML file: ``model``, ``data``, ``training``, ``inference``, ``tracking``.

@@ -66,6 +66,7 @@ def test_defaults_are_the_seeds():
         ("data.masks=[{kind: holes}]", "does not match any of the expected tags: 'random'"),
         ("data.augmentation.amplitude_scale=[2, 1]", "low <= high"),
         ("data.train_path=/x", "give either train_path and val_path, or synthetic"),
+        ("training.device=gpu", "training.device='gpu': unknown device 'gpu'; use auto, cpu"),
         ("inference.aggregate=max", "inference.aggregate='max': Input should be 'mean' or"),
     ],
 )

@@ -141,3 +141,39 @@ def test_mixed_precision_on_the_cpu_is_bfloat16_and_said(tmp_path, caplog):
     assert result.precision == "bfloat16 autocast on cpu without gradient scaling"
     assert "bfloat16 autocast on cpu" in caplog.text
     assert math.isfinite(result.best_val_loss)
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_sigkill_resumes_exactly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import yaml
+
+    training = {"epochs": 6, "checkpoint_every_steps": 1}
+    whole = tiny_raw(tmp_path / "whole", **training)
+    expected = Trainer(parse_config(whole)).fit()
+    killed = tiny_raw(tmp_path / "killed", **training)
+    config = tmp_path / "killed.yaml"
+    config.write_text(yaml.safe_dump(killed))
+    latest = tmp_path / "killed" / "run" / "checkpoints" / "latest"
+    root = Path(__file__).parents[2]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(root)}
+    command = [sys.executable, "-m", "promethium.train", "--config", str(config), "-q"]
+    process = subprocess.Popen(command, cwd=root, env=env)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if latest.is_file() and latest.read_text().strip() >= "step-00000003":
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.01)
+    assert process.wait(timeout=60) == -signal.SIGKILL, "the run ended before it was killed"
+    resumed = Trainer(parse_config(killed), resume=True).fit()
+    assert resumed.history == expected.history
+    a, b = _weights(expected.last_weights), _weights(resumed.last_weights)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
