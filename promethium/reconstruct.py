@@ -112,7 +112,10 @@ def reconstruct(
         A registered model name (see :func:`promethium.list_models`), or
         ``"plugin:name"`` to pin the plugin. ``"auto"`` chooses per gather from the
         missing-trace pattern: ``linear`` for regular decimation, ``pocs`` for random
-        missing traces and gaps (see ``docs/inference.md``).
+        missing traces and gaps (see ``docs/inference.md``). A Model Registry URI,
+        ``"models:/name/1"`` or ``"models:/name@alias"``, runs a network logged by
+        :mod:`promethium.tracking`: its architecture's plugin, its config, and its
+        safetensors weights, verified (see ``docs/mlflow.md``).
     keep_observed : bool
         Keep the live traces exactly as in the input (default); otherwise return the
         model's output on them too.
@@ -215,7 +218,8 @@ def run_reconstruction(
     da : xarray.DataArray
         Seismic data, vertical dim last, NumPy- or dask-backed.
     model : str
-        A registered model name, or ``"plugin:name"``.
+        A registered model name, ``"plugin:name"``, or a Model Registry URI
+        (``"models:/name/1"``, ``"models:/name@alias"``).
     keep_observed : bool
         Keep the live traces exactly as in the input.
     extrapolate, refill : bool
@@ -254,6 +258,10 @@ def run_reconstruction(
         _check_flag(name, flag)
     _check_flag("refill", refill)
     registry = default_registry() if registry is None else registry
+    if isinstance(model, str) and model.startswith("models:/"):  # MLflow Model Registry
+        from promethium.tracking.resolve import registered_model_config
+
+        model, config = registered_model_config(model, config)
     spec = registry.get(model)
     validate(da, check_mask=False)
     opts = model_options(spec, options)

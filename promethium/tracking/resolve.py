@@ -8,8 +8,11 @@ needs to rebuild the network. Nothing is unpickled.
 
 from __future__ import annotations
 
+import functools
 import re
+import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,14 @@ from typing import Any
 from promethium.errors import ConfigError, ModelNotFoundError, PluginError
 from promethium.tracking.settings import check_reachable, resolve_tracking_uri
 
-__all__ = ["ResolvedModel", "is_model_uri", "parse_model_uri", "resolve_model_uri"]
+__all__ = [
+    "ResolvedModel",
+    "clear_model_cache",
+    "is_model_uri",
+    "parse_model_uri",
+    "registered_model_config",
+    "resolve_model_uri",
+]
 
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[\w.-]+))$")
 
@@ -111,8 +121,9 @@ def resolve_model_uri(
         The tracking (and registry) store; by default ``MLFLOW_TRACKING_URI`` or
         ``sqlite:///mlflow.db`` in the working directory.
     dst : path-like, optional
-        Folder to download into (created); by default a new temporary folder, which
-        the caller may remove once the network is built.
+        Folder to download into (created). By default each version is downloaded
+        once per process into a temporary folder (see :func:`clear_model_cache`);
+        the sha256 is verified on every call.
     timeout_s : float
         Timeout of the up-front reachability check of the store.
 
@@ -131,7 +142,6 @@ def resolve_model_uri(
         match their sidecar (a corrupt or replaced file).
     """
     from mlflow import MlflowClient
-    from mlflow.artifacts import download_artifacts
     from mlflow.exceptions import MlflowException
 
     from promethium.ml.weights import read_sidecar, weights_sha256
@@ -153,24 +163,15 @@ def resolve_model_uri(
             f"{uri!r} is not in the model registry of {store!r} ({have}); list them with "
             "MlflowClient().search_model_versions()."
         ) from exc
-    folder = Path(dst) if dst is not None else Path(tempfile.mkdtemp(prefix="promethium-model-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    source = client.get_model_version_download_uri(name, mv.version)
-    try:
-        local = download_artifacts(
-            artifact_uri=f"{source.rstrip('/')}/artifacts",
-            dst_path=str(folder),
-            tracking_uri=store,
-        )
-    except (MlflowException, OSError) as exc:
-        raise PluginError(
-            f"{uri!r} (version {mv.version}, source {source!r}) holds no Promethium weights "
-            f"({exc}); it was not logged by promethium.tracking."
-        ) from exc
-    found = sorted(Path(local).rglob("*.safetensors"))
+    version = int(mv.version)
+    if dst is None:
+        local = _cached_download(store, name, version)
+    else:
+        local = _download(client, store, uri, name, version, Path(dst))
+    found = sorted(local.rglob("*.safetensors"))
     if len(found) != 1:
         raise PluginError(
-            f"{uri!r} (version {mv.version}) holds {len(found)} safetensors files under its "
+            f"{uri!r} (version {version}) holds {len(found)} safetensors files under its "
             f"'{MODEL_ARTIFACT_PATH}/artifacts'; a Promethium model holds exactly one."
         )
     weights = found[0]
@@ -178,7 +179,7 @@ def resolve_model_uri(
     sha = weights_sha256(weights)
     if sha != info["sha256"]:
         raise PluginError(
-            f"the weights of {uri!r} (version {mv.version}) have sha256 {sha}, but their "
+            f"the weights of {uri!r} (version {version}) have sha256 {sha}, but their "
             f"sidecar records {info['sha256']}: the stored file is corrupt or was replaced. "
             "Log the model again."
         )
@@ -187,9 +188,73 @@ def resolve_model_uri(
         config=dict(info["config"]),
         weights=weights,
         name=name,
-        version=int(mv.version),
+        version=version,
         sha256=sha,
     )
+
+
+def _download(client: Any, store: str, uri: str, name: str, version: int, dst: Path) -> Path:
+    from mlflow.artifacts import download_artifacts
+    from mlflow.exceptions import MlflowException
+
+    from promethium.tracking.model import MODEL_ARTIFACT_PATH
+
+    dst.mkdir(parents=True, exist_ok=True)
+    source = client.get_model_version_download_uri(name, str(version))
+    try:
+        local = download_artifacts(
+            artifact_uri=f"{source.rstrip('/')}/artifacts", dst_path=str(dst), tracking_uri=store
+        )
+    except (MlflowException, OSError) as exc:
+        raise PluginError(
+            f"{uri!r} (version {version}, source {source!r}) holds no Promethium weights "
+            f"under '{MODEL_ARTIFACT_PATH}/artifacts' ({exc}); it was not logged by "
+            "promethium.tracking."
+        ) from exc
+    return Path(local)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_download(store: str, name: str, version: int) -> Path:
+    from mlflow import MlflowClient
+
+    folder = Path(tempfile.mkdtemp(prefix="promethium-model-"))
+    _DOWNLOADS.append(folder)
+    client = MlflowClient(store, registry_uri=store)
+    return _download(client, store, f"models:/{name}/{version}", name, version, folder)
+
+
+_DOWNLOADS: list[Path] = []
+
+
+def clear_model_cache() -> None:
+    """Forget (and delete) the registered models downloaded by this process.
+
+    :func:`resolve_model_uri` without `dst` downloads each version once per process
+    into a temporary folder, so that repeated reconstructions reuse it (and the built
+    network); this removes those folders.
+    """
+    _cached_download.cache_clear()
+    while _DOWNLOADS:
+        shutil.rmtree(_DOWNLOADS.pop(), ignore_errors=True)
+
+
+def registered_model_config(
+    uri: str, config: Mapping[str, Any] | None = None, *, tracking_uri: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The architecture and factory config (with ``weights``) of a registered model.
+
+    What :func:`promethium.reconstruct` does with ``model="models:/name/1"``: the
+    registered version's architecture is looked up in the plugin registry, and built
+    with its recorded config, any overrides in `config`, and its verified weights.
+
+    Raises
+    ------
+    ConfigError, ModelNotFoundError, PluginError
+        As :func:`resolve_model_uri`.
+    """
+    found = resolve_model_uri(uri, tracking_uri=tracking_uri)
+    return found.architecture, {**found.config, **dict(config or {}), "weights": str(found.weights)}
 
 
 def _versions(client: Any, name: str) -> list[Any]:
