@@ -77,6 +77,10 @@ class ModelSpec:
         One line shown by ``promethium plugins``.
     weights : pathlib.Path or None
         Shipped weights (safetensors, with a JSON sidecar beside it), if any.
+    network : str
+        ``"module:QualName"`` of the ``torch.nn.Module`` class the model runs, if it is
+        a network model: ``gan`` and ``pinn`` then accept the model's name as their
+        generator or backbone (built with ``network(**params)``). Empty otherwise.
     plugin : str
         Name of the plugin that registered the model; filled in by the registry.
     plugin_version : str
@@ -97,5 +101,6 @@ class ModelSpec:
     config: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     weights: Path | None = None
+    network: str = ""
     plugin: str = ""
     plugin_version: str = ""

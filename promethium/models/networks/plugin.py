@@ -226,5 +226,6 @@ def promethium_register_models(registry: Registry) -> None:
                 version="1.0.0",
                 config=entry.config_type().model_dump(mode="json"),
                 description=entry.description,
+                network=entry.network,
             )
         )

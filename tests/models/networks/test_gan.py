@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from types import MappingProxyType
 
 import numpy as np
 import pytest
 import torch
 
 from promethium.errors import ConfigError
-from promethium.models.networks.backbones import BACKBONES, build_backbone
+from promethium.models.networks.backbones import backbone_names, build_backbone
 from promethium.models.networks.configs import GANConfig
 from promethium.models.networks.gan import GAN, PatchGAN
 from promethium.models.networks.unet import AttentionUNet, UNet
@@ -62,7 +61,7 @@ def test_discriminator_sees_condition_and_candidate_channels():
 def test_generator_is_looked_up_by_name():
     gan = GAN(generator={"architecture": "attention_unet", "params": GENERATOR["params"]})
     assert isinstance(gan.generator, AttentionUNet)
-    assert sorted(BACKBONES) == ["attention_unet", "residual_unet", "unet"]
+    assert {"attention_unet", "residual_unet", "unet"} <= set(backbone_names())
     with pytest.raises(ConfigError, match=r"unknown backbone 'resnet'; known backbones: \["):
         GAN(generator={"architecture": "resnet"})
     with pytest.raises(ConfigError, match=r"invalid params for UNet: unknown key 'depth'"):
@@ -136,9 +135,24 @@ def test_inference_runs_the_generator_in_the_patch_engine(engine_reconstruct):
     assert out.shape == gather.shape and np.isfinite(out.values).all()
 
 
-def test_a_generator_without_channels_is_refused(monkeypatch):
-    from promethium.models.networks import backbones
+def test_a_generator_without_channels_is_refused(make_plugin):
+    from promethium.plugins import clear_plugin_cache
 
-    monkeypatch.setattr(backbones, "BACKBONES", MappingProxyType({"identity": torch.nn.Identity}))
-    with pytest.raises(ConfigError, match=r"'identity' does not expose config\.in_channels"):
-        GAN(generator={"architecture": "identity"})
+    make_plugin("identity-net", IDENTITY_PLUGIN)
+    clear_plugin_cache()
+    try:
+        with pytest.raises(ConfigError, match=r"'identity' does not expose config\.in_channels"):
+            GAN(generator={"architecture": "identity"})
+    finally:
+        clear_plugin_cache()
+
+
+#: A plugin registering torch's Identity as a network model (never built as a model).
+IDENTITY_PLUGIN = """
+import promethium as pm
+
+@pm.hookimpl
+def promethium_register_models(registry):
+    registry.add(pm.ModelSpec(name="identity", family="demo", factory=dict,
+                              network="torch.nn:Identity"))
+"""

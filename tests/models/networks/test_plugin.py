@@ -185,3 +185,83 @@ def test_network_in_channels_reads_nested_params():
         {"backbone_params": {"in_channels": 2}}
     )
     assert plugin.network_in_channels(pinn) == 2
+
+
+#: A third-party plugin whose network model serves as a backbone and a generator.
+TINY_BACKBONE_PLUGIN = """
+from types import SimpleNamespace
+
+import torch
+
+import promethium as pm
+
+
+class TinyNet(torch.nn.Module):
+    def __init__(self, in_channels=1, out_channels=1, width=3, dropout=0.1):
+        super().__init__()
+        self.config = SimpleNamespace(in_channels=in_channels, out_channels=out_channels)
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(in_channels, width, 3, padding=1), torch.nn.ReLU(),
+            torch.nn.Dropout2d(dropout), torch.nn.Conv2d(width, out_channels, 3, padding=1),
+        )
+
+    def forward(self, x):
+        return self.body(x)
+
+
+@pm.hookimpl
+def promethium_register_models(registry):
+    registry.add(pm.ModelSpec(name="tiny-net", family="demo", factory=dict,
+                              network=__name__ + ":TinyNet"))
+"""
+
+
+@pytest.fixture
+def tiny_backbone_plugin(make_plugin):
+    from promethium.plugins import clear_plugin_cache
+
+    make_plugin("tiny-backbone", TINY_BACKBONE_PLUGIN)
+    clear_plugin_cache()
+    yield
+    clear_plugin_cache()
+
+
+def test_backbones_are_looked_up_in_the_given_registry(registry):
+    from promethium.models.networks.backbones import backbone_names, build_backbone
+    from promethium.models.networks.unet import ResidualUNet
+    from promethium.plugin import ModelSpec
+
+    registry.add(
+        ModelSpec(name="mine", family="demo", factory=dict,
+                  network="promethium.models.networks.unet:ResidualUNet")
+    )  # fmt: skip
+    registry.add(ModelSpec(name="no-net", family="demo", factory=dict))
+    assert isinstance(build_backbone("mine", registry=registry, features=[4]), ResidualUNet)
+    assert "mine" in backbone_names(registry) and "no-net" not in backbone_names(registry)
+    with pytest.raises(ConfigError, match=r"model 'no-net' is no network; known backbones: \["):
+        build_backbone("no-net", registry=registry)
+    with pytest.raises(ConfigError, match=r"unknown backbone 'vit'.*'residual_unet'"):
+        build_backbone("vit", registry=registry)
+    registry.add(ModelSpec(name="broken", family="demo", factory=dict, network="json:dumps"))
+    with pytest.raises(PluginError, match=r"built str, not a torch.nn.Module"):
+        build_backbone("broken", registry=registry, obj=1)
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+def test_a_third_party_backbone_plugs_into_gan_and_pinn(tiny_backbone_plugin, tmp_path):
+    from promethium.models.networks.gan import GAN
+    from promethium.models.networks.pinn import PINN
+
+    pinn = PINN(backbone="tiny-net", backbone_params={"width": 2})
+    assert type(pinn.backbone).__name__ == "TinyNet"
+    critic = {"params": {"features": [4, 8]}}
+    gan = GAN(generator={"architecture": "tiny-net"}, discriminator=critic)
+    assert type(gan.generator).__name__ == "TinyNet"
+    assert gan.discriminator.body[0].in_channels == 2
+    config = {"backbone": "tiny-net", "backbone_params": {"width": 2}}
+    path = tiny_weights(tmp_path, "pinn", config)
+    _, holed, live = holed_gather()
+    out = pm.reconstruct(
+        holed, model="pinn", config={**config, "weights": str(path)}, patch_size=16, device="cpu"
+    )
+    assert np.isfinite(out.values).all() and np.abs(out.values[~live]).sum() > 0
