@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from promethium.train.config import TrainConfig
 
 __all__ = ["Batch", "PatchDataset", "build_datasets", "patch_starts", "prefetch"]
+
+ItemT = TypeVar("ItemT")
 
 _TRAIN = 0
 
@@ -301,7 +303,7 @@ def build_datasets(config: TrainConfig) -> tuple[PatchDataset, PatchDataset]:
     )
 
 
-def prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+def prefetch(batches: Iterator[ItemT], depth: int = 2) -> Generator[ItemT, None, None]:
     """Yield `batches` in order, building the next `depth` in a background thread.
 
     The batches are a pure function of their epoch, so building them ahead changes

@@ -6,6 +6,7 @@ with DistributedDataParallel.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import random
@@ -196,22 +197,27 @@ class Trainer:
                 max_batches=tc.steps_per_epoch,
                 skip=p.batch,
             )
-            for batch in prefetch(batches):
-                loss, parts = self._step(batch)
-                p.batch += 1
-                p.global_step += 1
-                n = len(batch.inputs)
-                for key, value in {"loss": loss, **parts}.items():
-                    p.sums[key] = p.sums.get(key, 0.0) + value * n
-                p.sums["count"] = p.sums.get("count", 0.0) + n
-                every = tc.checkpoint_every_steps
-                if every and p.global_step % every == 0 and p.batch < n_batches:
-                    self._checkpoint()
-                info = StepInfo(p.epoch, p.batch, n_batches, p.global_step, loss, n)
-                self._emit("on_step_end", info)
+            # closing(): an error in a step stops the prefetching thread at once.
+            with contextlib.closing(prefetch(batches)) as stream:
+                for batch in stream:
+                    self._train_step(batch, n_batches)
             self._end_epoch()
         self._emit("on_train_end")
         return self._finish()
+
+    def _train_step(self, batch: Batch, n_batches: int) -> None:
+        """One step, its bookkeeping, a checkpoint when one is due, the callbacks."""
+        p, every = self.progress, self.config.training.checkpoint_every_steps
+        loss, parts = self._step(batch)
+        p.batch += 1
+        p.global_step += 1
+        n = len(batch.inputs)
+        for key, value in {"loss": loss, **parts}.items():
+            p.sums[key] = p.sums.get(key, 0.0) + value * n
+        p.sums["count"] = p.sums.get("count", 0.0) + n
+        if every and p.global_step % every == 0 and p.batch < n_batches:
+            self._checkpoint()
+        self._emit("on_step_end", StepInfo(p.epoch, p.batch, n_batches, p.global_step, loss, n))
 
     def _step(self, batch: Batch) -> tuple[float, dict[str, float]]:
         device = self.world.device
