@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +56,7 @@ def reconstruct(
     refill: bool = ...,
     registry: Registry | None = ...,
     config: Mapping[str, Any] | None = ...,
+    weights: str | os.PathLike[str] | None = ...,
     **options: Any,
 ) -> xr.DataArray: ...
 
@@ -70,6 +72,7 @@ def reconstruct(
     refill: bool = ...,
     registry: Registry | None = ...,
     config: Mapping[str, Any] | None = ...,
+    weights: str | os.PathLike[str] | None = ...,
     **options: Any,
 ) -> xr.Dataset: ...
 
@@ -85,6 +88,7 @@ def reconstruct(
     refill: bool = ...,
     registry: Registry | None = ...,
     config: Mapping[str, Any] | None = ...,
+    weights: str | os.PathLike[str] | None = ...,
     **options: Any,
 ) -> xr.DataArray | xr.Dataset: ...
 
@@ -98,6 +102,7 @@ def reconstruct(
     refill: bool = False,
     registry: Registry | None = None,
     config: Mapping[str, Any] | None = None,
+    weights: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> xr.DataArray | xr.Dataset:
     """Fill the missing traces of `da` with a registered model.
@@ -131,6 +136,12 @@ def reconstruct(
     config : mapping, optional
         Overrides of the model's configuration, passed to its factory. Built models
         are cached per name and config.
+    weights : str or path-like, optional
+        Trained weights for a network model (``.safetensors`` with its JSON sidecar,
+        as ``promethium train`` writes them): the same as ``config={"weights": ...}``.
+        The built-in networks ship no trained weights and refuse to run without them;
+        weights trained for another architecture or config are a ``ConfigError``
+        naming both.
     **options
         Options of the model's ``reconstruct`` (e.g. ``patch_size``, ``batch_size``,
         ``device``, ``return_uncertainty``); the model's defaults fill the rest.
@@ -190,6 +201,8 @@ def reconstruct(
     >>> json.loads(out.attrs["promethium_reconstruction"])["plugin"]
     'builtin-classical'
     """
+    if weights is not None:
+        config = {**(config or {}), "weights": os.fspath(weights)}
     return run_reconstruction(
         da, model, keep_observed=keep_observed, extrapolate=extrapolate, refill=refill,
         registry=registry, config=config, options=options, history=True,
@@ -459,7 +472,8 @@ def _provenance(
     from promethium import __version__
     from promethium.ml.weights import weights_sha256
 
-    weights = spec.weights
+    given = config.get("weights")  # weights passed to a network model
+    weights = Path(given) if isinstance(given, (str, Path)) else spec.weights
 
     record = {
         "model": spec.name,

@@ -172,8 +172,8 @@ def build_network_model(name: str, weights: PathType | None = None, **params: An
             f"`promethium train --config examples/configs/{name}.yaml` (see docs/training.md) "
             f"and pass its weights: pm.reconstruct(da, model={name!r}, "
             "weights='runs/<run>/weights/best.safetensors') or "
-            f"pm.create_model({name!r}, weights=...); `promethium reconstruct` takes "
-            "--weights."
+            f"pm.create_model({name!r}, weights=...), or on the command line "
+            "`promethium reconstruct ... --config weights=PATH`."
         )
     path = Path(os.fspath(weights))
     _check_sidecar(name, entry, config, path)

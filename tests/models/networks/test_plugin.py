@@ -265,3 +265,39 @@ def test_a_third_party_backbone_plugs_into_gan_and_pinn(tiny_backbone_plugin, tm
         holed, model="pinn", config={**config, "weights": str(path)}, patch_size=16, device="cpu"
     )
     assert np.isfinite(out.values).all() and np.abs(out.values[~live]).sum() > 0
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+def test_reconstruct_and_create_model_take_weights(tmp_path):
+    from promethium.ml.options import TorchOptions
+    from promethium.ml.weights import sha256_file
+
+    path = tiny_weights(tmp_path, "unet")
+    _, holed, live = holed_gather()
+    out = pm.reconstruct(
+        holed, model="unet", weights=path, config=TINY["unet"], patch_size=16, device="cpu"
+    )
+    record = json.loads(out.attrs["promethium_reconstruction"])
+    assert record["weights_sha256"] == sha256_file(path)
+    assert record["config"]["weights"] == str(path) and record["plugin"] == "builtin-networks"
+    model = pm.create_model("unet", weights=path, **TINY["unet"])
+    assert model.weights == (path,)
+    direct = model.reconstruct(holed, TorchOptions(patch_size=16, device="cpu"))
+    np.testing.assert_allclose(out.values[~live], direct.values[~live], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match="model 'linear' has no config key 'weights'"):
+        pm.reconstruct(holed, model="linear", weights=path)
+    with pytest.raises(ConfigError, match="model 'unet' has no trained weights"):
+        pm.create_model("unet")
+
+
+def test_auto_never_picks_an_untrained_network():
+    from promethium.models.auto import DEFAULT_PREFERENCES
+
+    networks = set(plugin.NETWORK_MODELS)
+    assert not networks & {name for names in DEFAULT_PREFERENCES.values() for name in names}
+    _, holed, _ = holed_gather()
+    out = pm.reconstruct(holed)  # every network installed, none trained: auto still works
+    assert set(json.loads(out.attrs["promethium_reconstruction"])["auto"]["models"]) <= {
+        "linear",
+        "pocs",
+    }
