@@ -301,3 +301,38 @@ def test_auto_never_picks_an_untrained_network():
         "linear",
         "pocs",
     }
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+@pytest.mark.parametrize("name", sorted(plugin.NETWORK_MODELS))
+def test_every_network_passes_the_reconstruction_contract(registry, tmp_path, name):
+    import dataclasses
+
+    from promethium.testing import assert_reconstruction_contract
+
+    path = tiny_weights(tmp_path, name)
+    spec = registry.get(name)
+    spec = dataclasses.replace(spec, config={**spec.config, **TINY[name], "weights": str(path)})
+    assert_reconstruction_contract(
+        spec, check_live=False, patch_size=16, batch_size=4, device="cpu"
+    )
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+@pytest.mark.parametrize("name", ["unet", "gan", "pinn"])
+def test_uncertainty_out_of_the_box_is_mc_dropout(tmp_path, name):
+    path = tiny_weights(tmp_path, name)
+    _, holed, live = holed_gather()
+    out = pm.reconstruct(
+        holed, model=name, weights=path, config=TINY[name], return_uncertainty=True,
+        patch_size=16, device="cpu",
+    )  # fmt: skip
+    std = out["std"].values
+    assert (std[~live].max(axis=-1) > 0).all() and (std[live] == 0).all()
+    options = json.loads(out.attrs["promethium_reconstruction"])["options"]
+    assert (options["ensemble_size"], options["dropout_inference"]) == (5, True)
+    again = pm.reconstruct(
+        holed, model=name, weights=path, config=TINY[name], return_uncertainty=True,
+        patch_size=16, device="cpu",
+    )  # fmt: skip
+    np.testing.assert_array_equal(again["std"].values, std)  # seeded: reproducible
