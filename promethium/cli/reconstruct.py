@@ -127,7 +127,6 @@ def reconstruct(
     --sel reconstructs and writes a subset, selected by coordinate labels (inclusive
     ranges, e.g. --sel iline=1000:1010). --dry-run shows what would run.
     """
-    import dask
     import xarray as xr
     from dask.base import is_dask_collection
 
@@ -193,10 +192,10 @@ def reconstruct(
     show = progress and not settings.quiet
     with progress_bar(f"{model}: {source.name} -> {target.name}", enabled=show):
         try:
-            # One pass reads the input once. The counts are Delayed too: dask.compute
-            # returns Delayed results before array results when given both.
-            counts = dask.delayed(_ints)(live.sum().data, filled.sum().data, weak.sum().data)
-            _, (n_live, n_filled, n_weak), *_ = pending.compute_with(counts, *others)
+            # One pass reads the input once.
+            counts = (live.sum().data, filled.sum().data, weak.sum().data)
+            _, *results = pending.compute_with(*counts, *others)
+            n_live, n_filled, n_weak = (int(n) for n in results[: len(counts)])
         except BaseException:
             for other in others:
                 other.abort()
@@ -210,8 +209,3 @@ def reconstruct(
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
     if is_dask_collection(weak.data):  # else pm.reconstruct warned already
         warn_weak_fills(int(n_weak), int(n_filled))
-
-
-def _ints(*values: Any) -> tuple[int, ...]:
-    """The counts of a run, as Python ints."""
-    return tuple(int(v) for v in values)

@@ -126,9 +126,12 @@ class PendingWrite(Delayed):
         """
         import dask
 
-        run = functools.partial(dask.compute, self, *others)
+        # One Delayed holding everything, in order: given Delayed objects and arrays
+        # together, dask.compute returns the Delayed results first.
+        in_order = dask.delayed(_in_order, pure=True)(self, *others)
+        run = functools.partial(dask.compute, in_order)
         try:
-            _, *results = compute_writes(run, self, **kwargs)
+            ((_, *results),) = compute_writes(run, self, **kwargs)
         except BaseException as err:
             self.abort()
             named = self._named(err)
@@ -155,6 +158,11 @@ class PendingWrite(Delayed):
     def path(self) -> Path | str:
         """The final path (an URL as a str)."""
         return self._final
+
+
+def _in_order(*results: Any) -> tuple[Any, ...]:
+    """The computed results, in the order given."""
+    return results
 
 
 def compute_writes(run: Any, obj: Any, **kwargs: Any) -> Any:

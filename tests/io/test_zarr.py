@@ -409,3 +409,20 @@ def test_url_writers_racing_for_one_new_store(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"race\.zarr' already exists: another writer created"):
         to_zarr(_survey() * 2, url)
     xr.testing.assert_identical(open_zarr(url).compute(), _survey())  # theirs, untouched
+
+
+def test_compute_with_returns_results_in_the_order_given(tmp_path):
+    """Delayed and array results come back in the order asked (dask groups them by type)."""
+    da = pm.synthetic_gather(n_traces=4, n_samples=8).chunk({"offset": 2})
+    first = pm.to_zarr(da, tmp_path / "a.zarr", compute=False)
+    second = pm.to_zarr(da, tmp_path / "b.zarr", compute=False)
+    label = dask.delayed(str)("label")
+    written, biggest, other, text, total = first.compute_with(
+        da.data.max(), second, label, da.sum()
+    )
+    assert written == tmp_path / "a.zarr"
+    assert biggest == float(da.values.max())
+    assert other == tmp_path / "b.zarr"
+    assert text == "label"
+    assert float(total) == pytest.approx(float(da.values.sum()))
+    assert pm.open_zarr(other).identical(pm.open_zarr(written))
