@@ -17,7 +17,7 @@ import numpy as np
 
 from promethium.io.segy.build import grid_values, key_words
 from promethium.io.segy.headers import TRACE_FIELDS, XY_FIELDS, header_word, put_word
-from promethium.io.segy.layout import SegyLayout, trace_records
+from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout, trace_records
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -122,7 +122,8 @@ class LikeHeaders:
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         """Return ``(len(flat), 240)`` uint8 headers of grid positions `flat`."""
         src = trace_records(self.layout)
-        out = np.array(src["header"][self.trace_index[flat]]).view(np.uint8).reshape(-1, 240)
+        records = np.array(src["header"][self.trace_index[flat]])
+        out = records.view(np.uint8).reshape(-1, TRACE_HEADER_SIZE)
         del src
         return out
 
@@ -146,7 +147,7 @@ class GridHeaders:
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         """Return ``(len(flat), 240)`` uint8 headers of grid positions `flat`."""
-        out = np.empty((flat.size, 240), dtype=np.uint8)
+        out = np.empty((flat.size, TRACE_HEADER_SIZE), dtype=np.uint8)
         hole = self.holes[flat]
         if (~hole).any():
             out[~hole] = self.present(flat[~hole])

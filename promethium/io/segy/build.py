@@ -17,7 +17,12 @@ from promethium.io.segy.headers import (
     parse_word,
     put_word,
 )
-from promethium.io.segy.layout import REV2_ENDIAN_CONSTANT
+from promethium.io.segy.layout import (
+    BINARY_SIZE,
+    REV2_ENDIAN_CONSTANT,
+    TEXT_SIZE,
+    TRACE_HEADER_SIZE,
+)
 from promethium.io.segy.samples import ByteOrder
 
 if TYPE_CHECKING:
@@ -38,11 +43,12 @@ def binary_header(
 ) -> bytes:
     """Return a 400-byte binary header (rev 1; rev 2 with the endian constant if little)."""
     order: ByteOrder = ">" if endian == "big" else "<"
-    buf = bytearray(400)
+    buf = bytearray(BINARY_SIZE)
 
     def put(offset: int, dtype: str, value: int, name: str = "") -> None:
         if name:
-            check_range(name, np.array([value]), dtype, f"binary header byte {3201 + offset}")
+            where = f"binary header byte {TEXT_SIZE + 1 + offset}"
+            check_range(name, np.array([value]), dtype, where)
         raw = np.array([value], dtype=np.dtype(dtype).newbyteorder(order)).tobytes()
         buf[offset : offset + len(raw)] = raw
 
@@ -185,7 +191,7 @@ class HeaderBuilder:
 
     def headers(self, positions: np.ndarray) -> np.ndarray:
         """Return ``(len(positions), 240)`` uint8 headers for flat grid positions."""
-        out = np.zeros((positions.size, 240), dtype=np.uint8)
+        out = np.zeros((positions.size, TRACE_HEADER_SIZE), dtype=np.uint8)
         for word, (name, values) in self.fields.items():
             put_word(out, word, values[positions], self.endian, name, unsigned=name == "n_samples")
         return out

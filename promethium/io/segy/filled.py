@@ -19,8 +19,8 @@ import re
 
 import numpy as np
 
-from promethium.io.segy.layout import SegyLayout
-from promethium.io.segy.text import text_encoding
+from promethium.io.segy.layout import TEXT_SIZE, SegyLayout
+from promethium.io.segy.text import CARD_SIZE, text_encoding
 
 __all__ = ["FILLED_CARD", "FILLED_TRACE_ID", "TRACE_ID_WORD", "filled_card", "recorded_filled"]
 
@@ -47,8 +47,8 @@ def filled_card(count: int) -> str:
 
 def _marker(text: bytes) -> int | None:
     """The trace identification code of filled traces recorded in a textual header."""
-    start = (FILLED_CARD - 1) * 80
-    card = text[start : start + 80].decode(text_encoding(text), errors="replace")
+    start = (FILLED_CARD - 1) * CARD_SIZE
+    card = text[start : start + CARD_SIZE].decode(text_encoding(text), errors="replace")
     found = _PATTERN.search(card)
     return int(found.group(2)) if found else None
 
@@ -70,7 +70,7 @@ def recorded_filled(layout: SegyLayout) -> np.ndarray | None:
     from promethium.io.segy.headers import read_words
 
     with open(layout.path, "rb") as f:
-        marker = _marker(f.read(3200))
+        marker = _marker(f.read(TEXT_SIZE))
     if marker is None:
         return None
     return read_words(layout, [TRACE_ID_WORD])[TRACE_ID_WORD] == marker

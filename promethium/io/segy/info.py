@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from promethium.core.mask import TRACE_FILLED
+from promethium.io.segy.layout import BINARY_SIZE, TEXT_SIZE
 from promethium.io.segy.samples import FORMATS, ByteOrder
+from promethium.io.segy.text import CARD_SIZE, text_encoding
 from promethium.io.summary import SegyHeaders, SurveyInfo, TraceCounts
 from promethium.io.survey_stats import extents, fold_stats, key_stats, keys_in_use, sampling
 
@@ -17,7 +19,6 @@ __all__ = ["decode_text_header", "segy_info"]
 
 logger = logging.getLogger(__name__)
 
-_TEXT_SIZE, _CARD = 3200, 80
 #: Binary header essentials: name -> (offset from byte 3201, dtype without byte order).
 BINARY_ESSENTIALS = {
     "job_id": (0, "i4"),
@@ -41,9 +42,8 @@ BINARY_ESSENTIALS = {
 def decode_text_header(raw: bytes) -> tuple[str, str]:
     """Decode a 3200-byte textual header, EBCDIC or ASCII, into 80-character lines.
 
-    EBCDIC is recognized by its bytes: its letters and digits all lie above 0x80,
-    where ASCII text has none. Trailing blanks and NUL bytes are removed from each
-    card, and trailing blank cards dropped.
+    The encoding is found by :func:`~promethium.io.segy.text.text_encoding`. Trailing
+    blanks and NUL bytes are removed from each card, and trailing blank cards dropped.
 
     Parameters
     ----------
@@ -65,23 +65,22 @@ def decode_text_header(raw: bytes) -> tuple[str, str]:
     """
     if raw.strip(b"\x00 @") == b"":
         return "", "blank"
-    high = sum(b >= 0x80 for b in raw)
-    ebcdic = high > 0.1 * len(raw) or raw[:1] == b"\xc3"
-    text = raw.decode("cp037" if ebcdic else "latin-1")
-    cards = [text[i : i + _CARD].rstrip(" \x00") for i in range(0, len(text), _CARD)]
+    encoding = text_encoding(raw)
+    text = raw.decode(encoding)
+    cards = [text[i : i + CARD_SIZE].rstrip(" \x00") for i in range(0, len(text), CARD_SIZE)]
     while cards and not cards[-1]:
         cards.pop()
     printable = ["".join(ch if ch.isprintable() else "." for ch in c) for c in cards]
-    return "\n".join(printable), "EBCDIC" if ebcdic else "ASCII"
+    return "\n".join(printable), "EBCDIC" if encoding == "cp037" else "ASCII"
 
 
 def _file_headers(path: str, endian: str) -> tuple[str, str, dict[str, int]]:
     with open(path, "rb") as f:
-        head = f.read(_TEXT_SIZE + 400)
-    text, encoding = decode_text_header(head[:_TEXT_SIZE])
+        head = f.read(TEXT_SIZE + BINARY_SIZE)
+    text, encoding = decode_text_header(head[:TEXT_SIZE])
     order: ByteOrder = ">" if endian == "big" else "<"
     binary = {
-        name: int(np.frombuffer(head, np.dtype(dt).newbyteorder(order), 1, _TEXT_SIZE + off)[0])
+        name: int(np.frombuffer(head, np.dtype(dt).newbyteorder(order), 1, TEXT_SIZE + off)[0])
         for name, (off, dt) in BINARY_ESSENTIALS.items()
     }
     return text, encoding, binary

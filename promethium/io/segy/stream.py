@@ -23,7 +23,7 @@ from promethium.io.atomic import commit as atomic_commit
 from promethium.io.atomic import remove_path
 from promethium.io.segy.filled import FILLED_CARD, FILLED_TRACE_ID, TRACE_ID_WORD, filled_card
 from promethium.io.segy.headers import TRACE_FIELDS, put_word
-from promethium.io.segy.layout import SegyLayout, trace_records
+from promethium.io.segy.layout import TEXT_SIZE, TRACE_HEADER_SIZE, SegyLayout, trace_records
 from promethium.io.segy.samples import encode
 from promethium.io.segy.text import put_card
 
@@ -32,7 +32,7 @@ __all__ = ["BlockResult", "Target", "check_target", "commit", "compact", "create
 #: Bytes of trace records moved at a time when empty slots are removed.
 _MOVE_BYTES = 64 * 2**20
 #: File offsets of the SEG-Y revision (byte 3501) and of the rev 2 trace count (3513-3520).
-_REVISION, _TRACE_COUNT = 3500, 3512
+_REVISION, _TRACE_COUNT = TEXT_SIZE + 300, TEXT_SIZE + 312
 _SEQUENCE = (TRACE_FIELDS["trace_sequence_line"], TRACE_FIELDS["trace_sequence_file"])
 
 #: What a block write reports: grid positions with a trace left out (no slot), the
@@ -212,10 +212,11 @@ def compact(target: Target, empty: np.ndarray) -> int:
             continue
         batch = np.array(records[moved])
         if target.renumber:
-            headers = np.frombuffer(batch["header"].tobytes(), np.uint8).reshape(-1, 240).copy()
+            raw = np.frombuffer(batch["header"].tobytes(), np.uint8)
+            headers = raw.reshape(-1, TRACE_HEADER_SIZE).copy()
             for word in _SEQUENCE:
                 put_word(headers, word, destination[moved] + 1, layout.endian, "sequence")
-            batch["header"] = headers.view("V240").ravel()
+            batch["header"] = headers.view(f"V{TRACE_HEADER_SIZE}").ravel()
         first = int(destination[moved[0]])
         records[first : first + moved.size] = batch
     records.flush()
@@ -239,9 +240,9 @@ def _put_trace_count(target: Target, n_traces: int) -> None:
 
 def _put_filled_card(tmp: str, count: int) -> None:
     with open(tmp, "r+b") as f:
-        text = f.read(3200)
+        text = f.read(TEXT_SIZE)
         f.seek(0)
-        f.write(put_card(text, FILLED_CARD, filled_card(count))[:3200])
+        f.write(put_card(text, FILLED_CARD, filled_card(count))[:TEXT_SIZE])
 
 
 def commit(

@@ -9,12 +9,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from promethium.errors import ConfigError
+from promethium.io.segy.layout import TEXT_SIZE
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["CARD_TEXT", "check_text", "put_card", "text_encoding", "text_header", "text_lines"]
+__all__ = [
+    "CARD_SIZE",
+    "CARD_TEXT",
+    "check_text",
+    "put_card",
+    "text_encoding",
+    "text_header",
+    "text_lines",
+]
 
+#: Characters of a textual header card.
+CARD_SIZE = 80
 #: Characters of a textual header card after its ``"Cnn "`` prefix.
 CARD_TEXT = 76
 
@@ -42,12 +53,31 @@ def check_text(text: str, what: str) -> None:
 
 
 def _card(number: int, text: str) -> str:
-    return f"C{number:2d} {text}"[:80].ljust(80)
+    return f"C{number:2d} {text}"[:CARD_SIZE].ljust(CARD_SIZE)
 
 
 def text_encoding(head: bytes) -> str:
-    """The encoding of a textual header: EBCDIC (``cp037``) if it starts so, else ASCII."""
-    return "cp037" if head[:1] == "C".encode("cp037") else "latin-1"
+    """The codec of a textual header (the first 3200 bytes of `head`): EBCDIC or ASCII.
+
+    EBCDIC (``"cp037"``) is recognized by its bytes: its letters and digits all lie
+    above 0x80, where ASCII text has none, so it is EBCDIC when most bytes that are not
+    blanks (NUL, ASCII or EBCDIC space) lie there, or when the first card starts with
+    an EBCDIC ``"C"``. Otherwise ``"latin-1"`` (ASCII).
+
+    Examples
+    --------
+    >>> text_encoding("C 1 CLIENT: ACME".ljust(3200).encode("cp037"))
+    'cp037'
+    >>> text_encoding("LINE 7 ACME".ljust(3200).encode("cp037"))
+    'cp037'
+    >>> text_encoding(b"C 1 LINE 7".ljust(3200))
+    'latin-1'
+    """
+    text = head[:TEXT_SIZE]
+    inked = text.translate(None, b"\x00\x20\x40")
+    high = sum(b >= 0x80 for b in inked)
+    ebcdic = high > 0.5 * len(inked) or text[:1] == "C".encode("cp037")
+    return "cp037" if ebcdic else "latin-1"
 
 
 def put_card(head: bytes, number: int, text: str) -> bytes:
@@ -57,8 +87,9 @@ def put_card(head: bytes, number: int, text: str) -> bytes:
     :func:`check_text` first.
     """
     check_text(text, f"textual header card C{number}")
-    start = (number - 1) * 80
-    return head[:start] + _card(number, text).encode(text_encoding(head)) + head[start + 80 :]
+    start = (number - 1) * CARD_SIZE
+    card = _card(number, text).encode(text_encoding(head))
+    return head[:start] + card + head[start + CARD_SIZE :]
 
 
 def text_header(lines: list[str]) -> bytes:
