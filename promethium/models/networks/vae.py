@@ -63,7 +63,9 @@ class VAE(nn.Module):
     convolutions give the posterior mean and log-variance. Decoder: a 1x1
     convolution, then per level a 2x2 transposed convolution and a block; a 1x1
     convolution gives the output. In training mode ``forward`` decodes a posterior
-    sample, in eval mode the posterior mean.
+    sample, in eval mode the posterior mean, except in the patch engine's MC ensemble
+    passes (``dropout_inference=True``), where it decodes a posterior sample seeded by
+    the patch: the ensemble's ``std`` is then the spread of the posterior samples.
 
     Examples
     --------
@@ -71,6 +73,9 @@ class VAE(nn.Module):
     >>> tuple(vae(torch.zeros(2, 1, 33, 47)).shape)
     (2, 1, 33, 47)
     """
+
+    #: MC ensemble members are posterior samples (no dropout layers needed).
+    mc_sampling = True
 
     def __init__(self, **params: Any) -> None:
         super().__init__()
@@ -109,9 +114,20 @@ class VAE(nn.Module):
         return crop(self.head(x), padding)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruct `x`: from the posterior mean in eval mode, a sample in training."""
+        """Reconstruct `x`: from the posterior mean in eval mode, a sample in training.
+
+        In an MC ensemble pass of the patch engine (eval mode), a posterior sample
+        drawn with :func:`promethium.ml._mc_dropout.mc_normal`.
+        """
         posterior = self.posterior(x)
-        z = posterior.draw() if self.training else posterior.mean
+        if self.training:
+            return self.decode(posterior.draw(), posterior.padding)
+        from promethium.ml._mc_dropout import mc_normal
+
+        noise = mc_normal(posterior.mean)  # an MC ensemble pass: a posterior sample
+        if noise is None:
+            return self.decode(posterior.mean, posterior.padding)
+        z = posterior.mean + torch.exp(0.5 * posterior.log_var) * noise
         return self.decode(z, posterior.padding)
 
     def sample(

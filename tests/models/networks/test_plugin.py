@@ -336,3 +336,27 @@ def test_uncertainty_out_of_the_box_is_mc_dropout(tmp_path, name):
         patch_size=16, device="cpu",
     )  # fmt: skip
     np.testing.assert_array_equal(again["std"].values, std)  # seeded: reproducible
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+def test_vae_uncertainty_comes_from_posterior_samples(tmp_path):
+    from promethium.ml.options import TorchOptions
+
+    path = tiny_weights(tmp_path, "vae")
+    _, holed, live = holed_gather()
+    kwargs = {"weights": path, "config": TINY["vae"], "patch_size": 16, "device": "cpu"}
+    out = pm.reconstruct(holed, model="vae", return_uncertainty=True, **kwargs)
+    std = out["std"].values
+    assert (std[~live].max(axis=-1) > 0).all() and (std[live] == 0).all()
+    again = pm.reconstruct(holed, model="vae", return_uncertainty=True, **kwargs)
+    np.testing.assert_array_equal(again["std"].values, std)
+    # Without MC passes the VAE decodes the posterior mean: deterministic, std-free.
+    model = pm.create_model("vae", weights=path, **TINY["vae"])
+    plain = model.reconstruct(holed, TorchOptions(patch_size=16, device="cpu"))
+    mean_only = model.reconstruct(holed, TorchOptions(patch_size=16, device="cpu"))
+    np.testing.assert_array_equal(plain.values, mean_only.values)
+    # The posterior samples are seeded by patch, not by chunking.
+    chunked = pm.reconstruct(
+        holed.chunk({"offset": 5}), model="vae", return_uncertainty=True, **kwargs
+    )
+    np.testing.assert_allclose(chunked["std"].values, std, rtol=1e-5, atol=1e-6)
