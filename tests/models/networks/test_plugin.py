@@ -360,3 +360,21 @@ def test_vae_uncertainty_comes_from_posterior_samples(tmp_path):
         holed.chunk({"offset": 5}), model="vae", return_uncertainty=True, **kwargs
     )
     np.testing.assert_allclose(chunked["std"].values, std, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+def test_the_command_line_runs_a_network_with_weights(tmp_path, capsys):
+    from promethium.cli import main
+
+    path = tiny_weights(tmp_path, "unet")
+    _, holed, live = holed_gather()
+    source, target = tmp_path / "in.sgy", tmp_path / "out.sgy"
+    pm.to_segy(holed, source)
+    base = ["reconstruct", str(source), str(target), "-m", "unet", "-o", "patch_size=16"]
+    assert main([*base, "-q"]) == 1
+    assert "has no trained weights" in capsys.readouterr().err and not target.exists()
+    tiny = ["--config", "features=[4]", "--config", "bottleneck=8"]
+    assert main([*base, *tiny, "--config", f"weights={path}", "-o", "device=cpu", "-q"]) == 0
+    out = pm.open_segy(target)
+    np.testing.assert_allclose(out.values[live], holed.values[live], rtol=1e-6)
+    assert np.abs(out.values[~live]).sum() > 0
