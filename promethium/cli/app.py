@@ -21,7 +21,7 @@ app = typer.Typer(
     name="promethium",
     help="Seismic data reconstruction: fill dead and missing traces.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 

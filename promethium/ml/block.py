@@ -138,8 +138,10 @@ def run_block(
             full: tuple[int | slice, ...] = (slice(None), *where)
             acc[full] += piece * (w * scale)
 
-    buf = np.empty((plan.batch_size, 2, pt, pv), dtype=np.float32)
-    keys = np.empty((plan.batch_size, 3), dtype=np.int64)
+    # A batch never holds more than this block's patches: a huge batch_size costs nothing.
+    size = max(1, min(plan.batch_size, st.size * sv.size * int(np.prod(batch_shape))))
+    buf = np.empty((size, 2, pt, pv), dtype=np.float32)
+    keys = np.empty((size, 3), dtype=np.int64)
     pending: list[tuple[tuple[int, ...], int, int, float]] = []
     wants_keys = bool(getattr(predictor, "wants_patch_keys", False))
 
@@ -163,7 +165,7 @@ def run_block(
         panel_key = int(np.ravel_multi_index(global_idx, plan.batch_shape)) if nb else 0
         keys[j] = (panel_key, s_t, s_v)
         pending.append((idx, s_t, s_v, scale))
-        if len(pending) == plan.batch_size:
+        if len(pending) == size:
             flush()
     if pending:
         flush()

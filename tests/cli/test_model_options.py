@@ -53,6 +53,27 @@ def test_help_offers_the_choices():
     assert "TRACES,SAMPLES" in text and "promethium plugins" in text
 
 
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("--precision float", ["float32", "float16"]),
+        ("--model po", ["pocs"]),
+        ("--geometry p", ["prestack"]),
+        ("--absent i", ["insert"]),
+        ("--device c", ["cpu", "cuda"]),
+    ],
+)
+def test_the_shell_completes_the_choices(words, expected):
+    line = f"promethium reconstruct in.sgy out.sgy {words}"
+    env = {
+        "_PROMETHIUM_COMPLETE": "complete_bash",
+        "COMP_WORDS": line,
+        "COMP_CWORD": str(len(line.split()) - 1),
+    }
+    result = CliRunner().invoke(app, [], prog_name="promethium", env=env)
+    assert result.exit_code == 0 and result.output.split() == expected
+
+
 def test_completion_offers_the_choices():
     assert complete_models("po") == ["pocs"]
     assert "auto" in complete_models("")

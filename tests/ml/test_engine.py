@@ -373,3 +373,20 @@ def test_silent_patches_contribute_zeros_with_their_weight() -> None:
     scale8 = np.sqrt(0.5) * 2.0  # RMS of patch 8..23: half zeros, half 2.0
     np.testing.assert_allclose(out.values[8:16, 0], w8 * scale8 / (w0 + w8), rtol=1e-6)
     np.testing.assert_array_equal(out.values[:8], 0.0)
+
+
+def test_a_huge_batch_size_allocates_only_the_patches_there_are():
+    import promethium as pm
+    from promethium.ml.engine import predict_patches
+
+    da = pm.synthetic_gather(n_traces=24, n_samples=64)
+    sizes = []
+
+    def copy(batch):
+        sizes.append(batch.shape[0])
+        return batch[:, 0]
+
+    out = predict_patches(da, copy, patch_size=16, batch_size=10**12)
+    expected = predict_patches(da, lambda b: b[:, 0], patch_size=16, batch_size=3)
+    np.testing.assert_array_equal(out.values, expected.values)
+    assert len(sizes) == 1 and sizes[0] < 100
