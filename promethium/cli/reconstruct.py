@@ -137,6 +137,7 @@ def reconstruct(
 
     settings = command_settings(ctx, verbose, quiet)
     output_is_zarr(target)
+    check_target(target, overwrite)  # before any data is read or model warns
     check_like_and_absent(like, absent)
     selection = parse_selection(sel or [])
     given = {
@@ -165,7 +166,6 @@ def reconstruct(
     if like is not None and absent is None and not output_is_zarr(target):
         absent = "insert"  # a reconstruction fills grid positions the original lacks
     if dry_run:
-        check_target(target, overwrite)
         plan = plan_run(
             source=source, target=target, da=da, model=model, config=model_config,
             options=options, front_door={"extrapolate": extrapolate, "refill": refill},
@@ -202,10 +202,21 @@ def reconstruct(
             raise
     missing = live.size - n_live
     if not settings.quiet:
-        typer.echo(f"wrote {target}: {model} filled {n_filled} of {live.size} traces")
+        typer.echo(
+            f"wrote {target}: {model} filled {n_filled} of {live.size} traces"
+            + _unfilled_note(missing - n_filled, output_is_zarr(target))
+        )
         if uncertainty is not None:
             typer.echo(f"wrote {uncertainty}: mean and std (open_zarr(path, dataset=True))")
     if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
     if is_dask_collection(weak.data):  # else pm.reconstruct warned already
         warn_weak_fills(int(n_weak), int(n_filled))
+
+
+def _unfilled_note(unfilled: int, zarr: bool) -> str:
+    """The summary's note on grid positions that stay unfilled (absent, not extrapolated)."""
+    if unfilled <= 0:
+        return ""
+    where = "trace_mask False" if zarr else "not written"
+    return f"; {unfilled} grid position(s) left unfilled ({where})"

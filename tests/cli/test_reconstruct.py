@@ -155,3 +155,25 @@ def test_dry_run_refuses_an_existing_output(cube, tmp_path, capsys):
     assert "exists; pass --overwrite" in capsys.readouterr().err
     assert main(["reconstruct", str(cube), str(out), "--dry-run", "--overwrite"]) == 0
     assert "(replaces the existing one)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "where"), [("o.zarr", "trace_mask False"), ("o.sgy", "not written")]
+)
+def test_the_summary_counts_positions_left_unfilled(corner, tmp_path, capsys, name, where):
+    out = tmp_path / name
+    assert main(["reconstruct", str(corner), str(out), "-m", "linear"]) == 0
+    summary = capsys.readouterr().out
+    assert f"filled 0 of 32 traces; 2 grid position(s) left unfilled ({where})" in summary
+
+
+def test_an_existing_output_is_refused_before_any_work(corner, tmp_path, capsys):
+    out = tmp_path / "o.sgy"
+    out.write_bytes(b"keep me")
+    assert main(["reconstruct", str(corner), str(out), "-m", "linear"]) == 1
+    err = capsys.readouterr().err
+    assert "o.sgy exists; pass --overwrite" in err
+    assert "left unfilled" not in err  # no model ran, so no model warning
+    assert out.read_bytes() == b"keep me"
+    assert main(["reconstruct", str(corner), str(out), "-m", "linear", "--overwrite", "-q"]) == 0
+    assert pm.open_segy(out).sizes == pm.open_segy(corner).sizes
