@@ -34,12 +34,17 @@ def checked_options(model: str, options: dict[str, Any]) -> dict[str, Any]:
     Raises
     ------
     ModelNotFoundError
-        If no installed model is called `model`.
+        If no installed model is called `model` (or no registered model version has
+        the ``models:/`` URI `model`).
     ConfigError
         For an unknown option, a wrong type or an out-of-range value.
     """
     from promethium.plugins import default_registry
     from promethium.reconstruct import model_options
 
+    if model.startswith("models:/"):  # a registered network: its architecture's schema
+        from promethium.tracking.resolve import registered_model_config
+
+        model, _ = registered_model_config(model)
     model_options(default_registry().get(model), options)
     return options

@@ -40,3 +40,20 @@ def test_unknown_registry_uri_is_model_not_found(logged, holed, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", logged.uri)
     with pytest.raises(ModelNotFoundError, match="'models:/unet-test/9' is not in the model"):
         pm.reconstruct(holed[0], model="models:/unet-test/9")
+
+
+@pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
+def test_cli_reconstructs_with_a_registered_model(logged, holed, monkeypatch, tmp_path):
+    from promethium.cli import main
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", logged.uri)
+    da = holed[0]
+    source, target = tmp_path / "line.sgy", tmp_path / "filled.sgy"
+    pm.to_segy(da, source)
+    argv = ["reconstruct", str(source), str(target), "-m", "models:/unet-test@candidate"]
+    assert main([*argv, "--patch-size", "16,16", "--device", "cpu"]) == 0
+    out = pm.open_segy(target)
+    want = pm.reconstruct(pm.open_segy(source), model="models:/unet-test/1", patch_size=16,
+                          device="cpu")  # fmt: skip
+    np.testing.assert_allclose(out.values, want.values, rtol=1e-6, atol=1e-6)
+    assert main([*argv[:3], "-m", "models:/unet-test/9"]) != 0
