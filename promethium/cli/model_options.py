@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["checked_options", "key_values"]
+if TYPE_CHECKING:
+    from promethium.models.networks.settings import InferenceSettings
+
+__all__ = ["checked_options", "config_file", "key_values"]
 
 
 def key_values(pairs: list[str], what: str) -> dict[str, Any]:
@@ -22,6 +25,28 @@ def key_values(pairs: list[str], what: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key] = text
     return out
+
+
+def config_file(items: list[str]) -> tuple[list[str], InferenceSettings | None]:
+    """Split ``--config`` items into ``KEY=VALUE`` pairs and a training config file.
+
+    A ``FILE.yaml`` item (no ``=``) is read with
+    :func:`promethium.models.networks.settings.inference_settings`: its ``model`` and
+    ``inference`` sections.
+
+    Raises
+    ------
+    ConfigError
+        For more than one file, or a file that does not validate.
+    """
+    from promethium.errors import ConfigError
+    from promethium.models.networks.settings import CONFIG_SUFFIXES, inference_settings
+
+    files = [i for i in items if "=" not in i and i.lower().endswith(CONFIG_SUFFIXES)]
+    if len(files) > 1:
+        raise ConfigError(f"--config takes one configuration file; got {files}.")
+    pairs = [i for i in items if i not in files]
+    return pairs, inference_settings(files[0]) if files else None
 
 
 def checked_options(model: str, options: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from promethium.cli.files import (
     write_output,
 )
 from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.model_options import checked_options, key_values
+from promethium.cli.model_options import checked_options, config_file, key_values
 from promethium.cli.plan import plan_run
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
@@ -78,7 +78,10 @@ def reconstruct(
     ] = None,
     config: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option(help="Model configuration as KEY=VALUE (repeatable)."),
+        typer.Option(
+            help="Model configuration as KEY=VALUE (repeatable, e.g. weights=best.safetensors),"
+            " or a training config FILE.yaml whose model and inference sections apply.",
+        ),
     ] = None,
     like: Annotated[
         Optional[Path],  # noqa: UP045
@@ -149,6 +152,12 @@ def reconstruct(
     }
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     options.update(key_values(option or [], "--option"))
+    config, from_file = config_file(config or [])
+    if from_file is not None:  # the file's model and inference; the command line overrides
+        source_of_model = getattr(ctx.get_parameter_source("model"), "name", "DEFAULT")
+        if source_of_model == "DEFAULT":  # no --model given
+            model = from_file.model
+        options = {**from_file.options, **options}
     if "return_uncertainty" in options:
         raise ConfigError(
             "the command line writes the mean to TARGET; ask for the uncertainty with "
@@ -158,7 +167,8 @@ def reconstruct(
     check_uncertainty_target(uncertainty, target, overwrite)
     keys = segy_keys(locals())
     da = apply_selection(open_input(source, keys), selection)
-    model_config = key_values(config or [], "--config") or None
+    file_config = from_file.config if from_file is not None else {}
+    model_config = {**file_config, **key_values(config, "--config")} or None
     if uncertainty is not None:  # only models that estimate it accept the option
         options["return_uncertainty"] = True
     if like is None and not is_zarr(source):
