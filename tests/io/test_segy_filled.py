@@ -87,3 +87,20 @@ def test_a_reconstruction_written_with_its_filled_set(make_segy, tmp_path):
     np.testing.assert_array_equal(back[TRACE_FILLED].values, filled)
     np.testing.assert_array_equal(back.trace_index.values < 0, ~keep & ~filled)
     np.testing.assert_allclose(back.sel(iline=3, xline=5).values, out.sel(iline=3, xline=5).values)
+
+
+def test_filled_traces_read_back_as_filled_not_observed(cube_file, tmp_path):
+    """trace_mask means observed in SEG-Y as in Zarr: a marked trace is filled, not live."""
+    import promethium as pm
+
+    da = _reconstructed(open_segy(cube_file))
+    da = da.assign_coords(trace_mask=da.trace_mask & ~da[TRACE_FILLED])
+    sgy = to_segy(da, tmp_path / "o.sgy", mark_filled=True)
+    zarr = pm.to_zarr(da, tmp_path / "o.zarr")
+    back, store = open_segy(sgy), pm.open_zarr(zarr)
+    assert not (back.trace_mask & back[TRACE_FILLED]).any()
+    np.testing.assert_array_equal(back.trace_mask.values, store.trace_mask.values)
+    np.testing.assert_array_equal(back.trace_mask.values, da.trace_mask.values)
+    # so refill=True refills them (it cannot refill what reads as observed)
+    again = pm.reconstruct(back, model="linear", refill=True)
+    assert not np.allclose(again.sel(iline=13, xline=108).values, 1.5)

@@ -383,9 +383,11 @@ def from_index(index: SegyIndex, chunks: Any = "auto") -> xr.DataArray:
 
     data, live = lazy_samples(index, chunks)
     coords = _coords(index)
-    coords[TRACE_MASK] = (index.geometry.dims, live)
     filled = recorded_filled(index.layout)  # to_segy(mark_filled=True) recorded it
     if filled is not None:
-        coords[TRACE_FILLED] = (index.geometry.dims, _grid(filled, index.geometry.trace_index))
+        filled_grid = _grid(filled, index.geometry.trace_index)
+        coords[TRACE_FILLED] = (index.geometry.dims, filled_grid)
+        live = live & ~filled_grid  # a filled trace is not an observed one (as in Zarr)
+    coords[TRACE_MASK] = (index.geometry.dims, live)
     dims = (*index.geometry.dims, "time")
     return xr.DataArray(data, dims=dims, coords=coords, name="amplitude", attrs=_attrs(index))
