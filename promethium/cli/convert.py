@@ -12,6 +12,7 @@ from promethium.cli.files import (
     ABSENT_HELP,
     MARK_FILLED_HELP,
     check_like_and_absent,
+    check_target,
     is_zarr,
     open_input,
     output_is_zarr,
@@ -59,6 +60,7 @@ def convert(
 
     settings = command_settings(ctx, verbose, quiet)
     output_is_zarr(target)
+    check_target(target, overwrite, source)
     check_like_and_absent(like, absent)
     selection = parse_selection(sel or [])
     keys = segy_keys(locals())

@@ -107,12 +107,24 @@ def write_output(
     )
 
 
-def check_target(path: Path, overwrite: bool) -> None:
-    """Refuse an existing output unless ``--overwrite`` was given."""
+def check_target(path: Path, overwrite: bool, source: Path | None = None) -> None:
+    """Refuse an existing output unless ``--overwrite`` was given, and the input itself."""
     from promethium.errors import ConfigError
 
+    if source is not None and _same_path(source, path):
+        raise ConfigError(
+            f"the output {path} is the input {source}; inputs are never modified: write "
+            "to another path (then move it over the original if you mean to replace it)."
+        )
     if path.exists() and not overwrite:
         raise ConfigError(f"{path} exists; pass --overwrite to replace it.")
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name the same file or folder (links and hard links too)."""
+    if a.exists() and b.exists():
+        return a.samefile(b)
+    return a.resolve() == b.resolve()
 
 
 def check_uncertainty_target(path: Path | None, target: Path, overwrite: bool) -> None:

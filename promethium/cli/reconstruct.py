@@ -140,7 +140,7 @@ def reconstruct(
 
     settings = command_settings(ctx, verbose, quiet)
     output_is_zarr(target)
-    check_target(target, overwrite)  # before any data is read or model warns
+    check_target(target, overwrite, source)  # before any data is read or model warns
     check_like_and_absent(like, absent)
     selection = parse_selection(sel or [])
     given = {

@@ -177,3 +177,16 @@ def test_an_existing_output_is_refused_before_any_work(corner, tmp_path, capsys)
     assert out.read_bytes() == b"keep me"
     assert main(["reconstruct", str(corner), str(out), "-m", "linear", "--overwrite", "-q"]) == 0
     assert pm.open_segy(out).sizes == pm.open_segy(corner).sizes
+
+
+@pytest.mark.parametrize("command", ["reconstruct", "convert"])
+def test_the_input_is_never_the_output(corner, tmp_path, capsys, command):
+    before = corner.read_bytes()
+    link = tmp_path / "link.sgy"
+    link.symlink_to(corner)
+    for target in (corner, link):
+        assert main([command, str(corner), str(target), "--overwrite"]) == 1
+        err = capsys.readouterr().err
+        assert f"the output {target} is the input {corner}; inputs are never modified" in err
+        assert "left unfilled" not in err  # refused before any work
+    assert corner.read_bytes() == before
