@@ -88,14 +88,7 @@ class PendingWrite(Delayed):
         StoreError
             If the destination cannot be written (read-only, full); it names the target.
         """
-        try:
-            compute_writes(super().compute, self, **kwargs)
-        except BaseException as err:
-            self.abort()
-            named = self._named(err)
-            if named is err:
-                raise
-            raise named from err
+        self._run(super().compute, **kwargs)
         return self._final
 
     def compute_with(self, *others: Any, **kwargs: Any) -> tuple[Any, ...]:
@@ -129,16 +122,19 @@ class PendingWrite(Delayed):
         # One Delayed holding everything, in order: given Delayed objects and arrays
         # together, dask.compute returns the Delayed results first.
         in_order = dask.delayed(_in_order, pure=True)(self, *others)
-        run = functools.partial(dask.compute, in_order)
+        ((_, *results),) = self._run(functools.partial(dask.compute, in_order), **kwargs)
+        return (self._final, *results)
+
+    def _run(self, run: Callable[..., Any], **kwargs: Any) -> Any:
+        """``run(**kwargs)`` (see :func:`compute_writes`); on failure clean up and re-raise."""
         try:
-            ((_, *results),) = compute_writes(run, self, **kwargs)
+            return compute_writes(run, self, **kwargs)
         except BaseException as err:
             self.abort()
             named = self._named(err)
             if named is err:
                 raise
             raise named from err
-        return (self._final, *results)
 
     def abort(self) -> None:
         """Remove the temporary path of a write that failed or will not be run."""
