@@ -14,6 +14,7 @@ from promethium.cli.files import (
     check_like_and_absent,
     check_target,
     is_zarr,
+    local_path,
     open_input,
     output_is_zarr,
     write_output,
@@ -27,11 +28,17 @@ __all__ = ["convert"]
 
 def convert(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
-    target: Annotated[Path, typer.Argument(help="Output: a .zarr store or a SEG-Y file.")],
+    source: Annotated[
+        Path,
+        typer.Argument(parser=local_path, help="Input SEG-Y file or Zarr store."),
+    ],
+    target: Annotated[
+        Path,
+        typer.Argument(parser=local_path, help="Output: a .zarr store or a SEG-Y file."),
+    ],
     like: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="SEG-Y whose headers to copy when writing SEG-Y."),
+        typer.Option(parser=local_path, help="SEG-Y whose headers to copy when writing SEG-Y."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     absent: Annotated[

@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -16,6 +18,7 @@ __all__ = [
     "check_target",
     "check_uncertainty_target",
     "is_zarr",
+    "local_path",
     "open_input",
     "output_is_zarr",
     "write_output",
@@ -38,6 +41,21 @@ ABSENT_HELP = (
     "headers from a neighbour ('append' is its deprecated name). Default: insert for "
     "reconstruct, skip for convert."
 )
+
+
+def local_path(value: str) -> Path:
+    """A path given on the command line; a URL is refused, never read as a local name.
+
+    Without this, ``s3://bucket/out.zarr`` would become the local folder ``s3:``.
+    """
+    if "://" in value:
+        raise typer.BadParameter(
+            f"{value!r} is a URL: the command line reads and writes local paths only, and "
+            "SEG-Y must be a local file. Zarr stores on object storage work from Python "
+            "with the filesystem package installed: pm.open_zarr('s3://...'), "
+            "pm.to_zarr(da, 's3://...')."
+        )
+    return Path(value)
 
 
 def is_zarr(path: Path) -> bool:

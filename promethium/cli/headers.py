@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from promethium.cli.files import local_path
 from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.segy_options import Byte, Profile, segy_keys
 
@@ -40,7 +41,7 @@ def parse_traces(text: str) -> slice | list[int]:
 
 def headers(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A SEG-Y file.")],
+    path: Annotated[Path, typer.Argument(parser=local_path, help="A SEG-Y file.")],
     traces: Annotated[
         str,
         typer.Option(help="Traces (0-based, file order): START:STOP[:STEP], N or N,M,..."),

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from promethium.cli.files import is_zarr
+from promethium.cli.files import is_zarr, local_path
 from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 
@@ -17,7 +17,7 @@ __all__ = ["info"]
 
 def info(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A SEG-Y file or Zarr store.")],
+    path: Annotated[Path, typer.Argument(parser=local_path, help="A SEG-Y file or Zarr store.")],
     dead_traces: Annotated[
         bool,
         typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample."),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from promethium.cli.files import open_input
+from promethium.cli.files import local_path, open_input
 from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
@@ -46,13 +46,16 @@ def pick_panel(da: xr.DataArray) -> tuple[xr.DataArray, list[str]]:
 
 def plot(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A SEG-Y file or Zarr store.")],
+    path: Annotated[Path, typer.Argument(parser=local_path, help="A SEG-Y file or Zarr store.")],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Figure file: .png, .pdf, .svg, ...")
     ],
     compare: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="A second file (e.g. the reconstruction) shown beside the first."),
+        typer.Option(
+            parser=local_path,
+            help="A second file (e.g. the reconstruction) shown beside the first.",
+        ),
     ] = None,
     difference: Annotated[
         bool, typer.Option(help="With --compare: add a panel COMPARE - PATH.")

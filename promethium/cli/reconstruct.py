@@ -23,6 +23,7 @@ from promethium.cli.files import (
     check_target,
     check_uncertainty_target,
     is_zarr,
+    local_path,
     open_input,
     output_is_zarr,
     write_output,
@@ -38,8 +39,14 @@ __all__ = ["reconstruct"]
 
 def reconstruct(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="Input SEG-Y file or Zarr store.")],
-    target: Annotated[Path, typer.Argument(help="Output SEG-Y file or .zarr store.")],
+    source: Annotated[
+        Path,
+        typer.Argument(parser=local_path, help="Input SEG-Y file or Zarr store."),
+    ],
+    target: Annotated[
+        Path,
+        typer.Argument(parser=local_path, help="Output SEG-Y file or .zarr store."),
+    ],
     model: Annotated[
         str,
         typer.Option(
@@ -85,14 +92,17 @@ def reconstruct(
     ] = None,
     like: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="SEG-Y whose headers to copy (default: the input, if SEG-Y)."),
+        typer.Option(
+            parser=local_path, help="SEG-Y whose headers to copy (default: the input, if SEG-Y)."
+        ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     uncertainty: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
+            parser=local_path,
             help="Also write the mean and std as a Zarr store here (models that estimate "
-            "their uncertainty, e.g. ensembles: -o ensemble_size=8)."
+            "their uncertainty, e.g. ensembles: -o ensemble_size=8).",
         ),
     ] = None,
     absent: Annotated[
