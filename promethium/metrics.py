@@ -1,4 +1,4 @@
-"""Quality metrics for reconstruction: SNR, SNR improvement, MSE, SSIM, coherence.
+"""Quality metrics for reconstruction: SNR (also per trace), SNR improvement, MSE, SSIM, coherence.
 
 Every metric takes a `reference` (the truth) and an `estimate`, as NumPy arrays or
 DataArrays of the same shape, and an optional boolean `traces` selecting the traces
@@ -15,7 +15,7 @@ import numpy as np
 from promethium.core.align import align_like
 from promethium.errors import InvalidDataError
 
-__all__ = ["coherence", "mse", "snr", "snr_improvement", "ssim"]
+__all__ = ["coherence", "mse", "snr", "snr_improvement", "ssim", "trace_snr"]
 
 _EPS = np.finfo(np.float64).tiny
 
@@ -52,14 +52,19 @@ def _pair(reference: Any, estimate: Any, traces: Any | None) -> tuple[np.ndarray
         )
     if traces is None:
         return ref.reshape(-1, ref.shape[-1]), est.reshape(-1, est.shape[-1])
+    sel = _selection(traces, ref.shape)
+    return ref[sel], est[sel]
+
+
+def _selection(traces: Any, shape: tuple[int, ...]) -> np.ndarray:
     sel = np.asarray(getattr(traces, "values", traces), dtype=bool)
-    if sel.shape != ref.shape[:-1]:
+    if sel.shape != shape[:-1]:
         raise InvalidDataError(
-            f"traces must be boolean over the trace dims, shape {ref.shape[:-1]}; got {sel.shape}."
+            f"traces must be boolean over the trace dims, shape {shape[:-1]}; got {sel.shape}."
         )
     if not sel.any():
         raise InvalidDataError("traces selects no trace; there is nothing to score.")
-    return ref[sel], est[sel]
+    return sel
 
 
 def mse(reference: Any, estimate: Any, traces: Any | None = None) -> float:
@@ -177,18 +182,62 @@ def snr_improvement(
     return snr(reference, reconstructed, traces) - snr(reference, degraded, traces)
 
 
+def trace_snr(reference: Any, estimate: Any) -> np.ndarray:
+    """SNR of each trace of `estimate` against `reference`, in dB.
+
+    Parameters
+    ----------
+    reference : array_like or xarray.DataArray
+        The true data, traces along every dim but the last.
+    estimate : array_like or xarray.DataArray
+        The data to score, same shape as `reference`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64, shape ``reference.shape[:-1]``: :func:`snr` of each trace alone
+        (``inf`` where the trace is exact).
+
+    Raises
+    ------
+    InvalidDataError
+        If the shapes differ or an input is a scalar.
+
+    Examples
+    --------
+    >>> ref = np.array([[1.0, 1.0], [2.0, -2.0]])
+    >>> trace_snr(ref, np.array([[1.1, 0.9], [2.0, -2.0]])).round(3).tolist()
+    [20.0, inf]
+    """
+    estimate, _ = _labelled(reference, estimate, None)
+    ref = _as_numpy(reference, "reference")
+    est = _as_numpy(estimate, "estimate")
+    if ref.shape != est.shape:
+        raise InvalidDataError(
+            f"reference and estimate must have the same shape; got {ref.shape} and {est.shape}."
+        )
+    error = np.sum((ref - est) ** 2, axis=-1)
+    signal = np.maximum(np.sum(ref**2, axis=-1), _EPS)
+    with np.errstate(divide="ignore"):
+        out = 10.0 * np.log10(signal / np.where(error > 0, error, 1.0))
+    return np.where(error > 0, out, np.inf)
+
+
 def ssim(
     reference: Any,
     estimate: Any,
     *,
     window: int = 7,
     data_range: float | None = None,
+    traces: Any | None = None,
 ) -> float:
     r"""Mean structural similarity of two panels (last two dims), in [-1, 1].
 
     Uses a uniform `window` x `window` window and the constants of Wang et al.
     (2004), :math:`C_1 = (0.01 L)^2`, :math:`C_2 = (0.03 L)^2`, where `L` is the
     `data_range` (default: the reference's peak-to-peak). Batch dims are averaged.
+    With `traces`, the SSIM map (computed over the whole panels, so each window sees
+    its neighbours) is averaged over the samples of the selected traces only.
 
     Parameters
     ----------
@@ -201,16 +250,20 @@ def ssim(
     data_range : float, optional
         Dynamic range `L` of the data; defaults to the peak-to-peak of `reference`
         (1.0 if that is zero).
+    traces : array_like of bool, optional
+        Which traces to average over, shape ``reference.shape[:-1]`` (e.g. the
+        missing ones). Default: all traces.
 
     Returns
     -------
     float
-        Mean SSIM over all samples and panels; 1.0 for identical inputs.
+        Mean SSIM over the scored samples and panels; 1.0 for identical inputs.
 
     Raises
     ------
     InvalidDataError
-        If the inputs differ in shape or have fewer than two dims.
+        If the inputs differ in shape or have fewer than two dims, or `traces` has the
+        wrong shape or selects no trace.
 
     Examples
     --------
@@ -220,7 +273,7 @@ def ssim(
     """
     from scipy.ndimage import uniform_filter
 
-    estimate, _ = _labelled(reference, estimate, None)
+    estimate, traces = _labelled(reference, estimate, traces)
     ref = _as_numpy(reference, "reference")
     est = _as_numpy(estimate, "estimate")
     if ref.shape != est.shape or ref.ndim < 2:
@@ -239,7 +292,9 @@ def ssim(
     cov = uniform_filter(ref * est, size, mode="reflect") - mu_r * mu_e
     num = (2 * mu_r * mu_e + c1) * (2 * cov + c2)
     den = (mu_r**2 + mu_e**2 + c1) * (var_r + var_e + c2)
-    return float(np.mean(num / den))
+    if traces is None:
+        return float(np.mean(num / den))
+    return float(np.mean((num / den)[_selection(traces, ref.shape)]))
 
 
 def coherence(reference: Any, estimate: Any, traces: Any | None = None) -> float:

@@ -69,3 +69,28 @@ def test_dataarrays_are_scored_by_dim_name_and_label():
     )
     with pytest.raises(InvalidDataError, match="labels along 'offset' differ"):
         metrics.mse(shots, estimate.assign_coords(offset=estimate.offset + 1))
+
+
+def test_trace_snr_is_snr_of_each_trace(rng):
+    ref = rng.standard_normal((3, 4, 25))
+    est = ref + 0.1 * rng.standard_normal(ref.shape)
+    est[1, 2] = ref[1, 2]
+    per_trace = metrics.trace_snr(ref, est)
+    assert per_trace.shape == (3, 4) and per_trace[1, 2] == float("inf")
+    assert per_trace[0, 1] == pytest.approx(metrics.snr(ref[0, 1:2], est[0, 1:2]))
+    with pytest.raises(InvalidDataError, match="same shape"):
+        metrics.trace_snr(ref, est[:2])
+
+
+def test_ssim_on_selected_traces_averages_the_map_over_them(rng):
+    ref = np.cumsum(rng.standard_normal((20, 40)), axis=1)
+    noisy = ref.copy()
+    noisy[5] += rng.standard_normal(40) * ref.std()
+    keep = np.zeros(20, bool)
+    keep[12:] = True  # far from the noisy trace: windows never reach it
+    assert metrics.ssim(ref, noisy, traces=keep) == pytest.approx(1.0)
+    only = np.zeros(20, bool)
+    only[5] = True
+    assert metrics.ssim(ref, noisy, traces=only) < metrics.ssim(ref, noisy)
+    with pytest.raises(InvalidDataError, match="selects no trace"):
+        metrics.ssim(ref, noisy, traces=np.zeros(20, bool))
