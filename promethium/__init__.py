@@ -57,6 +57,7 @@ from promethium.plugin import (
     hookimpl,
 )
 from promethium.plugins import plugin_errors
+from promethium.qc import QCReport, qc
 from promethium.reconstruct import reconstruct
 from promethium.registry import Registry
 from promethium.synthetic import synthetic_gather, synthetic_section, synthetic_shots
@@ -75,6 +76,7 @@ __all__ = [
     "PluginError",
     "PromethiumError",
     "PromethiumWarning",
+    "QCReport",
     "Reconstructor",
     "Registry",
     "SegyFormatError",
@@ -95,6 +97,7 @@ __all__ = [
     "ops",
     "plot",
     "plugin_errors",
+    "qc",
     "random_mask",
     "reconstruct",
     "regular_mask",

@@ -12,6 +12,7 @@ from promethium.cli.info import info
 from promethium.cli.logs import CliSettings, cli_logging
 from promethium.cli.plot import plot
 from promethium.cli.plugins import plugins
+from promethium.cli.qc import qc
 from promethium.cli.reconstruct import reconstruct
 from promethium.cli.train import train
 
@@ -77,3 +78,4 @@ app.command()(reconstruct)
 app.command()(plot)
 app.command()(plugins)
 app.command()(train)
+app.command()(qc)
