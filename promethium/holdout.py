@@ -242,6 +242,11 @@ def hide_traces(
             f"hide_traces: pattern must be one of {', '.join(HIDE_PATTERNS)}; got {pattern!r}."
         )
     trace_dims(da)  # the dim conventions: a vertical dim and a trace dim before it
+    if 0 in da.shape:
+        sizes = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
+        raise InvalidDataError(
+            f"hide_traces: the data have no trace ({sizes}); select a non-empty part."
+        )
     sample, picked, total = _sample(da, gathers, seed)
     sample = sample.compute() if is_dask_collection(sample.data) else sample.copy()
     dims = _dims(sample)
