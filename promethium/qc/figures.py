@@ -75,7 +75,7 @@ def write_figures(report: QCReport, folder: Path) -> list[Path]:
             "again to draw its figures."
         )
     at = shown_gather(panels.hidden)
-    where = ", ".join(f"{d}={_label(panels.truth, d, i)}" for d, i in at.items())
+    where = ", ".join(_where(panels.truth, d, i) for d, i in at.items())
     written = [
         _comparison(panels, report.best.label, at, folder / "best.png",
                     f"best: {_title(report, report.best.label)}", where),
@@ -95,8 +95,12 @@ def _title(report: QCReport, label: str) -> str:
     return f"{label}: SNR gain {s.snr_improvement_db:.2f} dB, SSIM {s.ssim:.3f}"
 
 
-def _label(da: xr.DataArray, dim: str, index: int) -> object:
-    return da[dim].values[index].item() if dim in da.coords else index
+def _where(da: xr.DataArray, dim: str, index: int) -> str:
+    """``shot=7``; for a dim without labels (sampled gathers), the labels along it."""
+    if dim in da.coords:
+        return f"{dim}={da[dim].values[index].item()}"
+    along = [f"{n}={c.values[index].item()}" for n, c in da.coords.items() if c.dims == (dim,)]
+    return ", ".join(along) or f"{dim}={index}"
 
 
 def _comparison(

@@ -156,13 +156,25 @@ def _rank_value(value: float) -> float:
 
 
 def _trace_labels(hidden: xr.DataArray, data: xr.DataArray) -> tuple[dict[str, Any], ...]:
-    """The coordinate labels (or positions) of each hidden trace, in array order."""
-    where = np.nonzero(np.asarray(hidden.values, dtype=bool))
+    """The labels of each hidden trace, in array order.
+
+    Each trace dim's coordinate label (its position for a dim without one), and the
+    batch labels of a sampled gather.
+    """
+    from promethium.holdout import SAMPLE_DIM
+
+    dims = [str(d) for d in hidden.dims]
+    along_sample = [str(n) for n, c in data.coords.items() if c.dims == (SAMPLE_DIM,)]
     labels = []
-    for index in zip(*where):
-        entry = {}
-        for dim, i in zip(hidden.dims, index):
-            value = data[dim].values[i] if dim in data.coords else i
-            entry[str(dim)] = value.item() if hasattr(value, "item") else value
+    for index in zip(*np.nonzero(np.asarray(hidden.values, dtype=bool))):
+        entry: dict[str, Any] = {}
+        for dim, i in zip(dims, index):
+            if dim == SAMPLE_DIM:
+                entry.update({n: _plain(data[n].values[i]) for n in along_sample})
+            entry[dim] = _plain(data[dim].values[i]) if dim in data.coords else int(i)
         labels.append(entry)
     return tuple(labels)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value

@@ -89,6 +89,16 @@ def test_lazy_input_only_the_sampled_gathers_are_computed():
         assert s.seconds_per_gather == pytest.approx(s.seconds / 2)
 
 
+def test_a_survey_with_two_batch_dims_is_sampled_and_labelled():
+    shots = pm.synthetic_shots(n_shots=3, n_traces=24, n_samples=64)
+    lines = xr.concat([shots, shots], dim="line").assign_coords(line=[10, 20])
+    report = pm.qc(lines.chunk({"line": 1}), "linear", holdout=0.2, gathers=2, seed=1)
+    assert report.holdout["n_sampled"] == 2 and report.holdout["n_gathers"] == 6
+    first = report.hidden_traces[0]
+    assert set(first) == {"sample_gather", "line", "shot", "offset"}
+    assert first["line"] in (10, 20) and first["shot"] in (1, 2, 3)
+
+
 def test_pocs_and_linear_are_always_compared(section):
     report = pm.qc(section, {"fast-pocs": {"model": "pocs", "n_iter": 2}}, holdout=0.2)
     assert sorted(report.labels()) == ["fast-pocs", "linear", "pocs"]
