@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 import promethium.accessor  # noqa: F401  (registers the ``da.pm`` accessor)
 from promethium import ops, plot, testing
@@ -29,6 +30,7 @@ from promethium.core import (
     with_trace_mask,
 )
 from promethium.errors import (
+    BatchError,
     ConfigError,
     InvalidDataError,
     ModelNotFoundError,
@@ -62,11 +64,15 @@ from promethium.reconstruct import reconstruct
 from promethium.registry import Registry
 from promethium.synthetic import synthetic_gather, synthetic_section, synthetic_shots
 
+if TYPE_CHECKING:  # imported lazily by __getattr__ below
+    from promethium.distributed import batch_reconstruct
+
 # The library logs under the ``promethium`` logger and never configures logging: the
 # application (or ``promethium -v``) attaches handlers.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "BatchError",
     "ConfigError",
     "InvalidDataError",
     "ModelNotFoundError",
@@ -86,6 +92,7 @@ __all__ = [
     "UnitError",
     "__version__",
     "apply_trace_mask",
+    "batch_reconstruct",
     "create_model",
     "gap_mask",
     "get_trace_mask",
@@ -119,7 +126,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str) -> Any:
+    if name == "batch_reconstruct":  # dask.distributed is imported on first use only
+        from promethium.distributed import batch_reconstruct
+
+        return batch_reconstruct
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "BatchError",
     "ConfigError",
     "InvalidDataError",
     "ModelNotFoundError",
@@ -64,6 +65,20 @@ class ModelNotFoundError(PromethiumError, KeyError):
 
 class ConfigError(PromethiumError, ValueError):
     """An option or configuration value is unknown or out of range."""
+
+
+class BatchError(PromethiumError, RuntimeError):
+    """Some inputs of a batch run failed; the others completed.
+
+    Attributes
+    ----------
+    result : promethium.distributed.BatchResult
+        What happened to every input.
+    """
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class PromethiumWarning(UserWarning):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from promethium.cli.batch import batch
 from promethium.cli.convert import convert
 from promethium.cli.headers import headers
 from promethium.cli.info import info
@@ -75,6 +76,7 @@ app.command()(info)
 app.command()(headers)
 app.command()(convert)
 app.command()(reconstruct)
+app.command()(batch)
 app.command()(plot)
 app.command()(plugins)
 app.command()(train)

@@ -1,0 +1,162 @@
+"""The dask.distributed client of a batch run: one given, one at an address, or a local one.
+
+Without a scheduler, :func:`open_client` starts a ``LocalCluster`` sized to the machine
+(dask's defaults: worker processes and threads from the CPU count, memory shared
+between workers); ``gpus_per_worker`` gives each worker the resource ``GPU`` so that
+tasks asking for ``GPU=1`` never oversubscribe a device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from promethium.errors import ConfigError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["ClusterSpec", "open_client", "worker_resources", "worker_summary"]
+
+
+class ClusterSpec:
+    """How to size a local cluster (ignored when a client or an address is given).
+
+    Parameters
+    ----------
+    n_workers : int, optional
+        Worker processes (dask's default: from the CPU count).
+    threads_per_worker : int, optional
+        Threads per worker.
+    gpus_per_worker : int, optional
+        ``GPU`` resource per worker; tasks of GPU models ask for ``GPU=1`` each.
+    memory_limit : str or int, optional
+        Memory per worker (``"4GiB"``, bytes, or ``"auto"``: the machine's memory shared
+        between workers).
+    processes : bool, optional
+        Worker processes (default) or threads of this process.
+    dashboard_address : str, optional
+        Where the dashboard listens (``":8787"`` by default; None turns it off).
+    """
+
+    def __init__(
+        self,
+        *,
+        n_workers: int | None = None,
+        threads_per_worker: int | None = None,
+        gpus_per_worker: int | None = None,
+        memory_limit: str | int = "auto",
+        processes: bool = True,
+        dashboard_address: str | None = ":0",
+    ) -> None:
+        for name, value in (
+            ("n_workers", n_workers),
+            ("threads_per_worker", threads_per_worker),
+            ("gpus_per_worker", gpus_per_worker),
+        ):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):  # fmt: skip
+                raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
+        self.n_workers = n_workers
+        self.threads_per_worker = threads_per_worker
+        self.gpus_per_worker = gpus_per_worker
+        self.memory_limit = memory_limit
+        self.processes = processes
+        self.dashboard_address = dashboard_address
+
+    def cluster_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``LocalCluster``."""
+        kwargs: dict[str, Any] = {
+            "processes": self.processes,
+            "memory_limit": self.memory_limit,
+            "dashboard_address": self.dashboard_address,
+        }
+        if self.n_workers is not None:
+            kwargs["n_workers"] = self.n_workers
+        if self.threads_per_worker is not None:
+            kwargs["threads_per_worker"] = self.threads_per_worker
+        if self.gpus_per_worker is not None:
+            kwargs["resources"] = {"GPU": self.gpus_per_worker}
+        return kwargs
+
+
+@contextlib.contextmanager
+def open_client(
+    client: Client | str | None, spec: ClusterSpec | None = None, *, timeout: str = "10s"
+) -> Iterator[Client]:
+    """Yield a client: `client` itself, one connected to an address, or a new local cluster.
+
+    A client given is left open; one this function made is closed (and its cluster
+    shut down) on exit.
+
+    Parameters
+    ----------
+    client : distributed.Client, str or None
+        An existing client, a scheduler address (``"tcp://host:8786"``), or None for
+        a ``LocalCluster`` sized by `spec`.
+    spec : ClusterSpec, optional
+        The local cluster's size.
+    timeout : str, optional
+        How long to wait for a scheduler at an address.
+
+    Raises
+    ------
+    ConfigError
+        If the address is malformed or no scheduler answers there (within 10 s), or
+        `client` is of another type.
+    """
+    from distributed import Client, LocalCluster
+
+    if isinstance(client, Client):
+        yield client
+        return
+    if isinstance(client, str):
+        yield from _connect(client, timeout)
+        return
+    if client is not None:
+        raise ConfigError(
+            f"client must be a distributed.Client, a scheduler address such as "
+            f"'tcp://host:8786', or None; got {type(client).__name__}."
+        )
+    spec = spec or ClusterSpec()
+    with LocalCluster(**spec.cluster_kwargs()) as cluster, Client(cluster) as local:
+        yield local
+
+
+def _connect(address: str, timeout: str) -> Iterator[Client]:
+    from distributed import Client
+
+    if "://" not in address and ":" not in address:
+        raise ConfigError(
+            f"scheduler address {address!r} is not an address; give one such as "
+            "'tcp://10.0.0.5:8786' (the scheduler prints it when it starts)."
+        )
+    try:
+        connected = Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ConfigError(
+            f"no dask scheduler answers at {address!r} ({type(err).__name__}: {err}); "
+            "check the address (dask scheduler prints it), that the scheduler runs and is "
+            f"reachable (within {timeout}), or leave the address out to start a local cluster."
+        ) from err
+    with connected:
+        yield connected
+
+
+def worker_resources(client: Client) -> dict[str, dict[str, float]]:
+    """The resources each worker offers, by worker address."""
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    return {addr: dict(w.get("resources") or {}) for addr, w in info.items()}
+
+
+def worker_summary(client: Client) -> dict[str, Any]:
+    """Workers, threads, memory limit per worker (the smallest) and GPUs, for messages."""
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    limits = [int(w.get("memory_limit") or 0) for w in info.values()]
+    return {
+        "workers": len(info),
+        "threads": sum(int(w.get("nthreads") or 0) for w in info.values()),
+        "memory_limit": min(limits) if limits else 0,
+        "gpus": sum(float((w.get("resources") or {}).get("GPU", 0)) for w in info.values()),
+    }

@@ -1,0 +1,59 @@
+"""``promethium batch``: a corrupt input among good ones, usage errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import promethium as pm
+from promethium.cli import main
+from promethium.cli.batch import parse_chunks
+from promethium.errors import ConfigError
+
+
+def test_corrupt_input_among_good_ones_exits_non_zero(survey, tmp_path, capsys):
+    bad = tmp_path / "broken.sgy"
+    data = survey.read_bytes()
+    bad.write_bytes(data[: len(data) // 2])  # truncated part way through the traces
+    out = tmp_path / "out"
+    argv = ["batch", str(survey), str(bad), "--out", str(out), "-m", "linear"]
+    code = main([*argv, "--workers", "1", "--threads-per-worker", "1", "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "FAILED" in captured.err and "broken.sgy" in captured.err
+    assert "1 of 2 input(s) failed" in captured.err
+    assert "dask dashboard: http" in captured.err
+    assert "written" in captured.out and "line.zarr" in captured.out
+    # The good input is complete; nothing of the bad one under a final name.
+    assert sorted(p.name for p in out.iterdir()) == [".promethium-batch", "line.sgy", "line.zarr"]
+    expected = pm.reconstruct(pm.open_segy(survey), model="linear")
+    np.testing.assert_array_equal(pm.open_zarr(out / "line.zarr").values, expected.values)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--chunks", "shot=0"], "--chunks shot=0 is not a chunk size"),
+        (["-o", "bogus=1"], "bogus"),
+        (["--scheduler", "nowhere"], "is not an address"),
+        (["--format", "netcdf"], "formats must be among"),
+    ],
+)
+def test_batch_usage_errors(survey, tmp_path, capsys, extra, message):
+    argv = ["batch", str(survey), "--out", str(tmp_path / "out"), "-m", "linear", *extra]
+    assert main(argv) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_folder_that_is_a_file_is_refused(survey, tmp_path, capsys):
+    (tmp_path / "out").write_text("x")
+    assert main(["batch", str(survey), "--out", str(tmp_path / "out")]) == 1
+    assert "is a file; give a folder" in capsys.readouterr().err
+
+
+def test_parse_chunks():
+    assert parse_chunks([]) is None
+    assert parse_chunks(["iline=16", "xline=8"]) == {"iline": 16, "xline": 8}
+    with pytest.raises(ConfigError, match="not a chunk size"):
+        parse_chunks(["iline=big"])

@@ -1,0 +1,36 @@
+"""Small surveys and one real LocalCluster (worker processes) shared by the batch tests."""
+
+from __future__ import annotations
+
+import pytest
+
+import promethium as pm
+
+
+def write_survey(path, seed, n_shots=4):
+    """A SEG-Y file of `n_shots` shots x 24 channels x 48 samples, 30% of traces dead."""
+    da = pm.synthetic_shots(n_shots=n_shots, n_traces=24, n_samples=48, seed=seed)
+    pm.to_segy(pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=seed)), path, mode="w")
+    return path
+
+
+@pytest.fixture
+def surveys(tmp_path):
+    """Two SEG-Y inputs in ``tmp_path/in``."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    return [write_survey(folder / f"line{i}.sgy", seed=i) for i in range(2)]
+
+
+@pytest.fixture(scope="session")
+def client():
+    """Two single-thread worker processes; a killed worker is restarted by its nanny."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            resources={"GPU": 1},
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        yield client

@@ -1,0 +1,189 @@
+"""pm.batch_reconstruct on a real LocalCluster: outputs, resume, stale chunks, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import promethium as pm
+from promethium.distributed.manifest import MANIFEST_DIR
+from promethium.errors import BatchError, ConfigError
+
+POCS = {"model": "pocs", "chunks": {"shot": 1}, "patch_size": 16, "n_iter": 3}
+
+
+def reference(path, **options):
+    """What pm.reconstruct gives in this process for one input."""
+    return pm.reconstruct(pm.open_segy(path), model="pocs", patch_size=16, n_iter=3, **options)
+
+
+def final_names(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name != MANIFEST_DIR)
+
+
+def test_batch_writes_zarr_and_segy_equal_to_reconstruct(client, surveys, tmp_path):
+    out = tmp_path / "out"
+    result = pm.batch_reconstruct(surveys, out, client=client, **POCS)
+    assert final_names(out) == ["line0.sgy", "line0.zarr", "line1.sgy", "line1.zarr"]
+    for path, r in zip(surveys, result.inputs, strict=True):
+        expected = reference(path)
+        stored = pm.open_zarr(out / f"{path.stem}.zarr")
+        np.testing.assert_array_equal(stored.values, expected.values)
+        np.testing.assert_array_equal(stored["trace_filled"], expected["trace_filled"])
+        assert (
+            stored.attrs["promethium_reconstruction"] == expected.attrs["promethium_reconstruction"]
+        )
+        # SEG-Y: the input's headers, the reconstruction's samples.
+        like = tmp_path / f"{path.stem}-ref.sgy"
+        pm.to_segy(expected, like, like=path, absent="insert")
+        assert (out / path.name).read_bytes() == like.read_bytes()
+        assert (r.status, r.chunks_total, r.chunks_computed, r.chunks_reused) == (
+            "written", 4, 4, 0,
+        )  # fmt: skip
+        assert r.filled == int(expected["trace_filled"].sum()) > 0
+    assert not list((out / MANIFEST_DIR / "line0").glob("chunks"))  # dropped once complete
+
+
+def test_rerun_is_up_to_date_and_computes_nothing(client, surveys, tmp_path):
+    out = tmp_path / "out"
+    pm.batch_reconstruct(surveys, out, client=client, **POCS)
+    before = {p: p.stat().st_mtime_ns for p in out.iterdir()}
+    seen = []
+    again = pm.batch_reconstruct(surveys, out, client=client, progress=seen.append, **POCS)
+    assert [r.status for r in again.inputs] == ["up to date", "up to date"]
+    assert all(r.filled > 0 for r in again.inputs)
+    assert {p: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert seen[-1].files_done == 2 and seen[-1].chunks_computed == 0
+
+
+def test_changed_settings_or_input_never_reuse_stale_chunks(client, surveys, tmp_path):
+    out = tmp_path / "out"
+    pm.batch_reconstruct(surveys[:1], out, client=client, **POCS)
+    changed = {**POCS, "n_iter": 4}
+    result = pm.batch_reconstruct(surveys[:1], out, client=client, **changed)
+    assert (result.inputs[0].chunks_computed, result.inputs[0].chunks_reused) == (4, 0)
+    np.testing.assert_array_equal(
+        pm.open_zarr(out / "line0.zarr").values,
+        pm.reconstruct(pm.open_segy(surveys[0]), model="pocs", patch_size=16, n_iter=4).values,
+    )
+    # A new version of the input (same name): computed again, outputs replaced.
+    from conftest import write_survey
+
+    write_survey(surveys[0], seed=7)
+    result = pm.batch_reconstruct(surveys[:1], out, client=client, **changed)
+    assert result.inputs[0].status == "written" and result.inputs[0].chunks_reused == 0
+    expected = pm.reconstruct(pm.open_segy(surveys[0]), model="pocs", patch_size=16, n_iter=4)
+    np.testing.assert_array_equal(pm.open_zarr(out / "line0.zarr").values, expected.values)
+
+
+def test_no_resume_recomputes_everything(client, surveys, tmp_path):
+    out = tmp_path / "out"
+    pm.batch_reconstruct(surveys[:1], out, client=client, **POCS)
+    result = pm.batch_reconstruct(surveys[:1], out, client=client, resume=False, **POCS)
+    assert (result.inputs[0].status, result.inputs[0].chunks_computed) == ("written", 4)
+
+
+def test_zarr_input_and_one_format(client, surveys, tmp_path):
+    store = tmp_path / "survey.zarr"
+    pm.to_zarr(pm.open_segy(surveys[0]).chunk({"shot": 2}), store)
+    out = tmp_path / "out"
+    result = pm.batch_reconstruct([store], out, client=client, formats=["zarr"],
+                                  model="pocs", patch_size=16, n_iter=3)  # fmt: skip
+    assert final_names(out) == ["survey.zarr"]
+    assert result.inputs[0].chunks_total == 2  # the store's own chunks
+    np.testing.assert_array_equal(
+        pm.open_zarr(out / "survey.zarr").values, reference(surveys[0]).values
+    )
+
+
+def test_corrupt_zarr_chunk_fails_its_input_only(client, surveys, tmp_path):
+    store = tmp_path / "bad.zarr"
+    pm.to_zarr(pm.open_segy(surveys[1]).chunk({"shot": 1}), store)
+    name = next(p for p in store.iterdir() if (p / "c").is_dir() and p.name == "amplitude")
+    chunk = next(p for p in (name / "c").rglob("*") if p.is_file())
+    chunk.write_bytes(b"\0" * chunk.stat().st_size)  # damaged on disk
+    out = tmp_path / "out"
+    with pytest.raises(BatchError, match=r"1 of 2 input\(s\) failed .*bad.zarr") as info:
+        pm.batch_reconstruct([surveys[0], store], out, client=client, **POCS)
+    good, bad = info.value.result.inputs
+    assert good.status == "written" and bad.status == "failed"
+    assert "StoreError" in bad.error
+    assert final_names(out) == ["line0.sgy", "line0.zarr"]  # nothing partial for bad.zarr
+
+
+def test_tasks_of_a_device_model_ask_for_a_gpu(client, surveys, tmp_path):
+    import batch_models
+
+    record = tmp_path / "record"
+    record.mkdir()
+    pm.batch_reconstruct(
+        surveys[:1], tmp_path / "out", client=client, model="meantrace", formats=["zarr"],
+        registry=batch_models.registry(), chunks={"shot": 2}, patch_size=16,
+        device="auto", record=str(record),
+    )  # fmt: skip
+    seen = [json.loads(p.read_text()) for p in record.iterdir()]
+    assert seen and all(r == {"GPU": 1} for r in seen)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"inputs": []}, "nothing to do: no input given"),
+        ({"inputs": ["missing.sgy"]}, "input\\(s\\) not found: .*missing.sgy"),
+        ({"output_dir": "file.txt"}, "is a file; give a folder"),
+        ({"model": "pocs", "bogus": 1}, "bogus"),
+        ({"formats": ["netcdf"]}, "formats must be among"),
+        ({"errors": "ignore"}, "errors must be 'raise' or 'report'"),
+        ({"client": "not-an-address"}, "is not an address"),
+        ({"client": 42}, "client must be a distributed.Client"),
+        ({"return_uncertainty": True}, "return_uncertainty=True"),
+        ({"n_workers": 0, "client": None}, "n_workers must be a positive integer"),
+    ],
+)
+def test_bad_input_is_refused_before_any_work(surveys, tmp_path, kwargs, message):
+    (tmp_path / "file.txt").write_text("x")
+    args = {"inputs": surveys, "output_dir": tmp_path / "out", "model": "linear", **kwargs}
+    os.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=message):
+        pm.batch_reconstruct(args.pop("inputs"), args.pop("output_dir"), **args)
+    assert not (tmp_path / "out" / MANIFEST_DIR).exists()
+
+
+def test_no_scheduler_at_the_address_is_a_config_error(surveys, tmp_path):
+    from promethium.distributed.cluster import open_client
+
+    with pytest.raises(ConfigError, match=r"no dask scheduler answers at 'tcp://127.0.0.1:9'"):
+        with open_client("tcp://127.0.0.1:9", timeout="1s"):
+            pass
+
+
+def test_outputs_that_clash_or_are_not_ours_are_refused(surveys, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    twin = other / "line0.sgy"
+    twin.write_bytes(surveys[0].read_bytes())
+    with pytest.raises(ConfigError, match=r"would both write .*line0.zarr"):
+        pm.batch_reconstruct([surveys[0], twin], tmp_path / "out", model="linear")
+    with pytest.raises(ConfigError, match=r"is an input; inputs are never modified"):
+        pm.batch_reconstruct([surveys[0]], surveys[0].parent, model="linear", formats=["segy"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "line0.zarr").mkdir()
+    with pytest.raises(ConfigError, match=r"line0.zarr exists and was not written by"):
+        pm.batch_reconstruct([surveys[0]], out, model="linear")
+
+
+def test_import_promethium_does_not_import_distributed():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, promethium\n"
+        "print([m for m in ('distributed', 'promethium.distributed') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert out.stdout.strip() == "[]"
