@@ -24,13 +24,17 @@ method + 3 dB; at decimation by 2, ``auto`` >= ``linear`` + 2 dB; every shipped 
 beats ``linear`` in every scenario. The script prints whether each is met and writes
 ``benchmarks/results/quality.json`` (with the machine and its load). Not a test.
 
-Run: ``python benchmarks/quality.py [--quick] [--sets fd,field] [--cache DIR]``
+Run: ``python benchmarks/quality.py [--quick] [--sets fd,field] [--cache DIR]``. A full
+run is long on a CPU; ``--methods unet,auto --update`` runs some methods again (e.g. once
+new weights ship) and keeps the other results of the JSON, which lists every run with
+its machine and load.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import time
@@ -175,7 +179,8 @@ def check_targets(results: dict[str, Any], networks: list[str]) -> list[dict[str
                  "not installed): targets not measured"}]  # fmt: skip
 
     def gain(scenario: str, method: str) -> float:
-        return float(fd[scenario][method]["snr_improvement_db"])
+        cell = fd.get(scenario, {}).get(method)
+        return math.nan if cell is None else float(cell["snr_improvement_db"])
 
     best_classical = max(CLASSICAL, key=lambda c: gain("random50", c))
     targets = [
@@ -189,18 +194,24 @@ def check_targets(results: dict[str, Any], networks: list[str]) -> list[dict[str
         targets.append({"target": "every shipped network beats linear in every scenario (fd)",
                         "met": None, "note": "no network ships weights"})  # fmt: skip
     for net in networks:
-        losses = [s for s in fd if gain(s, net) <= gain(s, "linear")]
+        margins = {s: round(gain(s, net) - gain(s, "linear"), 2) for s in SCENARIOS}
+        missing = [s for s, m in margins.items() if math.isnan(m)]
+        losses = [s for s, m in margins.items() if m <= 0]
         targets.append({
-            "target": f"{net} beats linear in every scenario (fd)", "met": not losses,
-            "note": "loses in " + ", ".join(losses) if losses else "",
-            "margins_db": {s: round(gain(s, net) - gain(s, "linear"), 2) for s in fd},
+            "target": f"{net} beats linear in every scenario (fd)",
+            "met": None if missing else not losses,
+            "note": f"not measured in {', '.join(missing)}" if missing
+            else ("loses in " + ", ".join(losses) if losses else ""),
+            "margins_db": margins,
         })  # fmt: skip
     return targets
 
 
 def _target(name: str, achieved: float, required: float, note: str) -> dict[str, Any]:
+    measured = not (math.isnan(achieved) or math.isnan(required))
     return {"target": name, "achieved_db": round(achieved, 2), "required_db": round(required, 2),
-            "met": achieved >= required, "note": note}  # fmt: skip
+            "met": achieved >= required if measured else None,
+            "note": note if measured else "not measured"}  # fmt: skip
 
 
 def print_tables(results: dict[str, Any], labels: list[str]) -> None:
@@ -224,6 +235,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Small sizes: a smoke run.")
     parser.add_argument("--sets", default="synthetic,fd,field", help="Data sets to run.")
+    parser.add_argument("--methods", help="Only these methods (labels, comma-separated).")
+    parser.add_argument("--update", action="store_true", help="Keep the other results of --output.")
     parser.add_argument("--gathers", type=int, help="Gathers per data set (default 4; quick 1).")
     parser.add_argument("--finetune-steps", type=int, help="Fine-tuning steps (0: skip).")
     parser.add_argument("--cache", help="Folder caching the FD gathers between runs.")
@@ -233,13 +246,82 @@ def main() -> None:
     n = args.gathers or (1 if args.quick else 4)
     traces, samples = (64, 256) if args.quick else (128, 512)
     steps = args.finetune_steps if args.finetune_steps is not None else (10 if args.quick else 60)
-    load_before = os.getloadavg()
-    started = time.perf_counter()
+    settings = {"quick": args.quick, "gathers_per_set": n, "traces": traces, "samples": samples,
+                "finetune_steps": steps, "seed": args.seed}  # fmt: skip
+    previous = json.loads(args.output.read_text()) if args.update else {}
+    if previous and previous.get("settings") != settings:
+        parser.error(f"--update: {args.output} was made with other settings "
+                     f"{previous.get('settings')}; give the same ones")  # fmt: skip
+    load_before, started = os.getloadavg(), time.perf_counter()
 
-    wanted = [s.strip() for s in args.sets.split(",") if s.strip()]
+    stacks, notes = load_sets(parser, args, n, traces, samples)
+    available = methods(steps)
+    labels = [m.label for m in available]
+    chosen = available
+    if args.methods:
+        wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
+        unknown = sorted(set(wanted) - set(labels))
+        if unknown:
+            parser.error(f"--methods: {unknown} not available; available: {labels}")
+        chosen = [m for m in available if m.label in wanted]
+    print(f"methods: {', '.join(m.label for m in chosen)}")
+    for name, note in notes.items():
+        print(f"{name}: {note}")
+
+    run_index = len(previous.get("runs", []))
+    results: dict[str, Any] = previous.get("results", {})
+    for name, stack in stacks.items():
+        print(f"{name}: {dict(stack.sizes)}", flush=True)
+        for k, (scenario, (_, mask)) in enumerate(SCENARIOS.items()):
+            test = blind_test(stack, mask(stack, args.seed + k), scenario, args.seed + k)
+            cells = results.setdefault(name, {}).setdefault(scenario, {})
+            for method in chosen:
+                cell = {**run_method(method, test), "run": run_index}
+                cells[method.label] = cell
+                print(f"  {scenario:<10} {method.label:<15} {cell['snr_improvement_db']:7.2f} dB "
+                      f"{cell['seconds_per_gather']:8.3f} s/gather", flush=True)  # fmt: skip
+
+    networks = [m.label for m in available if m.model not in (*CLASSICAL, "auto")
+                and "+" not in m.label]  # fmt: skip
+    print_tables(results, labels)
+    print_pinn_gain(results)
+    targets = check_targets(results, networks)
+    print("\ntargets:")
+    for t in targets:
+        state = {True: "MET", False: "NOT MET", None: "n/a"}[t["met"]]
+        numbers = f" ({t['achieved_db']} vs {t['required_db']} dB)" if "achieved_db" in t else ""
+        print(f"  [{state}] {t['target']}{numbers} {t.get('note', '')}".rstrip())
+
+    run = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": _machine(),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
+        "wall_seconds": time.perf_counter() - started,
+        "sets": list(stacks), "methods": [m.label for m in chosen],
+    }  # fmt: skip
+    out = {
+        "settings": settings,
+        "runs": [*previous.get("runs", []), run],
+        "data": {**previous.get("data", {}), **_data_record(stacks, notes)},
+        "scenarios": {k: v[0] for k, v in SCENARIOS.items()},
+        "methods": [m.record() for m in available],
+        "weights": _weights_record(networks),
+        "metrics": [name for name, _, _ in METRICS if name != "seconds"],
+        "results": results,
+        "targets": targets,
+    }
+    args.output.parent.mkdir(exist_ok=True)
+    args.output.write_text(json.dumps(out, indent=2, default=str) + "\n")
+    print(f"wrote {args.output}")
+
+
+def load_sets(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, n: int, traces: int, samples: int
+) -> tuple[dict[str, xr.DataArray], dict[str, str]]:
+    """The data sets asked for, and a note for each one skipped."""
     stacks: dict[str, xr.DataArray] = {}
     notes: dict[str, str] = {}
-    for name in wanted:
+    for name in (s.strip() for s in args.sets.split(",") if s.strip()):
         if name == "synthetic":
             stacks[name] = synthetic_set(n, traces, samples)
         elif name == "fd":
@@ -252,61 +334,20 @@ def main() -> None:
             stacks[name] = field_set(2 if args.quick else None)
         else:
             parser.error(f"unknown data set {name!r}; choose from synthetic, fd, field")
-    chosen = methods(steps)
-    networks = [
-        m.label for m in chosen if m.model not in (*CLASSICAL, "auto") and "+" not in m.label
-    ]
-    print(f"methods: {', '.join(m.label for m in chosen)}")
-    for name, note in notes.items():
-        print(f"{name}: {note}")
+    return stacks, notes
 
-    results: dict[str, Any] = {}
-    for name, stack in stacks.items():
-        results[name] = {}
-        print(f"{name}: {dict(stack.sizes)}", flush=True)
-        for k, (scenario, (_, mask)) in enumerate(SCENARIOS.items()):
-            test = blind_test(stack, mask(stack, args.seed + k), scenario, args.seed + k)
-            results[name][scenario] = {}
-            for method in chosen:
-                results[name][scenario][method.label] = run_method(method, test)
-                cell = results[name][scenario][method.label]
-                print(f"  {scenario:<10} {method.label:<15} {cell['snr_improvement_db']:7.2f} dB "
-                      f"{cell['seconds_per_gather']:8.3f} s/gather", flush=True)  # fmt: skip
 
-    labels = [m.label for m in chosen]
-    print_tables(results, labels)
-    if "pinn" in labels and "unet" in labels:
-        print("\npinn - unet (dB, what the physics loss adds):")
-        for name, per in results.items():
-            deltas = {s: round(per[s]["pinn"]["snr_improvement_db"]
-                               - per[s]["unet"]["snr_improvement_db"], 2) for s in per}  # fmt: skip
-            print(f"  {name}: {deltas}")
-    targets = check_targets(results, networks)
-    print("\ntargets:")
-    for t in targets:
-        state = {True: "MET", False: "NOT MET", None: "n/a"}[t["met"]]
-        numbers = f" ({t['achieved_db']} vs {t['required_db']} dB)" if "achieved_db" in t else ""
-        print(f"  [{state}] {t['target']}{numbers} {t.get('note', '')}".rstrip())
-
-    out = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "quick": args.quick,
-        "machine": _machine(),
-        "load_average": {"before": load_before, "after": os.getloadavg()},
-        "wall_seconds": time.perf_counter() - started,
-        "settings": {"gathers_per_set": n, "traces": traces, "samples": samples,
-                     "finetune_steps": steps, "seed": args.seed},
-        "data": _data_record(stacks, notes),
-        "scenarios": {k: v[0] for k, v in SCENARIOS.items()},
-        "methods": [m.record() for m in chosen],
-        "weights": _weights_record(networks),
-        "metrics": [name for name, _, _ in METRICS if name != "seconds"],
-        "results": results,
-        "targets": targets,
-    }  # fmt: skip
-    args.output.parent.mkdir(exist_ok=True)
-    args.output.write_text(json.dumps(out, indent=2, default=str) + "\n")
-    print(f"wrote {args.output}")
+def print_pinn_gain(results: dict[str, Any]) -> None:
+    """What the physics loss adds: pinn's SNR gain minus unet's, per scenario."""
+    lines = []
+    for name, per in results.items():
+        both = {s: c for s, c in per.items() if "pinn" in c and "unet" in c}
+        if both:
+            deltas = {s: round(c["pinn"]["snr_improvement_db"] - c["unet"]["snr_improvement_db"],
+                               2) for s, c in both.items()}  # fmt: skip
+            lines.append(f"  {name}: {deltas}")
+    if lines:
+        print("\npinn - unet (dB, what the physics loss adds):", *lines, sep="\n")
 
 
 def _machine() -> dict[str, Any]:
