@@ -185,37 +185,102 @@ class AugmentationConfig(_Section):
 
 
 class SyntheticConfig(_Section):
-    """``data.synthetic``: panels from :mod:`promethium.synthetic` instead of files.
+    """``data.synthetic``: generated panels instead of files.
 
     Attributes
     ----------
-    kind : {"section", "gather"}
-        :func:`~promethium.synthetic.synthetic_section` or
-        :func:`~promethium.synthetic.synthetic_gather`.
+    kind : {"section", "gather", "fd"}
+        :func:`~promethium.synthetic.synthetic_section`,
+        :func:`~promethium.synthetic.synthetic_gather`, or finite-difference shot
+        gathers (:func:`~promethium.modeling.cached_fd_shot_gathers`: direct waves,
+        reflections, diffractions and refractions from random velocity models).
     n_train, n_val : int
-        Panels for training (seeds ``seed, seed+1, ...``) and validation (seeds from
-        ``seed + 1_000_000``).
+        Panels for training (seeds ``seed, seed+1, ...``; for ``fd``, indices
+        ``0 ..`` of the set seeded by ``seed``) and validation (from ``seed +
+        1_000_000``; for ``fd``, indices from 1_000_000): the two never share a panel.
     n_traces, n_samples : int
         Size of each panel.
-    dt_ms : float
-        Sample interval, in milliseconds.
+    dt_ms : float or list of float
+        Sample interval, in milliseconds; for ``fd`` a list of choices, one drawn per
+        gather (the physics loss needs a single value).
     n_events : int
-        Events per panel.
+        Events per panel (``section``, ``gather``).
     noise : float
-        White noise relative to the peak amplitude.
+        ``section``, ``gather``: white noise relative to the peak amplitude. ``fd``:
+        field-like noise (band-limited noise, noisy and spiky traces, coupling, swell)
+        relative to the gather's RMS.
     seed : int
         First seed.
+    family : str
+        ``fd``: the velocity-model family (:data:`~promethium.modeling.FAMILIES`);
+        the shipped weights train on ``layered_faulted`` only, and benchmarks evaluate
+        on :data:`~promethium.modeling.EVALUATION_FAMILIES`.
+    trace_spacing_m : float or list of float
+        ``fd``: receiver spacing in metres, or choices drawn per gather.
+    frequency_hz : (float, float)
+        ``fd``: range of the source's peak frequency (capped per gather to what its
+        sample interval carries).
+    spread : list of {"end-on", "split"}
+        ``fd``: spreads drawn per gather.
+    gain : {"none", "t", "t2"}
+        ``fd``: gain applied to the modelled samples (recorded in their attrs).
+    cache_dir : str or None
+        ``fd``: folder caching the modelled gathers, keyed by a hash of these settings,
+        so several runs share one dataset (None: model every run).
+    workers : int
+        ``fd``: processes modelling gathers in parallel.
     """
 
-    kind: Literal["section", "gather"] = "section"
+    kind: Literal["section", "gather", "fd"] = "section"
     n_train: PositiveInt = 16
     n_val: PositiveInt = 4
     n_traces: PositiveInt = 128
     n_samples: PositiveInt = 256
-    dt_ms: Positive = 4.0
+    dt_ms: Positive | tuple[Positive, ...] = 4.0
     n_events: PositiveInt = 8
     noise: NonNegative = 0.0
     seed: StrictInt = 0
+    family: str = "layered_faulted"
+    trace_spacing_m: Positive | tuple[Positive, ...] = (6.25, 12.5, 25.0)
+    frequency_hz: tuple[Positive, Positive] = (12.0, 28.0)
+    spread: tuple[Literal["end-on", "split"], ...] = ("end-on", "split")
+    gain: Literal["none", "t", "t2"] = "none"
+    cache_dir: str | None = None
+    workers: PositiveInt = 1
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
+        from promethium.modeling.velocity import FAMILIES
+
+        if value not in FAMILIES:
+            raise ValueError(
+                f"unknown velocity-model family; known: {', '.join(FAMILIES)}"
+                + closest_match(value, FAMILIES)
+            )
+        return value
+
+    @field_validator("dt_ms", "trace_spacing_m", "spread")
+    @classmethod
+    def _some_choices(cls, value: Any) -> Any:
+        if isinstance(value, tuple) and not value:
+            raise ValueError("give a value or a non-empty list of choices")
+        return value
+
+    @field_validator("frequency_hz")
+    @classmethod
+    def _frequency_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] > value[1]:
+            raise ValueError(f"the range must be (low, high) with low <= high; got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _choices_need_fd(self) -> SyntheticConfig:
+        if self.kind != "fd" and isinstance(self.dt_ms, tuple):
+            raise ValueError(
+                f"a list of dt_ms choices needs kind: fd; kind {self.kind!r} takes one value"
+            )
+        return self
 
 
 def _default_masks() -> list[MaskSpec]:

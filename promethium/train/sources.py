@@ -144,21 +144,60 @@ def file_sources(paths: str | Sequence[str], key: str) -> list[Source]:
 
 
 def synthetic_sources(config: SyntheticConfig, split: str) -> list[Source]:
-    """Synthetic panels for ``split`` ``"train"`` or ``"val"`` (disjoint seeds)."""
+    """Synthetic panels for ``split`` ``"train"`` or ``"val"`` (disjoint seeds).
+
+    ``kind: fd`` models finite-difference shot gathers (cached on disk under
+    ``cache_dir`` when given, modelled by ``workers`` processes); validation takes the
+    indices from 1_000_000 of the same set, so it never repeats a training gather.
+    """
+    if config.kind == "fd":
+        return _fd_sources(config, split)
     from promethium.synthetic import synthetic_gather, synthetic_section
 
     count = config.n_train if split == "train" else config.n_val
-    first = config.seed + (0 if split == "train" else 1_000_000)
+    first = config.seed + (0 if split == "train" else _VAL_OFFSET)
     make = synthetic_section if config.kind == "section" else synthetic_gather
+    dt_ms = config.dt_ms if isinstance(config.dt_ms, float) else config.dt_ms[0]  # one: validated
     sources = []
     for i in range(count):
         da = make(
             config.n_traces,
             config.n_samples,
-            config.dt_ms,
+            dt_ms,
             n_events=config.n_events,
             noise=config.noise,
             seed=first + i,
         )
         sources.append(Source(f"synthetic {config.kind} seed {first + i}", da, _live_of(da)))
     return sources
+
+
+#: Seeds (or, for ``fd``, gather indices) of validation panels start this far on.
+_VAL_OFFSET = 1_000_000
+
+
+def _fd_sources(config: SyntheticConfig, split: str) -> list[Source]:
+    from promethium.modeling.cache import cached_fd_shot_gathers
+
+    count = config.n_train if split == "train" else config.n_val
+    first = 0 if split == "train" else _VAL_OFFSET
+    gathers = cached_fd_shot_gathers(
+        count,
+        cache_dir=config.cache_dir,
+        family=config.family,
+        seed=config.seed,
+        n_traces=config.n_traces,
+        n_samples=config.n_samples,
+        dt_ms=config.dt_ms,
+        trace_spacing_m=config.trace_spacing_m,
+        frequency_hz=config.frequency_hz,
+        spread=config.spread,
+        noise=config.noise,
+        gain=config.gain,
+        first=first,
+        workers=config.workers,
+    )
+    return [
+        Source(f"fd {config.family} seed {config.seed} gather {first + i}", da, _live_of(da))
+        for i, da in enumerate(gathers)
+    ]

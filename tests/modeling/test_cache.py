@@ -1,0 +1,82 @@
+"""The on-disk cache returns exactly what modelling does, and models only what is missing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import promethium.modeling.cache as cache_module
+from promethium.modeling import cache_key, cached_fd_shot_gathers, fd_shot_gathers
+
+KWARGS = {
+    "n_traces": 6,
+    "n_samples": 24,
+    "dt_ms": [2.0, 4.0],
+    "trace_spacing_m": 25.0,
+    "frequency_hz": (8.0, 9.0),
+    "noise": 0.05,
+    "seed": 3,
+}
+
+
+def _no_modelling(*args, **kwargs):
+    raise AssertionError("the cache should have been used")
+
+
+def test_cached_gathers_equal_modelled_ones_and_are_reused(tmp_path, monkeypatch):
+    first = cached_fd_shot_gathers(3, cache_dir=tmp_path, **KWARGS)
+    expected = fd_shot_gathers(3, **KWARGS)
+    for a, b in zip(first, expected):
+        xr.testing.assert_identical(a, b)
+    folders = list(tmp_path.iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("fd-")
+    assert sorted(p.name for p in folders[0].iterdir()) == [
+        "gather-0000000.npz",
+        "gather-0000001.npz",
+        "gather-0000002.npz",
+        "spec.json",
+    ]
+    monkeypatch.setattr(cache_module, "iter_fd_shot_gathers", _no_modelling)
+    again = cached_fd_shot_gathers(3, cache_dir=tmp_path, **KWARGS)
+    for a, b in zip(again, expected):
+        xr.testing.assert_identical(a, b)
+
+
+def test_a_larger_set_models_only_the_missing_gathers(tmp_path, monkeypatch):
+    cached_fd_shot_gathers(2, cache_dir=tmp_path, **KWARGS)
+    calls = []
+    modelled = cache_module.iter_fd_shot_gathers
+
+    def counting(n, **kwargs):
+        calls.append((n, kwargs["first"]))
+        return modelled(n, **kwargs)
+
+    monkeypatch.setattr(cache_module, "iter_fd_shot_gathers", counting)
+    out = cached_fd_shot_gathers(4, cache_dir=tmp_path, **KWARGS)
+    assert calls == [(2, 2)]
+    assert np.array_equal(out[3].values, fd_shot_gathers(1, first=3, **KWARGS)[0].values)
+
+
+def test_another_setting_is_another_dataset(tmp_path):
+    cached_fd_shot_gathers(1, cache_dir=tmp_path, **KWARGS)
+    cached_fd_shot_gathers(1, cache_dir=tmp_path, **{**KWARGS, "noise": 0.0})
+    assert len(list(tmp_path.iterdir())) == 2
+    assert cache_key({"a": 1}) != cache_key({"a": 2})
+
+
+def test_no_leftover_temporary_files(tmp_path):
+    cached_fd_shot_gathers(2, cache_dir=tmp_path, **KWARGS)
+    (folder,) = tmp_path.iterdir()
+    assert all(not p.name.startswith(".") for p in folder.iterdir())
+
+
+def test_without_a_cache_dir_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = cached_fd_shot_gathers(1, cache_dir=None, **KWARGS)
+    assert len(out) == 1 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("n", [0])
+def test_an_empty_set_is_empty(tmp_path, n):
+    assert cached_fd_shot_gathers(n, cache_dir=tmp_path, **KWARGS) == []
