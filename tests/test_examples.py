@@ -36,3 +36,12 @@ def test_segy_workflow_fills_gaps_and_keeps_headers(tmp_path):
     filled, raw = tmp_path / "survey_filled.sgy", tmp_path / "survey.sgy"
     # the corner the survey never recorded is not extrapolated, so it is not written
     assert filled.stat().st_size == raw.stat().st_size
+
+
+def test_qc_ranks_the_models_and_reconstructs_with_the_best(tmp_path):
+    text = _run("qc.py", "--workdir", str(tmp_path))
+    assert text.splitlines()[0].startswith("rank  model")
+    best = re.search(r"best on this survey: (\S+) \(SNR gain (-?[\d.]+) dB\)", text)
+    assert best is not None and float(best.group(2)) > 3.0
+    assert re.search(rf"{re.escape(best.group(1))} filled \d+ dead traces", text)
+    assert (tmp_path / "report" / "qc.json").exists()
