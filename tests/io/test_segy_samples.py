@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import segyio
 from hypothesis import given
 from hypothesis import strategies as st
@@ -81,11 +82,15 @@ def test_fast_and_exact_blocks_mix_in_one_array(tmp_path):
     np.testing.assert_array_equal(_bits(out), _bits(reference))
 
 
-def test_decoder_in_place_matches_ibm_to_ieee_beyond_its_scratch():
+@pytest.mark.parametrize("endian", ["big", "little"])
+def test_decoder_reads_strided_records_as_ibm_to_ieee(endian):
     rng = np.random.default_rng(3)
-    words = rng.integers(0, 2**32, 3 * IBM_BLOCK + 7, dtype=np.uint64).astype(np.uint32)
-    expected = ibm_to_ieee(words)
-    decoder = Decoder(FORMATS[1], "big", 10)  # scratch for 10 samples, asked for far more
-    out = words.astype(">u4").view(np.float32).copy()  # the file's bytes, as read
-    decoder.decode_in_place(out)
-    np.testing.assert_array_equal(_bits(out), _bits(expected))
+    ns, n = IBM_BLOCK // 3 + 5, 7  # blocks of the conversion straddle the traces
+    words = rng.integers(0, 2**32, (n, ns), dtype=np.uint64).astype(np.uint32)
+    words[2, :100] = 0x80000000  # negative zeros read as +0.0
+    order = ">" if endian == "big" else "<"
+    records = np.zeros(n, dtype=[("header", "V240"), ("data", f"{order}u4", (ns,))])
+    records["data"] = words  # the buffer of whole trace records, as read from a file
+    out = np.empty((n, ns), np.float32)
+    Decoder(FORMATS[1], n * ns)(records["data"], out)
+    np.testing.assert_array_equal(_bits(out), _bits(ibm_to_ieee(words)))

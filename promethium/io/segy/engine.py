@@ -1,4 +1,4 @@
-"""segyio as the reading engine: open and validate files, read standard header words.
+"""segyio as the reading engine: open and validate files.
 
 This is the only module that imports segyio, and it imports nothing from Promethium but
 its errors, so the SEG-Y layer has one way in to segyio and no cycles. Every function
@@ -8,31 +8,20 @@ handle. segyio's exceptions become :class:`~promethium.errors.SegyFormatError` n
 the file and what was found. segyio is imported inside the functions: ``import
 promethium`` does not import it.
 
-Samples are not read here: NumPy reads them (see :mod:`promethium.io.segy.traces` and
-docs/io-segy.md for why).
+Header words and samples are not read here: NumPy reads them, with strided reads of a
+memory map (:mod:`promethium.io.segy.headers`) and positioned reads straight into the
+output (:mod:`promethium.io.segy.traces`); see docs/io-segy.md for why.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-
 from promethium.errors import SegyFormatError
 
-__all__ = ["probe", "read_fields", "segyio_fields", "segyio_file"]
-
-
-@functools.cache
-def segyio_fields() -> dict[int, int]:
-    """Trace header words that segyio's ``attributes`` reads: byte -> size in bytes."""
-    import segyio
-
-    starts = sorted(int(v) for v in segyio.TraceField.enums())
-    return {b: nxt - b for b, nxt in zip(starts, [*starts[1:], 241], strict=True)}
+__all__ = ["probe", "segyio_file"]
 
 
 @contextmanager
@@ -71,30 +60,3 @@ def probe(path: str, endian: str) -> dict[str, int] | str:
             return {k: int(v) for k, v in metrics.items()}
     except SegyFormatError as err:
         return str(err)
-
-
-def read_fields(
-    path: str, endian: str, fields: Sequence[int], start: int, stop: int
-) -> dict[int, np.ndarray]:
-    """Read standard trace header fields of traces ``[start, stop)`` with segyio.
-
-    Parameters
-    ----------
-    path : str
-        The SEG-Y file.
-    endian : {"big", "little"}
-        Its byte order.
-    fields : sequence of int
-        1-based start bytes of fields in :func:`segyio_fields`.
-    start, stop : int
-        The traces to read.
-
-    Returns
-    -------
-    dict of int to numpy.ndarray
-        ``byte -> values`` (int64). The file is memory-mapped while reading (segyio
-        falls back to stdio where mmap is unavailable) and unmapped on return.
-    """
-    with segyio_file(path, endian) as f:
-        f.mmap()  # False when mmap is unavailable: segyio then reads with stdio
-        return {b: np.asarray(f.attributes(b)[start:stop], dtype=np.int64) for b in fields}

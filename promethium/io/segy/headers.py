@@ -2,20 +2,22 @@
 
 Byte locations are 1-based, as printed in the SEG-Y standard. A header word is given
 either as a byte location (a 4-byte signed integer) or as ``(byte, size)`` with size 2
-or 4. Words are read by :func:`read_words`: segyio reads the standard fields it knows
-(:mod:`promethium.io.segy.engine`), and the NumPy header reader
-(:func:`read_trace_headers` with :func:`header_word`) reads any other ``(byte, size)``.
+or 4. Words are read by :func:`read_words`, all of them in one pass: a strided NumPy
+read of a memory map of the file, a window at a time (:func:`read_trace_headers`
+gives the whole 240 bytes).
 The file layout (byte order, format, trace count) is :mod:`promethium.io.segy.layout`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import mmap
+import os
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from promethium.errors import ConfigError, InvalidDataError, SegyFormatError
-from promethium.io.segy.engine import read_fields, segyio_fields
 from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout
 from promethium.io.segy.samples import ByteOrder
 
@@ -33,10 +35,8 @@ __all__ = [
     "resolve_byte_locations",
 ]
 
-#: Bytes of file segyio maps at a time while reading header words (bounded memory).
-HEADER_WINDOW = 64 * 2**20
-#: Size of the buffer of the NumPy header reader.
-HEADER_READ_BUFFER = 8 * 2**20
+#: Bytes of file mapped at a time while reading header words (bounded memory).
+HEADER_WINDOW = 32 * 2**20
 
 #: Standard trace header words used by Promethium: name -> (byte, size).
 TRACE_FIELDS: dict[str, tuple[int, int]] = {
@@ -132,7 +132,9 @@ def header_word(headers: np.ndarray, word: tuple[int, int], endian: str) -> np.n
     byte, size = word
     order: ByteOrder = ">" if endian == "big" else "<"
     dtype = np.dtype(f"i{size}").newbyteorder(order)
-    block = np.ascontiguousarray(headers[:, byte - 1 : byte - 1 + size])
+    block = headers[:, byte - 1 : byte - 1 + size]
+    if block.strides[-1] != 1:  # a view needs its bytes contiguous along the last axis
+        block = np.ascontiguousarray(block)
     return block.view(dtype)[:, 0].astype(np.int64)
 
 
@@ -194,14 +196,51 @@ def put_word(
     headers[:, byte - 1 : byte - 1 + size] = block
 
 
+def _visit_headers(layout: SegyLayout, stop: int, visit: Callable[[int, np.ndarray], None]) -> None:
+    """Call ``visit(first trace, headers)`` for traces ``[0, stop)``, a window at a time.
+
+    ``headers`` is a ``(n, 240)`` uint8 view of a read-only memory map of
+    :data:`HEADER_WINDOW` bytes of file (strided by the trace length, so only the header
+    bytes are touched); `visit` copies what it needs and keeps no view, since the window
+    is unmapped when it returns, so resident memory stays bounded whatever the file
+    size. Before each
+    window the open file is checked against the identity recorded when it was opened,
+    so a file truncated meanwhile is an error, not a crash.
+    """
+    per_window = max(1, HEADER_WINDOW // layout.trace_len)
+    with open(layout.path, "rb", buffering=0) as f:
+        for first in range(0, stop, per_window):
+            n = min(per_window, stop - first)
+            start = layout.data_start + first * layout.trace_len
+            aligned = start - start % mmap.ALLOCATIONGRANULARITY
+            length = start - aligned + (n - 1) * layout.trace_len + TRACE_HEADER_SIZE
+            layout.check_unchanged(f.fileno())
+            if os.fstat(f.fileno()).st_size < aligned + length:
+                raise SegyFormatError(
+                    f"{layout.path}: expected trace {first + n - 1} but the file ends "
+                    "earlier; it is shorter than its headers say."
+                )
+            window = mmap.mmap(f.fileno(), length, access=mmap.ACCESS_READ, offset=aligned)
+            raw = headers = None
+            try:
+                raw = np.frombuffer(window, dtype=np.uint8)
+                headers = np.ndarray(
+                    (n, TRACE_HEADER_SIZE),
+                    dtype=np.uint8,
+                    buffer=raw,
+                    offset=start - aligned,
+                    strides=(layout.trace_len, 1),
+                )
+                visit(first, headers)
+            finally:
+                del raw, headers  # every view of the map goes before it is unmapped
+                with contextlib.suppress(BufferError):  # a traceback may still hold one
+                    window.close()
+        layout.check_unchanged(f.fileno())
+
+
 def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarray:
     """Return the trace headers of traces ``[0, stop)`` as a ``(n, 240)`` uint8 array.
-
-    This is the NumPy header reader, for header words segyio does not read (see
-    :func:`read_words`). The file is read front to back through a reusable buffer of
-    whole trace records (:data:`HEADER_READ_BUFFER` bytes), so resident memory stays
-    near the size of the headers whatever the size of the file, and a file truncated
-    meanwhile is an error, never a crash (a memory map would raise SIGBUS).
 
     Raises
     ------
@@ -212,25 +251,11 @@ def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarra
     """
     total = layout.n_traces if stop is None else min(stop, layout.n_traces)
     out = np.empty((total, TRACE_HEADER_SIZE), dtype=np.uint8)
-    step = max(1, HEADER_READ_BUFFER // layout.trace_len)
-    buf = np.empty((min(step, total), layout.trace_len), dtype=np.uint8)
-    view = memoryview(buf.reshape(-1))  # type: ignore[arg-type]
-    with open(layout.path, "rb", buffering=0) as f:
-        f.seek(layout.data_start)
-        for start in range(0, total, step):
-            n = min(step, total - start)
-            target, got = view[: n * layout.trace_len], 0
-            while got < len(target):
-                part = f.readinto(target[got:])
-                if not part:
-                    layout.check_unchanged(f.fileno())
-                    raise SegyFormatError(
-                        f"{layout.path}: expected trace {start + got // layout.trace_len} "
-                        "but the file ends earlier; it is shorter than its headers say."
-                    )
-                got += part
-            out[start : start + n] = buf[:n, :TRACE_HEADER_SIZE]
-        layout.check_unchanged(f.fileno())
+
+    def copy(first: int, headers: np.ndarray) -> None:
+        out[first : first + len(headers)] = headers
+
+    _visit_headers(layout, total, copy)
     return out
 
 
@@ -239,33 +264,28 @@ def read_words(
 ) -> dict[tuple[int, int], np.ndarray]:
     """Read trace header words of traces ``[0, stop)`` as int64, ``(byte, size) -> values``.
 
-    Words that segyio knows (a standard field start with its standard size) are read
-    by segyio's ``f.attributes(byte)``, one window of file at a time, so resident
-    memory stays bounded whatever the file size. segyio reads only its standard fields:
-    any other ``(byte, size)`` (e.g. byte 221, or a 2-byte read of a 4-byte field), and
-    every word of a file segyio refuses (``layout.engine == "numpy"``), is read by the
-    NumPy header reader.
+    Every word, standard or not, is read in one pass over the file: a read-only memory
+    map of :data:`HEADER_WINDOW` bytes at a time, from which each word is copied with
+    a strided NumPy read (one header word per trace; the samples are never touched).
+    The values are the signed integers segyio's ``f.attributes`` gives for its standard
+    fields (a test compares them on random headers).
 
     Raises
     ------
+    SegyFormatError
+        If the file ends before trace `stop`.
     SourceChangedError
         If the file changed since `layout` was read.
     """
     n = layout.n_traces if stop is None else min(stop, layout.n_traces)
     words = list(dict.fromkeys(words))
-    fields = segyio_fields()
-    native = [w for w in words if fields.get(w[0]) == w[1]] if layout.engine == "segyio" else []
-    out = {w: np.empty(n, dtype=np.int64) for w in native}
-    step = max(1, HEADER_WINDOW // layout.trace_len)
-    for start in range(0, n if native else 0, step):
-        end = min(n, start + step)
-        values = read_fields(layout.path, layout.endian, [b for b, _ in native], start, end)
-        for byte, size in native:
-            out[byte, size][start:end] = values[byte]
-    if native:
-        layout.check_unchanged()
-    others = [w for w in words if w not in out]
-    if others:
-        headers = read_trace_headers(layout, stop=n)
-        out.update({w: header_word(headers, w, layout.endian) for w in others})
+    out = {w: np.empty(n, dtype=np.int64) for w in words}
+    if not words:
+        return out
+
+    def extract(first: int, headers: np.ndarray) -> None:
+        for word in words:
+            out[word][first : first + len(headers)] = header_word(headers, word, layout.endian)
+
+    _visit_headers(layout, n, extract)
     return out

@@ -17,10 +17,9 @@ from promethium.io.segy.filled import recorded_filled
 from promethium.io.segy.geometry import Geometry, build_geometry
 from promethium.io.segy.headers import TRACE_FIELDS, read_words, resolve_byte_locations
 from promethium.io.segy.layout import SegyLayout, read_layout
-from promethium.io.segy.traces import live_traces, read_block
+from promethium.io.segy.lazy import lazy_samples
 
 if TYPE_CHECKING:
-    import dask.array
     import xarray as xr
 
 __all__ = ["SegyIndex", "from_index", "index_segy", "open_segy"]
@@ -61,7 +60,7 @@ class SegyIndex:
 def _read_fields(
     layout: SegyLayout, words: dict[str, tuple[int, int]]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Read the key words and the standard words of every trace through segyio."""
+    """Read the key words and the standard words of every trace (one pass over the file)."""
     every = read_words(layout, [*words.values(), *(TRACE_FIELDS[n] for n in _EVERY_TRACE)])
     first = read_words(layout, [TRACE_FIELDS[n] for n in _FIRST_TRACE], stop=1)
     keys = {name: every[word] for name, word in words.items()}
@@ -270,36 +269,6 @@ def _attrs(index: SegyIndex) -> dict[str, Any]:
     }
 
 
-def lazy_samples(
-    index: SegyIndex, chunks: Any = "auto"
-) -> tuple[dask.array.Array, dask.array.Array]:
-    """Return the samples (trace dims + time) and the live-trace mask as dask arrays.
-
-    One task per chunk reads its traces; the mask is reduced from those chunks, so a
-    compute of both reads each chunk once, and a compute of the samples alone (e.g.
-    ``.values``) does not compute the mask.
-    """
-    import dask.array as dsa
-
-    layout, geom = index.layout, index.geometry
-    dtype = np.dtype(layout.fmt.value_dtype)
-    spec = _chunks(chunks, geom.dims, geom.shape, layout.n_samples * dtype.itemsize)
-    tindex = dsa.from_array(geom.trace_index, chunks=spec, name=False)
-    token = dsa.core.tokenize(layout, geom.trace_index, spec)
-    nd = tindex.ndim
-    data = tindex.map_blocks(
-        read_block, layout, new_axis=nd, chunks=(*tindex.chunks, (layout.n_samples,)),
-        dtype=dtype, meta=np.empty((0,) * (nd + 1), dtype=dtype), name=f"open_segy-{token}",
-    )  # fmt: skip
-    mask = data.map_blocks(
-        live_traces, drop_axis=nd, dtype=bool, meta=np.empty((0,) * nd, dtype=bool),
-        name=f"open_segy-live-{token}",
-    )  # fmt: skip
-    if isinstance(chunks, dict) and "time" in chunks:
-        data = data.rechunk({nd: chunks["time"]})
-    return data, mask
-
-
 def open_segy(
     path: str | os.PathLike[str],
     *,
@@ -381,7 +350,11 @@ def from_index(index: SegyIndex, chunks: Any = "auto") -> xr.DataArray:
     """Build the lazy DataArray of an indexed file (see :func:`open_segy`)."""
     import xarray as xr
 
-    data, live = lazy_samples(index, chunks)
+    layout, geom = index.layout, index.geometry
+    trace_bytes = layout.n_samples * np.dtype(layout.fmt.value_dtype).itemsize
+    spec = _chunks(chunks, geom.dims, geom.shape, trace_bytes)
+    time_chunks = chunks["time"] if isinstance(chunks, dict) and "time" in chunks else None
+    data, live = lazy_samples(layout, geom.trace_index, spec, time_chunks)
     coords = _coords(index)
     filled = recorded_filled(index.layout)  # to_segy(mark_filled=True) recorded it
     if filled is not None:

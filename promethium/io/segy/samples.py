@@ -9,7 +9,6 @@ unmodified IBM file round-trips bit for bit.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -249,8 +248,6 @@ class Decoder:
     ----------
     fmt : SampleFormat
         The sample format.
-    endian : {"big", "little"}
-        The byte order of the file.
     size : int
         The most samples one call decodes.
 
@@ -258,27 +255,23 @@ class Decoder:
     --------
     >>> raw = np.array([[0x42640000, 0xC1100000]], dtype=">u4")
     >>> out = np.empty((1, 2), dtype=np.float32)
-    >>> Decoder(FORMATS[1], "big", 2)(raw, out)
+    >>> Decoder(FORMATS[1], 2)(raw, out)
     >>> out.tolist()
     [[100.0, -1.0]]
     """
 
-    def __init__(self, fmt: SampleFormat, endian: str, size: int) -> None:
+    def __init__(self, fmt: SampleFormat, size: int) -> None:
         self.fmt = fmt
-        self.swap = endian != sys.byteorder  # the file's byte order is not the machine's
         if fmt.is_ibm:  # allocated once: fresh memory would page-fault on every call
             self._words = np.empty(size, dtype=np.uint32)
             self._scratch = [np.empty(min(IBM_BLOCK, size), np.uint32) for _ in range(3)]
 
-    @property
-    def in_place(self) -> bool:
-        """Whether file samples can be decoded where they were read (same item size)."""
-        return np.dtype(self.fmt.file_dtype).itemsize == np.dtype(self.fmt.value_dtype).itemsize
-
     def __call__(self, raw: np.ndarray, out: np.ndarray) -> None:
         """Decode `raw` (file dtype and byte order, may be strided) into C-contiguous `out`.
 
-        `out` has the shape of `raw` and dtype ``fmt.value_dtype``.
+        `out` has the shape of `raw` and dtype ``fmt.value_dtype``. One pass reads `raw`
+        (byte swap and cast at once); IBM words go through a native-order scratch copy
+        to the conversion.
         """
         if not self.fmt.is_ibm:
             out[...] = raw
@@ -286,17 +279,6 @@ class Decoder:
         words = self._words[: raw.size].reshape(raw.shape)
         np.copyto(words, raw)  # one pass: native byte order, contiguous
         _ibm_blocks(words.reshape(-1), out.reshape(-1), *self._scratch)
-
-    def decode_in_place(self, out: np.ndarray) -> None:
-        """Decode C-contiguous `out`, which holds the file's sample bytes, in place.
-
-        Only for formats where :attr:`in_place` is true (IBM and IEEE floats).
-        """
-        bits = out.view(f"u{out.dtype.itemsize}")
-        if self.swap:
-            bits.byteswap(inplace=True)
-        if self.fmt.is_ibm:
-            _ibm_blocks(bits.reshape(-1), out.reshape(-1), *self._scratch)
 
 
 def file_dtype(fmt: SampleFormat, endian: str) -> np.dtype:

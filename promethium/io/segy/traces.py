@@ -1,17 +1,16 @@
 """Read trace samples by file trace index: the work each dask chunk does.
 
 One path for every sample format: NumPy reads runs of consecutive traces (a scattered
-trace is a run of one) with large positioned reads and decodes them, IBM floats bit for
-bit as segyio does. Where the decoded sample has the size of the stored one (IBM and
-IEEE floats), ``os.preadv`` scatters each trace's samples straight into its row of the
-output (its 240-byte header into a scratch buffer) and they are decoded in place, so
-the samples are copied once, from the page cache; other formats (and systems without
-``preadv``) read runs into a reusable ~1 MB buffer and decode from there. Reads and
-NumPy's array operations release the GIL, so the dask threads of a compute read and
-convert chunks in parallel; segyio holds the GIL for the whole of each read and decode,
-which serialized them (see docs/io-segy.md, "Performance"). segyio still opens and
-validates every file and reads its standard header words
-(:mod:`promethium.io.segy.engine`).
+trace is a run of one) with large positioned reads of whole trace records into a
+reusable buffer that stays in the CPU cache (:data:`READ_BUFFER_BYTES`), and decodes
+them from there into their rows of the output in one pass (byte order and format at
+once; IBM floats bit for bit as segyio decodes them). Reading into a small, hot
+buffer costs less than scattering the samples straight into the output: the kernel
+copies long contiguous ranges into memory it already has mapped. Reads and NumPy's
+array operations release the GIL, so the dask threads of a compute read and convert
+chunks in parallel; segyio holds the GIL for the whole of each read and decode, which
+serialized them (see docs/io-segy.md, "Performance"); it still opens and validates
+every file (:mod:`promethium.io.segy.engine`).
 
 The file is opened inside the call, so dask graphs carry only paths and integers, and
 after the read it is checked against the identity recorded when it was opened
@@ -20,21 +19,23 @@ after the read it is checked against the identity recorded when it was opened
 
 from __future__ import annotations
 
-import os
 from io import FileIO
 
 import numpy as np
 
 from promethium.errors import SegyFormatError
-from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout
+from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.samples import Decoder
 
 __all__ = ["live_traces", "read_block", "read_traces"]
 
-#: Size of the read buffer of the buffered path: large reads, cache-friendly decoding.
-READ_BUFFER_BYTES = 2**20
-#: Traces per ``preadv`` call: two buffers each, under the usual IOV_MAX of 1024.
-_PREADV_TRACES = 500
+#: Size of the read buffer: reads long enough to cost little per call, a buffer small
+#: enough to stay in the CPU cache while it is decoded.
+READ_BUFFER_BYTES = 2**19
+
+#: ``(first row, first file trace, count)``: rows of the output read from one run of
+#: consecutive file traces.
+Run = tuple[int, int, int]
 
 
 def live_traces(block: np.ndarray) -> np.ndarray:
@@ -42,12 +43,19 @@ def live_traces(block: np.ndarray) -> np.ndarray:
     return (np.fmax.reduce(block, axis=-1) > 0) | (np.fmin.reduce(block, axis=-1) < 0)
 
 
-def _runs(index: np.ndarray) -> list[tuple[int, int]]:
-    """``(first trace, count)`` of each run of consecutive file traces in `index`."""
-    breaks = np.flatnonzero(np.diff(index) != 1) + 1
+def _runs(index: np.ndarray) -> list[Run]:
+    """Split `index` (file trace per row, -1 = absent) into runs of consecutive traces.
+
+    A run maps consecutive rows onto consecutive file traces; absent rows are in none.
+    """
+    rows = np.flatnonzero(index >= 0)
+    if rows.size == 0:
+        return []
+    traces = index[rows]
+    breaks = np.flatnonzero((np.diff(rows) != 1) | (np.diff(traces) != 1)) + 1
     starts = np.concatenate(([0], breaks))
-    counts = np.diff(np.concatenate((starts, [index.size])))
-    return list(zip(index[starts].tolist(), counts.tolist(), strict=True))
+    counts = np.diff(np.concatenate((starts, [rows.size])))
+    return list(zip(rows[starts].tolist(), traces[starts].tolist(), counts.tolist(), strict=True))
 
 
 def _short(layout: SegyLayout, f: FileIO, trace: int) -> SegyFormatError:
@@ -60,14 +68,15 @@ def _short(layout: SegyLayout, f: FileIO, trace: int) -> SegyFormatError:
 
 
 def read_traces(layout: SegyLayout, index: np.ndarray, out: np.ndarray) -> None:
-    """Read the samples of file traces `index` into `out`.
+    """Read the samples of file traces `index` into the rows of `out`.
 
     Parameters
     ----------
     layout : SegyLayout
         The file.
     index : numpy.ndarray
-        File trace numbers, in the order of the rows of `out`.
+        File trace number of each row of `out`; rows where it is -1 (absent) are left
+        as they are.
     out : numpy.ndarray
         C-contiguous ``(len(index), n_samples)`` array of dtype ``fmt.value_dtype``.
 
@@ -78,17 +87,13 @@ def read_traces(layout: SegyLayout, index: np.ndarray, out: np.ndarray) -> None:
     SourceChangedError
         If the file changed (replaced, truncated, rewritten) since it was opened.
     """
-    index = np.asarray(index, dtype=np.int64)
-    if index.size == 0:
+    runs = _runs(np.asarray(index, dtype=np.int64))
+    if not runs:
         return
-    runs = _runs(index)
-    size = min(index.size, _buffer_traces(layout)) * layout.n_samples
-    decoder = Decoder(layout.fmt, layout.endian, size)
+    buffer_traces = min(len(index), _buffer_traces(layout))
+    decoder = Decoder(layout.fmt, buffer_traces * layout.n_samples)
     with open(layout.path, "rb", buffering=0) as f:
-        if decoder.in_place and hasattr(os, "preadv"):
-            _read_scattered(layout, f, runs, out, decoder)
-        else:
-            _read_buffered(layout, f, runs, out, decoder)
+        _read_buffered(layout, f, runs, out, decoder, buffer_traces)
         layout.check_unchanged(f.fileno())
 
 
@@ -96,49 +101,33 @@ def _buffer_traces(layout: SegyLayout) -> int:
     return max(1, READ_BUFFER_BYTES // layout.trace_len)
 
 
-def _read_scattered(
-    layout: SegyLayout, f: FileIO, runs: list[tuple[int, int]], out: np.ndarray, decode: Decoder
-) -> None:
-    """Read each trace's samples into its row of `out` and decode each batch in place.
-
-    Trace headers go to a scratch buffer; a batch is decoded right after it is read,
-    while it is in the CPU cache.
-    """
-    row_bytes = out.shape[1] * out.itemsize
-    flat = memoryview(out.reshape(-1).view(np.uint8))  # type: ignore[arg-type]
-    header = memoryview(bytearray(TRACE_HEADER_SIZE))
-    fd, row = f.fileno(), 0
-    for first, count in runs:
-        for lo in range(0, count, _PREADV_TRACES):
-            n = min(_PREADV_TRACES, count - lo)
-            start = (row + lo) * row_bytes
-            buffers = []
-            for at in range(start, start + n * row_bytes, row_bytes):
-                buffers += [header, flat[at : at + row_bytes]]
-            offset = layout.data_start + (first + lo) * layout.trace_len
-            got = os.preadv(fd, buffers, offset)
-            if got != n * layout.trace_len:  # a regular file reads short only at its end
-                raise _short(layout, f, first + lo + got // layout.trace_len)
-            decode.decode_in_place(out[row + lo : row + lo + n])
-        row += count
-
-
 def _read_buffered(
     layout: SegyLayout,
     f: FileIO,
-    runs: list[tuple[int, int]],
+    runs: list[Run],
     out: np.ndarray,
     decode: Decoder,
+    buffer_traces: int,
 ) -> None:
-    """Read runs into a reusable buffer of whole trace records and decode from there."""
-    step = _buffer_traces(layout)
-    buf = np.empty(min(step, out.shape[0]), dtype=layout.record_dtype())
+    """Read runs into a reusable buffer of whole trace records and decode from there.
+
+    Several runs share a buffer (a scattered trace is a run of one); at each flush the
+    buffer is decoded into the rows it came from, contiguous rows at once.
+    """
+    buf = np.empty(buffer_traces, dtype=layout.record_dtype())
     # numpy declares ndarray.__buffer__ only for Python >= 3.12; it is a buffer on 3.10 too.
     view = memoryview(buf).cast("B")  # type: ignore[arg-type]
-    filled = done = 0  # traces in the buffer; rows of `out` already decoded
-    for first, count in runs:
+    targets: list[list[int]] = []  # [first row, first buffer slot, count], merged
+    filled = 0  # traces in the buffer
+
+    def flush() -> None:
+        for row, slot, n in targets:
+            decode(buf["data"][slot : slot + n], out[row : row + n])
+        targets.clear()
+
+    for row, first, count in runs:
         while count:
-            n = min(count, step - filled)
+            n = min(count, buf.size - filled)
             f.seek(layout.data_start + first * layout.trace_len)
             target = view[filled * layout.trace_len : (filled + n) * layout.trace_len]
             got = 0
@@ -147,12 +136,15 @@ def _read_buffered(
                 if not part:
                     raise _short(layout, f, first + got // layout.trace_len)
                 got += part
-            filled, first, count = filled + n, first + n, count - n
+            if targets and targets[-1][0] + targets[-1][2] == row:
+                targets[-1][2] += n
+            else:
+                targets.append([row, filled, n])
+            filled, row, first, count = filled + n, row + n, first + n, count - n
             if filled == buf.size:
-                decode(buf["data"][:filled], out[done : done + filled])
-                done, filled = done + filled, 0
-    if filled:
-        decode(buf["data"][:filled], out[done : done + filled])
+                flush()
+                filled = 0
+    flush()
 
 
 def read_block(trace_index: np.ndarray, layout: SegyLayout) -> np.ndarray:
@@ -169,19 +161,12 @@ def read_block(trace_index: np.ndarray, layout: SegyLayout) -> np.ndarray:
     -------
     numpy.ndarray
         The samples, shape ``trace_index.shape + (n_samples,)``, dtype
-        ``fmt.value_dtype``.
+        ``fmt.value_dtype``: a new array that the traces were read straight into
+        (absent positions are zero pages, never written).
     """
     shape = np.shape(trace_index)
     flat = np.asarray(trace_index, dtype=np.int64).ravel()
-    present = flat >= 0
-    dtype = layout.fmt.value_dtype
-    if present.all():
-        out = np.empty((flat.size, layout.n_samples), dtype=dtype)
-        read_traces(layout, flat, out)
-    else:
-        out = np.zeros((flat.size, layout.n_samples), dtype=dtype)
-        if present.any():
-            part = np.empty((int(present.sum()), layout.n_samples), dtype=dtype)
-            read_traces(layout, flat[present], part)
-            out[present] = part
+    allocate = np.empty if bool(np.all(flat >= 0)) else np.zeros
+    out = allocate((flat.size, layout.n_samples), dtype=layout.fmt.value_dtype)
+    read_traces(layout, flat, out)
     return out.reshape((*shape, layout.n_samples))
