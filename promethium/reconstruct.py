@@ -474,6 +474,12 @@ def _provenance(
 
     given = config.get("weights")  # weights passed to a network model
     weights = Path(given) if isinstance(given, (str, Path)) else spec.weights
+    # Which weight set ran: the file given, or the set shipped with the model.
+    weight_set = (
+        str(given)
+        if given is not None
+        else (f"shipped:{spec.name}" if spec.weights is not None else None)
+    )
 
     record = {
         "model": spec.name,
@@ -481,6 +487,7 @@ def _provenance(
         "plugin": spec.plugin,
         "plugin_version": spec.plugin_version,
         "model_version": spec.version,
+        "weights": weight_set,
         "weights_sha256": (
             weights_sha256(weights) if weights is not None and Path(weights).is_file() else None
         ),

@@ -287,6 +287,10 @@ class ModelInfo:
         Whether the model ships weights and the file exists.
     options : tuple of OptionInfo
         Each option with its default, allowed values, unit and one-line help.
+    benchmark : tuple of (str, float)
+        The shipped weights' benchmark: (scenario, SNR improvement in dB on the
+        missing traces), from the ``metrics.benchmark.snr_improvement_db`` of their
+        sidecar; empty for a model without shipped weights or numbers.
     """
 
     name: str
@@ -297,6 +301,7 @@ class ModelInfo:
     weights: bool
     description: str
     options: tuple[OptionInfo, ...] = ()
+    benchmark: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> ModelInfo:
@@ -319,13 +324,29 @@ class ModelInfo:
         >>> ModelInfo.from_spec(ModelSpec(name="zero", family="demo", factory=dict)).weights
         False
         """
+        shipped = spec.weights is not None and Path(spec.weights).is_file()
         return cls(
             name=spec.name,
             family=spec.family,
             plugin=spec.plugin,
             plugin_version=spec.plugin_version,
             version=spec.version,
-            weights=spec.weights is not None and Path(spec.weights).is_file(),
+            weights=shipped,
             description=spec.description,
             options=spec.options.describe(),
+            benchmark=_benchmark_of(Path(spec.weights)) if shipped and spec.weights else (),
         )
+
+
+def _benchmark_of(weights: Path) -> tuple[tuple[str, float], ...]:
+    """(scenario, SNR gain in dB) from the sidecar of `weights`; empty when it has none.
+
+    Listing never fails on a sidecar: loading the weights checks it and says what is
+    wrong.
+    """
+    try:
+        info = json.loads(weights.with_suffix(".json").read_text())
+        table = info["metrics"]["benchmark"]["snr_improvement_db"]
+        return tuple((str(k), float(v)) for k, v in table.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ()

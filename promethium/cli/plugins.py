@@ -24,7 +24,8 @@ def render_plugins(pattern: str = "*") -> Any:
     """Return a rich renderable of the models and plugins, for ``promethium plugins``.
 
     The models matching `pattern` (name, family, plugin and version, model version,
-    weights), each followed by its description and a table of its options (name,
+    weights), each followed by its description, the benchmark numbers of its shipped
+    weights, and a table of its options (name,
     default, allowed values with the unit, one-line help); then every plugin with its
     status, followed by the errors of broken plugins. Plugin-provided text is escaped,
     never read as rich markup.
@@ -67,6 +68,9 @@ def render_plugins(pattern: str = "*") -> Any:
     parts: list[Any] = [models]
     for info in infos:
         parts.append(f"[bold]{escape(info.name)}[/]: {escape(info.description)}".rstrip(": "))
+        if info.benchmark:
+            scores = ", ".join(f"{escape(k)} {v:+.1f}" for k, v in info.benchmark)
+            parts.append(f"  shipped weights, SNR gain in dB on held-out gathers: {scores}")
         if info.options:
             parts.append(_options_table(info.options))
     found = sorted(loaded.plugins, key=lambda p: p.name)

@@ -35,6 +35,15 @@ def train(
             help="MLflow tracking store (overrides tracking.tracking_uri and MLFLOW_TRACKING_URI).",
         ),
     ] = None,
+    export: Annotated[
+        Optional[Path],  # noqa: UP045 - typer reads the annotation at runtime
+        typer.Option(
+            "--export",
+            help="Also write the best weights as DIR/<architecture>.safetensors + .json "
+            "(recipe, data, metrics, machine, wall time).",
+            metavar="DIR",
+        ),
+    ] = None,
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> None:
@@ -49,6 +58,8 @@ def train(
     overrides = list(set_ or [])
     if tracking_uri:
         overrides.append(f"tracking.tracking_uri={tracking_uri}")
-    result = run_training(config, overrides, resume=resume, progress=not settings.quiet)
+    result = run_training(
+        config, overrides, resume=resume, progress=not settings.quiet, export=export
+    )
     if not settings.quiet:
         typer.echo(result.describe())

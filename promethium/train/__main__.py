@@ -1,4 +1,4 @@
-"""``python -m promethium.train --config c.yaml [--set k=v ...] [--resume] [--tracking-uri URI]``.
+"""``python -m promethium.train --config c.yaml [--set k=v ...] [--resume] [--export DIR]``.
 
 Runs under ``torchrun --nproc_per_node=N -m promethium.train ...`` as well.
 """
@@ -34,6 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tracking-uri",
         help="MLflow tracking store (overrides tracking.tracking_uri and MLFLOW_TRACKING_URI).",
     )
+    parser.add_argument(
+        "--export",
+        metavar="DIR",
+        help="Also write the best weights as DIR/<architecture>.safetensors + .json "
+        "(recipe, data, metrics, machine, wall time).",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="No progress bar.")
     args = parser.parse_args(argv)
     overrides = list(args.overrides)
@@ -44,7 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with cli_logging(-1 if args.quiet else 1):
-            result = train(args.config, overrides, resume=args.resume, progress=not args.quiet)
+            result = train(
+                args.config,
+                overrides,
+                resume=args.resume,
+                progress=not args.quiet,
+                export=args.export,
+            )
     except PromethiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -378,6 +378,11 @@ class TrainingConfig(_Section):
         Also checkpoint every N optimiser steps (always at each epoch's end).
     seed : int
         Seeds weights, patch order, masks, augmentation and dropout.
+    init_weights : str or None
+        Start from this weight set (``.safetensors`` with its sidecar, e.g. a shipped
+        set) instead of random weights: the whole network's weights, or those of a
+        ``pinn`` backbone or ``gan`` generator when the set is of that backbone (the
+        keys must match exactly). Recorded in the weights' sidecar.
     device : str
         ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
     output_dir : str
@@ -395,6 +400,7 @@ class TrainingConfig(_Section):
     steps_per_epoch: PositiveInt | None = None
     checkpoint_every_steps: PositiveInt | None = None
     seed: StrictInt = 0
+    init_weights: str | None = None
     device: str = "auto"
     output_dir: str = "runs/train"
 

@@ -17,6 +17,7 @@ def train(
     *,
     resume: bool = False,
     progress: bool = True,
+    export: str | Path | None = None,
 ) -> TrainResult:
     """Train from a YAML configuration file.
 
@@ -30,6 +31,10 @@ def train(
         Continue from the latest checkpoint in ``training.output_dir``.
     progress : bool, optional
         Show a progress bar per epoch (rank 0).
+    export : str or path-like, optional
+        Also write the best weights as a shippable set
+        ``<export>/<architecture>.safetensors`` with its sidecar (recipe, data,
+        metrics, machine and wall time; see :func:`promethium.train.export.export_weights`).
 
     Returns
     -------
@@ -56,4 +61,9 @@ def train(
     if isinstance(tracker, Tracker):
         callbacks.append(TrackingCallback(tracker))
     with tracker:
-        return Trainer(cfg, resume=resume, callbacks=callbacks).fit()
+        result = Trainer(cfg, resume=resume, callbacks=callbacks).fit()
+    if export is not None and int(os.environ.get("RANK", "0")) == 0:
+        from promethium.train.export import export_weights
+
+        export_weights(result, cfg, export, recipe=str(config))
+    return result

@@ -53,6 +53,8 @@ class TrainResult:
         Optimiser steps in all.
     world_size : int
         Training processes.
+    wall_time_s : float
+        Training time in seconds (summed over resumed sessions).
     """
 
     best_epoch: int
@@ -67,12 +69,13 @@ class TrainResult:
     device: str = "cpu"
     global_step: int = 0
     world_size: int = 1
+    wall_time_s: float = 0.0
 
     def describe(self) -> str:
         """A few lines for the terminal."""
         lines = [
             f"trained {self.epochs_run} epoch(s), {self.global_step} steps on {self.device} "
-            f"x{self.world_size} ({self.precision})"
+            f"x{self.world_size} ({self.precision}) in {self.wall_time_s:.0f} s"
             + (", stopped early" if self.stopped_early else ""),
             f"best epoch {self.best_epoch + 1}: validation loss {self.best_val_loss:.4g}",
         ]
@@ -96,6 +99,8 @@ def save_trained_weights(trainer: Trainer, name: str, record: EpochRecord | None
     }
     if record is not None:
         metadata["epoch"] = record.as_dict()
+    if trainer.init_weights is not None:
+        metadata["init_weights"] = trainer.init_weights
     path = trainer.output_dir / "weights" / f"{name}.safetensors"
     return save_weights(
         trainer.network,

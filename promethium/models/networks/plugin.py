@@ -9,8 +9,11 @@ register like any third-party model (entry point ``builtin-networks`` in the
 :class:`~promethium.ml.torch_model.TorchModel`, reading as many channels as the
 network's ``in_channels`` (1: the data; 2: data and live mask).
 
-No trained weights ship yet: building a network model without ``weights`` raises a
-:class:`~promethium.errors.ConfigError` saying how to train one, so an untrained
+Trained weights ship as package data (:mod:`~promethium.models.networks.pretrained`,
+pinned by sha256): a network built without ``weights`` runs its shipped set, whose
+sidecar's config fixes the architecture (the registered default config is that
+config). A network with no shipped set refuses to run without ``weights`` (a
+:class:`~promethium.errors.ConfigError` saying how to train one), so an untrained
 network's output is never returned. This module imports no torch.
 """
 
@@ -28,6 +31,7 @@ from pydantic import model_validator
 
 from promethium.errors import ConfigError
 from promethium.ml.options import TorchOptions
+from promethium.models.networks import pretrained
 from promethium.models.networks.configs import (
     GANConfig,
     NetworkConfig,
@@ -36,6 +40,7 @@ from promethium.models.networks.configs import (
     VAEConfig,
     validate_config,
 )
+from promethium.models.networks.pretrained import pretrained_info, pretrained_weights
 from promethium.plugin import PROMETHIUM_PLUGIN_API, ModelSpec, hookimpl
 
 if TYPE_CHECKING:
@@ -50,8 +55,10 @@ __all__ = [
     "NetworkModel",
     "NetworkOptions",
     "build_network_model",
+    "default_config",
     "network_in_channels",
     "promethium_register_models",
+    "shipped_config",
 ]
 
 #: Ensemble members used for ``return_uncertainty=True`` when the caller sets neither
@@ -73,28 +80,27 @@ class NetworkModel:
 NETWORK_MODELS: Mapping[str, NetworkModel] = {
     "unet": NetworkModel(
         "promethium.models.networks.unet:UNet", UNetConfig, "unet",
-        "U-Net (encoder-decoder with skip connections); needs trained weights",
+        "U-Net (encoder-decoder with skip connections)",
     ),
     "attention_unet": NetworkModel(
         "promethium.models.networks.unet:AttentionUNet", UNetConfig, "unet",
-        "U-Net with attention gates on the skip connections; needs trained weights",
+        "U-Net with attention gates on the skip connections",
     ),
     "residual_unet": NetworkModel(
         "promethium.models.networks.unet:ResidualUNet", UNetConfig, "unet",
-        "U-Net built from residual blocks; needs trained weights",
+        "U-Net built from residual blocks",
     ),
     "vae": NetworkModel(
         "promethium.models.networks.vae:VAE", VAEConfig, "vae",
-        "Variational autoencoder, posterior-mean reconstruction; needs trained weights",
+        "Variational autoencoder, posterior-mean reconstruction",
     ),
     "gan": NetworkModel(
         "promethium.models.networks.gan:GAN", GANConfig, "gan",
-        "Conditional GAN (U-Net generator, PatchGAN critic); needs trained weights",
+        "Conditional GAN (U-Net generator, PatchGAN critic)",
     ),
     "pinn": NetworkModel(
         "promethium.models.networks.pinn:PINN", PINNConfig, "pinn",
-        "Physics-informed network (backbone + acoustic wave-equation loss); "
-        "needs trained weights",
+        "Physics-informed network (backbone + acoustic wave-equation loss)",
     ),
 }  # fmt: skip
 
@@ -135,6 +141,29 @@ def network_in_channels(config: NetworkConfig) -> int:
     return int(getattr(config, "in_channels", 1))
 
 
+def shipped_config(name: str) -> dict[str, Any] | None:
+    """The config of the weights shipped for network `name` (None when none ship).
+
+    Read from the shipped sidecar (JSON only; the weights are hashed when loaded).
+    """
+    info = pretrained_info(name)
+    if info is None:
+        return None
+    entry = NETWORK_MODELS[name]
+    config = validate_config(
+        entry.config_type, info.get("config") or {}, what=f"the shipped weights of {name!r}"
+    )
+    return config.model_dump(mode="json")
+
+
+def default_config(name: str) -> dict[str, Any]:
+    """The registered default config of network `name`: its shipped set's, else the seed's."""
+    shipped = shipped_config(name)
+    if shipped is not None:
+        return shipped
+    return NETWORK_MODELS[name].config_type().model_dump(mode="json")
+
+
 def build_network_model(name: str, weights: PathType | None = None, **params: Any) -> TorchModel:
     """Build the network model `name` with trained `weights`, run by ``TorchModel``.
 
@@ -142,41 +171,53 @@ def build_network_model(name: str, weights: PathType | None = None, **params: An
     ----------
     name : str
         One of :data:`NETWORK_MODELS`.
-    weights : str or path-like
+    weights : str or path-like, optional
         A trained weight set: ``.safetensors`` with its JSON sidecar (as written by
         ``promethium train`` or :func:`promethium.ml.save_weights`), or a plain
-        state-dict checkpoint. Required: no trained weights ship yet.
+        state-dict checkpoint. Default: the weights shipped for `name`
+        (:func:`~promethium.models.networks.pretrained.pretrained_weights`).
     **params
-        The network's parameters (the seed's ``model.params``).
+        The network's parameters (the seed's ``model.params``). With weights that have
+        a sidecar, the sidecar's config fixes the architecture: parameters left at
+        the registered default take the sidecar's values, and a parameter given with
+        another value than the sidecar's is an error.
 
     Returns
     -------
     TorchModel
-        The model, its network built once per process with `weights` loaded.
+        The model, its network built once per process with the weights loaded.
 
     Raises
     ------
     ConfigError
-        Without `weights` (saying how to train them); for invalid `params`; for a
-        weights file whose sidecar records another architecture or another config
-        (naming both, and the ``config=`` that fits).
+        Without `weights` for a network with no shipped set (saying how to train
+        one); for invalid `params`; for weights whose sidecar records another
+        architecture, or another value of a parameter given (naming both, and the
+        ``config=`` that fits).
+    PluginError
+        If the shipped weights do not match the sha256 pinned in
+        :data:`~promethium.models.networks.pretrained.PRETRAINED`.
     """
     from promethium.ml.torch_model import TorchModel, _import_reference
 
     entry = NETWORK_MODELS[name]
-    config = validate_config(entry.config_type, params, what=f"model {name!r}")
+    requested = validate_config(entry.config_type, params, what=f"model {name!r}")
     if weights is None:
-        raise ConfigError(
-            f"model {name!r} has no trained weights: Promethium ships none for its networks "
-            "yet, and an untrained network's output would be noise. Train one with "
-            f"`promethium train --config examples/configs/{name}.yaml` (see docs/training.md) "
-            f"and pass its weights: pm.reconstruct(da, model={name!r}, "
-            "weights='runs/<run>/weights/best.safetensors') or "
-            f"pm.create_model({name!r}, weights=...), or on the command line "
-            "`promethium reconstruct ... --config weights=PATH`."
-        )
-    path = Path(os.fspath(weights))
-    _check_sidecar(name, entry, config, path)
+        shipped = pretrained_weights(name)
+        if shipped is None:
+            raise ConfigError(
+                f"model {name!r} has no trained weights: Promethium ships none for it, and "
+                "an untrained network's output would be noise. Train one with "
+                f"`promethium train --config examples/configs/{name}.yaml` (see "
+                f"docs/training.md) and pass its weights: pm.reconstruct(da, model={name!r}, "
+                "weights='runs/<run>/weights/best.safetensors') or "
+                f"pm.create_model({name!r}, weights=...), or on the command line "
+                "`promethium reconstruct ... --config weights=PATH`."
+            )
+        path = shipped
+    else:
+        path = Path(os.fspath(weights))
+    config = _config_of_weights(name, entry, requested, path)
     plain = config.model_dump(mode="json")
     return TorchModel(
         _import_reference(entry.network),
@@ -187,12 +228,19 @@ def build_network_model(name: str, weights: PathType | None = None, **params: An
     )
 
 
-def _check_sidecar(name: str, entry: NetworkModel, config: NetworkConfig, path: Path) -> None:
-    """Refuse weights whose sidecar records another architecture or config."""
+def _config_of_weights(
+    name: str, entry: NetworkModel, requested: NetworkConfig, path: Path
+) -> NetworkConfig:
+    """The config to build for `path`: its sidecar's, checked against the given params.
+
+    A parameter of `requested` that differs from the registered default was given by
+    the caller; it must agree with the sidecar. A plain checkpoint has no sidecar:
+    `requested` is built and strict state-dict loading checks the fit.
+    """
     from promethium.ml.weights import read_sidecar, sidecar_path
 
     if path.suffix != ".json" and not sidecar_path(path).is_file():
-        return  # a plain checkpoint: strict state-dict loading checks the fit
+        return requested
     info = read_sidecar(path)
     architecture = info.get("architecture")
     if architecture not in (name, entry.network):
@@ -203,19 +251,24 @@ def _check_sidecar(name: str, entry: NetworkModel, config: NetworkConfig, path: 
     trained = validate_config(
         entry.config_type, info.get("config") or {}, what=f"the sidecar of weights {str(path)!r}"
     )
-    if trained != config:
-        given, saved = config.model_dump(mode="json"), trained.model_dump(mode="json")
-        differ = {k: v for k, v in saved.items() if given.get(k) != v}
+    given = requested.model_dump(mode="json")
+    default = default_config(name)
+    saved = trained.model_dump(mode="json")
+    differ = {
+        k: v for k, v in saved.items() if given.get(k) != default.get(k) and given.get(k) != v
+    }
+    if differ:
         raise ConfigError(
             f"weights {str(path)!r} were trained with config {json.dumps(saved)}, but model "
             f"{name!r} is built with config {json.dumps(given)}; pass "
             f"config={json.dumps(differ)} to use them."
         )
+    return trained
 
 
 @hookimpl
 def promethium_register_models(registry: Registry) -> None:
-    """Register the built-in networks (see :data:`NETWORK_MODELS`)."""
+    """Register the built-in networks (see :data:`NETWORK_MODELS`), with their shipped weights."""
     for name, entry in NETWORK_MODELS.items():
         registry.add(
             ModelSpec(
@@ -224,8 +277,13 @@ def promethium_register_models(registry: Registry) -> None:
                 factory=functools.partial(build_network_model, name),
                 options=NetworkOptions,
                 version="1.0.0",
-                config=entry.config_type().model_dump(mode="json"),
+                config=default_config(name),
                 description=entry.description,
+                weights=(
+                    pretrained.pretrained_root() / f"{name}.safetensors"
+                    if name in pretrained.PRETRAINED
+                    else None
+                ),
                 network=entry.network,
             )
         )

@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from promethium.models.networks.sampling import Sampling
     from promethium.train.config import ModelConfig
 
-__all__ = ["NETWORKS", "Objective", "Precision", "build_network", "resolve_precision"]
+__all__ = [
+    "NETWORKS",
+    "Objective",
+    "Precision",
+    "build_network",
+    "load_initial_weights",
+    "resolve_precision",
+]
 
 logger = logging.getLogger("promethium.train")
 
@@ -50,6 +57,74 @@ def build_network(model: ModelConfig, seed: int) -> nn.Module:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return network_class(model.architecture)(**model.params)
+
+
+#: Submodules that hold a backbone: a ``pinn``'s ``backbone``, a ``gan``'s ``generator``.
+_BACKBONE_ATTRIBUTES: tuple[str, ...] = ("backbone", "generator")
+
+
+def load_initial_weights(network: nn.Module, path: str) -> dict[str, str]:
+    """Load the weight set `path` into `network` (or into its backbone) before training.
+
+    Parameters
+    ----------
+    network : torch.nn.Module
+        The freshly built network.
+    path : str
+        A weight set (``.safetensors`` with its sidecar, or a plain checkpoint); its
+        sha256 is verified against the sidecar.
+
+    Returns
+    -------
+    dict
+        ``path``, ``sha256``, ``architecture`` of the set and ``into`` (``""`` for the
+        whole network, else the submodule it filled), for the sidecar.
+
+    Raises
+    ------
+    ConfigError
+        If the file does not exist, or its keys and shapes fit neither the network
+        nor its ``backbone``/``generator`` (naming the first missing or unexpected
+        keys).
+    """
+    from promethium.errors import ConfigError
+    from promethium.ml.weights import load_weights, weights_sha256
+
+    state, info = load_weights(path)
+    targets: list[tuple[str, nn.Module]] = [("", network)]
+    targets += [
+        (name, getattr(network, name))
+        for name in _BACKBONE_ATTRIBUTES
+        if isinstance(getattr(network, name, None), nn.Module)
+    ]
+    problems = []
+    for name, module in targets:
+        own = module.state_dict()
+        if set(own) != set(state):
+            missing = sorted(set(own) - set(state))[:3]
+            unexpected = sorted(set(state) - set(own))[:3]
+            problems.append(f"{name or 'the network'}: missing {missing}, unexpected {unexpected}")
+            continue
+        shapes = [k for k in own if tuple(own[k].shape) != tuple(state[k].shape)]
+        if shapes:
+            k = shapes[0]
+            problems.append(
+                f"{name or 'the network'}: {k!r} is {tuple(state[k].shape)} in the set, "
+                f"{tuple(own[k].shape)} here"
+            )
+            continue
+        module.load_state_dict(state, strict=True)
+        return {
+            "path": str(path),
+            "sha256": weights_sha256(path),
+            "architecture": str(info.get("architecture", "")),
+            "into": name,
+        }
+    raise ConfigError(
+        f"training.init_weights {str(path)!r} does not fit the network being trained "
+        f"({'; '.join(problems)}); give weights of the same architecture and widths "
+        "(for a pinn backbone or gan generator: of that backbone, with the same params)."
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import math
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,12 @@ from promethium.train.config import TrainConfig
 from promethium.train.data import Batch, build_datasets, prefetch
 from promethium.train.loop.callbacks import Callback, EpochRecord, StepInfo
 from promethium.train.loop.distributed import World, all_reduce_sums, start, stop
-from promethium.train.loop.networks import Objective, build_network, resolve_precision
+from promethium.train.loop.networks import (
+    Objective,
+    build_network,
+    load_initial_weights,
+    resolve_precision,
+)
 from promethium.train.loop.rng import capture_rng, restore_rng
 from promethium.train.summary import TrainResult, save_trained_weights, validation_metrics
 
@@ -64,6 +70,7 @@ class _Progress:
     bad_epochs: int = 0
     stopped_early: bool = False
     mlflow_run_id: str | None = None  # the tracked run, continued on resume
+    wall_time_s: float = 0.0  # training time, summed over resumed sessions
 
 
 class Trainer:
@@ -119,7 +126,12 @@ class Trainer:
         self.world = world
         self.train_data, self.val_data = build_datasets(cfg)
         sampling = self.train_data.sampling() if cfg.model.architecture == "pinn" else None
-        self.network = build_network(cfg.model, tc.seed).to(world.device)
+        self.network = build_network(cfg.model, tc.seed)
+        # The starting weight set (a resumed run then loads its checkpoint over it).
+        self.init_weights = (
+            load_initial_weights(self.network, tc.init_weights) if tc.init_weights else None
+        )
+        self.network = self.network.to(world.device)
         self.precision = resolve_precision(tc.mixed_precision, world.device)
         objective = Objective(self.network, sampling)
         self.model: nn.Module = objective
@@ -183,6 +195,7 @@ class Trainer:
 
     def _fit(self, world: World) -> TrainResult:
         self._setup(world)
+        self._clock = time.perf_counter()
         tc, p = self.config.training, self.progress
         n_batches = self.train_data.n_batches(tc.batch_size, world.size, tc.steps_per_epoch)
         self._emit("on_train_start")
@@ -328,6 +341,7 @@ class Trainer:
             device=self.world.device,
             global_step=p.global_step,
             world_size=self.world.size,
+            wall_time_s=p.wall_time_s,
         )
 
     def _emit(self, event: str, *args: Any) -> None:
@@ -337,7 +351,14 @@ class Trainer:
 
     # -- checkpoints ----------------------------------------------------------------
 
+    def _tick(self) -> None:
+        """Add the time since the last tick to the run's wall time."""
+        now = time.perf_counter()
+        self.progress.wall_time_s += now - self._clock
+        self._clock = now
+
     def _checkpoint(self) -> None:
+        self._tick()
         if not self.world.is_main:
             return
         tensors = {f"model.{k}": v for k, v in self.network.state_dict().items()}
