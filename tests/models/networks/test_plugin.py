@@ -80,9 +80,9 @@ def test_without_shipped_weights_the_default_config_is_the_seeds(monkeypatch):
     assert registry.get("gan").config["adversarial_weight"] == 0.01
     assert registry.get("pinn").config["backbone"] == "unet"
     assert registry.get("vae").config["latent_dim"] == 256
-    # The seed's inference defaults.
+    # The seed's inference defaults, but the patch the shipped weights were trained for.
     opts = plugin.NetworkOptions()
-    assert (opts.patch_size, opts.overlap, opts.batch_size) == ((256, 256), 0.5, 8)
+    assert (opts.patch_size, opts.overlap, opts.batch_size) == ((128, 128), 0.5, 8)
 
 
 def test_registered_through_the_entry_point_group():
