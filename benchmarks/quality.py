@@ -2,8 +2,9 @@
 
 Data (each a stack of gathers, every trace recorded, so the truth is known):
 
-- ``synthetic``: :func:`promethium.synthetic_shots` gathers with seeds no training run
-  uses (:data:`HELD_OUT_SEED` and up);
+- ``synthetic``: :func:`promethium.synthetic_shots` gathers (seeds from
+  :data:`HELD_OUT_SEED`): a generator no shipped network trained on (they train on FD
+  gathers of the ``layered_faulted`` family only, ``examples/configs/pretrained``);
 - ``fd``: finite-difference shot gathers (:mod:`promethium.modeling`) in velocity models
   of the families reserved for evaluation (``EVALUATION_FAMILIES``): no shipped network
   trained on them. Skipped, and said so, when ``promethium.modeling`` is not installed;
@@ -56,7 +57,7 @@ ROOT = Path(__file__).parent
 RESULTS = ROOT / "results"
 FIELD_FILE = ROOT / "data" / "f3.sgy"
 
-#: First seed of the held-out synthetic gathers (training draws from seeds below it).
+#: First seed of the held-out gathers (synthetic and FD; training recipes use seeds 0-1).
 HELD_OUT_SEED = 900_000
 
 #: The field data's source and licence, recorded with the results.
@@ -239,7 +240,9 @@ def main() -> None:
     parser.add_argument("--update", action="store_true", help="Keep the other results of --output.")
     parser.add_argument("--gathers", type=int, help="Gathers per data set (default 4; quick 1).")
     parser.add_argument("--finetune-steps", type=int, help="Fine-tuning steps (0: skip).")
-    parser.add_argument("--cache", help="Folder caching the FD gathers between runs.")
+    parser.add_argument(
+        "--cache", default="runs/fd-cache", help="Folder caching the FD gathers (shared)."
+    )
     parser.add_argument("--seed", type=int, default=0, help="Seed of the random scenarios.")
     parser.add_argument("--output", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
