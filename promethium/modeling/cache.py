@@ -67,7 +67,7 @@ def _load(path: Path) -> xr.DataArray:
             f["offsets"],
             float(f["source_x"]),
             float(f["dt_ms"]),
-            json.loads(str(f["attrs"])),
+            {"thin_beds": 0, **json.loads(str(f["attrs"]))},
         )
 
 
@@ -84,7 +84,8 @@ def cached_fd_shot_gathers(
     frequency_hz: tuple[float, float] = (12.0, 28.0),
     spread: str | Sequence[str] = SPREADS,
     noise: float = 0.0,
-    gain: str = "none",
+    gain: str | Sequence[str] = "none",
+    thin_beds: bool = False,
     first: int = 0,
     workers: int = 1,
 ) -> list[xr.DataArray]:
@@ -96,7 +97,9 @@ def cached_fd_shot_gathers(
         Number of gathers (indices ``first .. first + n - 1``).
     cache_dir : str or pathlib.Path or None
         Folder of the cache (created if missing); None models without caching.
-    family, seed, n_traces, n_samples, dt_ms, trace_spacing_m, frequency_hz, spread, noise, gain
+    family, seed, n_traces, n_samples, dt_ms, trace_spacing_m, frequency_hz, spread
+        As for :func:`~promethium.modeling.gathers.fd_shot_gathers`.
+    noise, gain, thin_beds
         As for :func:`~promethium.modeling.gathers.fd_shot_gathers`.
     first : int
         Index of the first gather.
@@ -126,8 +129,10 @@ def cached_fd_shot_gathers(
         "frequency_hz": list(frequency_hz),
         "spread": spread if isinstance(spread, str) else list(spread),
         "noise": noise,
-        "gain": gain,
+        "gain": gain if isinstance(gain, str) else list(gain),
     }
+    if thin_beds:  # keyed only when on: the sets made before the option keep their key
+        spec["thin_beds"] = True
     if cache_dir is None:
         return list(iter_fd_shot_gathers(n, first=first, workers=workers, **spec))
     folder = Path(cache_dir).expanduser() / f"fd-{cache_key(spec)}"

@@ -1,10 +1,11 @@
 """The geology of each velocity-model family, drawn in metres and evaluated on a grid.
 
-Each generator takes a seeded generator and the x and depth of the grid's columns and
-rows (metres) and returns ``(nz, nx)`` velocities. Every random number is drawn before
-the grid is looked at (the draws never depend on its size), so a seed gives the same
-geology on any grid spanning the same extent. Positions along x are drawn as fractions
-of the extent; thicknesses, throws and radii in metres.
+Each generator takes a seeded generator, the x and depth of the grid's columns and
+rows (metres) and optional :class:`ThinBeds`, and returns ``(nz, nx)`` velocities.
+Every random number is drawn before the grid is looked at (the draws never depend on
+its size), so a seed gives the same geology on any grid spanning the same extent.
+Positions along x are drawn as fractions of the extent; thicknesses, throws and radii
+in metres.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-__all__ = ["GENERATORS", "anticline", "layered_faulted"]
+__all__ = ["GENERATORS", "ThinBeds", "anticline", "layered_faulted"]
 
-Generator = Callable[[np.random.Generator, np.ndarray, np.ndarray], np.ndarray]
+Generator = Callable[[np.random.Generator, np.ndarray, np.ndarray, "ThinBeds | None"], np.ndarray]
 
 
 def _weathering(rng: np.random.Generator) -> tuple[float, float, float, float, float]:
@@ -50,18 +51,45 @@ def _velocities(
     return np.clip(np.array(v), 1600.0, 4500.0)
 
 
+class ThinBeds:
+    """Thin beds: a blocky relative perturbation of velocity along a depth coordinate.
+
+    400 beds 15-60 m thick with perturbations of N(0, sigma), sigma 2-6 %, drawn once
+    from their own generator (so the rest of a model's geology does not change with or
+    without them); each layer reads the sequence from its own random start, measured
+    down from its top, so the beds follow the layer's top (conformable) and
+    reflections are dense, as in well logs.
+    """
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.bottoms = np.cumsum(rng.uniform(15.0, 60.0, 400))
+        self.values = rng.normal(0.0, float(rng.uniform(0.02, 0.06)), 401)
+        self.starts = rng.uniform(0.0, 0.5 * float(self.bottoms[-1]), 32)
+
+    def __call__(self, index: np.ndarray, below_top: np.ndarray) -> np.ndarray:
+        """Relative velocity factor of layer `index` at `below_top` metres under its top."""
+        beds = np.searchsorted(self.bottoms, self.starts[index % self.starts.size] + below_top)
+        return 1.0 + self.values[np.minimum(beds, self.values.size - 1)]
+
+
 def _layer_velocity(
-    tops: np.ndarray, v: np.ndarray, gradient: np.ndarray, z_eff: np.ndarray, floor: np.ndarray
+    tops: np.ndarray,
+    v: np.ndarray,
+    gradient: np.ndarray,
+    z_eff: np.ndarray,
+    beds: ThinBeds | None,
 ) -> np.ndarray:
     """Velocity of a stack of layers whose tops (n_layers, nx) are sorted per column.
 
-    `z_eff` is (nz, nx) (depth, shifted by faults); the layer above the first top is
-    the first layer, with its top at `floor`.
+    `z_eff` is (nz, nx) (depth, shifted by faults); above the first top is the first
+    layer, with its top at depth 0. Each layer has its velocity, a vertical gradient
+    and, with `beds`, thin beds.
     """
     index = np.sum(tops[None, :, :] <= z_eff[:, None, :], axis=1)  # 0 .. n_layers
-    top = np.concatenate([floor[None, :], tops], axis=0)
-    layer_top = np.take_along_axis(top, index, axis=0)
-    return v[index] + gradient[index] * np.maximum(z_eff - layer_top, 0.0)
+    top = np.concatenate([np.zeros((1, tops.shape[1])), tops], axis=0)
+    below_top = np.maximum(z_eff - np.take_along_axis(top, index, axis=0), 0.0)
+    values = v[index] + gradient[index] * below_top
+    return values if beds is None else values * beds(index, below_top)
 
 
 def _diffractors(
@@ -83,14 +111,17 @@ def _diffractors(
     return v
 
 
-def layered_faulted(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+def layered_faulted(
+    rng: np.random.Generator, x: np.ndarray, z: np.ndarray, beds: ThinBeds | None = None
+) -> np.ndarray:
     """Dipping, gently curved layers cut by faults, with diffractors, under weathering.
 
     4-9 interfaces with dips up to about 6 degrees and curvature of up to 60 m; layer
     velocities from 1800-2400 m/s increasing by 100-500 m/s per layer (20 % of the
-    steps an inversion of 100-400 m/s), with a vertical gradient inside each layer;
-    0-2 normal or reverse faults throwing the layers 20-250 m; 1-5 diffractors; a
-    20-70 m weathering layer of 1500-1800 m/s on top (its base makes refractions).
+    steps an inversion of 100-400 m/s), with a vertical gradient inside each layer
+    (and with `beds`, conformable thin beds); 0-2 normal or reverse faults throwing the
+    layers 20-250 m; 1-5 diffractors; a 20-70 m weathering layer of 1500-1800 m/s on
+    top (its base makes refractions).
     """
     weathering = _weathering(rng)
     n = int(rng.integers(4, 10))
@@ -118,18 +149,20 @@ def layered_faulted(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> n
     for fu, ft, th in zip(fault_u, fault_tan, throw):
         plane = x[0] + fu * width + z[:, None] * ft  # x of the fault at each depth
         z_eff = np.where(x[None, :] > plane, z_eff - th, z_eff)
-    floor = np.zeros(x.size)
-    values = _layer_velocity(tops, v, gradient, z_eff, floor)
+    values = _layer_velocity(tops, v, gradient, z_eff, beds)
     values = _diffractors(rng, values, x, z, weathering[0])
     return _apply_weathering(values, weathering, u, z)
 
 
-def anticline(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+def anticline(
+    rng: np.random.Generator, x: np.ndarray, z: np.ndarray, beds: ThinBeds | None = None
+) -> np.ndarray:
     """Layers folded over a high-velocity (salt-like) diapir, under weathering.
 
     Evaluation family: 5-8 interfaces folded into an anticline (crest at 30-70 % of the
     extent, half-width 20-50 % of it, fold amplitude 150-450 m fading upwards), layer
-    velocities 1900-2500 m/s increasing by 150-450 m/s (10 % inversions), pierced by a
+    velocities 1900-2500 m/s increasing by 150-450 m/s (10 % inversions) (and with
+    `beds`, thin beds), pierced by a
     4200-4500 m/s body whose top is at 35-60 % of the depth, widening downwards.
     """
     weathering = _weathering(rng)
@@ -151,7 +184,7 @@ def anticline(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> np.ndar
     tops = reference[:, None] - fold * (reference[:, None] / (depth * 1.1)) * bump[None, :]
     tops = np.sort(tops, axis=0)
     z_grid = np.broadcast_to(z[:, None], (z.size, x.size))
-    values = _layer_velocity(tops, v, gradient, z_grid, np.zeros(x.size))
+    values = _layer_velocity(tops, v, gradient, z_grid, beds)
     below = np.maximum(z[:, None] - salt_top, 0.0) / depth
     salt_edge = salt_halfwidth + salt_flare * below
     dome = salt_top + 0.5 * salt_halfwidth * width * ((u[None, :] - crest) / salt_halfwidth) ** 2

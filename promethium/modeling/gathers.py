@@ -75,6 +75,7 @@ def fd_shot_gather(
     noise: float = 0.0,
     gain: str = "none",
     grid_spacing_m: float | None = None,
+    thin_beds: bool = False,
     device: str = "cpu",
 ) -> xr.DataArray:
     """Model one shot gather in a random velocity model, dims ``(offset, time)``.
@@ -108,6 +109,9 @@ def fd_shot_gather(
         FD cell size; by default the coarsest that keeps
         :data:`~promethium.modeling.stencil.MIN_POINTS_PER_WAVELENGTH` cells per
         shortest wavelength at 1500 m/s.
+    thin_beds : bool
+        Thin beds in the velocity model (dense reflections; see
+        :func:`~promethium.modeling.velocity.velocity_model`).
     device : str
         torch device for the solver.
 
@@ -116,7 +120,7 @@ def fd_shot_gather(
     xarray.DataArray
         float32 ``(offset, time)`` with ``offset`` (m), ``time`` (ms), ``receiver_x`` (m),
         scalar ``source_x`` (m) and an all-True ``trace_mask``; ``attrs`` name the
-        family, seed, frequency, grid spacing, noise and gain.
+        family, seed, frequency, grid spacing, spread, noise, gain and thin beds (0 or 1).
 
     Raises
     ------
@@ -152,7 +156,9 @@ def fd_shot_gather(
     nx = math.ceil((span + 2 * margin) / dx) + 1
     record_s = dt_s * (n_samples - 1)
     nz = math.ceil(max(record_s * _DEPTH_VELOCITY / 2.0, 200.0) / dx) + 1
-    model = velocity_model(family, nz=nz, nx=nx, spacing_m=dx, x0_m=x0, seed=seed)
+    model = velocity_model(
+        family, nz=nz, nx=nx, spacing_m=dx, x0_m=x0, seed=seed, thin_beds=thin_beds
+    )
     source_x = x0 + dx * round(-x0 / dx)  # the grid column nearest to x = 0
     receiver_x = source_x + offsets
     data = simulate_shot(
@@ -179,6 +185,7 @@ def fd_shot_gather(
         "spread": spread,
         "noise": float(noise),
         "gain": gain,
+        "thin_beds": int(thin_beds),
     }
     return gather_dataarray(values, offsets, float(source_x), dt_ms, attrs)
 
@@ -235,6 +242,15 @@ def _as_choices(value: float | Sequence[float], what: str) -> tuple[float, ...]:
     return choices
 
 
+def _as_names(value: str | Sequence[str], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if not names:
+        raise ConfigError(f"{what} must be one of {', '.join(allowed)} or a non-empty list.")
+    for name in names:
+        _check_choice(name, allowed, what)
+    return names
+
+
 def draw_gather_parameters(
     seed: int,
     index: int,
@@ -243,10 +259,12 @@ def draw_gather_parameters(
     trace_spacing_m: float | Sequence[float] = 12.5,
     frequency_hz: tuple[float, float] = (12.0, 28.0),
     spread: str | Sequence[str] = SPREADS,
+    gain: str | Sequence[str] = "none",
 ) -> dict[str, Any]:
     """The per-gather choices of gather `index` of a set seeded by `seed`.
 
-    Each gather draws its sample interval, trace spacing and spread from the choices,
+    Each gather draws its sample interval, trace spacing, spread and gain from the
+    choices,
     its peak frequency uniformly from `frequency_hz` (capped for the drawn interval,
     see :func:`fd_shot_gather`), and its own model seed, from
     ``numpy.random.default_rng([seed, index])``: a gather depends only on ``(seed,
@@ -256,7 +274,12 @@ def draw_gather_parameters(
     -------
     dict
         Keyword arguments of :func:`fd_shot_gather`: ``seed``, ``dt_ms``,
-        ``trace_spacing_m``, ``frequency_hz``, ``spread``.
+        ``trace_spacing_m``, ``frequency_hz``, ``spread``, ``gain``.
+
+    Raises
+    ------
+    ConfigError
+        For empty or invalid choices.
 
     Examples
     --------
@@ -266,9 +289,8 @@ def draw_gather_parameters(
     """
     dts = _as_choices(dt_ms, "dt_ms")
     spacings = _as_choices(trace_spacing_m, "trace_spacing_m")
-    spreads = (spread,) if isinstance(spread, str) else tuple(spread)
-    for s in spreads:
-        _check_choice(s, SPREADS, "spread")
+    spreads = _as_names(spread, SPREADS, "spread")
+    gains = _as_names(gain, GAINS, "gain")
     low, high = frequency_hz
     if not 0 < low <= high:
         raise ConfigError(
@@ -283,6 +305,7 @@ def draw_gather_parameters(
         "trace_spacing_m": spacings[int(rng.integers(len(spacings)))],
         "frequency_hz": float(min(rng.uniform(low, high), cap)),
         "spread": spreads[int(rng.integers(len(spreads)))],
+        "gain": gains[int(rng.integers(len(gains)))],
     }
 
 
@@ -298,7 +321,8 @@ def fd_shot_gathers(
     frequency_hz: tuple[float, float] = (12.0, 28.0),
     spread: str | Sequence[str] = SPREADS,
     noise: float = 0.0,
-    gain: str = "none",
+    gain: str | Sequence[str] = "none",
+    thin_beds: bool = False,
     first: int = 0,
     workers: int = 1,
 ) -> list[xr.DataArray]:
@@ -323,8 +347,11 @@ def fd_shot_gathers(
         ``"end-on"``, ``"split"``, or choices drawn per gather.
     noise : float
         Field-like noise level (0: none).
-    gain : {"none", "t", "t2"}
-        Gain applied to every gather (see :func:`fd_shot_gather`).
+    gain : {"none", "t", "t2"} or sequence of them
+        Gain applied to every gather (see :func:`fd_shot_gather`), or choices drawn
+        per gather.
+    thin_beds : bool
+        Thin beds in every velocity model (dense reflections).
     first : int
         Index of the first gather (to extend a set).
     workers : int
@@ -359,6 +386,7 @@ def fd_shot_gathers(
             spread=spread,
             noise=noise,
             gain=gain,
+            thin_beds=thin_beds,
             first=first,
             workers=workers,
         )
@@ -377,7 +405,8 @@ def iter_fd_shot_gathers(
     frequency_hz: tuple[float, float] = (12.0, 28.0),
     spread: str | Sequence[str] = SPREADS,
     noise: float = 0.0,
-    gain: str = "none",
+    gain: str | Sequence[str] = "none",
+    thin_beds: bool = False,
     first: int = 0,
     workers: int = 1,
 ) -> Iterator[xr.DataArray]:
@@ -393,7 +422,6 @@ def iter_fd_shot_gathers(
     """
     if n < 0 or workers < 1:
         raise ConfigError(f"need n >= 0 and workers >= 1; got n={n}, workers={workers}.")
-    _check_choice(gain, GAINS, "gain")
     from promethium.modeling.velocity import FAMILIES
 
     if family not in FAMILIES:
@@ -404,7 +432,7 @@ def iter_fd_shot_gathers(
             "n_traces": n_traces,
             "n_samples": n_samples,
             "noise": noise,
-            "gain": gain,
+            "thin_beds": thin_beds,
             **draw_gather_parameters(
                 seed,
                 first + i,
@@ -412,6 +440,7 @@ def iter_fd_shot_gathers(
                 trace_spacing_m=trace_spacing_m,
                 frequency_hz=frequency_hz,
                 spread=spread,
+                gain=gain,
             ),
         }
         for i in range(n)

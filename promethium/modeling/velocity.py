@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from promethium.errors import ConfigError, closest_match
-from promethium.modeling.families import GENERATORS
+from promethium.modeling.families import GENERATORS, ThinBeds
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -142,6 +142,7 @@ def velocity_model(
     spacing_m: float,
     x0_m: float = 0.0,
     seed: int = 0,
+    thin_beds: bool = False,
 ) -> VelocityModel:
     """Draw a random velocity model of a named family.
 
@@ -161,6 +162,10 @@ def velocity_model(
         x of the first column, in metres.
     seed : int
         The same seed gives the same geology (at any grid spacing).
+    thin_beds : bool
+        Add conformable thin beds (15-60 m, 2-6 % velocity contrasts) inside every
+        layer, so reflections are as dense as in field data. They are drawn from a
+        generator of their own: the rest of the geology is the same either way.
 
     Returns
     -------
@@ -187,5 +192,6 @@ def velocity_model(
         raise ConfigError(f"a velocity model needs nz, nx >= 1; got nz={nz}, nx={nx}.")
     x = x0_m + spacing_m * np.arange(nx, dtype=np.float64)
     z = spacing_m * np.arange(nz, dtype=np.float64)
-    values = GENERATORS[family](np.random.default_rng(seed), x, z)
+    beds = ThinBeds(np.random.default_rng([seed, 1])) if thin_beds else None
+    values = GENERATORS[family](np.random.default_rng(seed), x, z, beds)
     return VelocityModel(np.clip(values, 1500.0, 4500.0), spacing_m, x0_m, family, seed)

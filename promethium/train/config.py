@@ -222,8 +222,12 @@ class SyntheticConfig(_Section):
         sample interval carries).
     spread : list of {"end-on", "split"}
         ``fd``: spreads drawn per gather.
-    gain : {"none", "t", "t2"}
-        ``fd``: gain applied to the modelled samples (recorded in their attrs).
+    gain : {"none", "t", "t2"} or list of them
+        ``fd``: gain applied to the modelled samples, or choices drawn per gather
+        (recorded in each gather's attrs).
+    thin_beds : bool
+        ``fd``: conformable thin beds in every velocity model, so reflections are as
+        dense as in field data (the shipped weights' first recipes trained without).
     cache_dir : str or None
         ``fd``: folder caching the modelled gathers, keyed by a hash of these settings,
         so several runs share one dataset (None: model every run).
@@ -244,7 +248,8 @@ class SyntheticConfig(_Section):
     trace_spacing_m: Positive | tuple[Positive, ...] = (6.25, 12.5, 25.0)
     frequency_hz: tuple[Positive, Positive] = (12.0, 28.0)
     spread: tuple[Literal["end-on", "split"], ...] = ("end-on", "split")
-    gain: Literal["none", "t", "t2"] = "none"
+    gain: Literal["none", "t", "t2"] | tuple[Literal["none", "t", "t2"], ...] = "none"
+    thin_beds: StrictBool = False
     cache_dir: str | None = None
     workers: PositiveInt = 1
 
@@ -260,7 +265,7 @@ class SyntheticConfig(_Section):
             )
         return value
 
-    @field_validator("dt_ms", "trace_spacing_m", "spread")
+    @field_validator("dt_ms", "trace_spacing_m", "spread", "gain")
     @classmethod
     def _some_choices(cls, value: Any) -> Any:
         if isinstance(value, tuple) and not value:

@@ -194,6 +194,7 @@ def _fd_sources(config: SyntheticConfig, split: str) -> list[Source]:
         spread=config.spread,
         noise=config.noise,
         gain=config.gain,
+        thin_beds=config.thin_beds,
         first=first,
         workers=config.workers,
     )

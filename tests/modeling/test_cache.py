@@ -65,6 +65,14 @@ def test_another_setting_is_another_dataset(tmp_path):
     assert cache_key({"a": 1}) != cache_key({"a": 2})
 
 
+def test_thin_beds_are_keyed_only_when_on(tmp_path):
+    cached_fd_shot_gathers(1, cache_dir=tmp_path, **KWARGS)
+    cached_fd_shot_gathers(1, cache_dir=tmp_path, thin_beds=False, **KWARGS)
+    assert len(list(tmp_path.iterdir())) == 1  # the same key as before the option
+    (bedded,) = cached_fd_shot_gathers(1, cache_dir=tmp_path, thin_beds=True, **KWARGS)
+    assert len(list(tmp_path.iterdir())) == 2 and bedded.attrs["thin_beds"] == 1
+
+
 def test_no_leftover_temporary_files(tmp_path):
     cached_fd_shot_gathers(2, cache_dir=tmp_path, **KWARGS)
     (folder,) = tmp_path.iterdir()

@@ -129,6 +129,20 @@ def test_sets_draw_sampling_per_gather_and_depend_only_on_seed_and_index():
     assert len(intervals) + len(spacings) > 2  # something varied
 
 
+def test_gain_choices_are_drawn_per_gather_and_recorded():
+    gains = {draw_gather_parameters(1, i, gain=["none", "t", "t2"])["gain"] for i in range(30)}
+    assert gains == {"none", "t", "t2"}
+    with pytest.raises(ConfigError, match="gain must be one of none, t, t2 or a non-empty list"):
+        draw_gather_parameters(1, 0, gain=[])
+
+
+def test_thin_beds_are_recorded_and_change_the_gather():
+    plain = fd_shot_gather(seed=3, **TINY)
+    bedded = fd_shot_gather(seed=3, thin_beds=True, **TINY)
+    assert plain.attrs["thin_beds"] == 0 and bedded.attrs["thin_beds"] == 1
+    assert not np.allclose(plain.values, bedded.values)
+
+
 def test_frequency_is_capped_for_the_drawn_interval():
     for index in range(20):
         params = draw_gather_parameters(0, index, dt_ms=8.0, frequency_hz=(30.0, 40.0))

@@ -93,3 +93,14 @@ def test_to_dataarray_has_coordinates_in_metres():
     assert da.dims == ("depth", "x") and da.attrs["units"] == "m/s"
     assert da.x.values[0] == -25.0 and da.depth.values[-1] == 37.5
     assert da.x.attrs["units"] == "m"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_thin_beds_add_dense_contrasts_and_leave_the_geology_alone(family):
+    plain = velocity_model(family, nz=200, nx=40, spacing_m=5.0, seed=4)
+    bedded = velocity_model(family, nz=200, nx=40, spacing_m=5.0, seed=4, thin_beds=True)
+    jumps = [int(np.sum(np.abs(np.diff(m.values[:, 20])) > 1.0)) for m in (plain, bedded)]
+    assert jumps[1] > jumps[0] + 5  # many more interfaces down a column
+    ratio = bedded.values / plain.values  # the same layers, perturbed by a few percent
+    assert np.median(np.abs(ratio - 1)) < 0.08
+    assert np.array_equal(plain.values[0], bedded.values[0])  # the weathering is not bedded

@@ -22,6 +22,8 @@ FD = {
     "frequency_hz": [8.0, 9.0],
     "dt_ms": [2.0, 4.0],
     "noise": 0.05,
+    "gain": ["none", "t"],
+    "thin_beds": True,
 }
 
 
@@ -37,6 +39,7 @@ def test_fd_sources_are_modelled_gathers_with_disjoint_validation(tmp_path):
     for source in train + val:
         assert source.da.dims == ("offset", "time") and source.panel_shape == (16, 32)
         assert source.live.all() and source.da.attrs["noise"] == 0.05
+        assert source.da.attrs["gain"] in ("none", "t") and source.da.attrs["thin_beds"] == 1
     assert not any(np.array_equal(t.da.values, val[0].da.values) for t in train)
     assert len(list((tmp_path / "cache").iterdir())) == 1
     again = synthetic_sources(config, "train")  # from the cache
@@ -56,6 +59,7 @@ def test_fd_defaults_make_varied_training_data():
     config = parse_config({"data": {"synthetic": {"kind": "fd"}}}).data.synthetic
     assert config is not None
     assert config.family == "layered_faulted" and config.gain == "none"
+    assert config.thin_beds is False
     assert config.trace_spacing_m == (6.25, 12.5, 25.0)
     assert config.spread == ("end-on", "split")
 
@@ -75,6 +79,8 @@ def test_fd_defaults_make_varied_training_data():
         ("data.synthetic.frequency_hz=[30, 10]", "low <= high"),
         ("data.synthetic.spread=[ring]", "Input should be 'end-on' or 'split'"),
         ("data.synthetic.gain=agc", "Input should be 'none', 't' or 't2'"),
+        ("data.synthetic.gain=[]", "give a value or a non-empty list of choices"),
+        ("data.synthetic.thin_beds=maybe", "Input should be a valid boolean"),
         ("data.synthetic.trace_spacing_m=[]", "give a value or a non-empty list of choices"),
     ],
 )
