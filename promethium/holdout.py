@@ -18,12 +18,15 @@ How traces are hidden (``pattern``):
     adjacent live traces whose lengths are drawn from the gather's own gap lengths,
     each run kept apart from the existing gaps and from the other runs (so no gap grows
     longer than the survey's). In a regularly decimated gather
-    (:func:`promethium.core.pattern.missing_pattern` says ``"regular"``) no hiding can
-    pose the survey's own task: any hidden live trace joins the two gaps beside it
-    (decimation by 2 becomes a gap of 3). Random hiding would scatter such gaps, an
-    irregular pattern the survey does not have; ``"survey"`` instead hides every
-    ``1 / fraction``-th live trace from a random start, so the gaps stay periodic and
-    the test stays one of regular decimation, the case that breaks Fourier methods.
+    (:func:`promethium.core.pattern.missing_pattern` says ``"regular"``) no hiding of
+    a *fraction* poses the survey's task: a hidden live trace joins the two gaps beside
+    it (decimation by 2 becomes a gap of 3), and a Fourier method that aliases on the
+    survey's lattice still fills a trace *on* that lattice well, so it would score
+    well on the hidden traces while failing on the missing ones. ``"survey"``
+    therefore hides every other live trace of such a gather (half of them, whatever
+    `fraction`): the lattice stays regular with twice the period, the hidden traces
+    lie on its missing phase, and the test is one of regular decimation, the case
+    that breaks Fourier methods.
 """
 
 from __future__ import annotations
@@ -116,8 +119,9 @@ class Holdout:
         -------
         dict
             ``fraction``, ``seed``, ``pattern``, ``gathers`` (compact ranges of the flat
-            gather indices, e.g. ``"0,12,25-26"``), ``n_gathers`` (of the survey),
-            ``n_hidden`` and ``n_live`` (live traces of the sample before hiding).
+            gather indices, e.g. ``"0,12,25-26"``), ``n_sampled`` (how many),
+            ``n_gathers`` (of the survey), ``n_hidden`` and ``n_live`` (live traces of
+            the sample before hiding).
         """
         live = get_trace_mask(self.truth)
         return {
@@ -125,6 +129,7 @@ class Holdout:
             "seed": self.seed,
             "pattern": self.pattern,
             "gathers": index_ranges(np.asarray(self.gathers)),
+            "n_sampled": len(self.gathers),
             "n_gathers": self.n_gathers,
             "n_hidden": self.n_hidden,
             "n_live": int(live.sum()),
@@ -193,7 +198,8 @@ def hide_traces(
     fraction : float, default 0.1
         Fraction of each sampled gather's live traces to hide, in (0, 0.5]. Each gather
         hides ``round(fraction * n_live)`` traces, rounded half down (a gather of one
-        live trace keeps it at ``fraction=0.5``).
+        live trace keeps it at ``fraction=0.5``); with ``pattern="survey"`` a regularly
+        decimated gather hides ``n_live // 2`` (see the module's notes).
     seed : int, default 0
         Chooses the gathers and the hidden traces. A gather's hidden traces depend only
         on the seed and its own index, not on which other gathers are sampled.
@@ -256,7 +262,7 @@ def hide_traces(
     hidden = np.zeros_like(lines)
     for row, (line, gather) in enumerate(zip(lines, picked)):
         rng = np.random.default_rng([seed, int(gather)])
-        hidden[row] = _hide_line(line, _n_hide(fraction, int(line.sum())), pattern, rng)
+        hidden[row] = _hide_line(line, fraction, pattern, rng)
     if not hidden.any():
         needed = math.floor(0.5 / fraction) + 1
         raise InvalidDataError(
@@ -402,18 +408,21 @@ def _sample(
     return sample, picked, total
 
 
-def _hide_line(live: np.ndarray, k: int, pattern: str, rng: np.random.Generator) -> np.ndarray:
-    """Choose `k` of the live traces of one line (1-D boolean) to hide."""
+def _hide_line(
+    live: np.ndarray, fraction: float, pattern: str, rng: np.random.Generator
+) -> np.ndarray:
+    """Choose the live traces of one line (1-D boolean) to hide."""
     hidden = np.zeros_like(live)
+    index = np.flatnonzero(live)
+    if pattern == "survey" and missing_pattern(live) == "regular":
+        phase = int(rng.integers(2)) if index.size % 2 == 0 else 1
+        hidden[index[phase::2]] = True  # every other live trace: the period doubles
+        return hidden
+    k = _n_hide(fraction, index.size)
     if k == 0:
         return hidden
-    index = np.flatnonzero(live)
     if pattern == "random":
         hidden[rng.choice(index, size=k, replace=False)] = True
-    elif missing_pattern(live) == "regular":
-        step = index.size / k  # >= 2, since fraction <= 0.5
-        start = rng.uniform(0, step)
-        hidden[index[np.floor(start + step * np.arange(k)).astype(np.int64)]] = True
     else:
         _hide_runs(live, hidden, k, _gap_lengths(live), rng)
     return hidden

@@ -115,9 +115,11 @@ def reconstruct(
         all-NaN traces are missing).
     model : str, default "auto"
         A registered model name (see :func:`promethium.list_models`), or
-        ``"plugin:name"`` to pin the plugin. ``"auto"`` chooses per gather from the
-        missing-trace pattern: ``linear`` for regular decimation, ``pocs`` for random
-        missing traces and gaps (see ``docs/inference.md``). A Model Registry URI,
+        ``"plugin:name"`` to pin the plugin. ``"auto"`` hides a few live traces of a
+        sample of gathers, reconstructs the sample with each candidate (the networks
+        that ship weights, ``pocs``, ``linear``) and runs the one with the best SNR on
+        them; its options are ``candidates``, ``holdout``, ``seed`` and
+        ``max_gathers`` (see ``docs/inference.md``). A Model Registry URI,
         ``"models:/name/1"`` or ``"models:/name@alias"``, runs a network logged by
         :mod:`promethium.tracking`: its architecture's plugin, its config, and its
         safetensors weights, verified (see ``docs/mlflow.md``).
@@ -156,7 +158,8 @@ def reconstruct(
         as in the input. ``attrs["promethium_reconstruction"]`` holds the provenance
         as JSON (model, family, plugin and version, model version, weights sha256,
         config, options, resolved device and precision, what ``auto`` chose, what was
-        left unfilled) and ``attrs["history"]`` gains a line. With
+        left unfilled) and ``attrs["history"]`` gains a line (under ``auto``, ending
+        with the model it ran). With
         ``return_uncertainty=True`` a Dataset with ``mean`` and ``std`` (zero on the
         traces not filled when `keep_observed`) is returned. Type checkers see the
         same: typed overloads give ``Dataset`` for ``return_uncertainty=True`` and
@@ -339,6 +342,9 @@ def run_reconstruction(
         args = "".join(f", {k}={v!r}" for k, v in given.items())
         # append_history only touches attrs, which a Dataset has too.
         entry = f"reconstruct(model={spec.name!r}{args})"
+        chosen = json.loads(provenance).get("auto", {}).get("models")
+        if chosen:  # what auto ran, in the history line too
+            entry += f" -> {', '.join(chosen)}"
         result = append_history(cast("xr.DataArray", result), entry)
     return result
 
@@ -498,7 +504,7 @@ def _provenance(
         **plan,
         "promethium_version": __version__,
     }
-    if AUTO_CHOICE_ATTR in model_attrs:  # what auto chose, per gather
+    if AUTO_CHOICE_ATTR in model_attrs:  # what auto chose: candidates, scores, sample
         record["auto"] = json.loads(model_attrs[AUTO_CHOICE_ATTR])
     return json.dumps(record, sort_keys=True, default=str)
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import promethium as pm
 from promethium import metrics
+from promethium.core.pattern import missing_pattern
 from promethium.errors import ConfigError, InvalidDataError
 from promethium.holdout import SAMPLE_DIM, hide_traces, score
 
@@ -53,7 +54,8 @@ def test_hidden_traces_are_live_counted_and_kept_as_truth(
     da = _survey(n_shots, n_traces, live)
     before = da.copy(deep=True)
     counts = live.sum(axis=1)
-    if all(_expected_count(fraction, int(n)) == 0 for n in counts):
+    regular = [pattern == "survey" and missing_pattern(row) == "regular" for row in live]
+    if not any(regular) and all(_expected_count(fraction, int(n)) == 0 for n in counts):
         with pytest.raises(InvalidDataError, match="needs at least"):
             hide_traces(da, fraction, seed=seed, pattern=pattern)
         return
@@ -62,7 +64,10 @@ def test_hidden_traces_are_live_counted_and_kept_as_truth(
     hidden = blind.hidden.values
     assert not (hidden & ~live).any()  # hidden ⊆ live
     for row in range(n_shots):
-        assert hidden[row].sum() == _expected_count(fraction, int(counts[row]))
+        if pattern == "survey" and missing_pattern(live[row]) == "regular":
+            assert hidden[row].sum() == counts[row] // 2  # every other live trace
+        else:
+            assert hidden[row].sum() == _expected_count(fraction, int(counts[row]))
     np.testing.assert_array_equal(blind.data.trace_mask.values, live & ~hidden)
     assert (blind.data.values[hidden] == 0).all()
     np.testing.assert_array_equal(blind.truth.values, da.values)
@@ -84,14 +89,16 @@ def test_same_seed_same_holdout(seed, pattern):
     np.testing.assert_array_equal(a.hidden.values, b.hidden.values)
 
 
-def test_survey_pattern_keeps_regular_decimation_regular():
+def test_survey_pattern_doubles_the_period_of_regular_decimation():
     live = np.zeros((1, 64), bool)
     live[0, ::2] = True
-    blind = hide_traces(_survey(1, 64, live), 0.25, seed=3, pattern="survey")
+    blind = hide_traces(_survey(1, 64, live), 0.1, seed=3, pattern="survey")
     hidden = np.flatnonzero(blind.hidden.values[0])
-    assert hidden.size == 8
-    assert set(np.diff(hidden)) == {8}  # every 4th live trace: gaps of 3, periodic
-    assert pm.core.pattern.missing_pattern(blind.data.trace_mask.values[0]) == "regular"
+    assert hidden.size == 16  # half the live traces, whatever the fraction
+    assert set(np.diff(hidden)) == {4}
+    kept = np.flatnonzero(blind.data.trace_mask.values[0])
+    assert set(np.diff(kept)) == {4}  # decimation by 4: still regular
+    assert missing_pattern(blind.data.trace_mask.values[0]) == "regular"
 
 
 def test_survey_pattern_hides_runs_as_long_as_the_surveys_gaps():
@@ -118,6 +125,7 @@ def test_random_pattern_hides_single_traces_anywhere():
         "seed": 1,
         "pattern": "random",
         "gathers": "0",
+        "n_sampled": 1,
         "n_gathers": 1,
         "n_hidden": 100,
         "n_live": 200,

@@ -52,7 +52,8 @@ def reconstruct(
         typer.Option(
             "--model",
             "-m",
-            help="Model name: auto (chooses per gather), linear, pocs or any installed model "
+            help="Model name: auto (chooses on a blind test of the survey), linear, pocs or "
+            "any installed model "
             "(`promethium plugins` lists them with their options).",
             autocompletion=complete_models,
         ),
@@ -228,10 +229,24 @@ def reconstruct(
         )
         if uncertainty is not None:
             typer.echo(f"wrote {uncertainty}: mean and std (open_zarr(path, dataset=True))")
+        choice = _auto_choice(out.attrs)
+        if choice:
+            typer.echo(choice)
     if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
     if is_dask_collection(weak.data):  # else pm.reconstruct warned already
         warn_weak_fills(int(n_weak), int(n_filled))
+
+
+def _auto_choice(attrs: dict[str, Any]) -> str:
+    """What ``auto`` chose and its scores, from the provenance; "" for another model."""
+    import json
+
+    from promethium.models.auto import describe_choice
+    from promethium.reconstruct import PROVENANCE_ATTR
+
+    record = json.loads(attrs.get(PROVENANCE_ATTR, "{}")).get("auto")
+    return describe_choice(record) if record else ""
 
 
 def _unfilled_note(unfilled: int, zarr: bool) -> str:

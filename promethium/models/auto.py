@@ -1,47 +1,85 @@
-"""The ``auto`` model: choose a model per gather from its missing-trace pattern.
+"""The ``auto`` model: choose the model that does best on a blind test of the survey.
 
-Regular (periodic) decimation aliases: Fourier methods such as POCS return near-zero
-traces for it, while interpolation along the trace coordinate handles it. Random
-missing traces and gaps are the opposite case. ``auto`` classifies each gather (each
-index of the batch dims) with :func:`promethium.core.pattern.missing_pattern` and
-runs, for each pattern, the first installed model of a preference list. It is
-registered through the same plugin hook as the other built-ins, with a factory bound
-to the registry it is registered in, so it sees every installed model.
+``auto`` hides a small fraction of the live traces of a sample of gathers
+(:func:`promethium.holdout.hide_traces`, placed like the survey's own missing traces),
+reconstructs the sample with each candidate, scores each on the hidden traces
+(:func:`promethium.holdout.score`), and runs the candidate with the best SNR on the
+whole survey, lazily: only the sample is computed. The candidates are, by default,
+Promethium's own networks that ship trained weights (``ModelSpec.weights``) and the
+models that declare themselves candidates (``ModelSpec.candidate``: the built-in
+``pocs`` and ``linear``, and any plugin's model that sets it).
+
+When no blind test can be made (too few live traces to hide one, or no candidate
+could be scored) ``auto`` falls back to the missing-trace pattern rule of
+:mod:`promethium.models.auto_rule`: ``linear`` for regular decimation, ``pocs``
+otherwise, and records why.
 """
 
 from __future__ import annotations
 
 import json
+import time
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from dask.base import is_dask_collection
+from pydantic import Field, field_validator
 
-from promethium.core.dims import trace_dims
-from promethium.core.mask import TRACE_MASK, get_trace_mask
-from promethium.core.pattern import gather_patterns, missing_pattern
-from promethium.errors import ConfigError
+from promethium.errors import ConfigError, InvalidDataError, PromethiumError, PromethiumWarning
+from promethium.holdout import DEFAULT_GATHERS, hide_traces, score
+from promethium.models.auto_rule import DEFAULT_PREFERENCES, PatternRule
+from promethium.plugin.options import ModelOptions
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from promethium.plugin import ModelOptions
+    from promethium.holdout import Holdout
     from promethium.registry import Registry
 
-__all__ = ["AUTO_CHOICE_ATTR", "DEFAULT_PREFERENCES", "AutoSelect", "build_auto"]
+__all__ = [
+    "AUTO_CHOICE_ATTR",
+    "DEFAULT_PREFERENCES",
+    "AutoOptions",
+    "AutoSelect",
+    "build_auto",
+    "default_candidates",
+    "describe_choice",
+]
 
-#: attrs key where :class:`AutoSelect` records its choices (JSON); the front door
+#: attrs key where :class:`AutoSelect` records its choice (JSON); the front door
 #: moves it into the provenance.
 AUTO_CHOICE_ATTR = "promethium_auto_choice"
 
-#: Models tried, in order, for each pattern: the first registered one is used.
-DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
-    "regular": ("linear",),
-    "irregular": ("pocs", "linear"),
-}
+#: Entry-point names of Promethium's own plugins start with this.
+BUILTIN_PREFIX = "builtin-"
 
-_GATHER = "__promethium_gather__"
+
+class AutoOptions(ModelOptions):
+    """The options of ``auto``: which candidates, and how the blind test is drawn."""
+
+    candidates: tuple[str, ...] | None = Field(
+        None,
+        description="Models to try on the survey; default: those shipping weights, pocs, linear.",
+        json_schema_extra={
+            "allowed": "a list of model names (comma-separated on the command line), or "
+            "None for the default candidates"
+        },
+    )
+    holdout: float = Field(
+        0.1, gt=0.0, le=0.5, description="Fraction of each sampled gather's live traces hidden."
+    )
+    seed: int = Field(0, ge=0, description="Seed of the sample and of the hidden traces.")
+    max_gathers: int = Field(
+        DEFAULT_GATHERS, ge=1, description="Gathers sampled for the blind test (its cost)."
+    )
+
+    @field_validator("candidates", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        """Accept ``"linear,pocs"`` (a command line) as well as a list."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
 
 def build_auto(
@@ -57,8 +95,8 @@ def build_auto(
         Where the candidate models are looked up and built (bound when ``auto`` is
         registered).
     regular, irregular : sequence of str
-        Model names to try, in order, for gathers with regular (periodic) and with
-        irregular missing traces; the first registered one is used.
+        The fallback rule's preference lists for gathers with regular (periodic) and
+        with irregular missing traces; the first registered name is used.
 
     Returns
     -------
@@ -68,40 +106,59 @@ def build_auto(
     return AutoSelect(registry, regular=regular, irregular=irregular)
 
 
+def default_candidates(registry: Registry) -> list[str]:
+    """The models ``auto`` tries by default, in the registry's (name) order.
+
+    A model is a candidate when its spec declares ``candidate=True`` (the built-in
+    ``pocs`` and ``linear``; any plugin's model may), or it is one of Promethium's own
+    networks (a ``builtin-*`` plugin) and ships trained weights (``weights`` set). A
+    third-party model's weights alone do not make it one: they say nothing of how it
+    does on surveys in general, and trying it costs a reconstruction of the sample.
+    ``auto`` itself never is.
+
+    Parameters
+    ----------
+    registry : Registry
+        The installed models.
+
+    Returns
+    -------
+    list of str
+        Model names.
+    """
+    names = []
+    for name in registry:
+        spec = registry.get(name)
+        shipped = spec.weights is not None and spec.plugin.startswith(BUILTIN_PREFIX)
+        if spec.family != "auto" and (spec.candidate or shipped):
+            names.append(name)
+    return names
+
+
 class AutoSelect:
-    """Reconstructor choosing, per gather, a model suited to its missing-trace pattern.
+    """Reconstructor that runs the candidate scoring best on a blind test of the survey.
 
     Parameters
     ----------
     registry : Registry
         Where the candidates are looked up and built.
     regular, irregular : sequence of str
-        Preference lists for regular and irregular patterns (see
-        :data:`DEFAULT_PREFERENCES`); the first registered name is used.
+        Preference lists of the fallback pattern rule (:class:`.auto_rule.PatternRule`).
 
     Raises
     ------
     ConfigError
-        If a preference list is not a non-empty list of model names, names ``auto``,
-        or names no registered model.
+        If a preference list is not a non-empty list of model names or names ``auto``.
 
     Notes
     -----
-    Gathers with regular (periodic) missing traces get the ``regular`` choice; all
-    others (irregular, complete, or without a live trace) the ``irregular`` one.
-
-    With the trace mask in memory (a NumPy ``trace_mask`` coordinate) the choice is
-    made at once: gathers choosing different models are reconstructed separately
-    (selected along the batch dims, lazily on dask data) and put back in place, and
-    ``attrs["promethium_auto_choice"]`` (moved into the provenance by
-    :func:`promethium.reconstruct`) lists the gathers of each model. With a lazy mask
-    (inferred from dask data, or as read by :func:`promethium.open_segy`) nothing is
-    computed: each gather is classified when the result is computed, both models run
-    (each sees the other's gathers as complete, so does almost no work there) and
-    each gather takes its model's result; the provenance then records the rule, not
-    the per-gather outcome. Attach a computed mask
-    (``da.assign_coords(trace_mask=da.trace_mask.compute())``) to have it recorded.
-    Either way, a gather's result does not depend on how the others were chosen.
+    The choice costs one reconstruction of the sample per candidate (``max_gathers``
+    gathers, computed eagerly) besides the survey's own, lazy one; see
+    ``docs/inference.md`` for measured times. Each candidate runs with its default
+    options; warnings it gives on the sample (e.g. ``pocs`` on a regular pattern) are
+    recorded, not shown. The choice and every candidate's scores go to
+    ``attrs["promethium_auto_choice"]``, which :func:`promethium.reconstruct` moves
+    into the provenance (key ``auto``).
 
     Examples
     --------
@@ -109,8 +166,8 @@ class AutoSelect:
     >>> da = pm.synthetic_gather(n_traces=32, n_samples=64)
     >>> holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
     >>> out = pm.reconstruct(holed, model="auto")
-    >>> json.loads(out.attrs["promethium_reconstruction"])["auto"]["models"]
-    ['linear']
+    >>> json.loads(out.attrs["promethium_reconstruction"])["auto"]["chosen"]
+    'linear'
     """
 
     def __init__(
@@ -121,167 +178,154 @@ class AutoSelect:
         irregular: Sequence[str] = DEFAULT_PREFERENCES["irregular"],
     ) -> None:
         self.registry = registry
-        self.preferences = {
-            "regular": _names("regular", regular),
-            "irregular": _names("irregular", irregular),
-        }
+        self.rule = PatternRule(registry, regular=regular, irregular=irregular)
 
-    def choose(self, pattern: str) -> str:
-        """Return the model used for gathers of `pattern` ("regular" or "irregular").
+    def candidates(self, names: Sequence[str] | None) -> list[str]:
+        """The candidates to try: `names` checked, or :func:`default_candidates`.
 
         Raises
         ------
         ConfigError
-            If no model of the preference list is registered.
+            If `names` is empty, names ``auto``, or names a model not registered; or
+            no candidate is registered.
         """
-        names = self.preferences[pattern]
-        for name in names:
-            if name in self.registry:
-                return name
-        raise ConfigError(
-            f"auto: none of the models preferred for {pattern} patterns ({', '.join(names)}) "
-            f"is registered; registered: {', '.join(self.registry)}. Pass "
-            f"config={{{pattern!r}: [<model>]}} or choose a model by name."
-        )
+        if names is None:
+            chosen = default_candidates(self.registry)
+        else:
+            chosen = list(dict.fromkeys(names))
+            if not chosen or "auto" in chosen:
+                raise ConfigError(
+                    "auto: candidates must be a non-empty list of model names other than "
+                    f"'auto'; got {list(names)!r}."
+                )
+            unknown = [n for n in chosen if n not in self.registry]
+            if unknown:
+                raise ConfigError(
+                    f"auto: candidate(s) {', '.join(map(repr, unknown))} are not registered; "
+                    f"registered: {', '.join(n for n in self.registry if n != 'auto')}."
+                )
+        if not chosen:
+            raise ConfigError(
+                "auto: no registered model is a candidate (none ships weights or declares "
+                "candidate=True); pass candidates=[...] or choose a model by name."
+            )
+        return chosen
 
-    def reconstruct(self, da: xr.DataArray, options: ModelOptions | None = None) -> xr.DataArray:
-        """Fill the missing traces of `da`, each gather with the model its pattern needs.
+    def reconstruct(self, da: xr.DataArray, options: AutoOptions | None = None) -> xr.DataArray:
+        """Fill the missing traces of `da` with the candidate that scores best on it.
 
         Parameters
         ----------
         da : xarray.DataArray
-            Seismic data with a ``trace_mask`` coordinate (inferred if absent).
-        options : ModelOptions, optional
-            ``auto`` has no options of its own (its schema is
-            :class:`~promethium.plugin.ModelOptions`): choose a model by name to set its
-            options. Each chosen model runs with its default options.
+            Seismic data with a ``trace_mask`` coordinate (inferred if absent), missing
+            traces zeroed, NumPy- or dask-backed.
+        options : AutoOptions, optional
+            The candidates and the blind test's fraction, seed and sample size.
 
         Returns
         -------
         xarray.DataArray
-            Same dims, coords and shape as `da`, lazy when `da` is; the choices in
-            ``attrs["promethium_auto_choice"]``.
+            Same dims, coords and shape as `da`, lazy when `da` is (only the sample is
+            computed); the choice in ``attrs["promethium_auto_choice"]``.
 
         Raises
         ------
         ConfigError
-            If no preferred model is registered.
+            For candidates that are not registered models.
         """
-        mask = get_trace_mask(da).transpose(*trace_dims(da))
-        rule = {"regular": self.choose("regular"), "irregular": self.choose("irregular")}
-        record: dict[str, Any] = {
-            "preferences": {k: list(v) for k, v in self.preferences.items()},
-            "rule": rule,
-        }
-        if is_dask_collection(mask.data):
-            out = self._run_lazy(da, mask, rule)
-            record.update(decided="lazily, per gather", models=sorted(set(rule.values())))
-        else:
-            patterns = gather_patterns(mask)
-            chosen = np.where(patterns == "regular", rule["regular"], rule["irregular"])
-            groups = {str(n): np.flatnonzero(chosen.ravel() == n) for n in np.unique(chosen)}
-            if len(groups) == 1:
-                out = self._run(next(iter(groups)), da)
-            else:
-                out = self._run_groups(da, groups)
-            record.update(
-                decided="per gather",
-                models=sorted(groups),
-                gathers={name: _ranges(index) for name, index in groups.items()},
-                patterns={str(p): int((patterns == p).sum()) for p in np.unique(patterns)},
+        opts = options if options is not None else AutoOptions()
+        names = self.candidates(opts.candidates)
+        record: dict[str, Any] = {"candidates": names}
+        if len(names) == 1:
+            record.update(decided="the only candidate", chosen=names[0], models=names)
+            return self._finish(self.rule.run(names[0], da), record)
+        try:
+            blind = hide_traces(
+                da, opts.holdout, seed=opts.seed, gathers=opts.max_gathers, pattern="survey"
             )
+        except InvalidDataError as exc:
+            return self._fallback(da, record, f"no blind test could be made: {exc}")
+        record["holdout"] = blind.record()
+        scores = {name: self._trial(name, blind) for name in names}
+        record["scores"] = scores
+        scored = [n for n in names if "snr_db" in scores[n]]
+        if not scored:
+            return self._fallback(da, record, "no candidate could be scored on the sample")
+        best = max(scored, key=lambda n: scores[n]["snr_db"])  # the first of equals
+        if not scores[best]["snr_db"] > 0.0:
+            why = "no candidate did better than the zero-filled input (SNR > 0 dB) on the sample"
+            return self._fallback(da, record, why)
+        record.update(decided="on the survey", chosen=best, models=[best])
+        return self._finish(self.rule.run(best, da), record)
+
+    def _trial(self, name: str, blind: Holdout) -> dict[str, Any]:
+        """Reconstruct the blind test's sample with `name`; its scores, or its error."""
+        start = time.perf_counter()
+        error = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result: dict[str, Any] = score(blind, self.rule.run(name, blind.data)).as_dict()
+            except PromethiumError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                result = {"error": error}
+        result["seconds"] = round(time.perf_counter() - start, 4)
+        noted = [str(w.message) for w in caught if issubclass(w.category, PromethiumWarning)]
+        if noted:
+            result["warnings"] = noted
+        if error is not None:
+            warnings.warn(
+                f"auto: candidate {name!r} failed on the sample and is left out: {error}",
+                PromethiumWarning,
+                stacklevel=4,
+            )
+        return result
+
+    def _fallback(self, da: xr.DataArray, record: dict[str, Any], why: str) -> xr.DataArray:
+        """Run the pattern rule, recording why the survey could not decide."""
+        out, rule = self.rule.apply(da)
+        record.update(rule)
+        record.update(decided=f"pattern rule ({rule['decided']})", why=why)
+        return self._finish(out, record)
+
+    @staticmethod
+    def _finish(out: xr.DataArray, record: dict[str, Any]) -> xr.DataArray:
         out.attrs[AUTO_CHOICE_ATTR] = json.dumps(record, sort_keys=True)
         return out
 
-    def _run_lazy(self, da: xr.DataArray, mask: xr.DataArray, rule: dict[str, str]) -> xr.DataArray:
-        """Run both models, each seeing the other's gathers as complete; pick per gather."""
-        import xarray as xr
 
-        if rule["regular"] == rule["irregular"]:
-            return self._run(rule["regular"], da)
-        axis = mask.ndim - 1
-        lines = mask.data.rechunk({axis: -1})
-        regular = lines.map_blocks(_regular_lines, drop_axis=axis, dtype=bool)
-        regular = xr.DataArray(regular, dims=mask.dims[:-1])
-        outs = {}
-        for pattern, theirs in (("regular", ~regular), ("irregular", regular)):
-            seen = (mask | theirs).transpose(*mask.dims)
-            outs[pattern] = self._run(rule[pattern], da.assign_coords({TRACE_MASK: seen}))
-        picked = xr.where(regular, outs["regular"].variable, outs["irregular"].variable)
-        result = da.copy(data=picked.transpose(*da.dims).data)
-        result.attrs = {**da.attrs, **outs["irregular"].attrs, **outs["regular"].attrs}
-        return result
+def describe_choice(record: dict[str, Any]) -> str:
+    """One line saying what ``auto`` chose and why (the ``auto`` provenance record).
 
-    def _run(self, name: str, da: xr.DataArray) -> xr.DataArray:
-        import xarray as xr
+    Parameters
+    ----------
+    record : dict
+        The ``auto`` entry of the provenance (``attrs["promethium_reconstruction"]``).
 
-        model = self.registry.build(name)
-        out = model.reconstruct(da, self.registry.get(name).options())
-        if not isinstance(out, xr.DataArray):
-            from promethium.errors import PluginError
-
-            raise PluginError(
-                f"auto: model {name!r} returned {type(out).__name__}, expected a DataArray."
-            )
-        return out.transpose(*da.dims)
-
-    def _run_groups(self, da: xr.DataArray, groups: dict[str, np.ndarray]) -> xr.DataArray:
-        """Run each model on its gathers (selected pointwise), then put them back."""
-        import xarray as xr
-
-        batch = trace_dims(da)[:-1]
-        shape = tuple(da.sizes[d] for d in batch)
-        parts, order = [], []
-        for name, flat in groups.items():
-            index = np.unravel_index(flat, shape)
-            picks = {d: xr.DataArray(i, dims=_GATHER) for d, i in zip(batch, index)}
-            part = da.isel(picks).transpose(_GATHER, *da.dims[len(batch) :])
-            out = self._run(name, part)
-            parts.append(out.drop_vars(list(out.coords)).variable)
-            order.append(flat)
-        stacked = xr.Variable.concat(parts, dim=_GATHER)
-        inverse = np.argsort(np.concatenate(order), kind="stable")
-        values = stacked[inverse].data
-        result = da.copy(data=values.reshape(shape + values.shape[1:]))
-        attrs: dict[str, Any] = {}
-        for part_out in parts:
-            attrs.update(part_out.attrs)
-        result.attrs = {**da.attrs, **attrs}
-        return result
-
-
-def _regular_lines(live: np.ndarray) -> np.ndarray:
-    """Whether each line of a mask block (trace axis last, whole) is regular."""
-    out = np.zeros(live.shape[:-1], dtype=bool)
-    for index in np.ndindex(out.shape):
-        out[index] = missing_pattern(live[index]) == "regular"
-    return out
-
-
-def _names(pattern: str, names: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(names, str):
-        names = (names,)
-    ok = isinstance(names, Sequence) and names and all(isinstance(n, str) for n in names)
-    if not ok:
-        raise ConfigError(
-            f"auto: {pattern} must be a non-empty list of model names; got {names!r}."
-        )
-    if "auto" in names:
-        raise ConfigError(f"auto: {pattern} cannot name 'auto' itself; got {list(names)}.")
-    return tuple(names)
-
-
-def _ranges(index: np.ndarray) -> str:
-    """Flat gather indices as compact ranges, e.g. ``"0-3,7,9-10"``.
+    Returns
+    -------
+    str
+        E.g. ``"auto chose linear on 10 hidden traces of 4 gathers (SNR: linear
+        14.2 dB, pocs 3.1 dB)"``.
 
     Examples
     --------
-    >>> _ranges(np.array([0, 1, 2, 3, 7, 9, 10]))
-    '0-3,7,9-10'
+    >>> describe_choice({"decided": "the only candidate", "chosen": "pocs"})
+    'auto chose pocs (the only candidate)'
     """
-    if index.size == 0:
-        return ""
-    breaks = np.flatnonzero(np.diff(index) != 1)
-    starts = np.concatenate([index[:1], index[breaks + 1]])
-    ends = np.concatenate([index[breaks], index[-1:]])
-    return ",".join(f"{s}" if s == e else f"{s}-{e}" for s, e in zip(starts, ends))
+    decided = record.get("decided", "")
+    if decided == "on the survey":
+        held = record.get("holdout", {})
+        scores = record.get("scores", {})
+        parts = [
+            f"{n} {s['snr_db']:.1f} dB" if "snr_db" in s else f"{n} failed"
+            for n, s in scores.items()
+        ]
+        return (
+            f"auto chose {record['chosen']} on {held.get('n_hidden')} hidden traces of "
+            f"{held.get('n_sampled')} gather(s) (SNR: {', '.join(parts)})"
+        )
+    if "chosen" in record:
+        return f"auto chose {record['chosen']} ({decided})"
+    models = ", ".join(record.get("models", []))
+    return f"auto used {models} by the {decided}: {record.get('why', '')}"

@@ -81,6 +81,10 @@ class ModelSpec:
         ``"module:QualName"`` of the ``torch.nn.Module`` class the model runs, if it is
         a network model: ``gan`` and ``pinn`` then accept the model's name as their
         generator or backbone (built with ``network(**params)``). Empty otherwise.
+    candidate : bool
+        Whether ``model="auto"`` tries the model on the survey by default (see
+        :func:`promethium.models.auto.default_candidates`). Promethium's own networks
+        that ship `weights` are tried whatever this says.
     plugin : str
         Name of the plugin that registered the model; filled in by the registry.
     plugin_version : str
@@ -102,5 +106,6 @@ class ModelSpec:
     description: str = ""
     weights: Path | None = None
     network: str = ""
+    candidate: bool = False
     plugin: str = ""
     plugin_version: str = ""

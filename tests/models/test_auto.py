@@ -1,4 +1,4 @@
-"""The auto model: per-gather choice, provenance, laziness, preferences."""
+"""The auto model: the choice made by a blind test on the survey, its provenance and cost."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import pytest
 import xarray as xr
 
 import promethium as pm
-from promethium.errors import ConfigError, PromethiumWarning
+from promethium.cli import main
+from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
+from promethium.models.auto import AutoOptions, default_candidates, describe_choice
 from promethium.models.classical import promethium_register_models
+from promethium.plugin import ModelOptions, ModelSpec
 from promethium.reconstruct import PROVENANCE_ATTR
 from promethium.registry import Registry
-from promethium.testing import _ComputeCounter
 
 
 @pytest.fixture(autouse=True)
@@ -25,146 +27,247 @@ def _quiet():
         yield
 
 
-@pytest.fixture
-def shots():
-    """Three shot gathers: regularly decimated, randomly holed, complete."""
-    base = pm.synthetic_gather(n_traces=64, n_samples=96, seed=5)
-    stack = xr.concat([base, base * 0.5, base * 2.0], dim="shot").transpose("shot", ...)
-    live = np.ones((3, 64), bool)
-    live[0, 1::2] = False
-    live[1] = pm.random_mask(base, 0.3, seed=2).values
-    return pm.apply_trace_mask(stack.assign_coords(shot=[10, 20, 30]), live)
+@pytest.fixture(scope="module")
+def section():
+    """Dipping reflectors, every second trace missing: linear's case, POCS aliases."""
+    da = pm.synthetic_section(n_traces=64, n_samples=128, seed=3)
+    return da, pm.apply_trace_mask(da, pm.regular_mask(da, 2))
 
 
-def _record(out):
-    return json.loads(out.attrs[PROVENANCE_ATTR])
+def _auto(out):
+    return json.loads(out.attrs[PROVENANCE_ATTR])["auto"]
 
 
-def test_auto_is_the_default_and_picks_linear_for_decimation(gather):
-    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
+def _without_times(record):
+    return {
+        **record,
+        "scores": {
+            n: {k: v for k, v in s.items() if k != "seconds"} for n, s in record["scores"].items()
+        },
+    }
+
+
+def _shots(n_shots=12, n_traces=48, missing=0.3):
+    base = pm.synthetic_gather(n_traces=n_traces, n_samples=96, seed=5)
+    stack = xr.concat([base * (1 + 0.1 * i) for i in range(n_shots)], dim="shot")
+    stack = stack.transpose("shot", ...).assign_coords(shot=np.arange(n_shots) * 10)
+    live = np.stack([pm.random_mask(base, missing, seed=i).values for i in range(n_shots)])
+    return stack, pm.apply_trace_mask(stack, live)
+
+
+def test_auto_is_the_default_and_picks_linear_on_regular_decimation(section):
+    truth, holed = section
     with warnings.catch_warnings():
-        warnings.simplefilter("error", PromethiumWarning)  # no pocs aliasing warning
+        warnings.simplefilter("error", PromethiumWarning)  # pocs never runs on the survey
         out = pm.reconstruct(holed)
-    record = _record(out)
+    record = json.loads(out.attrs[PROVENANCE_ATTR])
     assert record["model"] == "auto"
-    assert record["auto"]["models"] == ["linear"]
-    assert record["auto"]["patterns"] == {"regular": 1}
-    expected = pm.reconstruct(holed, model="linear")
-    np.testing.assert_array_equal(out.values, expected.values)
-    missing = ~holed.trace_mask.values
-    rms = np.sqrt((out.values[missing] ** 2).mean(-1))
-    truth = np.sqrt((gather.values[missing] ** 2).mean(-1))
-    assert np.median(rms / truth) > 0.5  # pocs would give ~0 here
+    auto = record["auto"]
+    assert auto["decided"] == "on the survey" and auto["chosen"] == "linear"
+    assert auto["scores"]["linear"]["snr_db"] > auto["scores"]["pocs"]["snr_db"] + 5
+    # pocs warned about the regular pattern on the sample: recorded, not shown
+    assert any("regular intervals" in w for w in auto["scores"]["pocs"]["warnings"])
+    np.testing.assert_array_equal(out.values, pm.reconstruct(holed, model="linear").values)
+    missing = ~holed.trace_mask
+    assert pm.metrics.snr(truth, out, missing) > 10
 
 
-def test_auto_picks_pocs_for_random_traces(gather):
-    holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.3))
+def test_auto_picks_pocs_on_random_missing_traces(gather):
+    holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.3, seed=1))
     out = pm.reconstruct(holed)
-    assert _record(out)["auto"]["models"] == ["pocs"]
+    auto = _auto(out)
+    assert auto["chosen"] == "pocs" and auto["models"] == ["pocs"]
+    assert auto["scores"]["pocs"]["snr_db"] > auto["scores"]["linear"]["snr_db"] + 3
     np.testing.assert_array_equal(out.values, pm.reconstruct(holed, model="pocs").values)
 
 
+def test_provenance_records_the_sample_fraction_scores_and_choice(section):
+    _, holed = section
+    out = pm.reconstruct(holed, holdout=0.2, seed=3)
+    auto = _auto(out)
+    assert auto["candidates"] == ["linear", "pocs"]
+    assert auto["holdout"] == {
+        "fraction": 0.2,
+        "seed": 3,
+        "pattern": "survey",
+        "gathers": "0",
+        "n_sampled": 1,
+        "n_gathers": 1,
+        "n_hidden": 16,  # regular decimation: every other live trace, whatever the fraction
+        "n_live": 32,
+    }
+    for scores in auto["scores"].values():
+        assert set(scores) >= {"snr_db", "snr_improvement_db", "ssim", "mse", "coherence"}
+        assert scores["n_hidden"] == 16 and scores["seconds"] >= 0
+    record = json.loads(out.attrs[PROVENANCE_ATTR])
+    assert record["options"] == {
+        "candidates": None,
+        "holdout": 0.2,
+        "seed": 3,
+        "max_gathers": 4,
+    }
+    assert (
+        out.attrs["history"]
+        .splitlines()[-1]
+        .endswith("reconstruct(model='auto', holdout=0.2, seed=3) -> linear")
+    )
+    line = describe_choice(auto)
+    assert line.startswith("auto chose linear on 16 hidden traces of 1 gather(s) (SNR: linear ")
+    assert ", pocs " in line
+
+
+def test_only_the_sample_is_computed_when_the_result_is_built():
+    _, holed = _shots()
+    lazy = holed.chunk({"shot": 1})
+    read = []
+
+    def record(block, block_info=None):
+        read.append(block_info[0]["chunk-location"][0])
+        return block
+
+    lazy = lazy.copy(data=lazy.data.map_blocks(record, dtype=lazy.dtype))
+    out = pm.reconstruct(lazy, max_gathers=3)
+    assert dask.is_dask_collection(out.data)
+    auto = _auto(out)
+    sampled = [int(g) for g in auto["holdout"]["gathers"].split(",")]
+    assert len(sampled) == 3 and sorted(set(read)) == sampled  # 3 of 12 shots read
+    read.clear()
+    eager = pm.reconstruct(holed, max_gathers=3)
+    assert _without_times(_auto(eager)) == _without_times(auto)  # same sample, same choice
+    np.testing.assert_allclose(out.values, eager.values, atol=1e-5)
+    assert sorted(set(read)) == list(range(12))  # the survey is read when computed
+
+
+def test_the_choice_is_determined_by_the_seed():
+    _, holed = _shots(n_shots=8)
+    first = _auto(pm.reconstruct(holed, max_gathers=2, seed=5))
+    again = _auto(pm.reconstruct(holed, max_gathers=2, seed=5))
+    assert _without_times(first) == _without_times(again)
+    other = _auto(pm.reconstruct(holed, max_gathers=2, seed=6))
+    assert other["holdout"]["gathers"] != first["holdout"]["gathers"]
+
+
+def test_too_few_live_traces_fall_back_to_the_pattern_rule(gather):
+    narrow = gather.isel(offset=slice(0, 12))
+    live = np.ones(12, bool)
+    live[[2, 3, 6, 7, 8, 10]] = False  # 6 live traces: hiding 0.05 of them needs 11
+    holed = pm.apply_trace_mask(narrow, live)
+    out = pm.reconstruct(holed, holdout=0.05)
+    auto = _auto(out)
+    assert auto["decided"] == "pattern rule (per gather)"
+    assert auto["why"].startswith("no blind test could be made: hide_traces: no live trace")
+    assert "needs at least 11 live traces" in auto["why"]
+    assert auto["models"] == ["pocs"] and auto["patterns"] == {"irregular": 1}
+    assert "chosen" not in auto and "scores" not in auto
+    assert describe_choice(auto).startswith("auto used pocs by the pattern rule (per gather)")
+
+
+def test_no_candidate_beating_zero_fill_falls_back_to_the_rule(gather):
+    # On this steep shot gather decimated by 2, the blind test (decimation by 4) defeats
+    # both models: the choice is left to the pattern rule, which takes linear.
+    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
+    out = pm.reconstruct(holed)
+    auto = _auto(out)
+    assert auto["why"].startswith("no candidate did better than the zero-filled input")
+    assert all(s["snr_db"] <= 0 for s in auto["scores"].values())
+    assert auto["models"] == ["linear"]
+
+
+def test_a_single_candidate_is_run_without_a_blind_test(gather):
+    holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.3))
+    auto = _auto(pm.reconstruct(holed, candidates="linear"))
+    assert auto == {
+        "candidates": ["linear"],
+        "chosen": "linear",
+        "decided": "the only candidate",
+        "models": ["linear"],
+    }
+    two = _auto(pm.reconstruct(holed, candidates="pocs, linear"))  # a command-line list
+    assert two["candidates"] == ["pocs", "linear"]
+
+
 @pytest.mark.parametrize(
-    ("chunks", "lazy_mask"),
-    [(None, False), ({"shot": 1}, False), ({"shot": 2, "time": 48}, True), ({"shot": 1}, True)],
+    ("options", "message"),
+    [
+        ({"holdout": 0.7}, "model 'auto': got holdout=0.7: input should be less than or equal"),
+        ({"holdout": 0}, "model 'auto': got holdout=0: input should be greater than 0"),
+        ({"max_gathers": 0}, "model 'auto': got max_gathers=0: input should be greater than"),
+        ({"seed": -1}, "model 'auto': got seed=-1: input should be greater than or equal"),
+        ({"n_iter": 3}, "model 'auto' does not accept the option 'n_iter'"),
+        (
+            {"candidates": ["linear", "no-such-net"]},
+            "auto: candidate(s) 'no-such-net' are not registered; registered: ",
+        ),
+        ({"candidates": ["auto"]}, "auto: candidates must be a non-empty list of model names"),
+        ({"candidates": []}, "auto: candidates must be a non-empty list of model names"),
+    ],
 )
-def test_choice_per_gather_matches_each_model_alone(shots, chunks, lazy_mask):
-    data = shots if chunks is None else shots.chunk(chunks)
-    if not lazy_mask and chunks is not None:  # a NumPy mask on dask data
-        data = data.assign_coords(trace_mask=shots.trace_mask)
-    counter = _ComputeCounter()
-    with dask.config.set(scheduler=counter):
-        out = pm.reconstruct(data)
-    assert counter.calls == 0
-    auto = _record(out)["auto"]
-    assert auto["models"] == ["linear", "pocs"]
-    assert auto["rule"] == {"irregular": "pocs", "regular": "linear"}
-    if lazy_mask:
-        assert auto["decided"] == "lazily, per gather"
-    else:
-        assert auto["gathers"] == {"linear": "0", "pocs": "1-2"}  # complete goes with pocs
-        assert auto["patterns"] == {"complete": 1, "irregular": 1, "regular": 1}
-    assert out.dims == shots.dims and out.shape == shots.shape
-    assert out.shot.values.tolist() == [10, 20, 30]
-    assert dask.is_dask_collection(out.data) == (chunks is not None)
-    values = out.values
-    linear = pm.reconstruct(shots.isel(shot=0), model="linear")
-    pocs = pm.reconstruct(shots.isel(shot=1), model="pocs")
-    np.testing.assert_allclose(values[0], linear.values, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(values[1], pocs.values, rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(values[2], shots.values[2])
+def test_options_are_validated(gather, options, message):
+    holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.3))
+    with pytest.raises(ConfigError) as info:
+        pm.reconstruct(holed, **options)
+    assert str(info.value).startswith(message)
 
 
-@pytest.mark.parametrize("lazy_mask", [False, True])
-def test_two_batch_dims_are_chosen_per_gather(lazy_mask):
-    base = pm.synthetic_gather(n_traces=40, n_samples=64, seed=1)
-    cube = xr.concat([xr.concat([base] * 3, "b")] * 2, "a").transpose("a", "b", ...)
-    live = np.ones((2, 3, 40), bool)
-    live[0, 2, ::2] = False
-    live[1, 1] = pm.random_mask(base, 0.3, seed=4).values
-    holed = pm.apply_trace_mask(cube, live)
-    chunked = holed.chunk({"a": 1})
-    if not lazy_mask:
-        chunked = chunked.assign_coords(trace_mask=holed.trace_mask)
-    out = pm.reconstruct(chunked)
-    if not lazy_mask:  # complete gathers take the irregular choice
-        assert _record(out)["auto"]["gathers"] == {"linear": "2", "pocs": "0-1,3-5"}
-    values = out.values
-    np.testing.assert_allclose(
-        values[0, 2], pm.reconstruct(holed.isel(a=0, b=2), model="linear").values, atol=1e-6
-    )
-    np.testing.assert_allclose(
-        values[1, 1], pm.reconstruct(holed.isel(a=1, b=1), model="pocs").values, atol=1e-5
-    )
+class _Fails:
+    def reconstruct(self, da, options):
+        raise InvalidDataError("this model cannot run here")
 
 
-def test_lazy_mask_is_classified_at_compute_time(gather):
-    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2)).drop_vars("trace_mask")
-    lazy = holed.chunk({"offset": 16})
-    counter = _ComputeCounter()
-    with dask.config.set(scheduler=counter):
-        out = pm.reconstruct(lazy)
-    assert counter.calls == 0 and dask.is_dask_collection(out.data)
-    assert _record(out)["auto"]["models"] == ["linear", "pocs"]
-    eager = pm.reconstruct(holed)
-    np.testing.assert_allclose(out.values, eager.values, atol=1e-6)
-
-
-def test_preferences_come_from_config_and_the_registry(gather):
-    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
-    with pytest.warns(PromethiumWarning) as caught:
-        out = pm.reconstruct(holed, config={"regular": ["no-such-net", "pocs"]})
-    messages = " ".join(str(w.message) for w in caught)
-    assert "regular intervals" in messages and "24 of 24 filled trace(s)" in messages
-    assert _record(out)["auto"]["models"] == ["pocs"]
-    with pytest.raises(ConfigError, match="none of the models preferred for regular"):
-        pm.reconstruct(holed, config={"regular": ["no-such-net"]})
-    with pytest.raises(ConfigError, match="cannot name 'auto'"):
-        pm.reconstruct(holed, config={"regular": ["auto"]})
-    with pytest.raises(ConfigError, match="non-empty list"):
-        pm.reconstruct(holed, config={"irregular": []})
-
-
-def test_auto_takes_no_options(gather):
-    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
-    with pytest.raises(
-        ConfigError,
-        match=r"model 'auto' does not accept the option 'n_iter'; accepted options: none",
-    ):
-        pm.reconstruct(holed, n_iter=3)
-
-
-def test_auto_is_registered_through_the_builtin_hook(gather):
+def _registry(*extra):
     registry = Registry()
     promethium_register_models(registry)
+    for spec in extra:
+        registry.add(spec)
+    return registry
+
+
+def test_a_failing_candidate_is_left_out_with_a_warning(gather):
+    broken = ModelSpec(name="broken", family="demo", factory=_Fails, candidate=True)
+    registry = _registry(broken)
+    holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.3, seed=1))
+    with pytest.warns(PromethiumWarning, match="candidate 'broken' failed on the sample"):
+        out = pm.reconstruct(holed, registry=registry)
+    auto = _auto(out)
+    assert auto["candidates"] == ["broken", "linear", "pocs"]
+    assert auto["scores"]["broken"]["error"] == "InvalidDataError: this model cannot run here"
+    assert auto["chosen"] == "pocs"
+
+
+def test_default_candidates_declared_or_builtin_with_weights(tmp_path):
+    weights = tmp_path / "w.safetensors"
+    plain = ModelSpec(name="plain", family="demo", factory=dict)
+    declared = ModelSpec(name="declared", family="demo", factory=dict, candidate=True)
+    shipped = ModelSpec(name="shipped", family="demo", factory=dict, weights=weights)
+    registry = _registry(plain, declared, shipped)
+    assert default_candidates(registry) == ["declared", "linear", "pocs"]
+    builtin = ModelSpec(**{**vars(shipped), "name": "net", "plugin": "builtin-networks"})
+    registry.add(builtin)
+    assert default_candidates(registry) == ["declared", "linear", "net", "pocs"]
+
+
+def test_auto_is_registered_through_the_builtin_hook(section):
+    registry = _registry()
     assert registry.list() == ["auto", "linear", "pocs"]
-    assert registry.get("auto").family == "auto"
-    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
-    out = pm.reconstruct(holed, registry=registry)
-    assert _record(out)["auto"]["models"] == ["linear"]
+    spec = registry.get("auto")
+    assert spec.family == "auto" and spec.options is AutoOptions
+    assert issubclass(AutoOptions, ModelOptions)
+    _, holed = section
+    assert _auto(pm.reconstruct(holed, registry=registry))["chosen"] == "linear"
 
 
-def test_operator_default_is_auto(gather):
-    holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
-    out = pm.ops.Reconstruct()(holed)
-    assert _record(out)["auto"]["models"] == ["linear"]
+def test_operator_default_is_auto(section):
+    _, holed = section
+    assert _auto(pm.ops.Reconstruct()(holed))["chosen"] == "linear"
+
+
+def test_cli_summary_prints_the_choice_and_scores(section, tmp_path, capsys):
+    _, holed = section
+    source = tmp_path / "section.zarr"
+    pm.to_zarr(holed, source)
+    target = tmp_path / "out.zarr"
+    assert main(["reconstruct", str(source), str(target), "-o", "holdout=0.2"]) == 0
+    text = capsys.readouterr().out
+    assert "wrote " in text and "auto filled 32 of 64 traces" in text
+    assert "auto chose linear on 16 hidden traces of 1 gather(s) (SNR: linear " in text
+    assert _auto(pm.open_zarr(target))["chosen"] == "linear"

@@ -1,7 +1,7 @@
 """Built-in classical reconstruction models: ``linear`` and ``pocs``, and ``auto``.
 
-``auto`` (:mod:`promethium.models.auto`) chooses among the registered models per
-gather. They register through the same plugin hook as any third-party model (entry point
+``auto`` (:mod:`promethium.models.auto`) chooses among the candidates (``linear``,
+``pocs``, the networks that ship weights) by a blind test on the survey. They register through the same plugin hook as any third-party model (entry point
 ``builtin-classical`` in the ``promethium`` group); built-ins follow the current API.
 """
 
@@ -37,7 +37,7 @@ def build_pocs() -> POCS:
 @hookimpl
 def promethium_register_models(registry: Registry) -> None:
     """Register ``linear`` and ``pocs`` (family ``"classical"``), and ``auto``."""
-    from promethium.models.auto import DEFAULT_PREFERENCES, build_auto
+    from promethium.models.auto import DEFAULT_PREFERENCES, AutoOptions, build_auto
     from promethium.models.classical.linear import LinearOptions
     from promethium.models.classical.pocs import POCSOptions
 
@@ -49,6 +49,7 @@ def promethium_register_models(registry: Registry) -> None:
             options=LinearOptions,
             version="1.0.0",
             description="Linear interpolation of missing traces along the trace coordinate",
+            candidate=True,
         )
     )
     registry.add(
@@ -59,6 +60,7 @@ def promethium_register_models(registry: Registry) -> None:
             options=POCSOptions,
             version="1.0.0",
             description="Windowed 2-D Fourier POCS with an exponentially decreasing threshold",
+            candidate=True,
         )
     )
     registry.add(
@@ -67,8 +69,9 @@ def promethium_register_models(registry: Registry) -> None:
             family="auto",
             # Bound to this registry, so auto chooses among every installed model.
             factory=functools.partial(build_auto, registry),
-            version="1.0.0",
+            options=AutoOptions,
+            version="2.0.0",
             config={k: list(v) for k, v in DEFAULT_PREFERENCES.items()},
-            description="Chooses per gather: linear for regular decimation, pocs for random",
+            description="Runs the candidate scoring best on live traces hidden from the survey",
         )
     )
