@@ -163,11 +163,12 @@ class AutoSelect:
     Examples
     --------
     >>> import promethium as pm
-    >>> da = pm.synthetic_gather(n_traces=32, n_samples=64)
+    >>> da = pm.synthetic_section(n_traces=64, n_samples=128, seed=3)
     >>> holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
     >>> out = pm.reconstruct(holed, model="auto")
-    >>> json.loads(out.attrs["promethium_reconstruction"])["auto"]["chosen"]
-    'linear'
+    >>> record = json.loads(out.attrs["promethium_reconstruction"])["auto"]
+    >>> record["chosen"], record["scores"]["linear"]["snr_db"] > record["scores"]["pocs"]["snr_db"]
+    ('linear', True)
     """
 
     def __init__(

@@ -27,7 +27,7 @@ class Reconstruct(WholeArrayOperator):
     ----------
     model : str, default "auto"
         A registered model name (see :func:`promethium.list_models`); ``"auto"``
-        chooses per gather from the missing-trace pattern.
+        runs the model that does best on a blind test of the survey.
     keep_observed : bool
         Keep live traces exactly as in the input.
     extrapolate : bool
@@ -70,7 +70,7 @@ class Reconstruct(WholeArrayOperator):
         model: str = Field(
             "auto",
             min_length=1,
-            description="A registered model name, or 'auto' to choose per gather.",
+            description="A registered model name, or 'auto' to choose on the survey.",
         )
         keep_observed: bool = Field(
             True, strict=True, description="Keep live traces exactly as input."

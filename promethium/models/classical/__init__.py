@@ -1,8 +1,9 @@
 """Built-in classical reconstruction models: ``linear`` and ``pocs``, and ``auto``.
 
 ``auto`` (:mod:`promethium.models.auto`) chooses among the candidates (``linear``,
-``pocs``, the networks that ship weights) by a blind test on the survey. They register through the same plugin hook as any third-party model (entry point
-``builtin-classical`` in the ``promethium`` group); built-ins follow the current API.
+``pocs``, the networks that ship weights) by a blind test on the survey. They register
+through the same plugin hook as any third-party model (entry point ``builtin-classical``
+in the ``promethium`` group); built-ins follow the current API.
 """
 
 from __future__ import annotations
