@@ -34,6 +34,10 @@ def section():
     return da, pm.apply_trace_mask(da, pm.regular_mask(da, 2))
 
 
+#: The candidates these tests reason about; shipped networks join the defaults.
+CLASSICAL = ["linear", "pocs"]
+
+
 def _auto(out):
     return json.loads(out.attrs[PROVENANCE_ATTR])["auto"]
 
@@ -59,7 +63,7 @@ def test_auto_is_the_default_and_picks_linear_on_regular_decimation(section):
     truth, holed = section
     with warnings.catch_warnings():
         warnings.simplefilter("error", PromethiumWarning)  # pocs never runs on the survey
-        out = pm.reconstruct(holed)
+        out = pm.reconstruct(holed, registry=_registry())  # auto is the default
     record = json.loads(out.attrs[PROVENANCE_ATTR])
     assert record["model"] == "auto"
     auto = record["auto"]
@@ -74,7 +78,7 @@ def test_auto_is_the_default_and_picks_linear_on_regular_decimation(section):
 
 def test_auto_picks_pocs_on_random_missing_traces(gather):
     holed = pm.apply_trace_mask(gather, pm.random_mask(gather, 0.3, seed=1))
-    out = pm.reconstruct(holed)
+    out = pm.reconstruct(holed, candidates=CLASSICAL)
     auto = _auto(out)
     assert auto["chosen"] == "pocs" and auto["models"] == ["pocs"]
     assert auto["scores"]["pocs"]["snr_db"] > auto["scores"]["linear"]["snr_db"] + 3
@@ -83,7 +87,7 @@ def test_auto_picks_pocs_on_random_missing_traces(gather):
 
 def test_provenance_records_the_sample_fraction_scores_and_choice(section):
     _, holed = section
-    out = pm.reconstruct(holed, holdout=0.2, seed=3)
+    out = pm.reconstruct(holed, holdout=0.2, seed=3, registry=_registry())
     auto = _auto(out)
     assert auto["candidates"] == ["linear", "pocs"]
     assert auto["holdout"] == {
@@ -126,13 +130,13 @@ def test_only_the_sample_is_computed_when_the_result_is_built():
         return block
 
     lazy = lazy.copy(data=lazy.data.map_blocks(record, dtype=lazy.dtype))
-    out = pm.reconstruct(lazy, max_gathers=3)
+    out = pm.reconstruct(lazy, max_gathers=3, candidates=CLASSICAL)
     assert dask.is_dask_collection(out.data)
     auto = _auto(out)
     sampled = [int(g) for g in auto["holdout"]["gathers"].split(",")]
     assert len(sampled) == 3 and sorted(set(read)) == sampled  # 3 of 12 shots read
     read.clear()
-    eager = pm.reconstruct(holed, max_gathers=3)
+    eager = pm.reconstruct(holed, max_gathers=3, candidates=CLASSICAL)
     assert _without_times(_auto(eager)) == _without_times(auto)  # same sample, same choice
     np.testing.assert_allclose(out.values, eager.values, atol=1e-5)
     assert sorted(set(read)) == list(range(12))  # the survey is read when computed
@@ -140,10 +144,10 @@ def test_only_the_sample_is_computed_when_the_result_is_built():
 
 def test_the_choice_is_determined_by_the_seed():
     _, holed = _shots(n_shots=8)
-    first = _auto(pm.reconstruct(holed, max_gathers=2, seed=5))
-    again = _auto(pm.reconstruct(holed, max_gathers=2, seed=5))
+    first = _auto(pm.reconstruct(holed, max_gathers=2, seed=5, candidates=CLASSICAL))
+    again = _auto(pm.reconstruct(holed, max_gathers=2, seed=5, candidates=CLASSICAL))
     assert _without_times(first) == _without_times(again)
-    other = _auto(pm.reconstruct(holed, max_gathers=2, seed=6))
+    other = _auto(pm.reconstruct(holed, max_gathers=2, seed=6, candidates=CLASSICAL))
     assert other["holdout"]["gathers"] != first["holdout"]["gathers"]
 
 
@@ -152,7 +156,7 @@ def test_too_few_live_traces_fall_back_to_the_pattern_rule(gather):
     live = np.ones(12, bool)
     live[[2, 3, 6, 7, 8, 10]] = False  # 6 live traces: hiding 0.05 of them needs 11
     holed = pm.apply_trace_mask(narrow, live)
-    out = pm.reconstruct(holed, holdout=0.05)
+    out = pm.reconstruct(holed, holdout=0.05, candidates=CLASSICAL)
     auto = _auto(out)
     assert auto["decided"] == "pattern rule (per gather)"
     assert auto["why"].startswith("no blind test could be made: hide_traces: no live trace")
@@ -166,7 +170,7 @@ def test_no_candidate_beating_zero_fill_falls_back_to_the_rule(gather):
     # On this steep shot gather decimated by 2, the blind test (decimation by 4) defeats
     # both models: the choice is left to the pattern rule, which takes linear.
     holed = pm.apply_trace_mask(gather, pm.regular_mask(gather, 2))
-    out = pm.reconstruct(holed)
+    out = pm.reconstruct(holed, candidates=CLASSICAL)
     auto = _auto(out)
     assert auto["why"].startswith("no candidate did better than the zero-filled input")
     assert all(s["snr_db"] <= 0 for s in auto["scores"].values())
@@ -258,7 +262,7 @@ def test_auto_is_registered_through_the_builtin_hook(section):
 
 def test_operator_default_is_auto(section):
     _, holed = section
-    assert _auto(pm.ops.Reconstruct()(holed))["chosen"] == "linear"
+    assert _auto(pm.ops.Reconstruct(candidates=CLASSICAL)(holed))["chosen"] == "linear"
 
 
 def test_cli_summary_prints_the_choice_and_scores(section, tmp_path, capsys):
@@ -266,7 +270,8 @@ def test_cli_summary_prints_the_choice_and_scores(section, tmp_path, capsys):
     source = tmp_path / "section.zarr"
     pm.to_zarr(holed, source)
     target = tmp_path / "out.zarr"
-    assert main(["reconstruct", str(source), str(target), "-o", "holdout=0.2"]) == 0
+    argv = ["reconstruct", str(source), str(target), "-o", "holdout=0.2"]
+    assert main([*argv, "-o", "candidates=linear,pocs"]) == 0
     text = capsys.readouterr().out
     assert "wrote " in text and "auto filled 32 of 64 traces" in text
     assert "auto chose linear on 16 hidden traces of 1 gather(s) (SNR: linear " in text
