@@ -195,7 +195,7 @@ def check_targets(results: dict[str, Any], networks: list[str]) -> list[dict[str
         targets.append({"target": "every shipped network beats linear in every scenario (fd)",
                         "met": None, "note": "no network ships weights"})  # fmt: skip
     for net in networks:
-        margins = {s: round(gain(s, net) - gain(s, "linear"), 2) for s in SCENARIOS}
+        margins = {s: gain(s, net) - gain(s, "linear") for s in SCENARIOS}
         missing = [s for s, m in margins.items() if math.isnan(m)]
         losses = [s for s, m in margins.items() if m <= 0]
         targets.append({
@@ -203,16 +203,21 @@ def check_targets(results: dict[str, Any], networks: list[str]) -> list[dict[str
             "met": None if missing else not losses,
             "note": f"not measured in {', '.join(missing)}" if missing
             else ("loses in " + ", ".join(losses) if losses else ""),
-            "margins_db": margins,
+            "margins_db": {s: _db(m) for s, m in margins.items()},
         })  # fmt: skip
     return targets
 
 
 def _target(name: str, achieved: float, required: float, note: str) -> dict[str, Any]:
     measured = not (math.isnan(achieved) or math.isnan(required))
-    return {"target": name, "achieved_db": round(achieved, 2), "required_db": round(required, 2),
+    return {"target": name, "achieved_db": _db(achieved), "required_db": _db(required),
             "met": achieved >= required if measured else None,
             "note": note if measured else "not measured"}  # fmt: skip
+
+
+def _db(value: float) -> float | None:
+    """Rounded for the JSON; None (null) when not measured."""
+    return None if math.isnan(value) else round(value, 2)
 
 
 def print_tables(results: dict[str, Any], labels: list[str]) -> None:
@@ -314,7 +319,7 @@ def main() -> None:
         "targets": targets,
     }
     args.output.parent.mkdir(exist_ok=True)
-    args.output.write_text(json.dumps(out, indent=2, default=str) + "\n")
+    args.output.write_text(json.dumps(out, indent=2, default=str, allow_nan=False) + "\n")
     print(f"wrote {args.output}")
 
 
