@@ -215,6 +215,17 @@ def _target(name: str, achieved: float, required: float, note: str) -> dict[str,
             "note": note if measured else "not measured"}  # fmt: skip
 
 
+def _strict(value: Any) -> Any:
+    """`value` with non-finite floats as strings ("inf", "nan"): strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
 def _db(value: float) -> float | None:
     """Rounded for the JSON; None (null) when not measured."""
     return None if math.isnan(value) else round(value, 2)
@@ -319,7 +330,8 @@ def main() -> None:
         "targets": targets,
     }
     args.output.parent.mkdir(exist_ok=True)
-    args.output.write_text(json.dumps(out, indent=2, default=str, allow_nan=False) + "\n")
+    text = json.dumps(_strict(out), indent=2, default=str, allow_nan=False)
+    args.output.write_text(text + "\n")
     print(f"wrote {args.output}")
 
 
