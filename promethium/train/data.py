@@ -91,6 +91,12 @@ class PatchDataset:
     key : str
         The configuration key of the sources, for messages.
 
+    Notes
+    -----
+    A source with :attr:`~promethium.train.sources.Source.hidden` traces (a
+    validation holdout) has those traces removed from the input and scored in every
+    patch, instead of a mask drawn from ``data.masks``.
+
     Raises
     ------
     ConfigError
@@ -196,10 +202,12 @@ class PatchDataset:
         source = self.sources[s]
         x = source.read(panel, (t0, v0), self.patch)
         recorded = source.live_traces(panel, t0, self.patch[0]).copy()
+        hidden = source.hidden_traces(panel, t0, self.patch[0])
         augment = train and self.augmentation.enable
         if augment:
-            x, recorded = self._augment(x, recorded, rng)
-        kept = self._mask(rng)
+            x, recorded, hidden = self._augment(x, recorded, hidden, rng)
+        # A source with a holdout hides the same traces every epoch; else draw a mask.
+        kept = self._mask(rng) if hidden is None else ~hidden
         live_traces = kept & recorded
         finite = np.isfinite(x)
         known = recorded[:, None] & finite
@@ -219,17 +227,23 @@ class PatchDataset:
         return inputs, target[None].astype(np.float32), weight[None].astype(np.float32), missing
 
     def _augment(
-        self, x: np.ndarray, recorded: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self,
+        x: np.ndarray,
+        recorded: np.ndarray,
+        hidden: np.ndarray | None,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         aug = self.augmentation
         if aug.flip_traces and rng.random() < 0.5:
             x, recorded = x[::-1], recorded[::-1]
+            hidden = None if hidden is None else hidden[::-1]
         low, high = aug.amplitude_scale
         if high > low:
             x = x * rng.uniform(low, high, (x.shape[0], 1))
         if aug.polarity and rng.random() < 0.5:
             x = -x
-        return np.ascontiguousarray(x), np.ascontiguousarray(recorded)
+        held = None if hidden is None else np.ascontiguousarray(hidden)
+        return np.ascontiguousarray(x), np.ascontiguousarray(recorded), held
 
     def _mask(self, rng: np.random.Generator) -> np.ndarray:
         """Kept traces of one patch, drawn with :mod:`promethium.core.mask`."""

@@ -1,8 +1,10 @@
-"""Where training panels come from: SEG-Y files, Zarr stores, or synthetic data.
+"""Where training panels come from: SEG-Y files, Zarr stores, a DataArray, or synthetic data.
 
 A :class:`Source` is one lazily opened DataArray ``(..., trace, vertical)`` with the
 live traces it records; nothing of the samples is read until a patch asks for them
 (:meth:`Source.read`), so a survey larger than memory streams patch by patch.
+:func:`dataarray_source` makes one of a survey already opened (fine-tuning), with
+traces set aside for validation.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from promethium.train.config import SyntheticConfig
 
-__all__ = ["SEGY_SUFFIXES", "Source", "file_sources", "synthetic_sources"]
+__all__ = ["SEGY_SUFFIXES", "Source", "dataarray_source", "file_sources", "synthetic_sources"]
 
 #: File suffixes read as SEG-Y; a ``.zarr`` folder is a Zarr store.
 SEGY_SUFFIXES: tuple[str, ...] = (".sgy", ".segy")
@@ -40,11 +42,16 @@ class Source:
     live : numpy.ndarray
         Boolean over the trace dims: the recorded traces (its ``trace_mask``
         coordinate; all True without one). Dead traces are never scored.
+    hidden : numpy.ndarray or None
+        Boolean over the trace dims, or None: live traces always removed from the
+        input and scored (a validation holdout, the same every epoch) instead of a
+        mask drawn per patch.
     """
 
     name: str
     da: xr.DataArray
     live: np.ndarray
+    hidden: np.ndarray | None = None
 
     @property
     def panels(self) -> tuple[int, ...]:
@@ -70,6 +77,13 @@ class Source:
         window: tuple[int | slice, ...] = (*self._panel_index(panel), slice(start, start + size))
         return self.live[window]
 
+    def hidden_traces(self, panel: int, start: int, size: int) -> np.ndarray | None:
+        """The :attr:`hidden` flags of `size` traces of `panel` from `start` (None: none)."""
+        if self.hidden is None:
+            return None
+        window: tuple[int | slice, ...] = (*self._panel_index(panel), slice(start, start + size))
+        return self.hidden[window]
+
     def _panel_index(self, panel: int) -> tuple[int, ...]:
         if not self.panels:
             return ()
@@ -82,6 +96,62 @@ def _live_of(da: xr.DataArray) -> np.ndarray:
     if TRACE_MASK in da.coords:
         return np.asarray(get_trace_mask(da).values, dtype=bool)
     return np.ones(da.shape[:-1], dtype=bool)
+
+
+def dataarray_source(
+    da: xr.DataArray,
+    name: str,
+    *,
+    exclude: np.ndarray | None = None,
+    hidden: np.ndarray | None = None,
+) -> Source:
+    """A source of a survey already opened (lazy or in memory), for fine-tuning.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        ``(..., trace, vertical)``, vertical dim last; a lazy array stays lazy: each
+        patch reads only the chunks it covers.
+    name : str
+        What the data are (a file, or a description), for messages.
+    exclude : numpy.ndarray, optional
+        Boolean over the trace dims: traces never shown, neither as input nor as
+        target (e.g. the traces held out for validation).
+    hidden : numpy.ndarray, optional
+        Boolean over the trace dims: live traces removed from every input and scored
+        (a validation holdout), instead of a mask drawn per patch.
+
+    Returns
+    -------
+    Source
+        Live traces: ``trace_mask`` (all True without one) less `exclude`; dead and
+        absent traces are never targets.
+
+    Raises
+    ------
+    ConfigError
+        If `exclude` or `hidden` does not have the shape of the trace dims.
+
+    Examples
+    --------
+    >>> import numpy as np, promethium as pm
+    >>> da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    >>> held = np.zeros(8, dtype=bool); held[3] = True
+    >>> source = dataarray_source(da, "gather", exclude=held)
+    >>> source.live.tolist()
+    [True, True, True, False, True, True, True, True]
+    """
+    live = _live_of(da)
+    for key, flags in (("exclude", exclude), ("hidden", hidden)):
+        if flags is not None and np.shape(flags) != live.shape:
+            raise ConfigError(
+                f"{key} of source {name!r} has shape {np.shape(flags)}; it must have the "
+                f"shape of the trace dims {live.shape}."
+            )
+    if exclude is not None:
+        live = live & ~np.asarray(exclude, dtype=bool)
+    held = None if hidden is None else np.asarray(hidden, dtype=bool) & live
+    return Source(name, da, live, held)
 
 
 def _files_of(path: str, key: str) -> list[Path]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from promethium.train.loop.callbacks import EpochRecord
     from promethium.train.loop.trainer import Trainer
 
-__all__ = ["TrainResult", "save_trained_weights", "validation_metrics"]
+__all__ = ["TrainResult", "json_finite", "save_trained_weights", "validation_metrics"]
 
 
 @dataclass(frozen=True)
@@ -106,17 +106,23 @@ def save_trained_weights(trainer: Trainer, name: str, record: EpochRecord | None
         trainer.network,
         path,
         config=config.model.params,
-        metadata=_finite(metadata),
+        metadata=json_finite(metadata),
         architecture=config.model.architecture,
     )
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no infinity or NaN: write them as None."""
+def json_finite(value: Any) -> Any:
+    """JSON has no infinity or NaN: write them as None (in nested dicts and lists).
+
+    Examples
+    --------
+    >>> json_finite({"loss": float("inf"), "history": [1.0, float("nan")]})
+    {'loss': None, 'history': [1.0, None]}
+    """
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_finite(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_finite(v) for v in value]
+        return [json_finite(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

@@ -29,7 +29,7 @@ from promethium.train.checkpoint import (
     save_checkpoint,
 )
 from promethium.train.config import TrainConfig
-from promethium.train.data import Batch, build_datasets, prefetch
+from promethium.train.data import Batch, PatchDataset, build_datasets, prefetch
 from promethium.train.loop.callbacks import Callback, EpochRecord, StepInfo
 from promethium.train.loop.distributed import World, all_reduce_sums, start, stop
 from promethium.train.loop.networks import (
@@ -84,6 +84,9 @@ class Trainer:
         Continue from the latest checkpoint in ``training.output_dir``.
     callbacks : sequence of Callback, optional
         Called on rank 0 (e.g. :class:`~promethium.train.loop.callbacks.ProgressBar`).
+    datasets : tuple of PatchDataset, optional
+        The training and validation patches, instead of those of ``config.data``
+        (fine-tuning on a survey already opened, :mod:`promethium.finetune`).
 
     Notes
     -----
@@ -95,9 +98,15 @@ class Trainer:
     """
 
     def __init__(
-        self, config: TrainConfig, *, resume: bool = False, callbacks: Sequence[Callback] = ()
+        self,
+        config: TrainConfig,
+        *,
+        resume: bool = False,
+        callbacks: Sequence[Callback] = (),
+        datasets: tuple[PatchDataset, PatchDataset] | None = None,
     ) -> None:
         self.config = config
+        self.datasets = datasets
         self.resume = resume
         self.callbacks = list(callbacks)
         self.output_dir = Path(config.training.output_dir)
@@ -124,7 +133,7 @@ class Trainer:
     def _setup(self, world: World) -> None:
         cfg, tc = self.config, self.config.training
         self.world = world
-        self.train_data, self.val_data = build_datasets(cfg)
+        self.train_data, self.val_data = self.datasets or build_datasets(cfg)
         sampling = self.train_data.sampling() if cfg.model.architecture == "pinn" else None
         self.network = build_network(cfg.model, tc.seed)
         # The starting weight set (a resumed run then loads its checkpoint over it).
