@@ -42,6 +42,7 @@ from promethium.errors import (
     StoreError,
     UnitError,
 )
+from promethium.finetune import finetune
 from promethium.io import (
     open_segy,
     open_zarr,
@@ -94,6 +95,7 @@ __all__ = [
     "apply_trace_mask",
     "batch_reconstruct",
     "create_model",
+    "finetune",
     "gap_mask",
     "get_trace_mask",
     "hookimpl",

@@ -1,0 +1,132 @@
+"""The weights a fine-tuning starts from: a built-in network's trained weight set.
+
+:func:`starting_weights` resolves the model name and the weight set (the given file,
+or the weights shipped for the model), checks that they belong together, and reads
+what the sidecar records: the network's config and the recipe it was trained with.
+This module imports no torch.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promethium.errors import ConfigError, ModelNotFoundError, closest_match
+
+if TYPE_CHECKING:
+    from promethium.typing import PathType
+
+__all__ = ["StartingWeights", "starting_weights"]
+
+
+@dataclass(frozen=True)
+class StartingWeights:
+    """A verified weight set of a built-in network, to fine-tune.
+
+    Attributes
+    ----------
+    model : str
+        The network model (``unet``, ``vae``, ...), its sidecar's architecture.
+    path : pathlib.Path
+        The ``.safetensors`` file.
+    name : str
+        What the weights are called in ``finetuned_from``: the file name.
+    sha256 : str
+        The file's sha256 (verified against its sidecar).
+    params : dict
+        The network's config, as the sidecar records it.
+    recipe : dict
+        The training configuration the sidecar records (``metadata.training``), or
+        empty.
+    """
+
+    model: str
+    path: Path
+    name: str
+    sha256: str
+    params: dict[str, Any]
+    recipe: dict[str, Any] = field(default_factory=dict)
+
+    def recipe_value(self, *keys: str) -> Any:
+        """A value of the recipe by its keys (``"data", "patch_size"``), or None."""
+        node: Any = self.recipe
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+
+def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
+    """Resolve the network `model` and the weight set to fine-tune.
+
+    Parameters
+    ----------
+    model : str
+        A built-in network (:data:`promethium.models.networks.plugin.NETWORK_MODELS`).
+    weights : str or path-like or None
+        A ``.safetensors`` weight set with its JSON sidecar (or the sidecar). Required
+        until Promethium ships trained weights for `model`.
+
+    Returns
+    -------
+    StartingWeights
+
+    Raises
+    ------
+    ModelNotFoundError
+        If `model` is no installed model.
+    ConfigError
+        If `model` is not a network Promethium can train, no weights are given, or
+        the weights were trained for another architecture, are a plain checkpoint
+        without sidecar, or do not exist.
+    PluginError
+        If the sidecar is not a Promethium sidecar, or the file's sha256 does not
+        match it.
+    """
+    from promethium.ml.weights import load_weights, sidecar_path
+    from promethium.models.networks.plugin import NETWORK_MODELS, build_network_model
+    from promethium.plugins import default_registry
+
+    if model not in NETWORK_MODELS:
+        known = sorted(NETWORK_MODELS)
+        if model not in default_registry():
+            raise ModelNotFoundError(
+                f"unknown model {model!r}; fine-tuning trains one of the built-in networks "
+                f"{known}.{closest_match(model, known)}"
+            )
+        raise ConfigError(
+            f"model {model!r} is not a network Promethium can fine-tune; fine-tuning "
+            f"trains one of the built-in networks {known}."
+        )
+    if weights is None:
+        raise ConfigError(
+            f"fine-tuning {model!r} starts from trained weights, and Promethium ships none "
+            f"for {model!r} yet; pass weights='runs/<run>/weights/best.safetensors' (from "
+            f"`promethium train`, see docs/training.md)."
+        )
+    path = Path(os.fspath(weights))
+    if path.suffix == ".json":
+        path = path.with_suffix(".safetensors")
+    if path.suffix != ".safetensors" or not sidecar_path(path).is_file():
+        raise ConfigError(
+            f"fine-tuning starts from a '.safetensors' weight set with its JSON sidecar "
+            f"(architecture and config); {str(weights)!r} is not one. Convert a plain "
+            "checkpoint with promethium.ml.save_weights."
+        )
+    _, info = load_weights(path)  # verifies the sha256 against the sidecar
+    params = dict(info.get("config") or {})
+    # The plugin's own check: the same messages as pm.reconstruct(weights=...).
+    build_network_model(model, path, **params)
+    metadata = info.get("metadata") or {}
+    recipe = metadata.get("training") if isinstance(metadata, dict) else None
+    return StartingWeights(
+        model=model,
+        path=path,
+        name=path.name,
+        sha256=str(info["sha256"]),
+        params=params,
+        recipe=dict(recipe) if isinstance(recipe, dict) else {},
+    )

@@ -1,0 +1,201 @@
+"""The training of a fine-tuning: the survey's patches, the trainer, the starting weights.
+
+The training patches are the survey's (read as needed, so a survey larger than
+memory streams) less the held-out traces, which are never shown; masks from the
+recipe hide further live traces in each patch, and the loss scores only those. The
+validation patches are the held-out sample, with the held-out traces hidden and
+scored, the same every validation. The trainer
+(:class:`~promethium.train.loop.trainer.Trainer`) runs from the starting weights with
+early stopping on that validation loss.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from promethium.errors import InvalidDataError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from promethium.finetune.settings import FineTuneSettings
+    from promethium.finetune.start import StartingWeights
+    from promethium.holdout import Holdout
+    from promethium.train.config import TrainConfig
+    from promethium.train.data import PatchDataset
+    from promethium.train.summary import TrainResult
+
+__all__ = ["survey_name", "train_on_survey"]
+
+#: Training patch (traces, samples) when neither the recipe nor the weights give one.
+FALLBACK_PATCH = (64, 64)
+
+
+def _datasets(
+    da: xr.DataArray, holdout: Holdout, config: TrainConfig
+) -> tuple[PatchDataset, PatchDataset]:
+    """Training patches of the survey less the held-out traces; validation patches."""
+    from promethium.train.data import PatchDataset
+    from promethium.train.sources import dataarray_source
+
+    name = survey_name(da)
+    exclude = _in_survey(da, holdout)
+    train = PatchDataset(
+        [dataarray_source(da, name, exclude=exclude)], config, "train", "the survey"
+    )
+    val = PatchDataset(
+        [dataarray_source(holdout.truth, f"{name} (held out)", hidden=holdout.hidden.values)],
+        config,
+        "val",
+        "the held-out traces",
+    )
+    _keep_patches(train, lambda source, panel, t0, n: source.live_traces(panel, t0, n).sum() >= 2)
+    _keep_patches(val, lambda source, panel, t0, n: source.hidden_traces(panel, t0, n).any())
+    if len(train) == 0:
+        raise InvalidDataError(
+            f"no training patch of {config.data.patch_size[0]} traces holds two live traces "
+            "besides the held-out ones; use a smaller patch_size or a lower fraction."
+        )
+    return train, val
+
+
+def _keep_patches(dataset: PatchDataset, keep: Any) -> None:
+    """Drop the patches of `dataset` for which `keep(source, panel, t0, n)` is False."""
+    n = dataset.patch[0]
+    rows = [bool(keep(dataset.sources[s], p, t0, n)) for s, p, t0, _ in dataset.index.tolist()]
+    dataset.index = dataset.index[np.asarray(rows, dtype=bool)] if rows else dataset.index
+
+
+def _in_survey(da: xr.DataArray, holdout: Holdout) -> np.ndarray:
+    """The held-out traces as a boolean over the survey's trace dims."""
+    shape = tuple(int(n) for n in da.shape[:-1])
+    flags = np.zeros(shape, dtype=bool).reshape(-1, shape[-1])
+    flags[list(holdout.gathers)] = np.asarray(holdout.hidden.values, dtype=bool).reshape(
+        -1, shape[-1]
+    )
+    return flags.reshape(shape)
+
+
+def survey_name(da: xr.DataArray) -> str:
+    """The survey's file or store (``pm.open_segy``/``pm.open_zarr``), or a description."""
+    source = da.attrs.get("source") or da.encoding.get("source")
+    return str(source) if source else f"DataArray {da.name!r} (in memory)"
+
+
+def _patch(
+    start: StartingWeights, recipe: FineTuneSettings, panel: tuple[int, int]
+) -> tuple[int, int]:
+    if recipe.patch_size is not None:
+        return recipe.patch_size
+    trained = start.recipe_value("data", "patch_size")
+    size = tuple(trained) if isinstance(trained, list) and len(trained) == 2 else FALLBACK_PATCH
+    return (min(int(size[0]), panel[0]), min(int(size[1]), panel[1]))
+
+
+def _train_config(
+    da: xr.DataArray, start: StartingWeights, recipe: FineTuneSettings, scratch: Path
+) -> TrainConfig:
+    from promethium.train.config import TrainConfig
+
+    patch = _patch(start, recipe, (int(da.shape[-2]), int(da.shape[-1])))
+    stride = recipe.stride or tuple(max(1, n // 2) for n in patch)
+    masks = recipe.masks
+    if masks is None:
+        masks = start.recipe_value("data", "masks") or [{"kind": "random", "ratio": [0.1, 0.5]}]
+    name = survey_name(da)
+    return TrainConfig.model_validate(
+        {
+            "model": {"architecture": start.model, "params": start.params},
+            # The trainer is handed the survey's patches; the paths name the survey.
+            "data": {
+                "train_path": name,
+                "val_path": f"{name} (held out)",
+                "patch_size": list(patch),
+                "stride": list(stride),
+                "masks": [m if isinstance(m, dict) else m.model_dump() for m in masks],
+                "augmentation": recipe.augmentation.model_dump(),
+            },
+            "training": {
+                "epochs": 1,  # set from the number of patches (_train)
+                "steps_per_epoch": recipe.validate_every,
+                "batch_size": recipe.batch_size,
+                "optimizer": {
+                    "learning_rate": recipe.learning_rate,
+                    "weight_decay": recipe.weight_decay,
+                },
+                "early_stopping": {"enable": True, "patience": recipe.patience},
+                "mixed_precision": recipe.mixed_precision,
+                "loss_on": "missing",
+                "seed": recipe.seed,
+                "device": recipe.device,
+                "output_dir": str(scratch),
+            },
+            "tracking": recipe.tracking.model_dump(),
+        }
+    )
+
+
+def train_on_survey(
+    da: xr.DataArray,
+    holdout: Holdout,
+    start: StartingWeights,
+    recipe: FineTuneSettings,
+    scratch: Path,
+    progress: bool,
+) -> tuple[TrainResult, str | None]:
+    """Run the trainer from the starting weights; return its result and the MLflow run.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The survey.
+    holdout : Holdout
+        Its held-out validation sample (never trained on).
+    start : StartingWeights
+        The weights to start from.
+    recipe : FineTuneSettings
+        The settings.
+    scratch : pathlib.Path
+        A folder for the trainer's checkpoints and weights (removed by the caller).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    TrainResult
+        Of the trainer; ``weights`` are the best validated ones.
+    str or None
+        The MLflow run, when tracking is on.
+    """
+    from promethium.finetune.callbacks import StartFrom
+    from promethium.tracking import Tracker, open_tracker
+    from promethium.tracking.training import TrackingCallback
+    from promethium.train.loop.callbacks import Callback, ProgressBar
+    from promethium.train.loop.trainer import Trainer
+
+    config = _train_config(da, start, recipe, scratch)
+    datasets = _datasets(da, holdout, config)
+    # An "epoch" is the steps between validations (fewer when the survey has fewer
+    # patches, or `steps` is fewer): as many as make `steps`, rounded up to whole epochs.
+    per_epoch = min(
+        datasets[0].n_batches(recipe.batch_size, max_batches=recipe.validate_every), recipe.steps
+    )
+    epochs = max(1, math.ceil(recipe.steps / per_epoch))
+    training = config.training.model_copy(
+        update={"epochs": epochs, "steps_per_epoch": per_epoch}
+    )
+    config = config.model_copy(update={"training": training})
+    callbacks: list[Callback] = [StartFrom(start.path)]
+    if progress:
+        callbacks.append(ProgressBar())
+    tracker = open_tracker(config.tracking)
+    if isinstance(tracker, Tracker):
+        callbacks.append(TrackingCallback(tracker))
+    with tracker:
+        trainer = Trainer(config, callbacks=callbacks, datasets=datasets)
+        result = trainer.fit()
+    return result, tracker.run_id
