@@ -57,6 +57,7 @@ def reconstruct(
     registry: Registry | None = ...,
     config: Mapping[str, Any] | None = ...,
     weights: str | os.PathLike[str] | None = ...,
+    finetune: bool | Mapping[str, Any] = ...,
     **options: Any,
 ) -> xr.DataArray: ...
 
@@ -73,6 +74,7 @@ def reconstruct(
     registry: Registry | None = ...,
     config: Mapping[str, Any] | None = ...,
     weights: str | os.PathLike[str] | None = ...,
+    finetune: bool | Mapping[str, Any] = ...,
     **options: Any,
 ) -> xr.Dataset: ...
 
@@ -89,6 +91,7 @@ def reconstruct(
     registry: Registry | None = ...,
     config: Mapping[str, Any] | None = ...,
     weights: str | os.PathLike[str] | None = ...,
+    finetune: bool | Mapping[str, Any] = ...,
     **options: Any,
 ) -> xr.DataArray | xr.Dataset: ...
 
@@ -103,6 +106,7 @@ def reconstruct(
     registry: Registry | None = None,
     config: Mapping[str, Any] | None = None,
     weights: str | os.PathLike[str] | None = None,
+    finetune: bool | Mapping[str, Any] = False,
     **options: Any,
 ) -> xr.DataArray | xr.Dataset:
     """Fill the missing traces of `da` with a registered model.
@@ -144,6 +148,14 @@ def reconstruct(
         The built-in networks ship no trained weights and refuse to run without them;
         weights trained for another architecture or config are a ``ConfigError``
         naming both.
+    finetune : bool or mapping, default False
+        Fine-tune the network `model` on `da` itself first (:func:`promethium.finetune`:
+        held-out live traces, no ground truth needed) and reconstruct with the new
+        weights, starting from `weights`. A mapping gives the fine-tuning settings
+        (``{"steps": 200, "output": "weights/line7"}``). When the new weights do not
+        restore the held-out traces better, the starting weights are used, with a
+        warning; the provenance's ``finetune`` entry records the new weights, their
+        scores before and after, and which were used (see ``docs/finetune.md``).
     **options
         Options of the model's ``reconstruct`` (e.g. ``patch_size``, ``batch_size``,
         ``device``, ``return_uncertainty``); the model's defaults fill the rest.
@@ -206,10 +218,21 @@ def reconstruct(
     """
     if weights is not None:
         config = {**(config or {}), "weights": os.fspath(weights)}
-    return run_reconstruction(
+    tuned = None
+    if finetune is not False:
+        from promethium.finetune.front import finetuned_model
+
+        config, tuned = finetuned_model(da, model, finetune, config, options)
+    result = run_reconstruction(
         da, model, keep_observed=keep_observed, extrapolate=extrapolate, refill=refill,
         registry=registry, config=config, options=options, history=True,
     )  # fmt: skip
+    if tuned is not None:  # the provenance says which weights were fine-tuned, and how
+        record = json.loads(result.attrs[PROVENANCE_ATTR])
+        result.attrs[PROVENANCE_ATTR] = json.dumps(
+            {**record, "finetune": tuned}, sort_keys=True, default=str
+        )
+    return result
 
 
 def run_reconstruction(

@@ -8,6 +8,7 @@ import typer
 
 from promethium.cli.batch import batch
 from promethium.cli.convert import convert
+from promethium.cli.finetune import finetune
 from promethium.cli.headers import headers
 from promethium.cli.info import info
 from promethium.cli.logs import CliSettings, cli_logging
@@ -81,3 +82,4 @@ app.command()(plot)
 app.command()(plugins)
 app.command()(train)
 app.command()(qc)
+app.command()(finetune)

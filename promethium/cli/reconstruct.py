@@ -115,6 +115,13 @@ def reconstruct(
         bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
     ] = False,
     refill: Annotated[bool, typer.Option(help="Refill traces a model filled before.")] = False,
+    finetune: Annotated[
+        bool,
+        typer.Option(
+            help="Networks: fine-tune on the input's own live traces first, starting from "
+            "--config weights=PATH; the new weights go to runs/finetune/ (docs/finetune.md).",
+        ),
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sel: Sel = None,
     dry_run: Annotated[
@@ -197,6 +204,7 @@ def reconstruct(
         return
     result = pm.reconstruct(
         da, model=model, config=model_config, extrapolate=extrapolate, refill=refill,
+        finetune={"progress": progress and not settings.quiet} if finetune else False,
         **options,
     )  # fmt: skip
     out = result["mean"] if isinstance(result, xr.Dataset) else result
@@ -232,6 +240,8 @@ def reconstruct(
         choice = _auto_choice(out.attrs)
         if choice:
             typer.echo(choice)
+        if finetune:
+            typer.echo(_finetune_note(out.attrs))
     if missing == 0 and is_dask_collection(live.data):  # else pm.reconstruct warned already
         warnings.warn("no trace was missing: the output holds the input's samples.", stacklevel=1)
     if is_dask_collection(weak.data):  # else pm.reconstruct warned already
@@ -255,3 +265,18 @@ def _unfilled_note(unfilled: int, zarr: bool) -> str:
         return ""
     where = "trace_mask False" if zarr else "not written"
     return f"; {unfilled} grid position(s) left unfilled ({where})"
+
+
+def _finetune_note(attrs: dict[str, Any]) -> str:
+    """The summary line of a fine-tuning, from the provenance."""
+    import json
+
+    from promethium.reconstruct import PROVENANCE_ATTR
+
+    tuned = json.loads(attrs[PROVENANCE_ATTR])["finetune"]
+    before, after = tuned["scores"]["before"]["snr_db"], tuned["scores"]["after"]["snr_db"]
+    return (
+        f"fine-tuned on the input: held-out SNR {before:.2f} -> {after:.2f} dB "
+        f"({tuned['gain_db']:+.2f} dB), {tuned['steps']} steps; reconstructed with the "
+        f"{tuned['used']} weights; new weights: {tuned['weights']}"
+    )
