@@ -92,7 +92,7 @@ class FineTuneSettings(Options):
         0.1, description="Fraction of the live traces held out for validation."
     )
     gathers: PositiveInt | None = Field(
-        16, description="Gathers sampled for validation (None: all)."
+        8, description="Gathers sampled for validation (None: all)."
     )
     masks: Annotated[list[MaskSpec], Field(min_length=1)] | None = Field(
         None, description="Training masks (None: the starting weights' recipe)."

@@ -110,6 +110,8 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
     path = Path(os.fspath(weights))
     if path.suffix == ".json":
         path = path.with_suffix(".safetensors")
+    if not path.exists():
+        raise ConfigError(f"weights file {str(path)!r} does not exist.")
     if path.suffix != ".safetensors" or not sidecar_path(path).is_file():
         raise ConfigError(
             f"fine-tuning starts from a '.safetensors' weight set with its JSON sidecar "
@@ -117,6 +119,13 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
             "checkpoint with promethium.ml.save_weights."
         )
     _, info = load_weights(path)  # verifies the sha256 against the sidecar
+    architecture = info.get("architecture")
+    if architecture not in (model, NETWORK_MODELS[model].network):
+        raise ConfigError(
+            f"weights {str(path)!r} were trained for architecture {architecture!r}, not "
+            f"for model {model!r}; use model={architecture!r} or weights trained for "
+            f"{model!r}."
+        )
     params = dict(info.get("config") or {})
     # The plugin's own check: the same messages as pm.reconstruct(weights=...).
     build_network_model(model, path, **params)

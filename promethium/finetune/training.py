@@ -3,8 +3,8 @@
 The training patches are the survey's (read as needed, so a survey larger than
 memory streams) less the held-out traces, which are never shown; masks from the
 recipe hide further live traces in each patch, and the loss scores only those. The
-validation patches are the held-out sample, with the held-out traces hidden and
-scored, the same every validation. The trainer
+validation patches tile the held-out sample (at most :data:`MAX_VALIDATION_PATCHES`),
+with the held-out traces hidden and scored, the same every validation. The trainer
 (:class:`~promethium.train.loop.trainer.Trainer`) runs from the starting weights with
 early stopping on that validation loss.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from promethium.errors import InvalidDataError
+from promethium.errors import ConfigError, InvalidDataError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -29,10 +29,13 @@ if TYPE_CHECKING:
     from promethium.train.data import PatchDataset
     from promethium.train.summary import TrainResult
 
-__all__ = ["survey_name", "train_on_survey"]
+__all__ = ["MAX_VALIDATION_PATCHES", "survey_name", "train_on_survey"]
 
 #: Training patch (traces, samples) when neither the recipe nor the weights give one.
 FALLBACK_PATCH = (64, 64)
+
+#: Most validation patches per validation (evenly spread over the held-out sample).
+MAX_VALIDATION_PATCHES = 256
 
 
 def _datasets(
@@ -47,14 +50,21 @@ def _datasets(
     train = PatchDataset(
         [dataarray_source(da, name, exclude=exclude)], config, "train", "the survey"
     )
+    # Validation patches tile the sample without overlap; at most MAX_VALIDATION_PATCHES.
+    tiles = config.model_copy(
+        update={"data": config.data.model_copy(update={"stride": config.data.patch_size})}
+    )
     val = PatchDataset(
         [dataarray_source(holdout.truth, f"{name} (held out)", hidden=holdout.hidden.values)],
-        config,
+        tiles,
         "val",
         "the held-out traces",
     )
     _keep_patches(train, lambda source, panel, t0, n: source.live_traces(panel, t0, n).sum() >= 2)
     _keep_patches(val, lambda source, panel, t0, n: source.hidden_traces(panel, t0, n).any())
+    if len(val) > MAX_VALIDATION_PATCHES:  # evenly spread over the sample
+        pick = np.linspace(0, len(val) - 1, MAX_VALIDATION_PATCHES).round().astype(np.int64)
+        val.index = val.index[pick]
     if len(train) == 0:
         raise InvalidDataError(
             f"no training patch of {config.data.patch_size[0]} traces holds two live traces "
@@ -89,7 +99,14 @@ def survey_name(da: xr.DataArray) -> str:
 def _patch(
     start: StartingWeights, recipe: FineTuneSettings, panel: tuple[int, int]
 ) -> tuple[int, int]:
+    """The training patch: the recipe's, else the starting weights' (at most the panel)."""
     if recipe.patch_size is not None:
+        if recipe.patch_size[0] > panel[0] or recipe.patch_size[1] > panel[1]:
+            raise ConfigError(
+                f"patch_size={list(recipe.patch_size)} is larger than the gathers of the "
+                f"survey ({panel[0]} traces x {panel[1]} samples); use a patch_size of at "
+                "most that."
+            )
         return recipe.patch_size
     trained = start.recipe_value("data", "patch_size")
     size = tuple(trained) if isinstance(trained, list) and len(trained) == 2 else FALLBACK_PATCH
@@ -185,9 +202,7 @@ def train_on_survey(
         datasets[0].n_batches(recipe.batch_size, max_batches=recipe.validate_every), recipe.steps
     )
     epochs = max(1, math.ceil(recipe.steps / per_epoch))
-    training = config.training.model_copy(
-        update={"epochs": epochs, "steps_per_epoch": per_epoch}
-    )
+    training = config.training.model_copy(update={"epochs": epochs, "steps_per_epoch": per_epoch})
     config = config.model_copy(update={"training": training})
     callbacks: list[Callback] = [StartFrom(start.path)]
     if progress:

@@ -57,19 +57,27 @@ def gather_weights(tmp_path_factory):
         {
             "model": {
                 "architecture": "unet",
-                "params": {"features": [8, 16], "bottleneck": 32, "in_channels": 2,
-                           "dropout": 0.0},
-            },  # fmt: skip
+                "params": {"features": [8, 16], "bottleneck": 32, "in_channels": 2, "dropout": 0.0},
+            },
             "data": {
-                "synthetic": {"kind": "gather", "n_train": 8, "n_val": 2, "n_traces": 64,
-                              "n_samples": 128},
+                "synthetic": {
+                    "kind": "gather",
+                    "n_train": 8,
+                    "n_val": 2,
+                    "n_traces": 64,
+                    "n_samples": 128,
+                },
                 "patch_size": 32,
                 "stride": 16,
-            },  # fmt: skip
+            },
             "training": {
-                "epochs": 1, "steps_per_epoch": 60, "batch_size": 8, "mixed_precision": False,
-                "output_dir": str(folder), "optimizer": {"learning_rate": 1e-3},
-            },  # fmt: skip
+                "epochs": 1,
+                "steps_per_epoch": 60,
+                "batch_size": 8,
+                "mixed_precision": False,
+                "output_dir": str(folder),
+                "optimizer": {"learning_rate": 1e-3},
+            },
             "tracking": {"enabled": False},
         }
     )

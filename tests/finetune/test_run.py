@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 import promethium as pm
@@ -41,10 +40,13 @@ def test_the_weight_set_and_its_sidecar(tiny_weights, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["tuned"]  # no staging left behind
     assert result.weights == output / "unet.safetensors"
     assert result.sidecar == output / "unet.json"
-    state, info = load_weights(result.weights)  # the sha256 is verified
+    _state, info = load_weights(result.weights)  # the sha256 is verified
     assert info["architecture"] == "unet" and info["config"] == read_sidecar(tiny_weights)["config"]
     meta = info["metadata"]
-    assert meta["finetuned_from"] == {"name": "unet.safetensors", "sha256": weights_sha256(tiny_weights)}
+    assert meta["finetuned_from"] == {
+        "name": "unet.safetensors",
+        "sha256": weights_sha256(tiny_weights),
+    }
     assert meta["scores"] == {"before": result.before, "after": result.after}
     assert meta["recipe"]["steps"] == 4 and meta["recipe"]["fraction"] == 0.1
     assert meta["steps"] == result.steps == 4
@@ -90,7 +92,9 @@ def test_a_lazy_survey_of_many_gathers_streams_its_patches(tiny_weights, tmp_pat
     store = tmp_path / "shots.zarr"
     pm.to_zarr(shots.chunk({shots.dims[0]: 1}), store)
     lazy = pm.open_zarr(store)
-    result = pm.finetune(lazy, "unet", weights=tiny_weights, output=tmp_path / "t", steps=3, gathers=2)
+    result = pm.finetune(
+        lazy, "unet", weights=tiny_weights, output=tmp_path / "t", steps=3, gathers=2
+    )
     holdout = read_sidecar(result.weights)["metadata"]["survey"]["holdout"]
     assert holdout["n_gathers"] == 6 and len(holdout["gathers"].split(",")) == 2
     assert result.steps == 3
@@ -115,7 +119,9 @@ def test_overwrite_replaces_the_folder_only_once_the_new_set_is_done(tiny_weight
 
 
 @pytest.mark.parametrize("overwrite", [False, True])
-def test_an_interrupted_finetuning_leaves_no_weight_set(tiny_weights, tmp_path, monkeypatch, overwrite):
+def test_an_interrupted_finetuning_leaves_no_weight_set(
+    tiny_weights, tmp_path, monkeypatch, overwrite
+):
     import promethium.ml.weights as weights_module
 
     real = weights_module.save_weights

@@ -1,14 +1,17 @@
-"""Synthetic sources, and finite-difference gathers as training data (``kind: fd``)."""
+"""Training sources: synthetic and finite-difference panels, and a DataArray already opened."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
+import promethium as pm
 from promethium.errors import ConfigError
 from promethium.train.config import SyntheticConfig, apply_overrides, parse_config
-from promethium.train.data import build_datasets
-from promethium.train.sources import synthetic_sources
+from promethium.train.data import PatchDataset, build_datasets
+from promethium.train.sources import dataarray_source, synthetic_sources
 
 from .conftest import tiny_raw
 
@@ -88,3 +91,66 @@ def test_bad_fd_settings_name_the_key(override, message):
     with pytest.raises(ConfigError, match="invalid config") as info:
         parse_config(apply_overrides({"data": {"synthetic": {}}}, [override]))
     assert message in str(info.value)
+
+
+def _flags(n, *index):
+    flags = np.zeros(n, dtype=bool)
+    flags[list(index)] = True
+    return flags
+
+
+def test_excluded_and_dead_traces_are_not_live():
+    da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    da = pm.apply_trace_mask(da, ~_flags(8, 0))  # trace 0 dead
+    source = dataarray_source(da, "gather", exclude=_flags(8, 3), hidden=_flags(8, 0, 5))
+    assert source.live.tolist() == [False, True, True, False, True, True, True, True]
+    assert source.hidden is not None and source.hidden.tolist() == _flags(8, 5).tolist()
+    assert source.hidden_traces(0, 4, 2).tolist() == [False, True]
+
+
+def test_flags_of_another_shape_are_refused():
+    da = pm.synthetic_gather(n_traces=8, n_samples=16)
+    message = "exclude of source 'g' has shape (7,); it must have the shape of the trace dims (8,)."
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        dataarray_source(da, "g", exclude=np.zeros(7, dtype=bool))
+
+
+@pytest.mark.parametrize("split", ["train", "val"])
+def test_hidden_traces_are_hidden_and_scored_the_same_every_epoch(tmp_path, split):
+    raw = tiny_raw(tmp_path, loss_on="missing")
+    raw["data"].update(patch_size=[16, 32], stride=[16, 32])
+    config = parse_config(raw)
+    da = pm.synthetic_gather(n_traces=16, n_samples=32)
+    hidden, excluded = _flags(16, 2, 9), _flags(16, 4)
+    source = dataarray_source(da, "g", exclude=excluded, hidden=hidden)
+    dataset = PatchDataset([source], config, split, "test")
+    if split == "train":  # no augmentation: flips would move the traces
+        dataset.augmentation = dataset.augmentation.model_copy(update={"enable": False})
+    for epoch in (0, 1):
+        batch = next(dataset.batches(epoch, 1))
+        data, live = batch.inputs[0, 0], batch.inputs[0, 1]
+        scored = batch.weight[0, 0].any(axis=1)
+        assert scored.tolist() == hidden.tolist()  # only the hidden traces are scored
+        assert batch.missing[0].tolist() == hidden.tolist()
+        shown = live.any(axis=1)
+        assert shown.tolist() == (~hidden & ~excluded).tolist()
+        assert not data[hidden | excluded].any()  # neither hidden nor excluded is input
+        assert not batch.target[0, 0][excluded].any()  # an excluded trace is no target
+
+
+def test_a_lazy_array_reads_only_the_chunks_a_patch_covers():
+    import dask.array as dska
+
+    da = pm.synthetic_gather(n_traces=32, n_samples=16).chunk({"offset": 8})
+    read = []
+
+    def record(block, block_info=None):
+        read.append(block_info[0]["chunk-location"][0])
+        return block
+
+    lazy = da.copy(data=dska.map_blocks(record, da.data, dtype=da.dtype))
+    source = dataarray_source(lazy, "lazy")
+    read.clear()
+    patch = source.read(0, (8, 0), (8, 16))
+    assert read == [1]
+    np.testing.assert_array_equal(patch, da.values[8:16])
