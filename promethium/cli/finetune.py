@@ -41,7 +41,8 @@ def finetune(
         Optional[Path],  # noqa: UP045 - typer reads the annotation at runtime
         typer.Option(
             parser=local_path,
-            help="Weights to start from (.safetensors with its .json sidecar).",
+            help="Weights to start from (.safetensors with its .json sidecar); default: "
+            "the weights Promethium ships for --model.",
         ),
     ] = None,
     steps: Annotated[

@@ -75,8 +75,8 @@ def finetune(
         ``gan`` or ``pinn``.
     weights : str or path-like, optional
         The weight set to start from (``.safetensors`` with its JSON sidecar, as
-        ``promethium train`` writes it). Required until Promethium ships weights
-        for `model`.
+        ``promethium train`` writes it). Default: the weights Promethium ships for
+        `model` (a network without shipped weights needs `weights`).
     output : str or path-like, optional
         The folder to write (it must not exist unless `overwrite`): ``<model>.safetensors``
         and its sidecar ``<model>.json``. Default: a new folder
@@ -109,7 +109,8 @@ def finetune(
     ModelNotFoundError
         If `model` is no installed model.
     ConfigError
-        For a model that is not a built-in network, missing weights, weights of
+        For a model that is not a built-in network, no weights (none given, none
+        shipped), weights of
         another architecture, an unknown setting or one out of range, or an
         `output` that exists (without `overwrite`) or whose folder does not.
     InvalidDataError

@@ -32,7 +32,8 @@ class StartingWeights:
     path : pathlib.Path
         The ``.safetensors`` file.
     name : str
-        What the weights are called in ``finetuned_from``: the file name.
+        What the weights are called in ``finetuned_from``: the file name, or
+        ``pretrained:<model>`` for the weights Promethium ships.
     sha256 : str
         The file's sha256 (verified against its sidecar).
     params : dict
@@ -67,8 +68,9 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
     model : str
         A built-in network (:data:`promethium.models.networks.plugin.NETWORK_MODELS`).
     weights : str or path-like or None
-        A ``.safetensors`` weight set with its JSON sidecar (or the sidecar). Required
-        until Promethium ships trained weights for `model`.
+        A ``.safetensors`` weight set with its JSON sidecar (or the sidecar). None:
+        the weights Promethium ships for `model`
+        (:func:`~promethium.models.networks.pretrained.pretrained_weights`).
 
     Returns
     -------
@@ -79,15 +81,17 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
     ModelNotFoundError
         If `model` is no installed model.
     ConfigError
-        If `model` is not a network Promethium can train, no weights are given, or
+        If `model` is not a network Promethium can train, no weights are given and
+        none ship for `model`, or
         the weights were trained for another architecture, are a plain checkpoint
         without sidecar, or do not exist.
     PluginError
         If the sidecar is not a Promethium sidecar, or the file's sha256 does not
-        match it.
+        match it (or, for the shipped weights, the sha256 pinned in the code).
     """
     from promethium.ml.weights import load_weights, sidecar_path
     from promethium.models.networks.plugin import NETWORK_MODELS, build_network_model
+    from promethium.models.networks.pretrained import pretrained_weights
     from promethium.plugins import default_registry
 
     if model not in NETWORK_MODELS:
@@ -101,13 +105,14 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
             f"model {model!r} is not a network Promethium can fine-tune; fine-tuning "
             f"trains one of the built-in networks {known}."
         )
-    if weights is None:
+    shipped = pretrained_weights(model) if weights is None else None
+    if weights is None and shipped is None:
         raise ConfigError(
             f"fine-tuning {model!r} starts from trained weights, and Promethium ships none "
-            f"for {model!r} yet; pass weights='runs/<run>/weights/best.safetensors' (from "
+            f"for {model!r}; pass weights='runs/<run>/weights/best.safetensors' (from "
             f"`promethium train`, see docs/training.md)."
         )
-    path = Path(os.fspath(weights))
+    path = Path(os.fspath(weights if shipped is None else shipped))
     if path.suffix == ".json":
         path = path.with_suffix(".safetensors")
     if not path.exists():
@@ -134,7 +139,7 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
     return StartingWeights(
         model=model,
         path=path,
-        name=path.name,
+        name=path.name if shipped is None else f"pretrained:{model}",
         sha256=str(info["sha256"]),
         params=params,
         recipe=dict(recipe) if isinstance(recipe, dict) else {},

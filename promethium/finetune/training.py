@@ -148,6 +148,7 @@ def _train_config(
                 "mixed_precision": recipe.mixed_precision,
                 "loss_on": "missing",
                 "seed": recipe.seed,
+                "init_weights": str(start.path),
                 "device": recipe.device,
                 "output_dir": str(scratch),
             },
@@ -188,7 +189,6 @@ def train_on_survey(
     str or None
         The MLflow run, when tracking is on.
     """
-    from promethium.finetune.callbacks import StartFrom
     from promethium.tracking import Tracker, open_tracker
     from promethium.tracking.training import TrackingCallback
     from promethium.train.loop.callbacks import Callback, ProgressBar
@@ -204,7 +204,7 @@ def train_on_survey(
     epochs = max(1, math.ceil(recipe.steps / per_epoch))
     training = config.training.model_copy(update={"epochs": epochs, "steps_per_epoch": per_epoch})
     config = config.model_copy(update={"training": training})
-    callbacks: list[Callback] = [StartFrom(start.path)]
+    callbacks: list[Callback] = []
     if progress:
         callbacks.append(ProgressBar())
     tracker = open_tracker(config.tracking)

@@ -66,9 +66,16 @@ def test_weights_of_another_architecture(tmp_path, line):
     _refused(tmp_path, ConfigError, message, line, weights=vae)
 
 
-def test_no_weights(tmp_path, line):
-    with pytest.raises(ConfigError, match="fine-tuning 'unet' starts from trained weights"):
-        pm.finetune(line, "unet", output=tmp_path / "out")
+def test_no_weights_given_and_none_shipped(tmp_path, line, monkeypatch):
+    from promethium.models.networks import pretrained
+
+    monkeypatch.setattr(pretrained, "PRETRAINED", {})
+    message = (
+        "fine-tuning 'unet' starts from trained weights, and Promethium ships none for "
+        "'unet'; pass weights='runs/<run>/weights/best.safetensors' (from `promethium "
+        "train`, see docs/training.md)."
+    )
+    _refused(tmp_path, ConfigError, message, line)
 
 
 def test_weights_without_a_sidecar_or_missing(tiny_weights, tmp_path, line):

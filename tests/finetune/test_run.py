@@ -163,3 +163,22 @@ def test_history_and_early_stopping(tiny_weights, tmp_path):
     assert len(result.history) == result.steps // 2
     assert 0 < result.best_step <= result.steps
     assert json.loads(json.dumps(result.history)) == result.history
+
+
+def test_without_weights_it_starts_from_the_shipped_set(tiny_weights, tmp_path, monkeypatch):
+    import shutil
+
+    from promethium.ml.weights import sidecar_path
+    from promethium.models.networks import pretrained
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    shutil.copy(tiny_weights, shipped / "unet.safetensors")
+    shutil.copy(sidecar_path(tiny_weights), shipped / "unet.json")
+    monkeypatch.setattr(pretrained, "PRETRAINED", {"unet": weights_sha256(tiny_weights)})
+    monkeypatch.setattr(pretrained, "pretrained_root", lambda: shipped)
+    result = pm.finetune(_line(), "unet", output=tmp_path / "t", steps=1)
+    assert result.finetuned_from == {
+        "name": "pretrained:unet",
+        "sha256": weights_sha256(tiny_weights),
+    }
