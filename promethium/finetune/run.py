@@ -185,6 +185,7 @@ def run_finetune(
     from promethium.finetune.settings import FineTuneSettings
     from promethium.finetune.start import starting_weights
     from promethium.finetune.training import train_on_survey
+    from promethium.tracking import open_tracker
 
     started = time.perf_counter()
     values = dict(settings)
@@ -196,12 +197,19 @@ def run_finetune(
     survey, holdout = _survey_and_holdout(da, recipe)
     options = {"device": recipe.device, **dict(inference or {})}
     before = _scores(holdout, start, start.path, options)
-    with Staging(target, overwrite) as staging:
-        trained, run_id = train_on_survey(da, holdout, start, recipe, staging.scratch, progress)
+    tracker = open_tracker(recipe.tracking)  # the store is checked before training
+    with tracker, Staging(target, overwrite) as staging:
+        trained = train_on_survey(da, holdout, start, recipe, staging.scratch, progress, tracker)
         after = _scores(holdout, start, trained.weights, options)
         path = _save(staging.set, start, trained, recipe, survey, before, after)
+        scores = {f"{when}_{k}": v for when, s in (("before", before), ("after", after))
+                  for k, v in s.items()}  # fmt: skip
+        tracker.log_metrics({**scores, "gain_db": after["snr_db"] - before["snr_db"]}, 0)
+        tracker.log_artifact(path.with_suffix(".json"), "finetuned")
         staging.commit()
-    result = _result(target / path.name, start, trained, survey, before, after, started, run_id)
+    result = _result(
+        target / path.name, start, trained, survey, before, after, started, tracker.run_id
+    )
     logger.info("fine-tuned %s: %+.2f dB on the held-out traces", start.model, result.gain_db)
     return result
 
@@ -217,9 +225,14 @@ def _tracking(tracking: bool | Mapping[str, Any] | TrackingConfig) -> Any:
 
 
 def _default_output(model: str) -> Path:
+    """A new folder ``runs/finetune/<model>-<date>-<time>[-N]``."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     DEFAULT_OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
-    return DEFAULT_OUTPUT_ROOT / f"{model}-{stamp}"
+    path, n = DEFAULT_OUTPUT_ROOT / f"{model}-{stamp}", 1
+    while path.exists():
+        n += 1
+        path = DEFAULT_OUTPUT_ROOT / f"{model}-{stamp}-{n}"
+    return path
 
 
 def _survey_and_holdout(

@@ -106,13 +106,16 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
             f"trains one of the built-in networks {known}."
         )
     shipped = pretrained_weights(model) if weights is None else None
-    if weights is None and shipped is None:
+    if weights is not None:
+        path = Path(os.fspath(weights))
+    elif shipped is not None:
+        path = shipped
+    else:
         raise ConfigError(
             f"fine-tuning {model!r} starts from trained weights, and Promethium ships none "
             f"for {model!r}; pass weights='runs/<run>/weights/best.safetensors' (from "
             f"`promethium train`, see docs/training.md)."
         )
-    path = Path(os.fspath(weights if shipped is None else shipped))
     if path.suffix == ".json":
         path = path.with_suffix(".safetensors")
     if not path.exists():

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from promethium.finetune.settings import FineTuneSettings
     from promethium.finetune.start import StartingWeights
     from promethium.holdout import Holdout
+    from promethium.tracking import DisabledTracker, Tracker
     from promethium.train.config import TrainConfig
     from promethium.train.data import PatchDataset
     from promethium.train.summary import TrainResult
@@ -164,8 +165,9 @@ def train_on_survey(
     recipe: FineTuneSettings,
     scratch: Path,
     progress: bool,
-) -> tuple[TrainResult, str | None]:
-    """Run the trainer from the starting weights; return its result and the MLflow run.
+    tracker: Tracker | DisabledTracker,
+) -> TrainResult:
+    """Run the trainer from the starting weights; return its result.
 
     Parameters
     ----------
@@ -181,15 +183,15 @@ def train_on_survey(
         A folder for the trainer's checkpoints and weights (removed by the caller).
     progress : bool
         Show a progress bar.
+    tracker : Tracker or DisabledTracker
+        Where the run is tracked (the caller opens and ends it).
 
     Returns
     -------
     TrainResult
         Of the trainer; ``weights`` are the best validated ones.
-    str or None
-        The MLflow run, when tracking is on.
     """
-    from promethium.tracking import Tracker, open_tracker
+    from promethium.tracking import Tracker
     from promethium.tracking.training import TrackingCallback
     from promethium.train.loop.callbacks import Callback, ProgressBar
     from promethium.train.loop.trainer import Trainer
@@ -207,10 +209,6 @@ def train_on_survey(
     callbacks: list[Callback] = []
     if progress:
         callbacks.append(ProgressBar())
-    tracker = open_tracker(config.tracking)
     if isinstance(tracker, Tracker):
         callbacks.append(TrackingCallback(tracker))
-    with tracker:
-        trainer = Trainer(config, callbacks=callbacks, datasets=datasets)
-        result = trainer.fit()
-    return result, tracker.run_id
+    return Trainer(config, callbacks=callbacks, datasets=datasets).fit()
