@@ -5,9 +5,13 @@ Writes two 3-D cubes of about ``--size-gb`` each in a temporary directory, one o
 then for each file, in the same run:
 
 1. times ``open_segy(path).values`` (headers, geometry and every sample, with dask's
-   default threads) against segyio's ``f.trace.raw[:]``, alternating the two and keeping
-   the best of ``--repeat``; prints both throughputs in MB/s and their ratio (segyio's
-   time over ours: above 1 is faster than segyio);
+   default threads) and ``open_segy(path).compute()`` (the same, with the lazy
+   ``trace_mask`` computed from the same chunks) against segyio's ``f.trace.raw[:]``,
+   alternating them and keeping the best of ``--repeat``; prints the throughputs in
+   MB/s and the ratios (segyio's time over ours: above 1 is faster than segyio). The
+   CPU time of each read (``time.process_time``, all threads) is recorded too: on a
+   machine shared with other work the CPU ratio says which reader does less work,
+   whatever share of the cores each got;
 2. in a fresh subprocess each, measures the peak RSS of ``open_segy(path).values`` and
    of segyio's ``f.trace.raw[:]``, less the process's RSS before the read and the size
    of the result: what the read needs beyond the array it returns, to compare with the
@@ -16,8 +20,9 @@ then for each file, in the same run:
    and prints that process's peak RSS next to the file size (streaming: bounded by the
    chunks, not the file).
 
-Results go to ``--out`` as JSON with machine information and the load average (other
-work running on the machine slows both readers, not always equally).
+Results go to ``--out`` as JSON with machine information and the load average before
+and after each file (other work running on the machine slows both readers, not always
+equally). The Promethium measured is the checkout this script is in.
 
     python benchmarks/io_throughput.py --size-gb 0.5
 """
@@ -35,6 +40,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's promethium
 
 from promethium.io.segy.build import binary_header
 from promethium.io.segy.samples import ieee_to_ibm
@@ -123,34 +130,43 @@ def make_file(path: Path, size_gb: float, n_samples: int, format_code: int) -> t
     return n_ilines, n_xlines
 
 
-def time_reads(path: Path, repeat: int) -> dict[str, float]:
-    """Best-of-`repeat` times of segyio's ``f.trace.raw[:]`` and ``open_segy(path).values``."""
+def time_reads(path: Path, repeat: int) -> dict[str, float | list[float]]:
+    """Best-of-`repeat` wall and CPU times of segyio and of Promethium's two reads."""
     import segyio
 
     from promethium.io.segy import open_segy
 
-    size = path.stat().st_size
-    ours, theirs = [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
+    def segyio_raw() -> object:
         with segyio.open(str(path), ignore_geometry=True) as f:
-            ref = f.trace.raw[:]
-        theirs.append(time.perf_counter() - t)
-        del ref
-        t = time.perf_counter()
-        arr = open_segy(path).values
-        ours.append(time.perf_counter() - t)
-        del arr
-    best_ours, best_theirs = min(ours), min(theirs)
-    return {
-        "promethium_s": best_ours,
-        "segyio_s": best_theirs,
-        "promethium_mb_s": size / MB / best_ours,
-        "segyio_mb_s": size / MB / best_theirs,
-        "ratio": best_theirs / best_ours,
-        "promethium_all_s": ours,
-        "segyio_all_s": theirs,
+            return f.trace.raw[:]
+
+    readers = {
+        "segyio": segyio_raw,
+        "promethium": lambda: open_segy(path).values,
+        "promethium_compute": lambda: open_segy(path).compute(),
     }
+    wall: dict[str, list[float]] = {name: [] for name in readers}
+    cpu: dict[str, list[float]] = {name: [] for name in readers}
+    for _ in range(repeat):
+        for name, read in readers.items():
+            t, c = time.perf_counter(), time.process_time()
+            result = read()
+            wall[name].append(time.perf_counter() - t)
+            cpu[name].append(time.process_time() - c)
+            del result
+    size = path.stat().st_size
+    best = {name: min(times) for name, times in wall.items()}
+    least = {name: min(times) for name, times in cpu.items()}
+    out: dict[str, float | list[float]] = {}
+    for name in ("promethium", "promethium_compute", "segyio"):
+        out[f"{name}_s"] = best[name]
+        out[f"{name}_mb_s"] = size / MB / best[name]
+        out[f"{name}_cpu_s"] = least[name]
+        out[f"{name}_all_s"] = wall[name]
+    out["ratio"] = best["segyio"] / best["promethium"]
+    out["ratio_compute"] = best["segyio"] / best["promethium_compute"]
+    out["cpu_ratio"] = least["segyio"] / least["promethium"]
+    return out
 
 
 def read_memory(path: Path, reader: str) -> dict[str, float]:
@@ -228,12 +244,15 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(tmp) / f"cube_{code}.sgy"
             n_il, n_xl = make_file(path, args.size_gb, args.samples, code)
             size = path.stat().st_size
+            load = machine()["load_average"]
             reads = time_reads(path, args.repeat)
             memory = {r: read_memory(path, r) for r in ("promethium", "segyio")}
             print(
-                f"{name}: {size / MB:.0f} MB, promethium {reads['promethium_mb_s']:.0f} MB/s, "
-                f"segyio {reads['segyio_mb_s']:.0f} MB/s, ratio {reads['ratio']:.2f}x "
-                f"(target >= 1.0x); memory beyond the result: promethium "
+                f"{name}: {size / MB:.0f} MB, .values {reads['promethium_mb_s']:.0f} MB/s, "
+                f".compute() {reads['promethium_compute_mb_s']:.0f} MB/s, segyio "
+                f"{reads['segyio_mb_s']:.0f} MB/s: ratio {reads['ratio']:.2f}x (.compute() "
+                f"{reads['ratio_compute']:.2f}x, CPU time {reads['cpu_ratio']:.2f}x; target "
+                f">= 1.0x); memory beyond the result: promethium "
                 f"{memory['promethium']['beyond_result_mb']:.0f} MB, segyio "
                 f"{memory['segyio']['beyond_result_mb']:.0f} MB (chunks of "
                 f"{memory['promethium']['chunk_mb']:.0f} MB)"
@@ -246,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 "samples": args.samples,
                 "read": reads,
                 "memory": memory,
+                "load_average": {"before": load, "after": machine()["load_average"]},
             }
             if code == 5:
                 zarr = zarr_peak(path, Path(tmp) / "cube.zarr")
