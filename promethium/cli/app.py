@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from promethium.cli.batch import batch
+from promethium.cli.batch_plan import plan
 from promethium.cli.convert import convert
 from promethium.cli.finetune import finetune
 from promethium.cli.headers import headers
@@ -78,6 +79,7 @@ app.command()(headers)
 app.command()(convert)
 app.command()(reconstruct)
 app.command()(batch)
+app.command()(plan)
 app.command()(plot)
 app.command()(plugins)
 app.command()(train)

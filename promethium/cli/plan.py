@@ -1,4 +1,8 @@
-"""``reconstruct --dry-run``: the resolved settings of a run, printed instead of run."""
+"""Plans of runs, printed instead of run: ``reconstruct --dry-run`` and the shared lines.
+
+``promethium plan`` (:mod:`promethium.cli.batch_plan`) adds a batch run's tasks, memory and
+time to the same :class:`RunPlan`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["RunPlan", "plan_run"]
+__all__ = ["RunPlan", "add_model", "byte_size", "chunk_text", "plan_run"]
 
 
 @dataclass
@@ -36,7 +40,8 @@ class RunPlan:
         return "\n".join(f"{label + ':':<{width}}{text}" for label, text in self.lines)
 
 
-def _chunks(da: xr.DataArray) -> str:
+def chunk_text(da: xr.DataArray) -> str:
+    """The chunking of `da` in words: the largest chunk per dim and the number of chunks."""
     if da.chunks is None:
         return "in memory (one chunk)"
     sizes = ", ".join(f"{d}={max(c)}" for d, c in zip(da.dims, da.chunks, strict=True))
@@ -44,7 +49,7 @@ def _chunks(da: xr.DataArray) -> str:
     return f"{sizes} ({n} chunk{'s' if n != 1 else ''})"
 
 
-def _size(n_bytes: float) -> str:
+def byte_size(n_bytes: float) -> str:
     """A byte count for people: ``"7.5 KiB"``, ``"1.2 GiB"``."""
     if n_bytes < 1024:
         return f"{n_bytes:.0f} B"
@@ -54,6 +59,48 @@ def _size(n_bytes: float) -> str:
 
 def _value(value: Any) -> str:
     return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
+def add_model(
+    plan: RunPlan,
+    model: str,
+    config: dict[str, Any] | None,
+    options: dict[str, Any],
+    front_door: dict[str, Any],
+) -> dict[str, Any]:
+    """Add the model, its config and its options (given or default) to `plan`.
+
+    The model, its configuration and its options are checked as the run checks them.
+
+    Returns
+    -------
+    dict
+        The model's resolved options (the schema's defaults filled in).
+
+    Raises
+    ------
+    ModelNotFoundError
+        If no model has that name.
+    ConfigError
+        For an option or config key the model does not accept.
+    """
+    from promethium.plugins import default_registry
+    from promethium.reconstruct import model_options
+
+    registry = default_registry()
+    spec = registry.get(model)
+    registry.build(spec.name, config)  # checks the configuration as the run does
+    resolved = model_options(spec, options).model_dump(mode="json")
+    label = f"{spec.plugin} {spec.plugin_version}".strip()
+    plan.add("model", f"{spec.name} ({spec.family}, version {spec.version}; plugin {label})")
+    merged = {**spec.config, **(config or {})}
+    if merged:
+        plan.add("config", ", ".join(f"{k}={_value(v)}" for k, v in merged.items()))
+    plan.add("options", "the front door's, then the model's")
+    for name, value in {**front_door, **resolved}.items():
+        origin = "given" if name in options or front_door.get(name) else "default"
+        plan.add(f"  {name}", f"{_value(value)} ({origin})")
+    return resolved
 
 
 def plan_run(
@@ -115,29 +162,15 @@ def plan_run(
         For an option or config key the model does not accept.
     """
     from promethium.cli.files import is_zarr, output_is_zarr
-    from promethium.plugins import default_registry
-    from promethium.reconstruct import model_options
 
-    registry = default_registry()
-    spec = registry.get(model)
-    registry.build(spec.name, config)  # checks the configuration as the run does
-    resolved = model_options(spec, options).model_dump(mode="json")
     plan = RunPlan()
     plan.add("dry run", "nothing is computed or written")
     plan.add("input", f"{source} ({'Zarr' if is_zarr(source) else 'SEG-Y'})")
     plan.add("dims", ", ".join(f"{d}={n}" for d, n in da.sizes.items()))
-    plan.add("chunks", _chunks(da))
+    plan.add("chunks", chunk_text(da))
     if selection:
         plan.add("selection", " ".join(f"--sel {s}" for s in selection))
-    label = f"{spec.plugin} {spec.plugin_version}".strip()
-    plan.add("model", f"{spec.name} ({spec.family}, version {spec.version}; plugin {label})")
-    merged = {**spec.config, **(config or {})}
-    if merged:
-        plan.add("config", ", ".join(f"{k}={_value(v)}" for k, v in merged.items()))
-    plan.add("options", "the front door's, then the model's")
-    for name, value in {**front_door, **resolved}.items():
-        origin = "given" if name in options or front_door.get(name) else "default"
-        plan.add(f"  {name}", f"{_value(value)} ({origin})")
+    add_model(plan, model, config, options, front_door)
     zarr = output_is_zarr(target)
     replaces = " (replaces the existing one)" if target.exists() else ""
     plan.add("output", f"{target}, {'a Zarr store' if zarr else 'SEG-Y'}{replaces}")
@@ -150,6 +183,6 @@ def plan_run(
         plan.add("uncertainty", f"{uncertainty}, a Zarr store of mean and std")
     n_samples = da.sizes[da.dims[-1]]
     traces = math.prod(n for d, n in da.sizes.items() if d != da.dims[-1])
-    size = _size(traces * n_samples * 4)
+    size = byte_size(traces * n_samples * 4)
     plan.add("computes", f"{traces} trace positions of {n_samples} samples ({size} as float32)")
     return plan

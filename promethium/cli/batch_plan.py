@@ -1,0 +1,242 @@
+"""``promethium plan``: a batch run's chunks, halo, tasks, memory and time, before running it.
+
+The plan resolves the model and options as ``reconstruct --dry-run`` does
+(:mod:`promethium.cli.plan`), builds each input's lazy reconstruction (headers only), counts
+the memory of the largest task (:mod:`promethium.distributed.estimate`), runs that chunk
+once here to calibrate, and refuses a plan whose tasks would not fit in a worker's memory.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from promethium.cli.batch import parse_chunks
+from promethium.cli.choices import complete_models
+from promethium.cli.files import local_path
+from promethium.cli.logs import Quiet, Verbose, command_settings
+from promethium.cli.model_options import checked_options, key_values
+from promethium.cli.plan import RunPlan, add_model, byte_size, chunk_text
+from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from promethium.distributed.estimate import Calibration, TaskEstimate, WorkerCapacity
+
+__all__ = ["check_fits", "plan"]
+
+
+def plan(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[Path], typer.Argument(parser=local_path, help="Input SEG-Y files and Zarr stores.")
+    ],
+    model: Annotated[
+        str,
+        typer.Option("--model", "-m", help="Model name.", autocompletion=complete_models),
+    ] = "auto",
+    scheduler: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Plan for the workers of a running scheduler.", metavar="ADDR"),
+    ] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Local cluster: workers.")] = None,  # noqa: UP045
+    threads_per_worker: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Local cluster: threads per worker."),
+    ] = None,
+    gpus_per_worker: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Local cluster: GPUs per worker."),
+    ] = None,
+    memory_limit: Annotated[
+        str, typer.Option(help="Local cluster: memory per worker (default auto).")
+    ] = "auto",
+    chunks: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Chunk size of a dim as DIM=N (repeatable)."),
+    ] = None,
+    option: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--option", "-o", help="Any model option as KEY=VALUE (repeatable)."),
+    ] = None,
+    config: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Model configuration as KEY=VALUE (repeatable)."),
+    ] = None,
+    calibrate: Annotated[
+        bool, typer.Option(help="Run the largest chunk once here to measure time and memory.")
+    ] = True,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+    iline: Byte = None,
+    xline: Byte = None,
+    offset: Byte = None,
+    cdp: Byte = None,
+    shot: Byte = None,
+    channel: Byte = None,
+    profile: Profile = None,
+    geometry: Geometry = "auto",
+) -> None:
+    """Plan a batch run (dry run): chunks, halo, tasks, memory per task and time.
+
+    One chunk is run here to calibrate (--no-calibrate skips it). Exits with status 1,
+    saying how to fix it, when a worker could not hold the tasks it runs at once.
+    """
+    import promethium as pm
+    from promethium.distributed.cluster import open_client
+    from promethium.distributed.estimate import calibrate as run_one
+    from promethium.distributed.estimate import estimate_task, largest_chunk, worker_capacity
+    from promethium.distributed.job import is_zarr_input
+
+    command_settings(ctx, verbose, quiet)
+    options: dict[str, Any] = key_values(option or [], "--option")
+    checked_options(model, options)
+    model_config = key_values(config or [], "--config") or None
+    sizes = parse_chunks(chunks or [])
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise pm.ConfigError(f"input(s) not found: {', '.join(missing)}.")
+    runplan = RunPlan()
+    runplan.add("dry run", "nothing is written" + (" (one chunk runs here)" if calibrate else ""))
+    resolved = add_model(runplan, model, model_config, options, {})
+    results = []
+    segy = segy_keys(locals())
+    for path in inputs:
+        if is_zarr_input(path):
+            da = pm.open_zarr(path, chunks=sizes or "store")
+        else:
+            da = pm.open_segy(path, chunks=sizes or "auto", **segy)
+        result = pm.reconstruct(da, model=model, config=model_config, **options)
+        results.append(result)
+        dims = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
+        runplan.add("input", f"{path} ({dims}); output chunks {chunk_text(result)}")
+    estimate = estimate_task(results[0], resolved)
+    tasks = sum(estimate_task(r, resolved).tasks for r in results)
+    if scheduler is not None:
+        with open_client(scheduler) as client:
+            capacity = worker_capacity(client)
+    else:
+        capacity = worker_capacity(
+            n_workers=workers, threads_per_worker=threads_per_worker,
+            memory_limit=memory_limit, gpus_per_worker=gpus_per_worker,
+        )  # fmt: skip
+    measured = run_one(results[0], largest_chunk(results[0])) if calibrate else None
+    _describe(runplan, results, estimate, tasks, capacity, measured, resolved)
+    typer.echo(runplan.to_text())
+    check_fits(estimate, measured, capacity, results[0], tasks)
+
+
+def _describe(
+    runplan: RunPlan,
+    results: list[xr.DataArray],
+    estimate: TaskEstimate,
+    tasks: int,
+    capacity: WorkerCapacity,
+    measured: Calibration | None,
+    resolved: dict[str, Any],
+) -> None:
+    if estimate.halo is None:
+        runplan.add("halo", "none: the model fills each chunk on its own")
+    else:
+        ht, hv = estimate.halo
+        runplan.add("halo", f"{ht} traces, {hv} samples on each side of a chunk (patch - 1)")
+    runplan.add("tasks", f"{tasks} (one per output chunk, {len(results)} input(s))")
+    memory = byte_size(capacity.memory_bytes) if capacity.memory_bytes else "no limit"
+    gpus = f", {capacity.gpus:g} GPU(s)" if capacity.gpus else ""
+    runplan.add(
+        "workers", f"{capacity.workers} x {capacity.threads} thread(s), {memory} each{gpus} "
+        f"({capacity.source})",
+    )  # fmt: skip
+    shape = "x".join(str(n) for n in estimate.chunk)
+    host = f"{byte_size(estimate.host_bytes)} counted"
+    if measured is not None:
+        host += f", {byte_size(measured.peak_host_bytes)} measured"
+    runplan.add("memory per task", f"host {host} (largest chunk {shape})")
+    runplan.add("GPU per task", _gpu_text(estimate, measured, resolved))
+    peak, at_once = _task_peak(estimate, measured), min(capacity.threads, tasks)
+    runplan.add(
+        "peak per worker", f"{byte_size(peak * at_once)} ({at_once} task(s) at once; dask "
+        "pauses a worker at 80% of its limit)",
+    )  # fmt: skip
+    if measured is None:
+        runplan.add("time", "not calibrated (--calibrate runs one chunk here)")
+        return
+    runplan.add("calibration", f"first run {measured.first_s:.2f} s (model built, input read), "
+                f"then {measured.chunk_s:.2f} s per chunk")  # fmt: skip
+    parallel = capacity.workers * capacity.threads
+    if estimate.batch_bytes and capacity.gpus and str(resolved.get("device", "cpu")) != "cpu":
+        parallel = min(parallel, int(capacity.gpus))  # GPU tasks: one per GPU
+    total_elements = sum(math.prod(r.shape) for r in results)
+    per_element = measured.chunk_s / max(math.prod(estimate.chunk), 1)
+    seconds = per_element * total_elements / max(1, min(parallel, tasks))
+    runplan.add("time estimate", f"~{_duration(seconds)} on {min(parallel, tasks)} parallel "
+                "task slot(s), at this machine's speed for the calibrated chunk")  # fmt: skip
+
+
+def _gpu_text(
+    estimate: TaskEstimate, measured: Calibration | None, resolved: dict[str, Any]
+) -> str:
+    if "device" not in resolved:
+        return "none (the model runs on the CPU)"
+    if measured is not None and measured.peak_gpu_bytes:
+        return f"{byte_size(measured.peak_gpu_bytes)} measured (torch peak allocation)"
+    from promethium.ml.device import resolve_device
+
+    device = resolve_device(str(resolved["device"]))
+    if device == "cpu":
+        return f"none here (device {resolved['device']!r} resolves to cpu on this machine)"
+    return f"{byte_size(estimate.batch_bytes)} per batch of patches, plus the model"
+
+
+def _task_peak(estimate: TaskEstimate, measured: Calibration | None) -> int:
+    return max(estimate.host_bytes, measured.peak_host_bytes if measured else 0)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def check_fits(
+    estimate: TaskEstimate,
+    measured: Calibration | None,
+    capacity: WorkerCapacity,
+    result: xr.DataArray,
+    tasks: int,
+) -> None:
+    """Refuse a plan whose concurrent tasks exceed 80% of a worker's memory limit.
+
+    Raises
+    ------
+    ConfigError
+        Naming the peak, the limit, and the fixes: smaller chunks (with a size that
+        fits), fewer threads per worker, more memory per worker.
+    """
+    from promethium.distributed.estimate import PAUSE_FRACTION
+    from promethium.errors import ConfigError
+
+    if not capacity.memory_bytes:
+        return
+    peak, at_once = _task_peak(estimate, measured), min(capacity.threads, tasks)
+    budget = PAUSE_FRACTION * capacity.memory_bytes
+    if peak * at_once <= budget:
+        return
+    # The slowest dim with more than one element: shrink its chunks in proportion.
+    axis = next((i for i, n in enumerate(estimate.chunk[:-1]) if n > 1), len(estimate.chunk) - 1)
+    dim = result.dims[axis]
+    smaller = max(1, int(estimate.chunk[axis] * budget / (peak * at_once)))
+    raise ConfigError(
+        f"the plan does not fit: a task needs about {byte_size(peak)} and a worker runs "
+        f"{at_once} at once ({byte_size(peak * at_once)}), above 80% of "
+        f"its {byte_size(capacity.memory_bytes)} memory limit, where dask pauses it. Use "
+        f"smaller chunks (--chunks {dim}={smaller}), fewer threads per worker "
+        "(--threads-per-worker 1), or more memory per worker (--memory-limit, fewer "
+        "--workers)."
+    )

@@ -1,0 +1,58 @@
+"""``promethium plan``: a batch run's tasks, halo, memory and time; plans that do not fit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from promethium.cli import main
+
+
+def lines(text):
+    return dict(re.findall(r"^(\S[^:]*):\s+(.*)$", text, flags=re.M))
+
+
+def test_plan_prints_tasks_halo_memory_and_a_calibrated_time(survey, tmp_path, capsys):
+    argv = ["plan", str(survey), str(survey), "-m", "pocs", "-o", "patch_size=16",
+            "-o", "n_iter=2", "--workers", "2", "--threads-per-worker", "1"]  # fmt: skip
+    assert main(argv) == 0
+    out = lines(capsys.readouterr().out)
+    assert out["tasks"] == "2 (one per output chunk, 2 input(s))"
+    assert out["halo"].startswith("15 traces, 15 samples")
+    assert out["workers"].startswith("2 x 1 thread(s)")
+    assert re.match(r"host [\d.]+ \w?i?B counted, [\d.]+ \w?i?B measured", out["memory per task"])
+    assert out["GPU per task"] == "none (the model runs on the CPU)"
+    assert re.match(r"first run [\d.]+ s .* then [\d.]+ s per chunk", out["calibration"])
+    assert out["time estimate"].startswith("~")
+    assert list(tmp_path.iterdir()) == [survey]  # nothing written
+
+
+def test_plan_without_calibration_and_without_patches(survey, capsys):
+    assert main(["plan", str(survey), "-m", "linear", "--no-calibrate"]) == 0
+    out = lines(capsys.readouterr().out)
+    assert out["halo"] == "none: the model fills each chunk on its own"
+    assert out["time"].startswith("not calibrated")
+
+
+def test_plan_that_does_not_fit_is_refused_with_the_fixes(survey, capsys):
+    argv = ["plan", str(survey), "-m", "pocs", "-o", "patch_size=16", "-o", "n_iter=1",
+            "--memory-limit", "64KiB", "--workers", "1"]  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "the plan does not fit" in err and "80% of its 64.0 KiB memory limit" in err
+    assert "smaller chunks (--chunks offset=" in err and "--threads-per-worker 1" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--memory-limit", "lots"], "no memory size"), (["-o", "bogus=1"], "bogus")],
+)
+def test_plan_usage_errors(survey, capsys, extra, message):
+    assert main(["plan", str(survey), "-m", "pocs", "--no-calibrate", *extra]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_plan_missing_input(tmp_path, capsys):
+    assert main(["plan", str(tmp_path / "nope.sgy"), "-m", "linear"]) == 1
+    assert "input(s) not found" in capsys.readouterr().err
