@@ -408,7 +408,7 @@ def _resources(client: Client, settings: RunSettings, has_device: bool) -> dict[
 
 
 def _result(job: InputJob) -> InputResult:
-    total = len(job.indices) if job.result is not None else 0
+    total = job.total
     status = {"complete": "written", "up to date": "up to date"}.get(job.status, "failed")
     error = job.error if status == "failed" else None
     if status == "failed" and error is None:
@@ -525,12 +525,21 @@ class _Run:
             job.computed += 1
             self.computed += 1
             if not job.pending and not self.futures[id(job)]:
-                self._submit_writes(job)
+                self._guarded(job, self._submit_writes)
             return
         err = future.exception()
-        if is_device_oom(err) and self._back_off(job):
+        if is_device_oom(err) and self._guarded(job, self._back_off):
             return
-        self._fail(job, err)
+        if job.status != "failed":
+            self._fail(job, err)
+
+    def _guarded(self, job: InputJob, step: Callable[[InputJob], Any]) -> Any:
+        """Run ``step(job)``; an error fails this input only (returns None)."""
+        try:
+            return step(job)
+        except Exception as err:
+            self._fail(job, err)
+            return None
 
     def _back_off(self, job: InputJob) -> bool:
         """Resubmit `job`'s unfinished chunks with half the batch size; False if at 1."""
@@ -557,6 +566,7 @@ class _Run:
         self.writes.pop(id(job), None)
         job.work.mark_complete({**job.run, "traces": job.traces, "filled": job.filled})
         job.status = "complete"
+        job.result = None  # the graph is no longer needed: keep the driver small
         self.active.discard(id(job))
         logger.info("%s: outputs written", job.source)
 
@@ -565,6 +575,7 @@ class _Run:
         for write in self.writes.pop(id(job), []):
             write.abort()
         job.status = "failed"
+        job.result = None
         job.error = f"{type(err).__name__}: {err}"
         self.active.discard(id(job))
         logger.info("%s failed: %s", job.source, job.error)
@@ -587,14 +598,14 @@ class _Run:
     def _report(self) -> None:
         if self.progress is None:
             return
-        opened = [j for j in self.jobs if j.result is not None]
+        opened = [j for j in self.jobs if j.total]
         elapsed = time.perf_counter() - self.started
         self.progress(
             BatchProgress(
                 files_total=len(self.jobs),
                 files_done=sum(j.status in ("complete", "up to date") for j in self.jobs),
                 files_failed=sum(j.status == "failed" for j in self.jobs),
-                chunks_total=sum(len(j.indices) for j in opened),
+                chunks_total=sum(j.total for j in opened),
                 chunks_done=sum(len(j.done) for j in opened),
                 chunks_computed=self.computed,
                 elapsed_s=elapsed,

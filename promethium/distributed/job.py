@@ -137,6 +137,7 @@ class InputJob:
     run: dict[str, Any] = field(default_factory=dict)
     result: xr.DataArray | None = None
     done: dict[tuple[int, ...], ChunkRecord] = field(default_factory=dict)
+    total: int = 0
     reused: int = 0
     computed: int = 0
     batch_size: int | None = None
@@ -233,6 +234,7 @@ class InputJob:
             i: r for i, r in self.work.finished().items() if i in valid and _fits(r, result, i)
         }
         self.reused = len(self.done)
+        self.total = len(valid)
         self.traces = int(result.coords["trace_mask"].size)
         self.filled = int(np.asarray(result.coords["trace_filled"]).sum())
 
