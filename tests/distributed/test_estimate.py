@@ -61,7 +61,9 @@ def test_calibration_runs_the_largest_chunk(lazy):
 def test_local_capacity_is_what_a_local_cluster_starts(kwargs):
     distributed = pytest.importorskip("distributed")
     capacity = worker_capacity(processes=False, **kwargs)
-    with distributed.LocalCluster(processes=False, dashboard_address=None, **kwargs) as cluster:
+    with distributed.LocalCluster(
+        processes=False, dashboard_address=None, worker_dashboard_address=None, **kwargs
+    ) as cluster:
         workers = cluster.scheduler_info["workers"].values()
         assert capacity.workers == len(workers)
         assert {w["nthreads"] for w in workers} == {capacity.threads}
