@@ -45,3 +45,11 @@ def test_qc_ranks_the_models_and_reconstructs_with_the_best(tmp_path):
     assert best is not None and float(best.group(2)) > 3.0
     assert re.search(rf"{re.escape(best.group(1))} filled \d+ dead traces", text)
     assert (tmp_path / "report" / "qc.json").exists()
+
+
+def test_finetune_gains_on_the_survey_and_fills_it(tmp_path):
+    text = _run("finetune.py", "--workdir", str(tmp_path), "--steps", "60", "--small")
+    gain = float(re.search(r"gain: ([+-][\d.]+) dB", text).group(1))
+    assert gain > 1.0
+    assert re.search(r"filled 24 dead traces", text)
+    assert (tmp_path / "tuned" / "unet.safetensors").exists()
