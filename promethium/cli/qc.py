@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -19,12 +20,18 @@ __all__ = ["model_entries", "qc"]
 
 
 def model_entries(
-    models: str | None, options: list[str], config: list[str], weights: list[str]
+    models: str | None,
+    options: list[str],
+    config: list[str],
+    weights: list[str],
+    finetune: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]] | None:
     """The ``models=`` of :func:`promethium.qc` from the command line's options.
 
     ``--option MODEL.KEY=VALUE`` and ``--config MODEL.KEY=VALUE`` apply to one model;
-    ``--weights MODEL=PATH`` gives a network its weights.
+    ``--weights MODEL=PATH`` gives a network its weights; ``--finetune MODEL`` adds
+    ``MODEL+finetune``, the network fine-tuned on the test's input (from the same
+    weights and config).
 
     Raises
     ------
@@ -36,6 +43,8 @@ def model_entries(
     --------
     >>> model_entries("unet,pocs", ["pocs.n_iter=50"], [], ["unet=ft.safetensors"])
     {'unet': {'weights': 'ft.safetensors'}, 'pocs': {'n_iter': 50}}
+    >>> model_entries("unet", [], [], [], ["unet"])["unet+finetune"]
+    {'model': 'unet', 'finetune': True}
     """
     from promethium.errors import ConfigError
     from promethium.qc.models import ALWAYS_COMPARED
@@ -72,6 +81,14 @@ def model_entries(
         if not eq or not name or not path:
             raise ConfigError(f"--weights {pair!r} is not MODEL=PATH, e.g. unet=best.safetensors.")
         put(name, "weights", path, "--weights")
+    for name in finetune:
+        if name not in compared:
+            raise ConfigError(
+                f"--finetune {name}: {name!r} is not compared; the models are {compared} "
+                "(add it with --models)."
+            )
+        given = {k: v for k, v in entries.get(name, {}).items() if k in ("weights", "config")}
+        entries[f"{name}+finetune"] = {"model": name, **given, "finetune": True}
     return entries if names is not None or entries else None
 
 
@@ -123,6 +140,13 @@ def qc(
         Optional[list[str]],  # noqa: UP045
         typer.Option(help="A network's trained weights as MODEL=PATH (repeatable)."),
     ] = None,
+    finetune: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            help="Also compare MODEL fine-tuned on the survey (self-supervised, on the "
+            "test's input), as MODEL+finetune (repeatable)."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
     sel: Sel = None,
     verbose: Verbose = 0,
@@ -150,7 +174,7 @@ def qc(
     settings = command_settings(ctx, verbose, quiet)
     check_target(output, overwrite, source)  # before any data is read
     selection = parse_selection(sel or [])
-    entries = model_entries(models, option or [], config or [], weights or [])
+    entries = model_entries(models, option or [], config or [], weights or [], finetune or [])
     registry = default_registry()
     qc_models(entries, registry)  # every model and option checked before reading data
     keys = segy_keys(locals())

@@ -1,4 +1,4 @@
-"""Which models a QC run compares, each with its weights, config and options."""
+"""Which models a QC run compares, each with its weights, config, options, fine-tuning."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ __all__ = ["ALWAYS_COMPARED", "QCModel", "qc_models"]
 ALWAYS_COMPARED: tuple[str, ...] = ("pocs", "linear")
 
 #: Keys of a model's entry in the mapping form of ``models=`` that are not options.
-_ENTRY_KEYS = ("model", "weights", "config")
+_ENTRY_KEYS = ("model", "weights", "config", "finetune")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ class QCModel:
         Overrides of the model's configuration (``config=``).
     options : mapping
         Options of the model's ``reconstruct`` (e.g. ``n_iter``, ``batch_size``).
+    finetune : bool or mapping, default False
+        Fine-tune the network on the test's input first (``finetune=`` of
+        :func:`promethium.reconstruct`; a mapping gives the settings of
+        :func:`promethium.finetune`). The hidden traces are not live there, so the
+        fine-tuning never sees them.
     """
 
     label: str
@@ -48,14 +53,18 @@ class QCModel:
     weights: str | None = None
     config: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    finetune: bool | Mapping[str, Any] = False
 
     def reconstruct(self, da: xr.DataArray, registry: Registry) -> xr.DataArray:
         """Fill the missing traces of `da` with this model, computed in memory."""
         from promethium.reconstruct import reconstruct
 
+        extra: dict[str, Any] = {}
+        if self.finetune is not False:  # fine-tune on `da` first (promethium.finetune)
+            extra["finetune"] = True if self.finetune is True else dict(self.finetune)
         out = reconstruct(
             da, self.model, registry=registry, config=dict(self.config) or None,
-            weights=self.weights, **dict(self.options),
+            weights=self.weights, **extra, **dict(self.options),
         )  # fmt: skip
         return out.compute()
 
@@ -67,6 +76,7 @@ class QCModel:
             "weights": self.weights,
             "config": dict(self.config),
             "options": dict(self.options),
+            "finetune": self.finetune if isinstance(self.finetune, bool) else dict(self.finetune),
         }
 
 
@@ -81,8 +91,9 @@ def qc_models(
     ----------
     models : str, sequence, mapping or None
         A model name; a sequence of names or :class:`QCModel`; or a mapping of labels
-        to entries ``{"model": NAME, "weights": PATH, "config": {...}, OPTION: VALUE,
-        ...}`` (``model`` defaults to the label). None: the `default` names.
+        to entries ``{"model": NAME, "weights": PATH, "config": {...}, "finetune":
+        True, OPTION: VALUE, ...}`` (``model`` defaults to the label). None: the
+        `default` names.
     registry : Registry
         Where the models are looked up.
     default : sequence of str
@@ -126,7 +137,8 @@ def qc_models(
 def _runs(chosen: Sequence[QCModel], name: str) -> bool:
     """Whether `chosen` already runs model `name` as it comes, or under the label `name`."""
     return any(
-        m.label == name or (m.model == name and not (m.weights or m.config or m.options))
+        m.label == name
+        or (m.model == name and not (m.weights or m.config or m.options or m.finetune))
         for m in chosen
     )
 
@@ -162,10 +174,17 @@ def _from_entry(label: str, entry: Any) -> QCModel:
     if not isinstance(config, Mapping):
         raise ConfigError(f"models[{label!r}]['config'] must be a mapping; got {config!r}.")
     weights = entry.get("weights")
+    finetune = entry.get("finetune", False)
+    if not isinstance(finetune, (bool, Mapping)):
+        raise ConfigError(
+            f"models[{label!r}]['finetune'] must be True, False or a mapping of fine-tuning "
+            f"settings, e.g. {{'steps': 200}}; got {finetune!r}."
+        )
     return QCModel(
         label=label,
         model=str(entry.get("model", label)),
         weights=None if weights is None else os.fspath(weights),
         config=dict(config),
         options={k: v for k, v in entry.items() if k not in _ENTRY_KEYS},
+        finetune=finetune,
     )

@@ -50,7 +50,7 @@ class ModelScore:
     per_trace_snr_db : tuple of float
         SNR of each hidden trace, in the order of :attr:`QCReport.hidden_traces`.
     settings : mapping
-        Weights, config and options the model ran with.
+        The ``weights``, ``config``, ``options`` and ``finetune`` it ran with.
     """
 
     label: str

@@ -49,10 +49,12 @@ def qc(
         The models to compare: a name, a sequence of names (or
         :class:`~promethium.qc.QCModel`), or a mapping of labels to settings,
         ``{"unet-ft": {"model": "unet", "weights": "ft.safetensors", "batch_size":
-        8}, "pocs": {"n_iter": 50}}`` (keys ``model``, ``weights``, ``config``; the
-        rest are the model's options). ``pocs`` and ``linear`` are always compared
-        too. Default: the networks with shipped weights (what ``auto`` chooses
-        among, with ``pocs`` and ``linear``).
+        8}, "unet+ft": {"model": "unet", "finetune": True}, "pocs": {"n_iter": 50}}``
+        (keys ``model``, ``weights``, ``config``, ``finetune``, as for
+        :func:`promethium.reconstruct`; the rest are the model's options). ``pocs`` and
+        ``linear`` are always compared too. Default: the candidates of ``auto``
+        (:func:`promethium.models.auto.default_candidates`: the networks with shipped
+        weights, ``pocs``, ``linear``).
     holdout : float, default 0.1
         Fraction of each gather's live traces to hide, in (0, 0.5].
     seed : int, default 0
@@ -93,7 +95,9 @@ def qc(
     Notes
     -----
     Every model sees the same input and is scored on the same hidden traces. The time
-    of each model is the wall time of its reconstruction of the sampled gathers.
+    of each model is the wall time of its reconstruction of the sampled gathers
+    (fine-tuning included). A model fine-tuned with ``finetune`` trains on the test's
+    input, where the hidden traces are not live: it never sees their truth.
     """
     from promethium.holdout import hide_traces, score
     from promethium.plugins import default_registry
@@ -123,12 +127,10 @@ def qc(
 
 
 def _default_models(registry: Registry) -> tuple[str, ...]:
-    """The networks with shipped weights: what ``auto`` chooses among, with the classics."""
-    try:
-        from promethium.models.networks.pretrained import PRETRAINED
-    except ImportError:  # no shipped weights in this installation
-        return ()
-    return tuple(name for name in PRETRAINED if name in registry)
+    """The candidates of ``auto``: the networks with shipped weights, pocs and linear."""
+    from promethium.models.auto import default_candidates
+
+    return tuple(default_candidates(registry))
 
 
 def _model_score(
@@ -147,7 +149,7 @@ def _model_score(
         seconds=seconds,
         seconds_per_gather=seconds / max(n_gathers, 1),
         per_trace_snr_db=tuple(float(v) for v in per_trace.ravel()),
-        settings={k: record[k] for k in ("weights", "config", "options")},
+        settings={k: record[k] for k in ("weights", "config", "options", "finetune")},
     )
 
 

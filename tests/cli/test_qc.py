@@ -76,3 +76,11 @@ def test_model_entries():
     assert got == {"unet": {"batch_size": 2, "config": {"dropout": 0.0}, "weights": "w.st"}}
     with pytest.raises(ConfigError, match=r"--config pocs\.=\.\.\.: name the model"):
         model_entries(None, [], ["pocs.=1"], [])
+
+
+def test_model_entries_finetune():
+    got = model_entries("unet", [], [], ["unet=w.st"], ["unet"])
+    tuned = {"model": "unet", "weights": "w.st", "finetune": True}
+    assert got == {"unet": {"weights": "w.st"}, "unet+finetune": tuned}
+    with pytest.raises(ConfigError, match="--finetune vae: 'vae' is not compared"):
+        model_entries("unet", [], [], [], ["vae"])

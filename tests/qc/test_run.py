@@ -117,8 +117,22 @@ def test_a_network_runs_with_its_weights_and_config(section, tmp_path):
     report = pm.qc(section, models, holdout=0.2)
     unet = report.score("unet")
     assert unet.settings == {"weights": str(path), "config": TINY["unet"],
-                             "options": {"patch_size": 32}}  # fmt: skip
+                             "options": {"patch_size": 32}, "finetune": False}  # fmt: skip
     assert math.isfinite(unet.snr_db) and unet.seconds > 0
+
+
+def test_a_network_fine_tuned_on_the_test_input(section, tmp_path):
+    from tests.models.networks.test_plugin import TINY, tiny_weights
+
+    path = tiny_weights(tmp_path, "unet")
+    start = {"weights": path, "config": TINY["unet"], "patch_size": 32}
+    tuned = {**start, "model": "unet", "finetune": {"steps": 2, "output": tmp_path / "ft"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pm.PromethiumWarning)  # may keep the start weights
+        report = pm.qc(section, {"unet": start, "unet+ft": tuned}, holdout=0.2)
+    assert report.score("unet+ft").settings["finetune"]["steps"] == 2
+    assert math.isfinite(report.score("unet+ft").snr_db)
+    assert (tmp_path / "ft").exists()  # the fine-tuned weight set was written
 
 
 def test_qcmodel_entries_are_accepted(section):
@@ -135,6 +149,7 @@ def test_qcmodel_entries_are_accepted(section):
         ({"pocs": 3}, ConfigError, "models['pocs'] must be a mapping of settings"),
         ([QCModel("a", "pocs"), QCModel("a", "linear")], ConfigError, "'a' is given twice"),
         ([3], ConfigError, "neither a model name nor a QCModel"),
+        ({"unet": {"finetune": "yes"}}, ConfigError, "['finetune'] must be True, False"),
     ],
 )
 def test_bad_models_are_refused_before_any_data_is_read(section, models, error, message):
