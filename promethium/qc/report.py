@@ -131,7 +131,8 @@ class QCReport:
     Examples
     --------
     >>> import promethium as pm
-    >>> report = pm.qc(pm.synthetic_section(n_traces=48, n_samples=96), holdout=0.2)
+    >>> section = pm.synthetic_section(n_traces=48, n_samples=96)
+    >>> report = pm.qc(section, ["linear"], holdout=0.2)  # pocs is always compared too
     >>> sorted(report.labels())
     ['linear', 'pocs']
     >>> report.best.snr_improvement_db == max(s.snr_improvement_db for s in report.scores)

@@ -15,7 +15,7 @@ def test_qc_writes_the_report_and_prints_the_table(survey, tmp_path, capsys):
     before = survey.read_bytes()
     out = tmp_path / "report"
     argv = ["qc", str(survey), "-o", str(out), "--holdout", "0.2", "--seed", "3",
-            "--option", "pocs.n_iter=20"]  # fmt: skip
+            "--models", "linear", "--option", "pocs.n_iter=20"]  # fmt: skip
     assert main(argv) == 0
     printed = capsys.readouterr().out
     data = json.loads((out / "qc.json").read_text())

@@ -6,6 +6,9 @@ import pytest
 
 import promethium as pm
 
+#: The classical models: fast, and independent of which network weights ship.
+CLASSICAL = ["pocs", "linear"]
+
 
 @pytest.fixture
 def section():
@@ -23,7 +26,7 @@ def decimated(section):
 def report():
     """A QC report of pocs and linear on random holes of the section (computed once)."""
     section = pm.synthetic_section(n_traces=48, n_samples=96, seed=1)
-    return pm.qc(section, holdout=0.2, seed=0)
+    return pm.qc(section, CLASSICAL, holdout=0.2, seed=0)
 
 
 @pytest.fixture(scope="package")

@@ -15,6 +15,8 @@ import promethium as pm
 from promethium.errors import ConfigError, InvalidDataError, ModelNotFoundError
 from promethium.holdout import hide_traces, score
 from promethium.qc import QCModel, QCReport
+from promethium.registry import Registry
+from tests.qc.conftest import CLASSICAL
 
 
 def _unread(block: np.ndarray) -> np.ndarray:
@@ -61,9 +63,9 @@ def test_scores_are_those_of_the_holdout_scoring(section):
 
 
 def test_the_same_seed_gives_the_same_report_and_another_seed_another(section):
-    first = pm.qc(section, holdout=0.2, seed=7)
-    again = pm.qc(section, holdout=0.2, seed=7)
-    other = pm.qc(section, holdout=0.2, seed=8)
+    first = pm.qc(section, CLASSICAL, holdout=0.2, seed=7)
+    again = pm.qc(section, CLASSICAL, holdout=0.2, seed=7)
+    other = pm.qc(section, CLASSICAL, holdout=0.2, seed=8)
     assert _scores(first) == _scores(again)
     assert first.hidden_traces == again.hidden_traces
     assert first.hidden_traces != other.hidden_traces
@@ -73,14 +75,14 @@ def test_the_input_is_never_modified(decimated):
     before = copy.deepcopy(decimated)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pm.PromethiumWarning)
-        pm.qc(decimated, holdout=0.3, seed=1)
+        pm.qc(decimated, CLASSICAL, holdout=0.3, seed=1)
     xr.testing.assert_identical(decimated, before)
 
 
 def test_lazy_input_only_the_sampled_gathers_are_computed():
     shots = pm.synthetic_shots(n_shots=6, n_traces=32, n_samples=64)
     lazy = shots.chunk({"shot": 1})
-    report = pm.qc(lazy, holdout=0.2, gathers=2, seed=0)
+    report = pm.qc(lazy, CLASSICAL, holdout=0.2, gathers=2, seed=0)
     assert lazy.chunks is not None  # still lazy
     assert report.holdout["n_sampled"] == 2 and report.holdout["n_gathers"] == 6
     assert report.panels is not None and report.panels.truth.sizes["shot"] == 2
@@ -135,6 +137,16 @@ def test_a_network_fine_tuned_on_the_test_input(section, tmp_path):
     assert (tmp_path / "ft").exists()  # the fine-tuned weight set was written
 
 
+def test_by_default_the_candidates_of_auto_are_compared(section):
+    from promethium.models.auto import default_candidates
+    from promethium.models.classical import promethium_register_models
+
+    registry = Registry()
+    promethium_register_models(registry)  # the classical models only: no weights ship
+    report = pm.qc(section, holdout=0.2, registry=registry)
+    assert sorted(report.labels()) == sorted(default_candidates(registry))
+
+
 def test_qcmodel_entries_are_accepted(section):
     report = pm.qc(section, [QCModel("lin", "linear"), "pocs"], holdout=0.2)
     assert sorted(report.labels()) == ["lin", "pocs"]  # linear runs as 'lin'
@@ -165,10 +177,10 @@ def test_bad_models_are_refused_before_any_data_is_read(section, models, error, 
 @pytest.mark.parametrize("holdout", [0.0, 0.9, -0.1, "a lot", True])
 def test_a_bad_holdout_fraction_is_refused(section, holdout):
     with pytest.raises(ConfigError, match="fraction must be a number in"):
-        pm.qc(section, holdout=holdout)
+        pm.qc(section, CLASSICAL, holdout=holdout)
 
 
 def test_too_few_live_traces_to_hide_is_a_clear_error():
     tiny = pm.synthetic_section(n_traces=2, n_samples=32)
     with pytest.raises(InvalidDataError, match="no live trace can be hidden"):
-        pm.qc(tiny, holdout=0.1)
+        pm.qc(tiny, CLASSICAL, holdout=0.1)
