@@ -105,7 +105,7 @@ def main() -> None:
         "machine": quality._machine(),
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "wall_seconds": time.perf_counter() - started,
-        "weights": sets,
+        "weights": {**previous.get("weights", {}), **sets},
         "results": results,
     }
     args.output.parent.mkdir(exist_ok=True)

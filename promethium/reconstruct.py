@@ -145,9 +145,9 @@ def reconstruct(
     weights : str or path-like, optional
         Trained weights for a network model (``.safetensors`` with its JSON sidecar,
         as ``promethium train`` writes them): the same as ``config={"weights": ...}``.
-        The built-in networks ship no trained weights and refuse to run without them;
-        weights trained for another architecture or config are a ``ConfigError``
-        naming both.
+        Without it the built-in networks run their shipped weights (the provenance
+        names the set); weights trained for another architecture, or with another
+        value of a config key given, are a ``ConfigError`` naming both.
     finetune : bool or mapping, default False
         Fine-tune the network `model` on `da` itself first (:func:`promethium.finetune`:
         held-out live traces, no ground truth needed) and reconstruct with the new

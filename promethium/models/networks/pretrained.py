@@ -24,7 +24,14 @@ from promethium.errors import PluginError
 __all__ = ["PRETRAINED", "pretrained_info", "pretrained_root", "pretrained_weights"]
 
 #: The shipped weight sets: network name -> sha256 of ``pretrained/<name>.safetensors``.
-PRETRAINED: Mapping[str, str] = {}
+PRETRAINED: Mapping[str, str] = {
+    "unet": "179bc288b896af76620111a479aed45c9ad300d860cf0f0c40e0397e25adbe21",
+    "attention_unet": "df7f3a71eaff1d928160dd8d762f51d0d74f7b9116009711182725c7aa4a7164",
+    "residual_unet": "73c737b2b2c6bccaa9f6747cedf9e56cf40467cffd97a6219c7fb9cd0b13a1d5",
+    "vae": "f998075dbea0267d0bf35b865363407a762aee02ccbe98a060208d1f59ac4777",
+    "gan": "74e6525721afcef91def740cbfafb886948e570f0dfc95933886f23a952a62d2",
+    "pinn": "8e63c79f90b68efae21c4985686e158d7555f5994da1d2d6e7e6967fd0810c9a",
+}
 
 
 def pretrained_root() -> Path:
