@@ -31,7 +31,7 @@ def machine() -> dict[str, Any]:
     Examples
     --------
     >>> sorted(machine())
-    ['cpu', 'cores', 'platform', 'python']
+    ['cores', 'cpu', 'platform', 'python']
     """
     cpu = platform.processor() or platform.machine()
     try:

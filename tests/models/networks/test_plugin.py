@@ -301,17 +301,11 @@ def test_reconstruct_and_create_model_take_weights(tmp_path):
         pm.reconstruct(holed, model="linear", weights=path)
 
 
-def test_auto_never_picks_an_untrained_network():
-    from promethium.models.auto import DEFAULT_PREFERENCES
+def test_auto_tries_every_shipped_network():
+    from promethium.models.auto import default_candidates
+    from promethium.plugins import default_registry
 
-    networks = set(plugin.NETWORK_MODELS)
-    assert not networks & {name for names in DEFAULT_PREFERENCES.values() for name in names}
-    _, holed, _ = holed_gather()
-    out = pm.reconstruct(holed)  # every network installed, none trained: auto still works
-    assert set(json.loads(out.attrs["promethium_reconstruction"])["auto"]["models"]) <= {
-        "linear",
-        "pocs",
-    }
+    assert set(pretrained.PRETRAINED) <= set(default_candidates(default_registry()))
 
 
 @pytest.mark.filterwarnings("ignore:.*filled trace.*less than:UserWarning")
