@@ -66,7 +66,7 @@ def main() -> None:
     models = [DEFAULT_NETWORK, "auto", "pocs", "linear"]
     print(f"{int(missing.sum())} of {missing.size} traces killed")
     print(
-        f"{'model':<10}{'SNR gain (dB)':>15}{'SSIM':>8}{'MSE':>10}{'coherence':>11}{'time (s)':>10}"
+        f"{'model':<14}{'SNR gain (dB)':>15}{'SSIM':>8}{'MSE':>10}{'coherence':>11}{'time (s)':>10}"
     )
     results = {}
     for name in models:
@@ -85,7 +85,7 @@ def main() -> None:
             chosen = json.loads(filled.attrs["promethium_reconstruction"]).get("auto", {})
             picks = sorted(set(_choices(chosen)))
             label = f"auto ({','.join(picks)})" if picks else name
-        print(f"{label:<10}{gain:>15.2f}{similarity:>8.3f}{error:>10.2e}{coherence:>11.3f}"
+        print(f"{label:<14}{gain:>15.2f}{similarity:>8.3f}{error:>10.2e}{coherence:>11.3f}"
               f"{seconds:>10.2f}")  # fmt: skip
 
     best = max(results, key=lambda n: results[n][1])
