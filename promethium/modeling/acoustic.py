@@ -27,9 +27,10 @@ Time sampling
     output is never aliased.
 
 Cost
-    About 1 ns per cell and step on one core of a 2020s CPU: a 260 x 330-cell grid
-    (2 km x 3 km at 10 m with 30-cell absorbing layers) stepped 2000 times takes about
-    1.5-2 s. See ``docs/modeling.md`` for measured numbers.
+    5-12 ns per cell and step on one thread of a free core (about 20 fused passes
+    over the grid per step): a 128-trace, 512-sample gather at 4 ms with a 20 Hz
+    source (about 108 000 cells stepped 2048 times) takes 1.1-2.6 s.
+    ``benchmarks/fd_modeling.py`` measures it; see ``docs/modeling.md``.
 """
 
 from __future__ import annotations
