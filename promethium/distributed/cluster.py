@@ -17,7 +17,7 @@ from promethium.errors import ConfigError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "open_client", "worker_resources", "worker_summary"]
+__all__ = ["ClusterSpec", "open_client", "worker_summary"]
 
 
 class ClusterSpec:
@@ -142,12 +142,6 @@ def _connect(address: str, timeout: str) -> Iterator[Client]:
         ) from err
     with connected:
         yield connected
-
-
-def worker_resources(client: Client) -> dict[str, dict[str, float]]:
-    """The resources each worker offers, by worker address."""
-    info = client.scheduler_info(n_workers=-1)["workers"]
-    return {addr: dict(w.get("resources") or {}) for addr, w in info.items()}
 
 
 def worker_summary(client: Client) -> dict[str, Any]:
