@@ -117,3 +117,12 @@ def count_patches(folder: Path) -> dict[int, int]:
             panel, n = (int(v) for v in line.split())
             counts[panel] = counts.get(panel, 0) + n
     return counts
+
+
+def write_survey(path, seed, n_shots=4):
+    """A SEG-Y file of `n_shots` shots x 24 channels x 48 samples, 30% of traces dead."""
+    import promethium as pm
+
+    da = pm.synthetic_shots(n_shots=n_shots, n_traces=24, n_samples=48, seed=seed)
+    pm.to_segy(pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=seed)), path, mode="w")
+    return path

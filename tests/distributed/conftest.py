@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-import promethium as pm
-
-
-def write_survey(path, seed, n_shots=4):
-    """A SEG-Y file of `n_shots` shots x 24 channels x 48 samples, 30% of traces dead."""
-    da = pm.synthetic_shots(n_shots=n_shots, n_traces=24, n_samples=48, seed=seed)
-    pm.to_segy(pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=seed)), path, mode="w")
-    return path
+from batch_models import write_survey
 
 
 @pytest.fixture

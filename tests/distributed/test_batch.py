@@ -70,7 +70,7 @@ def test_changed_settings_or_input_never_reuse_stale_chunks(client, surveys, tmp
         pm.reconstruct(pm.open_segy(surveys[0]), model="pocs", patch_size=16, n_iter=4).values,
     )
     # A new version of the input (same name): computed again, outputs replaced.
-    from conftest import write_survey
+    from batch_models import write_survey
 
     write_survey(surveys[0], seed=7)
     result = pm.batch_reconstruct(surveys[:1], out, client=client, **changed)

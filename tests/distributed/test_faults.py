@@ -12,7 +12,7 @@ from pathlib import Path
 
 import batch_models
 import numpy as np
-from conftest import write_survey
+from batch_models import write_survey
 
 import promethium as pm
 from promethium.distributed.manifest import MANIFEST_DIR
