@@ -7,7 +7,9 @@ Each window (a patch of the shared patch grid) is reconstructed by iterating
 where :math:`M` is the live-trace mask, :math:`d` the observed window, :math:`F` the
 2-D FFT (of the zero-padded window) and :math:`T_k` keeps the Fourier coefficients above
 a threshold decreasing from ``p_max * max|c|`` to ``p_min * max|c|``. Windows overlap
-and are blended with Hann weights by :func:`promethium.ml.engine.predict_patches`.
+and are blended with Hann weights by :func:`promethium.ml.engine.predict_patches`. The
+windows of a batch are iterated together, as one batched FFT per iteration, on the CPU
+or a CUDA GPU (:mod:`promethium.models.classical._pocs_kernel`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ import warnings
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from typing_extensions import Self
 
 from promethium.errors import ConfigError, PromethiumWarning
-from promethium.ml.options import PatchOptions, patch_size_type
+from promethium.ml.options import PatchOptions, TorchOptions, patch_size_type
+from promethium.models.classical._pocs_kernel import (
+    padded_shape,
+    pocs_windows,
+    threshold_schedule,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -36,120 +43,6 @@ __all__ = [
 ]
 
 
-def threshold_schedule(
-    n_iter: int, p_max: float, p_min: float, schedule: str = "exponential"
-) -> np.ndarray:
-    """Relative thresholds, one per iteration, from `p_max` down to `p_min`.
-
-    Parameters
-    ----------
-    n_iter : int
-        Number of iterations (>= 1).
-    p_max, p_min : float
-        First and last threshold, as fractions of the largest Fourier amplitude,
-        ``1 >= p_max >= p_min > 0``.
-    schedule : {"exponential", "linear"}
-        Exponential: ``p_max * (p_min / p_max) ** (k / (n_iter - 1))``; linear: evenly
-        spaced.
-
-    Returns
-    -------
-    numpy.ndarray
-        `n_iter` thresholds.
-
-    Examples
-    --------
-    >>> threshold_schedule(3, 0.9, 0.009).round(4).tolist()
-    [0.9, 0.09, 0.009]
-    """
-    if n_iter == 1:
-        return np.array([p_min])
-    k = np.arange(n_iter) / (n_iter - 1)
-    if schedule == "exponential":
-        return p_max * (p_min / p_max) ** k
-    return p_max + (p_min - p_max) * k
-
-
-def pocs_windows(
-    windows: np.ndarray,
-    live: np.ndarray,
-    *,
-    n_iter: int = 100,
-    p_max: float = 0.99,
-    p_min: float = 0.001,
-    schedule: str = "exponential",
-    thresholding: str = "hard",
-    pad: float = 0.5,
-) -> np.ndarray:
-    """Reconstruct a batch of windows by 2-D Fourier POCS.
-
-    Parameters
-    ----------
-    windows : numpy.ndarray
-        ``(B, n_traces, n_samples)`` observed windows (missing traces arbitrary).
-    live : numpy.ndarray
-        ``(B, n_traces)`` boolean, True where a trace is live.
-    n_iter : int
-        Iterations.
-    p_max, p_min : float
-        Threshold range, fractions of the window's largest Fourier amplitude.
-    schedule : {"exponential", "linear"}
-        How the threshold decreases, see :func:`threshold_schedule`.
-    thresholding : {"hard", "soft"}
-        Hard keeps coefficients above the threshold unchanged; soft also shrinks them
-        by the threshold.
-    pad : float
-        Zero padding, as a fraction of each window axis, added before the FFT so that
-        events do not wrap around; the padding is free to take any value.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(B, n_traces, n_samples)`` float32, live traces equal to the input. A window
-        with no missing trace is returned as it is, without iterating.
-
-    Examples
-    --------
-    >>> t = np.arange(32)
-    >>> w = np.sin(0.3 * (t[None, :] - 0.5 * t[:, None]))[None]
-    >>> live = np.ones((1, 32), bool); live[0, ::3] = False
-    >>> out = pocs_windows(w * live[..., None], live, n_iter=30)
-    >>> bool(np.abs(out - w)[0, ~live[0]].mean() < 0.2)
-    True
-    """
-    complete = np.asarray(live, dtype=bool).all(axis=1)
-    if complete.any():  # nothing to fill: the window is its own reconstruction
-        out = np.asarray(windows, dtype=np.float32).copy()
-        todo = ~complete
-        if todo.any():
-            out[todo] = pocs_windows(
-                np.asarray(windows)[todo], np.asarray(live)[todo], n_iter=n_iter,
-                p_max=p_max, p_min=p_min, schedule=schedule, thresholding=thresholding,
-                pad=pad,
-            )  # fmt: skip
-        return out
-    w = np.asarray(windows, dtype=np.float64)
-    b, nt, nv = w.shape
-    pt, pv = nt + round(pad * nt), nv + round(pad * nv)
-    mask = np.zeros((b, pt, pv), dtype=bool)
-    mask[:, :nt, :nv] = np.asarray(live, dtype=bool)[:, :, None]
-    obs = np.zeros((b, pt, pv))
-    obs[:, :nt, :nv] = np.where(mask[:, :nt, :nv], w, 0.0)
-    spectrum = np.fft.rfft2(obs)
-    peak = np.abs(spectrum).max(axis=(1, 2), keepdims=True)
-    x = obs
-    for p in threshold_schedule(n_iter, p_max, p_min, schedule):
-        amp = np.abs(spectrum)
-        tau = p * peak
-        if thresholding == "hard":
-            spectrum = np.where(amp > tau, spectrum, 0.0)
-        else:
-            spectrum = spectrum * np.maximum(1.0 - tau / np.maximum(amp, 1e-30), 0.0)
-        x = np.where(mask, obs, np.fft.irfft2(spectrum, s=(pt, pv)))
-        spectrum = np.fft.rfft2(x)
-    return x[:, :nt, :nv].astype(np.float32)
-
-
 class POCSPredictor:
     """Picklable patch predictor for the patch engine: POCS on each window of a batch.
 
@@ -161,6 +54,10 @@ class POCSPredictor:
     ----------
     n_iter, p_max, p_min, schedule, thresholding, pad
         As in :func:`pocs_windows`.
+    device : str
+        The ``device`` option, ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``;
+        resolved where the predictor runs (``"auto"``: CUDA if that process has it), as
+        the networks' predictors do.
     """
 
     def __init__(
@@ -171,6 +68,7 @@ class POCSPredictor:
         schedule: str,
         thresholding: str,
         pad: float,
+        device: str = "auto",
     ) -> None:
         self.n_iter = n_iter
         self.p_max = p_max
@@ -178,9 +76,12 @@ class POCSPredictor:
         self.schedule = schedule
         self.thresholding = thresholding
         self.pad = pad
+        self.device = device
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """Reconstruct every window of `batch`."""
+        from promethium.ml.device import resolve_device
+
         batch = np.asarray(batch)
         return pocs_windows(
             np.where(np.isfinite(batch[:, 0]), batch[:, 0], 0.0),
@@ -191,12 +92,14 @@ class POCSPredictor:
             schedule=self.schedule,
             thresholding=self.thresholding,
             pad=self.pad,
+            device=resolve_device(self.device),
         )
 
     def __repr__(self) -> str:
         return (
             f"POCSPredictor(n_iter={self.n_iter}, p_max={self.p_max}, p_min={self.p_min}, "
-            f"schedule={self.schedule!r}, thresholding={self.thresholding!r}, pad={self.pad})"
+            f"schedule={self.schedule!r}, thresholding={self.thresholding!r}, pad={self.pad}, "
+            f"device={self.device!r})"
         )
 
 
@@ -224,7 +127,7 @@ class POCSOptions(PatchOptions):
     batch_size: int = Field(
         256,
         ge=1,
-        description="Windows reconstructed together in one vectorized call.",
+        description="Windows reconstructed together, as one batched FFT per iteration.",
         json_schema_extra={"unit": "windows"},
     )
     n_iter: int = Field(50, ge=1, description="POCS iterations per window.")
@@ -253,6 +156,20 @@ class POCSOptions(PatchOptions):
         description="Zero padding before the FFT, against wrap-around.",
         json_schema_extra={"unit": "fraction of the window"},
     )
+    device: str = Field(
+        "auto",
+        description="Where the FFTs run: auto (CUDA if present), cpu, cuda or cuda:N.",
+        json_schema_extra={"allowed": "'auto', 'cpu', 'cuda' or 'cuda:N'"},
+    )
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        try:  # one definition of a device name: the torch models' option schema
+            TorchOptions.model_validate({"device": value})
+        except ValidationError:
+            raise ValueError(f"unknown device {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _ordered_thresholds(self) -> Self:
@@ -261,8 +178,9 @@ class POCSOptions(PatchOptions):
         return self
 
 
-#: Seconds per padded window sample and iteration, measured on one CPU core.
-SECONDS_PER_SAMPLE_ITERATION = 2e-8
+#: Seconds per padded window sample and iteration, measured on one CPU core
+#: (``benchmarks/pocs_throughput.py``; the float64 NumPy code it replaced took 2e-8).
+SECONDS_PER_SAMPLE_ITERATION = 5e-9
 #: The longest a single window may take; beyond it a request is refused as absurd.
 MAX_SECONDS_PER_WINDOW = 3600.0
 
@@ -272,7 +190,8 @@ class POCS:
 
     Its options are :class:`POCSOptions`: the window (``patch_size``, ``overlap``,
     ``pad``), the iterations (``n_iter``), the threshold range and its decrease
-    (``p_max``, ``p_min``, ``schedule``, ``thresholding``) and ``batch_size``.
+    (``p_max``, ``p_min``, ``schedule``, ``thresholding``), ``batch_size`` and
+    ``device``.
 
     Notes
     -----
@@ -284,6 +203,11 @@ class POCS:
 
     Defaults were chosen on synthetic sections and gathers with 40 % random missing
     traces (see ``docs/models-classical.md``). Live traces are kept as observed.
+
+    The windows of a batch are iterated together: each iteration is one batched real
+    2-D FFT and its inverse over the whole ``(batch, traces, samples)`` stack, in
+    float32, on the CPU or on a CUDA GPU (``device``; ``"auto"`` uses CUDA where the
+    computation runs if it has one). The provenance records the resolved device.
 
     Examples
     --------
@@ -313,15 +237,25 @@ class POCS:
         ------
         ConfigError
             If one window would take longer than :data:`MAX_SECONDS_PER_WINDOW` (an
-            absurd ``n_iter`` or window); the message gives the estimate.
+            absurd ``n_iter`` or window); the message gives the estimate. If
+            ``device`` asks for CUDA where there is none.
         """
+        from promethium.ml.device import resolve_device
         from promethium.ml.engine import predict_patches
 
         opts = POCSOptions() if options is None else options
         _check_cost(opts)
+        if opts.device != "auto":  # refused now, not when computed
+            resolve_device(opts.device)
         da = _warn_on_regular_patterns(da)
         predictor = POCSPredictor(
-            opts.n_iter, opts.p_max, opts.p_min, opts.schedule, opts.thresholding, opts.pad
+            opts.n_iter,
+            opts.p_max,
+            opts.p_min,
+            opts.schedule,
+            opts.thresholding,
+            opts.pad,
+            device=opts.device,
         )
         return predict_patches(
             da,
@@ -371,7 +305,8 @@ def _warn_on_regular_patterns(da: xr.DataArray) -> xr.DataArray:
 def _check_cost(opts: POCSOptions) -> None:
     """Refuse a request whose single window would run for more than an hour."""
     nt, nv = opts.patch_size
-    padded = (nt + round(opts.pad * nt)) * (nv + round(opts.pad * nv))
+    pt, pv = padded_shape(nt, nv, opts.pad)
+    padded = pt * pv
     seconds = float(opts.n_iter) * padded * SECONDS_PER_SAMPLE_ITERATION
     if seconds > MAX_SECONDS_PER_WINDOW:
         raise ConfigError(
