@@ -5,10 +5,11 @@ All the windows of a batch go through one batched 2-D real FFT per iteration
 Python loop runs over windows, only over iterations. The arithmetic is float32
 (complex64 spectra): the windows arrive normalized by the RMS of their live samples,
 and float32 agrees with a float64 reconstruction to ~1e-4 relative RMS, far below
-what the thresholding changes. Hard thresholding compares the power ``|c|^2`` with
-``tau^2`` (no square root); the projection ``x = M d + (1 - M) y`` is one
-multiply-add with a precomputed ``1 - M`` (the observed window is already zero
-where ``M`` is); buffers are allocated once per batch and reused by every iteration.
+what the thresholding changes. The threshold schedule is computed once; the
+projection ``x = M d + (1 - M) y`` is one multiply-add with a precomputed ``1 - M``
+(the observed window is already zero where ``1 - M`` is not); the amplitude and mask
+buffers are allocated once per chunk, and the last iteration skips its unused
+forward FFT.
 On the CPU the batch is cut into chunks of :data:`CPU_CHUNK_WINDOWS` windows, which
 keep an iteration's arrays in cache; on CUDA into chunks of :data:`CUDA_CHUNK_WINDOWS`,
 which bound the device memory whatever ``batch_size`` is.
