@@ -15,14 +15,15 @@ def lines(text):
 
 def test_plan_prints_tasks_halo_memory_and_a_calibrated_time(survey, tmp_path, capsys):
     argv = ["plan", str(survey), str(survey), "-m", "pocs", "-o", "patch_size=16",
-            "-o", "n_iter=2", "--workers", "2", "--threads-per-worker", "1"]  # fmt: skip
+            "-o", "n_iter=2", "-o", "device=cpu", "--workers", "2",
+            "--threads-per-worker", "1"]  # fmt: skip
     assert main(argv) == 0
     out = lines(capsys.readouterr().out)
     assert out["tasks"] == "2 (one per output chunk, 2 input(s))"
     assert out["halo"].startswith("15 traces, 15 samples")
     assert out["workers"].startswith("2 x 1 thread(s)")
     assert re.match(r"host [\d.]+ \w?i?B counted, [\d.]+ \w?i?B measured", out["memory per task"])
-    assert out["GPU per task"] == "none (the model runs on the CPU)"
+    assert out["GPU per task"] == "none here (device 'cpu' resolves to cpu on this machine)"
     assert re.match(r"first run [\d.]+ s .* then [\d.]+ s per chunk", out["calibration"])
     assert out["time estimate"].startswith("~")
     assert list(tmp_path.iterdir()) == [survey]  # nothing written
@@ -32,6 +33,7 @@ def test_plan_without_calibration_and_without_patches(survey, capsys):
     assert main(["plan", str(survey), "-m", "linear", "--no-calibrate"]) == 0
     out = lines(capsys.readouterr().out)
     assert out["halo"] == "none: the model fills each chunk on its own"
+    assert out["GPU per task"] == "none (the model runs on the CPU)"
     assert out["time"].startswith("not calibrated")
 
 
