@@ -15,19 +15,23 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import promethium as pm
 
 
-def starting_weights(workdir: Path, small: bool) -> Path:
-    """The shipped U-Net (unless `small`), else a small one trained on shot gathers."""
+def starting_weights(workdir: Path, small: bool) -> tuple[Path, dict[str, Any]]:
+    """The shipped U-Net (unless `small`), else a small one trained on shot gathers.
+
+    Returns the weights and the inference options they suit.
+    """
     from promethium.models.networks.pretrained import pretrained_weights
     from promethium.train.config import parse_config
     from promethium.train.loop.trainer import Trainer
 
     shipped = None if small else pretrained_weights("unet")
     if shipped is not None:
-        return shipped
+        return shipped, {}
     config = parse_config(
         {
             "model": {
@@ -50,7 +54,7 @@ def starting_weights(workdir: Path, small: bool) -> Path:
             "tracking": {"enabled": False},
         }
     )
-    return Trainer(config).fit().weights
+    return Trainer(config).fit().weights, {"patch_size": 32}  # it learnt on 32-trace patches
 
 
 def main() -> None:
@@ -70,14 +74,14 @@ def main() -> None:
     pm.to_segy(pm.apply_trace_mask(section, pm.random_mask(section, 0.25, seed=1)), survey)
     line = pm.open_segy(survey)
 
-    weights = args.weights or starting_weights(workdir, args.small)
+    weights, options = (args.weights, {}) if args.weights else starting_weights(workdir, args.small)
     result = pm.finetune(
         line, "unet", weights=weights, output=workdir / "tuned", steps=args.steps,
-        fraction=0.2, inference={"patch_size": 32},
+        fraction=0.2, inference=options,
     )  # fmt: skip
     print(result.describe())
 
-    filled = pm.reconstruct(line, "unet", weights=result.weights, patch_size=32)
+    filled = pm.reconstruct(line, "unet", weights=result.weights, **options)
     pm.to_segy(filled, workdir / "line_filled.sgy", like=survey)
     print(f"filled {int(filled.trace_filled.sum())} dead traces: {workdir / 'line_filled.sgy'}")
 
