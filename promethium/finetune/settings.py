@@ -51,8 +51,9 @@ class FineTuneSettings(Options):
         ``data.masks`` of a training configuration; None: those the starting weights
         were trained with (their sidecar), else random 10-50 %.
     steps : int
-        Optimiser steps in all, rounded up to whole validation intervals (fewer if
-        validation stops improving).
+        Optimiser steps in all, in equal validation intervals of at most
+        `validate_every` steps (rounded up by less than one step per interval; fewer
+        if validation stops improving).
     validate_every : int
         Steps between validations (an "epoch" of the trainer).
     patience : int

@@ -198,12 +198,15 @@ def train_on_survey(
 
     config = _train_config(da, start, recipe, scratch)
     datasets = _datasets(da, holdout, config)
-    # An "epoch" is the steps between validations (fewer when the survey has fewer
-    # patches, or `steps` is fewer): as many as make `steps`, rounded up to whole epochs.
-    per_epoch = min(
-        datasets[0].n_batches(recipe.batch_size, max_batches=recipe.validate_every), recipe.steps
-    )
-    epochs = max(1, math.ceil(recipe.steps / per_epoch))
+    # An "epoch" is the steps between validations: equal epochs of at most
+    # validate_every steps that make `steps` (rounded up by less than one step per
+    # epoch); a survey with fewer patches repeats them, with other masks each time.
+    train = datasets[0]
+    epochs = math.ceil(recipe.steps / recipe.validate_every)
+    per_epoch = math.ceil(recipe.steps / epochs)  # at most validate_every
+    wanted = per_epoch * recipe.batch_size
+    if len(train) < wanted:  # a small survey: its patches again, with other masks
+        train.index = np.tile(train.index, (math.ceil(wanted / len(train)), 1))
     training = config.training.model_copy(update={"epochs": epochs, "steps_per_epoch": per_epoch})
     config = config.model_copy(update={"training": training})
     callbacks: list[Callback] = []
