@@ -92,7 +92,7 @@ def on_cluster(source: Path, out: Path, options: dict[str, Any], workers: int) -
     t0 = time.perf_counter()
     with (
         LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
-        Client(cluster, set_as_default=False) as client,
+        Client(cluster) as client,
     ):
         client.wait_for_workers(workers)
         client.run(warm_up)  # imports on every worker, as in the in-process run

@@ -120,10 +120,7 @@ def open_client(
             f"'tcp://host:8786', or None; got {type(client).__name__}."
         )
     spec = spec or ClusterSpec()
-    with (
-        LocalCluster(**spec.cluster_kwargs()) as cluster,
-        Client(cluster, set_as_default=False) as local,
-    ):
+    with LocalCluster(**spec.cluster_kwargs()) as cluster, Client(cluster) as local:
         yield local
 
 
@@ -136,7 +133,7 @@ def _connect(address: str, timeout: str) -> Iterator[Client]:
             "'tcp://10.0.0.5:8786' (the scheduler prints it when it starts)."
         )
     try:
-        connected = Client(address, timeout=timeout, set_as_default=False)
+        connected = Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as err:
         raise ConfigError(
             f"no dask scheduler answers at {address!r} ({type(err).__name__}: {err}); "

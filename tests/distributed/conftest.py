@@ -23,6 +23,6 @@ def client():
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
             resources={"GPU": 1},
         ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
+        distributed.Client(cluster) as client,
     ):  # fmt: skip
         yield client
