@@ -18,11 +18,27 @@ from promethium.errors import InvalidDataError
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["MAX_PERIOD", "REGULAR_AGREEMENT", "Pattern", "gather_patterns", "missing_pattern"]
+__all__ = [
+    "FOURIER_UNFIT",
+    "MAX_PERIOD",
+    "MIN_FOURIER_LIVE",
+    "REGULAR_AGREEMENT",
+    "Pattern",
+    "gather_patterns",
+    "missing_pattern",
+]
 
-#: A line's missing-trace pattern: nothing missing, no live trace at all, periodic
-#: (regular decimation) or irregular (random traces, gaps, ...).
-Pattern = Literal["complete", "empty", "regular", "irregular"]
+#: A line's missing-trace pattern: nothing missing, no live trace at all, too few live
+#: traces for a Fourier method (sparse), periodic (regular decimation) or irregular
+#: (random traces, gaps, ...).
+Pattern = Literal["complete", "empty", "sparse", "regular", "irregular"]
+
+#: Fewest live traces from which a Fourier method (POCS) can estimate a missing one;
+#: with fewer, its thresholded spectrum holds next to nothing and the fill is near zero.
+MIN_FOURIER_LIVE = 4
+
+#: The patterns that Fourier methods fill badly, and interpolation along the line well.
+FOURIER_UNFIT: frozenset[str] = frozenset({"regular", "sparse"})
 
 #: Longest decimation period looked for (keep one trace in 8 is the sparsest).
 MAX_PERIOD = 8
@@ -41,7 +57,8 @@ def missing_pattern(live: np.ndarray) -> Pattern:
     ``i mod p`` are" has a missing and a live phase and agrees with at least
     :data:`REGULAR_AGREEMENT` of the span (a few extra dead traces in a decimated
     line are tolerated). Random traces and contiguous gaps are **irregular**: their
-    template is all-live, or agrees too little.
+    template is all-live, or agrees too little. A line with some but fewer than
+    :data:`MIN_FOURIER_LIVE` live traces is **sparse**, whatever their pattern.
 
     Parameters
     ----------
@@ -50,7 +67,7 @@ def missing_pattern(live: np.ndarray) -> Pattern:
 
     Returns
     -------
-    {"complete", "empty", "regular", "irregular"}
+    {"complete", "empty", "sparse", "regular", "irregular"}
         ``"complete"`` when no trace is missing, ``"empty"`` when none is live.
 
     Raises
@@ -66,6 +83,8 @@ def missing_pattern(live: np.ndarray) -> Pattern:
     'regular'
     >>> missing_pattern(np.array([1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1], bool))
     'irregular'
+    >>> missing_pattern(np.array([0, 1, 0, 0, 1, 0], bool))
+    'sparse'
     """
     line = np.asarray(live, dtype=bool)
     if line.ndim != 1:
@@ -74,6 +93,8 @@ def missing_pattern(live: np.ndarray) -> Pattern:
         return "complete"
     if not line.any():
         return "empty"
+    if np.count_nonzero(line) < MIN_FOURIER_LIVE:
+        return "sparse"
     first, last = np.flatnonzero(line)[[0, -1]]
     index = np.arange(first, last + 1)
     span = line[first : last + 1]

@@ -20,7 +20,7 @@ from dask.base import is_dask_collection
 
 from promethium.core.dims import trace_dims
 from promethium.core.mask import TRACE_MASK, get_trace_mask
-from promethium.core.pattern import gather_patterns, missing_pattern
+from promethium.core.pattern import FOURIER_UNFIT, gather_patterns, missing_pattern
 from promethium.errors import ConfigError, PluginError
 from promethium.holdout import index_ranges
 
@@ -59,8 +59,10 @@ class PatternRule:
 
     Notes
     -----
-    Gathers with regular (periodic) missing traces get the ``regular`` choice; all
-    others (irregular, complete, or without a live trace) the ``irregular`` one.
+    Gathers with regular (periodic) missing traces, or with too few live traces for a
+    Fourier method (``"sparse"``, see :func:`~promethium.core.pattern.missing_pattern`),
+    get the ``regular`` choice; all others (irregular, complete, or without a live
+    trace) the ``irregular`` one.
 
     With the trace mask in memory (a NumPy ``trace_mask`` coordinate) the choice is
     made at once: gathers choosing different models are reconstructed separately
@@ -136,7 +138,8 @@ class PatternRule:
             record.update(decided="lazily, per gather", models=sorted(set(rule.values())))
         else:
             patterns = gather_patterns(mask)
-            chosen = np.where(patterns == "regular", rule["regular"], rule["irregular"])
+            unfit = np.isin(patterns, list(FOURIER_UNFIT))
+            chosen = np.where(unfit, rule["regular"], rule["irregular"])
             groups = {str(n): np.flatnonzero(chosen.ravel() == n) for n in np.unique(chosen)}
             if len(groups) == 1:
                 out = self.run(next(iter(groups)), da)
@@ -213,10 +216,13 @@ class PatternRule:
 
 
 def _regular_lines(live: np.ndarray) -> np.ndarray:
-    """Whether each line of a mask block (trace axis last, whole) is regular."""
+    """Whether each line of a mask block (trace axis last, whole) needs the regular choice.
+
+    That is, whether its pattern is one Fourier methods fill badly (regular or sparse).
+    """
     out = np.zeros(live.shape[:-1], dtype=bool)
     for index in np.ndindex(out.shape):
-        out[index] = missing_pattern(live[index]) == "regular"
+        out[index] = missing_pattern(live[index]) in FOURIER_UNFIT
     return out
 
 

@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import promethium as pm
-from promethium.core.pattern import MAX_PERIOD, gather_patterns, missing_pattern
+from promethium.core.pattern import (
+    FOURIER_UNFIT,
+    MAX_PERIOD,
+    MIN_FOURIER_LIVE,
+    gather_patterns,
+    missing_pattern,
+)
 from promethium.errors import InvalidDataError
 
 
@@ -55,7 +61,15 @@ def test_edges_are_ignored_and_trivial_lines_named():
     assert missing_pattern(live) == "regular"
     assert missing_pattern(np.ones(10, bool)) == "complete"
     assert missing_pattern(np.zeros(10, bool)) == "empty"
-    assert missing_pattern(np.array([True, False, True])) == "irregular"  # too short
+    assert missing_pattern(np.array([True, False, True])) == "sparse"  # too few live
+
+
+@given(n=st.integers(2, 200), n_live=st.integers(1, MIN_FOURIER_LIVE - 1), seed=st.integers(0, 999))
+def test_lines_with_too_few_live_traces_for_fourier_are_sparse(n, n_live, seed):
+    live = np.zeros(n, bool)
+    live[np.random.default_rng(seed).choice(n, size=min(n_live, n - 1), replace=False)] = True
+    assert missing_pattern(live) == "sparse"
+    assert "sparse" in FOURIER_UNFIT
 
 
 def test_non_1d_line_is_refused():

@@ -15,14 +15,28 @@ def surveys(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def client():
+def cluster():
     """Two single-thread worker processes; a killed worker is restarted by its nanny."""
     distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-            resources={"GPU": 1},
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):  # fmt: skip
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        resources={"GPU": 1},
+    ) as cluster:  # fmt: skip
+        yield cluster
+
+
+@pytest.fixture
+def client(cluster):
+    """A client of the shared cluster for one test.
+
+    A client is dask's default scheduler while it is open, so it is closed after each
+    test: later tests in the same worker process compute locally again (a session-wide
+    client sent every later ``.compute()`` to the cluster, breaking compute-count
+    callbacks and warnings, and slowing the whole run).
+    """
+    import dask
+    import distributed
+
+    with distributed.Client(cluster) as client:
         yield client
+    assert dask.config.get("scheduler", None) != "dask.distributed", "client left as default"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -143,10 +142,10 @@ def test_tasks_of_a_device_model_ask_for_a_gpu(client, surveys, tmp_path):
         ({"n_workers": 0, "client": None}, "n_workers must be a positive integer"),
     ],
 )
-def test_bad_input_is_refused_before_any_work(surveys, tmp_path, kwargs, message):
+def test_bad_input_is_refused_before_any_work(surveys, tmp_path, monkeypatch, kwargs, message):
     (tmp_path / "file.txt").write_text("x")
     args = {"inputs": surveys, "output_dir": tmp_path / "out", "model": "linear", **kwargs}
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=message):
         pm.batch_reconstruct(args.pop("inputs"), args.pop("output_dir"), **args)
     assert not (tmp_path / "out" / MANIFEST_DIR).exists()

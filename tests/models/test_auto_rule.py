@@ -58,6 +58,26 @@ def test_regular_gets_linear_random_gets_pocs(gather):
     assert record["models"] == ["pocs"]
 
 
+@pytest.mark.parametrize("lazy", [False, True])
+def test_gathers_with_too_few_live_traces_get_linear_not_pocs(gather, lazy):
+    """POCS fills a gather with one to three live traces with near-zero traces."""
+    live = np.zeros(gather.sizes["offset"], bool)
+    live[[5, 20]] = True
+    holed = pm.apply_trace_mask(gather, live)
+    if lazy:
+        holed = holed.chunk().assign_coords(trace_mask=holed.trace_mask.chunk())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PromethiumWarning)  # no weak-fill or pocs warning
+        out, record = _apply(holed)
+        values = out.values
+    assert record["rule"] == {"regular": "linear", "irregular": "pocs"}
+    if not lazy:
+        assert record["models"] == ["linear"] and record["patterns"] == {"sparse": 1}
+    np.testing.assert_array_equal(values, pm.reconstruct(holed, model="linear").values)
+    with pytest.warns(PromethiumWarning, match=r"1 of 1 gather\(s\) hold fewer than 4 live"):
+        pm.reconstruct(holed, model="pocs").compute()
+
+
 @pytest.mark.parametrize(
     ("chunks", "lazy_mask"),
     [(None, False), ({"shot": 1}, False), ({"shot": 2, "time": 48}, True), ({"shot": 1}, True)],

@@ -148,7 +148,7 @@ def test_options_declare_units_and_help():
             r"n_iter=100000000000 on 32 x 32 windows \(2304 padded samples\) "
             r"would take about 13\.3 days per window on one core",
         ),
-        ({"n_iter": 10**6, "patch_size": 512}, r"would take about \d.* (days|hours) per window"),
+        ({"n_iter": 10**7, "patch_size": 512}, r"would take about \d.* (days|hours) per window"),
     ],
 )
 def test_absurd_requests_are_refused_with_an_estimate(options, match):

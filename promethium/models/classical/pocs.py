@@ -268,19 +268,26 @@ class POCS:
 
 
 def _regular_warning(live: np.ndarray) -> np.ndarray:
-    """Warn if gathers of the mask block `live` (trace axis last) are regularly decimated."""
-    from promethium.core.pattern import missing_pattern
+    """Warn if gathers of the mask block `live` (trace axis last) are unfit for POCS.
+
+    That is, regularly decimated, or with fewer live traces than a Fourier estimate needs.
+    """
+    from promethium.core.pattern import MIN_FOURIER_LIVE, missing_pattern
 
     lines = np.asarray(live, dtype=bool).reshape(-1, live.shape[-1]) if live.size else live
-    n_regular = sum(missing_pattern(line) == "regular" for line in lines)
-    if n_regular:
-        warnings.warn(
-            f"pocs: {n_regular} of {len(lines)} gather(s) miss traces at regular intervals "
-            "(decimation), which aliases: POCS fills them with near-zero traces. Use "
-            "model='linear', or model='auto' to choose per gather.",
-            PromethiumWarning,
-            stacklevel=2,
-        )
+    patterns: list[str] = [missing_pattern(line) for line in lines]
+    for pattern, why in (
+        ("regular", "miss traces at regular intervals (decimation), which aliases"),
+        ("sparse", f"hold fewer than {MIN_FOURIER_LIVE} live traces"),
+    ):
+        count = patterns.count(pattern)
+        if count:
+            warnings.warn(
+                f"pocs: {count} of {len(lines)} gather(s) {why}: POCS fills them with "
+                "near-zero traces. Use model='linear', or model='auto' to choose per gather.",
+                PromethiumWarning,
+                stacklevel=2,
+            )
     return live
 
 
