@@ -11,9 +11,10 @@ Importing :mod:`promethium` does not import this package (nor dask.distributed);
 
 from __future__ import annotations
 
-from promethium.distributed.batch import BatchResult, InputResult, batch_reconstruct
+from promethium.distributed.batch import batch_reconstruct
 from promethium.distributed.cluster import ClusterSpec, open_client
 from promethium.distributed.progress import BatchProgress, progress_display
+from promethium.distributed.result import BatchResult, InputResult
 
 __all__ = [
     "BatchProgress",

@@ -9,15 +9,16 @@ tasks asking for ``GPU=1`` never oversubscribe a device.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from promethium.errors import ConfigError
+from promethium.errors import ConfigError, PromethiumWarning
 
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "open_client", "worker_summary"]
+__all__ = ["ClusterSpec", "dashboard_link", "open_client", "task_resources", "worker_summary"]
 
 
 class ClusterSpec:
@@ -154,3 +155,33 @@ def worker_summary(client: Client) -> dict[str, Any]:
         "memory_limit": min(limits) if limits else 0,
         "gpus": sum(float((w.get("resources") or {}).get("GPU", 0)) for w in info.values()),
     }
+
+
+def dashboard_link(client: Client) -> str | None:
+    """The address of the client's dask dashboard, or None when it has none."""
+    try:
+        link = client.dashboard_link
+    except (KeyError, AttributeError):
+        return None
+    return str(link) if link else None
+
+
+def task_resources(client: Client, device: str | None) -> dict[str, float] | None:
+    """``{"GPU": 1}`` for the tasks of a model on `device` where workers offer GPUs.
+
+    None for a model without a ``device`` option (`device` None) or on ``"cpu"``; a
+    CUDA device on workers without the resource ``GPU`` runs with a warning.
+    """
+    if device is None or device == "cpu":
+        return None
+    if worker_summary(client)["gpus"] > 0:
+        return {"GPU": 1}
+    if device.startswith("cuda"):
+        warnings.warn(
+            f"device={device!r} but no worker offers the resource 'GPU': tasks do not "
+            "reserve a GPU and several may share one. Start workers with --resources "
+            "GPU=1 (or gpus_per_worker=1; dask-cuda does it per GPU).",
+            PromethiumWarning,
+            stacklevel=3,
+        )
+    return None

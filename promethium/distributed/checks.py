@@ -1,0 +1,135 @@
+"""The checks of a batch run before any work: inputs, output folder, formats, model, outputs.
+
+Each raises :class:`~promethium.errors.ConfigError` naming the problem and its fix;
+none starts a cluster or writes a file, so a refused run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promethium.distributed.job import InputJob, RunSettings, is_zarr_input
+from promethium.errors import ConfigError
+
+if TYPE_CHECKING:
+    from promethium.registry import Registry
+    from promethium.typing import PathType
+
+__all__ = [
+    "FORMATS",
+    "check_jobs",
+    "checked_formats",
+    "checked_output_dir",
+    "checked_sources",
+    "make_output_dir",
+    "run_settings",
+]
+
+#: The output formats of a batch run, in the order they are written.
+FORMATS = ("zarr", "segy")
+
+
+def checked_sources(inputs: PathType | Sequence[PathType]) -> list[Path]:
+    """The inputs as absolute paths; refuse none given or any missing."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    sources = [Path(p).absolute() for p in inputs]
+    if not sources:
+        raise ConfigError("nothing to do: no input given; pass SEG-Y files or Zarr stores.")
+    missing = [str(p) for p in sources if not p.exists()]
+    if missing:
+        raise ConfigError(f"input(s) not found: {', '.join(missing)}; nothing was started.")
+    return sources
+
+
+def checked_output_dir(output_dir: PathType) -> Path:
+    """The output folder as an absolute path; refuse a file or a Zarr store."""
+    out = Path(output_dir).absolute()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(
+            f"the output folder {out} is a file; give a folder (it is created if missing)."
+        )
+    if is_zarr_input(out):
+        raise ConfigError(
+            f"the output folder {out} is a Zarr store; give a folder to hold the outputs."
+        )
+    return out
+
+
+def make_output_dir(out: Path) -> None:
+    """Create the output folder (and its parents)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the output folder {out}: {err.strerror}.") from err
+
+
+def checked_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The output formats asked for, in :data:`FORMATS` order; refuse others or none."""
+    given = (formats,) if isinstance(formats, str) else tuple(formats)
+    unknown = [f for f in given if f not in FORMATS]
+    if unknown or not given:
+        raise ConfigError(f"formats must be among {list(FORMATS)}; got {list(given)}.")
+    return tuple(f for f in FORMATS if f in given)
+
+
+def run_settings(
+    model: str,
+    config: Mapping[str, Any] | None,
+    options: dict[str, Any],
+    registry: Registry | None,
+    front_door: dict[str, Any],
+    chunks: Mapping[str, int] | None,
+    segy: Mapping[str, Any] | None,
+    formats: tuple[str, ...],
+) -> RunSettings:
+    """The run's settings, with the model, its config and options checked as a run would."""
+    from promethium.plugins import default_registry
+    from promethium.reconstruct import model_options
+
+    if "return_uncertainty" in options:
+        raise ConfigError(
+            "batch_reconstruct writes the reconstruction itself; run pm.reconstruct with "
+            "return_uncertainty=True for the mean and std."
+        )
+    reg = default_registry() if registry is None else registry
+    spec = reg.get(model)
+    reg.build(spec.name, config)  # the configuration, checked as the run checks it
+    resolved = model_options(spec, options).model_dump(mode="json")
+    return RunSettings(
+        model=model,
+        config=dict(config or {}),
+        options=dict(options),
+        resolved=resolved,
+        front_door=front_door,
+        chunks=dict(chunks) if chunks is not None else None,
+        segy=dict(segy or {}),
+        formats=formats,
+        model_version=f"{spec.plugin} {spec.plugin_version} {spec.version}",
+    )
+
+
+def check_jobs(jobs: list[InputJob], overwrite: bool) -> None:
+    """Refuse two inputs writing one output, an output that is an input, and outputs not ours."""
+    seen: dict[Path, Path] = {}
+    for job in jobs:
+        for target in job.targets.values():
+            other = seen.get(target)
+            if other is not None:
+                raise ConfigError(
+                    f"inputs {other} and {job.source} would both write {target}; rename one "
+                    "or run them into different output folders."
+                )
+            seen[target] = job.source
+    sources = {j.source.resolve() for j in jobs}
+    for job in jobs:
+        for target in job.targets.values():
+            if target.resolve() in sources:
+                raise ConfigError(
+                    f"the output {target} is an input; inputs are never modified: choose "
+                    "another output folder."
+                )
+        job.check_targets(overwrite=overwrite)
