@@ -5,8 +5,9 @@ with status 1 (usage mistakes: the usage and status 2); warnings print as
 ``warning: ...``. ``--debug`` shows Python tracebacks instead.
 
 The package holds one module per command (``info``, ``convert``, ``reconstruct``,
-``plugins``), the shared options (``segy_options``, ``model_options``), reading and
-writing (``files``), the typer application that lists the commands (``app``) and the
+``plugins``), the shared options (``options``: ``-v``/``-q``, the SEG-Y reading
+options and the options several commands take; ``segy_options``, ``model_options``),
+reading and writing (``files``), the typer application that lists the commands (``app``) and the
 entry point ``main`` (``promethium = "promethium.cli:main"``).
 """
 

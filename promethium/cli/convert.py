@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from promethium.cli.choices import ABSENT, complete_from
 from promethium.cli.files import (
-    ABSENT_HELP,
-    MARK_FILLED_HELP,
     check_like_and_absent,
     check_target,
     is_zarr,
@@ -19,19 +16,16 @@ from promethium.cli.files import (
     output_is_zarr,
     write_output,
 )
-from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.logs import CliSettings
+from promethium.cli.options import Absent, MarkFilled, Progress, Source, shared_options
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 
 __all__ = ["convert"]
 
 
+@shared_options()
 def convert(
-    ctx: typer.Context,
-    source: Annotated[
-        Path,
-        typer.Argument(parser=local_path, help="Input SEG-Y file or Zarr store."),
-    ],
+    source: Source,
     target: Annotated[
         Path,
         typer.Argument(parser=local_path, help="Output: a .zarr store or a SEG-Y file."),
@@ -41,23 +35,13 @@ def convert(
         typer.Option(parser=local_path, help="SEG-Y whose headers to copy when writing SEG-Y."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
-    absent: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help=ABSENT_HELP, autocompletion=complete_from(ABSENT)),
-    ] = None,
-    mark_filled: Annotated[bool, typer.Option(help=MARK_FILLED_HELP)] = False,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    absent: Absent = None,
+    mark_filled: MarkFilled = False,
+    progress: Progress = True,
     sel: Sel = None,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Convert SEG-Y to Zarr or Zarr to SEG-Y, streaming chunk by chunk.
 
@@ -65,13 +49,11 @@ def convert(
     """
     from promethium.progress import progress_bar
 
-    settings = command_settings(ctx, verbose, quiet)
     output_is_zarr(target)
     check_target(target, overwrite, source)
     check_like_and_absent(like, absent)
     selection = parse_selection(sel or [])
-    keys = segy_keys(locals())
-    da = apply_selection(open_input(source, keys), selection)
+    da = apply_selection(open_input(source, segy), selection)
     if like is None and not is_zarr(source) and not is_zarr(target):
         like = source
     show = progress and not settings.quiet

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from promethium.cli.choices import DEVICES, complete_from, one_of
+from promethium.cli.choices import DEVICES, complete_from
 from promethium.cli.files import local_path, open_input
-from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.logs import CliSettings
+from promethium.cli.options import DEVICE_HELP, Progress, shared_options
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 
 __all__ = ["finetune"]
 
 
+@shared_options()
 def finetune(
-    ctx: typer.Context,
     source: Annotated[
         Path, typer.Argument(parser=local_path, help="The survey: a SEG-Y file or Zarr store.")
     ],
@@ -51,7 +51,7 @@ def finetune(
     ] = None,
     device: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help=f"{one_of(DEVICES)}, or cuda:N.", autocompletion=complete_from(DEVICES)),
+        typer.Option(help=DEVICE_HELP, autocompletion=complete_from(DEVICES)),
     ] = None,
     set_: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -70,18 +70,11 @@ def finetune(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    progress: Progress = True,
     sel: Sel = None,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Fine-tune a network on a survey: no ground truth needed, the live traces teach it.
 
@@ -94,7 +87,6 @@ def finetune(
     from promethium.finetune.run import finetune as run
     from promethium.train.config import apply_overrides
 
-    settings = command_settings(ctx, verbose, quiet)
     values = apply_overrides({}, list(set_ or []))
     own = sorted(set(values) & {"model", "weights", "output", "overwrite", "inference"})
     if own:
@@ -114,7 +106,7 @@ def finetune(
             "tracking_uri": tracking_uri,
         }
     selection = parse_selection(sel or [])
-    da = apply_selection(open_input(source, segy_keys(locals())), selection)
+    da = apply_selection(open_input(source, segy), selection)
     result = run(
         da, model, weights=weights, output=out, overwrite=overwrite,
         progress=progress and not settings.quiet, **values,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from promethium.cli.files import local_path
-from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.segy_options import Byte, Profile, segy_keys
+from promethium.cli.options import shared_options
 
 __all__ = ["headers", "parse_traces"]
 
@@ -39,8 +38,8 @@ def parse_traces(text: str) -> slice | list[int]:
         ) from None
 
 
+@shared_options(geometry=False)
 def headers(
-    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(parser=local_path, help="A SEG-Y file.")],
     traces: Annotated[
         str,
@@ -56,23 +55,14 @@ def headers(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the words as JSON records, for scripts.")
     ] = False,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
+    *,
+    segy: dict[str, Any],
 ) -> None:
     """Print trace header words of some traces, values as stored (no scalars applied)."""
     from promethium.io.segy import header_words
 
-    command_settings(ctx, verbose, quiet)
-    keys = segy_keys(locals())
     chosen = [w.strip() for w in words.split(",") if w.strip()] if words else None
-    table = header_words(path, chosen, parse_traces(traces), **keys)
+    table = header_words(path, chosen, parse_traces(traces), **segy)
     if as_json:
         typer.echo(json.dumps(table.to_dict(), indent=2))
         return

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from promethium.cli.files import is_zarr, local_path
-from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.files import is_zarr
+from promethium.cli.logs import CliSettings
+from promethium.cli.options import SurveyFile, shared_options
 
 __all__ = ["info"]
 
 
+@shared_options()
 def info(
-    ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(parser=local_path, help="A SEG-Y file or Zarr store.")],
+    path: SurveyFile,
     dead_traces: Annotated[
         bool,
         typer.Option(help="Count dead (all-zero or all-NaN) traces: reads every sample."),
@@ -29,16 +28,9 @@ def info(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON, for scripts.")
     ] = False,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Summarize a file: headers, sampling, keys, geometry, fold, missing traces.
 
@@ -51,21 +43,19 @@ def info(
     from promethium.io import segy_info, zarr_info
     from promethium.progress import progress_bar
 
-    settings = command_settings(ctx, verbose, quiet)
-    keys = segy_keys(locals())
     show = dead_traces and not settings.quiet
     with progress_bar(f"dead traces of {path.name}", enabled=show):
         if is_zarr(path):
-            if keys:
+            if segy:
                 raise ConfigError(
-                    f"{', '.join('--' + k for k in keys)} apply to SEG-Y input; {path} is a "
+                    f"{', '.join('--' + k for k in segy)} apply to SEG-Y input; {path} is a "
                     "Zarr store, whose geometry is stored with it."
                 )
             summary = zarr_info(path, dead_traces=dead_traces, variable=variable)
         else:
             if variable is not None:
                 raise ConfigError(f"--variable applies to Zarr stores; {path} is SEG-Y.")
-            summary = segy_info(path, dead_traces=dead_traces, **keys)
+            summary = segy_info(path, dead_traces=dead_traces, **segy)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         return

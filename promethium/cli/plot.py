@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from promethium.cli.files import local_path, open_input
-from promethium.cli.logs import Quiet, Verbose, command_settings
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.logs import CliSettings
+from promethium.cli.options import SurveyFile, shared_options
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 
 if TYPE_CHECKING:
@@ -44,9 +44,9 @@ def pick_panel(da: xr.DataArray) -> tuple[xr.DataArray, list[str]]:
     return da, notes
 
 
+@shared_options()
 def plot(
-    ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(parser=local_path, help="A SEG-Y file or Zarr store.")],
+    path: SurveyFile,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Figure file: .png, .pdf, .svg, ...")
     ],
@@ -68,16 +68,9 @@ def plot(
         str, typer.Option(help=f"Colormap: {', '.join(CMAPS)} (diverging or grey).")
     ] = "seismic",
     sel: Sel = None,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Plot a panel in real coordinates with a colorbar; optionally compare two files.
 
@@ -94,7 +87,6 @@ def plot(
 
     from promethium.plot import plot_comparison
 
-    settings = command_settings(ctx, verbose, quiet)
     formats = plt.figure().canvas.get_supported_filetypes()
     plt.close("all")
     if output.suffix.lstrip(".").lower() not in formats:
@@ -105,11 +97,10 @@ def plot(
     if cmap not in CMAPS:
         raise ConfigError(f"--cmap must be one of {', '.join(CMAPS)}; got {cmap!r}.")
     selection = parse_selection(sel or [])
-    keys = segy_keys(locals())
-    panel, notes = pick_panel(apply_selection(open_input(path, keys), selection))
+    panel, notes = pick_panel(apply_selection(open_input(path, segy), selection))
     panels = {path.name: panel}
     if compare is not None:
-        other = apply_selection(open_input(compare, keys), selection)
+        other = apply_selection(open_input(compare, segy), selection)
         cut = {d: panel.coords[d].item() for d in other.dims
                if d in panel.coords and panel.coords[d].ndim == 0}  # fmt: skip
         for dim, label in cut.items():

@@ -10,9 +10,9 @@ import typer
 
 from promethium.cli.choices import complete_from, one_of
 from promethium.cli.files import check_target, local_path, open_input
-from promethium.cli.logs import Quiet, Verbose, command_settings
+from promethium.cli.logs import CliSettings
 from promethium.cli.model_options import key_values
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.options import Source, shared_options
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 from promethium.holdout import HIDE_PATTERNS
 
@@ -92,11 +92,9 @@ def model_entries(
     return entries if names is not None or entries else None
 
 
+@shared_options()
 def qc(
-    ctx: typer.Context,
-    source: Annotated[
-        Path, typer.Argument(parser=local_path, help="Input SEG-Y file or Zarr store.")
-    ],
+    source: Source,
     output: Annotated[
         Path,
         typer.Option(
@@ -149,16 +147,9 @@ def qc(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing report folder.")] = False,
     sel: Sel = None,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Blind-test models on a survey: hide live traces, restore them, score each model.
 
@@ -171,14 +162,12 @@ def qc(
     from promethium.plugins import default_registry
     from promethium.qc.models import qc_models
 
-    settings = command_settings(ctx, verbose, quiet)
     check_target(output, overwrite, source)  # before any data is read
     selection = parse_selection(sel or [])
     entries = model_entries(models, option or [], config or [], weights or [], finetune or [])
     registry = default_registry()
     qc_models(entries, registry)  # every model and option checked before reading data
-    keys = segy_keys(locals())
-    da = apply_selection(open_input(source, keys), selection)
+    da = apply_selection(open_input(source, segy), selection)
     report = pm.qc(
         da, entries, holdout=holdout, seed=seed, gathers=gathers, pattern=pattern,  # type: ignore[arg-type]
         registry=registry,

@@ -8,17 +8,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from promethium.cli.choices import (
-    ABSENT,
-    DEVICES,
-    PRECISIONS,
-    complete_from,
-    complete_models,
-    one_of,
-)
+from promethium.cli.choices import complete_models
 from promethium.cli.files import (
-    ABSENT_HELP,
-    MARK_FILLED_HELP,
     check_like_and_absent,
     check_target,
     check_uncertainty_target,
@@ -28,21 +19,29 @@ from promethium.cli.files import (
     output_is_zarr,
     write_output,
 )
-from promethium.cli.logs import Quiet, Verbose, command_settings
+from promethium.cli.logs import CliSettings
 from promethium.cli.model_options import checked_options, config_file, key_values
+from promethium.cli.options import (
+    Absent,
+    Device,
+    Extrapolate,
+    MarkFilled,
+    Precision,
+    Progress,
+    Refill,
+    Source,
+    shared_options,
+)
 from promethium.cli.plan import plan_run
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 from promethium.cli.selection import Sel, apply_selection, parse_selection
 
 __all__ = ["reconstruct"]
 
 
+@shared_options()
 def reconstruct(
     ctx: typer.Context,
-    source: Annotated[
-        Path,
-        typer.Argument(parser=local_path, help="Input SEG-Y file or Zarr store."),
-    ],
+    source: Source,
     target: Annotated[
         Path,
         typer.Argument(parser=local_path, help="Output SEG-Y file or .zarr store."),
@@ -58,26 +57,14 @@ def reconstruct(
             autocompletion=complete_models,
         ),
     ] = "auto",
-    device: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            help=f"Torch models: {one_of(DEVICES)}, or cuda:N.",
-            autocompletion=complete_from(DEVICES),
-        ),
-    ] = None,
+    device: Device = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Patches per batch.")] = None,  # noqa: UP045
     patch_size: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(help="Patch length, or TRACES,SAMPLES (e.g. 64,128).", metavar="N[,M]"),
     ] = None,
     overlap: Annotated[Optional[float], typer.Option(help="Patch overlap fraction.")] = None,  # noqa: UP045
-    precision: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            help=f"Torch models: {one_of(PRECISIONS)}.",
-            autocompletion=complete_from(PRECISIONS),
-        ),
-    ] = None,
+    precision: Precision = None,
     option: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
@@ -106,15 +93,10 @@ def reconstruct(
             "their uncertainty, e.g. ensembles: -o ensemble_size=8).",
         ),
     ] = None,
-    absent: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help=ABSENT_HELP, autocompletion=complete_from(ABSENT)),
-    ] = None,
-    mark_filled: Annotated[bool, typer.Option(help=MARK_FILLED_HELP)] = False,
-    extrapolate: Annotated[
-        bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
-    ] = False,
-    refill: Annotated[bool, typer.Option(help="Refill traces a model filled before.")] = False,
+    absent: Absent = None,
+    mark_filled: MarkFilled = False,
+    extrapolate: Extrapolate = False,
+    refill: Refill = False,
     finetune: Annotated[
         bool,
         typer.Option(
@@ -122,7 +104,7 @@ def reconstruct(
             "--config weights=PATH; the new weights go to runs/finetune/ (docs/finetune.md).",
         ),
     ] = False,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    progress: Progress = True,
     sel: Sel = None,
     dry_run: Annotated[
         bool,
@@ -132,16 +114,9 @@ def reconstruct(
             "output) and exit: nothing is computed or written.",
         ),
     ] = False,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Fill missing traces of a survey with a model; SEG-Y headers are preserved.
 
@@ -156,7 +131,6 @@ def reconstruct(
     from promethium.errors import ConfigError
     from promethium.progress import progress_bar
 
-    settings = command_settings(ctx, verbose, quiet)
     output_is_zarr(target)
     check_target(target, overwrite, source)  # before any data is read or model warns
     check_like_and_absent(like, absent)
@@ -183,8 +157,7 @@ def reconstruct(
         )
     checked_options(model, options)  # the model's schema, before any data is read
     check_uncertainty_target(uncertainty, target, overwrite)
-    keys = segy_keys(locals())
-    da = apply_selection(open_input(source, keys), selection)
+    da = apply_selection(open_input(source, segy), selection)
     file_config = from_file.config if from_file is not None else {}
     model_config = {**file_config, **key_values(config, "--config")} or None
     if uncertainty is not None:  # only models that estimate it accept the option

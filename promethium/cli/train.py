@@ -7,13 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from promethium.cli.logs import Quiet, Verbose, command_settings
+from promethium.cli.logs import CliSettings
+from promethium.cli.options import shared_options
 
 __all__ = ["train"]
 
 
+@shared_options(segy=False)
 def train(
-    ctx: typer.Context,
     config: Annotated[
         Path, typer.Option("--config", "-c", help="YAML file: model, data, training, inference.")
     ],
@@ -44,8 +45,8 @@ def train(
             metavar="DIR",
         ),
     ] = None,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
+    *,
+    settings: CliSettings,
 ) -> None:
     """Train a network (U-Net, VAE, GAN, PINN, ...) on SEG-Y, Zarr or synthetic data.
 
@@ -54,7 +55,6 @@ def train(
     """
     from promethium.train.run import train as run_training
 
-    settings = command_settings(ctx, verbose, quiet)
     overrides = list(set_ or [])
     if tracking_uri:
         overrides.append(f"tracking.tracking_uri={tracking_uri}")
