@@ -18,9 +18,11 @@ otherwise, and records why.
 from __future__ import annotations
 
 import json
+import math
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
@@ -53,6 +55,17 @@ AUTO_CHOICE_ATTR = "promethium_auto_choice"
 #: Entry-point names of Promethium's own plugins start with this.
 BUILTIN_PREFIX = "builtin-"
 
+#: Hidden traces a blind test scores at least, when the survey allows: with a handful
+#: the choice is noise (on a small field crop, 4 hidden traces picked a different model
+#: for each seed).
+MIN_HIDDEN = 32
+
+#: Most rounds of the blind test (each a new sample of gathers and hidden traces).
+MAX_ROUNDS = 8
+
+#: Scores averaged over the rounds of a blind test, weighted by their hidden traces.
+POOLED_SCORES = ("snr_improvement_db", "snr_db", "ssim", "mse", "coherence")
+
 
 class AutoOptions(ModelOptions):
     """The options of ``auto``: which candidates, and how the blind test is drawn."""
@@ -70,7 +83,15 @@ class AutoOptions(ModelOptions):
     )
     seed: int = Field(0, ge=0, description="Seed of the sample and of the hidden traces.")
     max_gathers: int = Field(
-        DEFAULT_GATHERS, ge=1, description="Gathers sampled for the blind test (its cost)."
+        DEFAULT_GATHERS, ge=1, description="Gathers sampled per round of the blind test."
+    )
+    min_hidden: int = Field(
+        MIN_HIDDEN,
+        ge=1,
+        description="Hidden traces the blind test scores at least (more rounds if needed).",
+    )
+    max_rounds: int = Field(
+        MAX_ROUNDS, ge=1, description="Most rounds (new sample, new hidden traces) it runs."
     )
 
     @field_validator("candidates", mode="before")
@@ -154,7 +175,11 @@ class AutoSelect:
     -----
     The choice costs one reconstruction of the sample per candidate (``max_gathers``
     gathers, computed eagerly) besides the survey's own, lazy one; see
-    ``docs/inference.md`` for measured times. Each candidate runs with its default
+    ``docs/inference.md`` for measured times. When the sample's gathers are small, so
+    that one round hides fewer than ``min_hidden`` traces, further rounds (the next
+    seeds: other gathers, other hidden traces) run, up to ``max_rounds``, and each
+    candidate's scores are averaged over them, weighted by their hidden traces: a
+    handful of hidden traces makes the choice a coin toss. Each candidate runs with its default
     options; warnings it gives on the sample (e.g. ``pocs`` on a regular pattern) are
     recorded, not shown. The choice and every candidate's scores go to
     ``attrs["promethium_auto_choice"]``, which :func:`promethium.reconstruct` moves
@@ -241,13 +266,11 @@ class AutoSelect:
             record.update(decided="the only candidate", chosen=names[0], models=names)
             return self._finish(self.rule.run(names[0], da), record)
         try:
-            blind = hide_traces(
-                da, opts.holdout, seed=opts.seed, gathers=opts.max_gathers, pattern="survey"
-            )
+            tests = self._blind_tests(da, opts)
         except InvalidDataError as exc:
             return self._fallback(da, record, f"no blind test could be made: {exc}")
-        record["holdout"] = blind.record()
-        scores = {name: self._trial(name, blind) for name in names}
+        record["holdout"] = _pooled_record(tests)
+        scores = {name: self._trials(name, tests) for name in names}
         record["scores"] = scores
         scored = [n for n in names if "snr_db" in scores[n]]
         if not scored:
@@ -258,6 +281,64 @@ class AutoSelect:
             return self._fallback(da, record, why)
         record.update(decided="on the survey", chosen=best, models=[best])
         return self._finish(self.rule.run(best, da), record)
+
+    @staticmethod
+    def _blind_tests(da: xr.DataArray, opts: AutoOptions) -> list[Holdout]:
+        """Rounds of hidden traces in one sample of gathers, until `min_hidden`.
+
+        The first round samples the gathers (and computes them, for dask data); later
+        rounds hide other traces of the same gathers (seeds ``seed + 1``, ...), so the
+        survey is read once. A round that hides no trace not hidden before is dropped
+        (no candidate runs on it).
+
+        Raises
+        ------
+        InvalidDataError
+            If the first round cannot hide a trace.
+        """
+        first = hide_traces(
+            da, opts.holdout, seed=opts.seed, gathers=opts.max_gathers, pattern="survey"
+        )
+        tests, seen = [first], _hidden_keys(first)
+        for round_ in range(1, opts.max_rounds):
+            if len(seen) >= opts.min_hidden:
+                break
+            try:
+                again = hide_traces(
+                    first.truth, opts.holdout, seed=opts.seed + round_, pattern="survey"
+                )
+            except InvalidDataError:
+                continue
+            again = replace(
+                again,
+                gathers=tuple(first.gathers[g] for g in again.gathers),
+                n_gathers=first.n_gathers,
+            )
+            new = _hidden_keys(again) - seen
+            if not new:  # e.g. every other trace of a decimated gather again: no trial
+                continue
+            tests.append(again)
+            seen |= new
+        return tests
+
+    def _trials(self, name: str, tests: Sequence[Holdout]) -> dict[str, Any]:
+        """`name`'s scores on the rounds, averaged (weighted by hidden traces); or its error."""
+        rounds = []
+        for blind in tests:
+            result = self._trial(name, blind)
+            if "error" in result:
+                return result
+            rounds.append(result)
+        pooled: dict[str, Any] = {
+            key: _weighted_mean([r[key] for r in rounds], [r["n_hidden"] for r in rounds])
+            for key in POOLED_SCORES
+        }
+        pooled["n_hidden"] = sum(r["n_hidden"] for r in rounds)
+        pooled["seconds"] = round(sum(r["seconds"] for r in rounds), 4)
+        noted = sorted({w for r in rounds for w in r.get("warnings", [])})
+        if noted:
+            pooled["warnings"] = noted
+        return pooled
 
     def _trial(self, name: str, blind: Holdout) -> dict[str, Any]:
         """Reconstruct the blind test's sample with `name`; its scores, or its error."""
@@ -278,7 +359,7 @@ class AutoSelect:
             warnings.warn(
                 f"auto: candidate {name!r} failed on the sample and is left out: {error}",
                 PromethiumWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return result
 
@@ -293,6 +374,34 @@ class AutoSelect:
     def _finish(out: xr.DataArray, record: dict[str, Any]) -> xr.DataArray:
         out.attrs[AUTO_CHOICE_ATTR] = json.dumps(record, sort_keys=True)
         return out
+
+
+def _weighted_mean(values: Sequence[float], weights: Sequence[int]) -> float:
+    """The mean of `values` weighted by `weights` (an infinite SNR stays infinite)."""
+    if any(math.isinf(v) for v in values):
+        return math.inf if min(values) > 0 else -math.inf
+    return float(sum(v * w for v, w in zip(values, weights)) / sum(weights))
+
+
+def _hidden_keys(blind: Holdout) -> set[tuple[int, int]]:
+    """The (gather, trace) pairs `blind` hides, gathers by their flat survey index."""
+    import numpy as np
+
+    rows = np.asarray(blind.hidden.values, bool).reshape(len(blind.gathers), -1)
+    return {(g, int(i)) for g, row in zip(blind.gathers, rows) for i in np.flatnonzero(row)}
+
+
+def _pooled_record(tests: Sequence[Holdout]) -> dict[str, Any]:
+    """The first round's record; with more rounds (same gathers), their seeds and count."""
+    first = tests[0].record()
+    if len(tests) == 1:
+        return first
+    return {
+        **first,
+        "rounds": len(tests),
+        "seeds": [t.seed for t in tests],
+        "n_hidden": sum(t.n_hidden for t in tests),
+    }
 
 
 def describe_choice(record: dict[str, Any]) -> str:

@@ -97,18 +97,22 @@ def test_provenance_records_the_sample_fraction_scores_and_choice(section):
         "gathers": "0",
         "n_sampled": 1,
         "n_gathers": 1,
-        "n_hidden": 16,  # regular decimation: every other live trace, whatever the fraction
-        "n_live": 32,
+        "n_hidden": 32,  # regular decimation: every other live trace, whatever the fraction
+        "n_live": 32,  # ... in two rounds (a seed hiding the same half again is dropped)
+        "rounds": 2,
+        "seeds": [3, 6],
     }
     for scores in auto["scores"].values():
         assert set(scores) >= {"snr_db", "snr_improvement_db", "ssim", "mse", "coherence"}
-        assert scores["n_hidden"] == 16 and scores["seconds"] >= 0
+        assert scores["n_hidden"] == 32 and scores["seconds"] >= 0
     record = json.loads(out.attrs[PROVENANCE_ATTR])
     assert record["options"] == {
         "candidates": None,
         "holdout": 0.2,
         "seed": 3,
         "max_gathers": 4,
+        "min_hidden": 32,
+        "max_rounds": 8,
     }
     assert (
         out.attrs["history"]
@@ -116,7 +120,7 @@ def test_provenance_records_the_sample_fraction_scores_and_choice(section):
         .endswith("reconstruct(model='auto', holdout=0.2, seed=3) -> linear")
     )
     line = describe_choice(auto)
-    assert line.startswith("auto chose linear on 16 hidden traces of 1 gather(s) (SNR: linear ")
+    assert line.startswith("auto chose linear on 32 hidden traces of 1 gather(s) (SNR: linear ")
     assert ", pocs " in line
 
 
@@ -130,16 +134,38 @@ def test_only_the_sample_is_computed_when_the_result_is_built():
         return block
 
     lazy = lazy.copy(data=lazy.data.map_blocks(record, dtype=lazy.dtype))
-    out = pm.reconstruct(lazy, max_gathers=3, candidates=CLASSICAL)
+    out = pm.reconstruct(lazy, max_gathers=3, min_hidden=1, candidates=CLASSICAL)
     assert dask.is_dask_collection(out.data)
     auto = _auto(out)
     sampled = [int(g) for g in auto["holdout"]["gathers"].split(",")]
     assert len(sampled) == 3 and sorted(set(read)) == sampled  # 3 of 12 shots read
     read.clear()
-    eager = pm.reconstruct(holed, max_gathers=3, candidates=CLASSICAL)
+    eager = pm.reconstruct(holed, max_gathers=3, min_hidden=1, candidates=CLASSICAL)
     assert _without_times(_auto(eager)) == _without_times(auto)  # same sample, same choice
     np.testing.assert_allclose(out.values, eager.values, atol=1e-5)
     assert sorted(set(read)) == list(range(12))  # the survey is read when computed
+
+
+def test_small_gathers_get_rounds_until_enough_traces_are_hidden():
+    _, holed = _shots()  # 12 small shots: one round of 3 hides a few traces
+    out = pm.reconstruct(holed, max_gathers=3, candidates=CLASSICAL, min_hidden=20)
+    held = _auto(out)["holdout"]
+    assert held["rounds"] > 1 and held["seeds"] == list(range(held["rounds"]))
+    assert held["n_hidden"] >= 20 and held["n_sampled"] == 3  # one sample: read once
+    one = _auto(pm.reconstruct(holed, max_gathers=3, candidates=CLASSICAL, min_hidden=1))
+    assert "rounds" not in one["holdout"] and one["holdout"]["n_hidden"] < held["n_hidden"]
+    for name, scores in _auto(out)["scores"].items():
+        assert scores["n_hidden"] == held["n_hidden"], name  # pooled over the rounds
+    capped = pm.reconstruct(
+        holed, max_gathers=3, candidates=CLASSICAL, min_hidden=10**6, max_rounds=3
+    )
+    assert _auto(capped)["holdout"]["rounds"] <= 3  # max_rounds bounds the cost
+
+
+def test_a_round_hiding_nothing_new_ends_the_blind_test(section):
+    _, holed = section  # one decimated panel of 32 live traces: a round hides either half
+    held = _auto(pm.reconstruct(holed, min_hidden=10**6, registry=_registry()))["holdout"]
+    assert held.get("rounds", 1) <= 2 and held["n_hidden"] <= 32  # not 8 rounds of 16
 
 
 def test_the_choice_is_determined_by_the_seed():
@@ -274,5 +300,5 @@ def test_cli_summary_prints_the_choice_and_scores(section, tmp_path, capsys):
     assert main([*argv, "-o", "candidates=linear,pocs"]) == 0
     text = capsys.readouterr().out
     assert "wrote " in text and "auto filled 32 of 64 traces" in text
-    assert "auto chose linear on 16 hidden traces of 1 gather(s) (SNR: linear " in text
+    assert "auto chose linear on 32 hidden traces of 1 gather(s) (SNR: linear " in text
     assert _auto(pm.open_zarr(target))["chosen"] == "linear"
