@@ -1,4 +1,4 @@
-"""Fixtures of the fine-tuning tests: tiny weight sets, one torch thread."""
+"""Fixtures of the fine-tuning tests: tiny weight sets, an FD gather, one torch thread."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+#: A finite-difference shot gather (promethium.modeling), modelled once and kept here.
+FD_GATHER = Path(__file__).parent / "data" / "fd_anticline_gather.npz"
 
 TINY = {"features": [4], "bottleneck": 8, "in_channels": 2, "dropout": 0.0}
 
@@ -85,3 +88,30 @@ def gather_weights(tmp_path_factory):
         return Trainer(config).fit().weights
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def fd_gather():
+    """An acoustic finite-difference shot gather in an ``anticline`` velocity model.
+
+    96 traces (12.5 m, split spread) x 128 samples (8 ms), field-like noise, scaled to
+    a peak of 1. Modelled by :func:`promethium.modeling.fd_shot_gather` with the
+    parameters stored beside it (``tests/finetune/test_data.py`` checks that the
+    modeller still gives it); kept as a file because modelling it takes seconds.
+    """
+    import numpy as np
+    import xarray as xr
+
+    with np.load(FD_GATHER) as stored:
+        data, offset, time = stored["data"], stored["offset"], stored["time"]
+    gather = xr.DataArray(
+        data / np.abs(data).max(),
+        dims=("offset", "time"),
+        coords={
+            "offset": ("offset", offset, {"units": "m"}),
+            "time": ("time", time, {"units": "ms"}),
+        },
+        name="amplitude",
+        attrs={"units": "1", "description": "2-D acoustic finite-difference shot gather"},
+    )
+    return gather

@@ -14,9 +14,9 @@ from promethium.reconstruct import PROVENANCE_ATTR
 
 
 @pytest.fixture
-def holed():
-    line = pm.synthetic_section(n_traces=64, n_samples=128, seed=3)
-    return pm.apply_trace_mask(line, pm.random_mask(line, 0.2, seed=4))
+def holed(fd_gather):
+    """An FD gather (a generator the starting weights never saw) with 20% dead traces."""
+    return pm.apply_trace_mask(fd_gather, pm.random_mask(fd_gather, 0.2, seed=4))
 
 
 def test_finetune_then_reconstruct_records_it(gather_weights, holed, tmp_path):
@@ -33,7 +33,7 @@ def test_finetune_then_reconstruct_records_it(gather_weights, holed, tmp_path):
     assert record["weights_sha256"] == tuned["weights_sha256"]  # reconstructed with them
     assert tuned["finetuned_from"]["sha256"] == weights_sha256(gather_weights)
     assert set(tuned["scores"]) == {"before", "after"} and tuned["steps"] == 60
-    assert bool(out.trace_filled.sum() == 13)
+    assert bool(out.trace_filled.sum() == 19)  # the 20% dead traces of 96
 
 
 def test_weights_that_do_not_gain_are_not_used(tiny_weights, holed, tmp_path):

@@ -16,21 +16,29 @@ def _line(n_traces=64, seed=5):
     return pm.synthetic_section(n_traces=n_traces, n_samples=128, seed=seed)
 
 
-def test_finetuning_gains_on_data_from_another_generator(gather_weights, tmp_path):
-    section = _line(96)
+def test_finetuning_gains_on_data_from_another_generator(gather_weights, fd_gather, tmp_path):
+    """The start never saw this generator: analytic gathers in, wave-equation gathers out.
+
+    `gather_weights` trained on :func:`promethium.synthetic_gather` shot gathers: sums
+    of Ricker wavelets along hyperbolae. `fd_gather` comes from another generator,
+    acoustic finite-difference modelling (:mod:`promethium.modeling`) with direct
+    waves, refractions, diffractions and reflections, in an ``anticline`` velocity
+    model, a family that no training recipe uses (the shipped weights train on FD
+    gathers of the ``layered_faulted`` family only; ``test_data.py`` checks both).
+    """
     result = pm.finetune(
-        section, "unet", weights=gather_weights, output=tmp_path / "tuned", steps=100,
+        fd_gather, "unet", weights=gather_weights, output=tmp_path / "tuned", steps=100,
         fraction=0.2, patch_size=32, inference={"patch_size": 32},
     )  # fmt: skip
-    # Measured: about -0.6 dB before and +9 dB after on these held-out traces.
-    assert result.after["snr_db"] > result.before["snr_db"] + 3.0
-    assert result.after["mse"] < result.before["mse"]
-    assert result.improved and result.gain_db > 3.0
-    # The same scores come back from pm.reconstruct with the new weights.
+    # Measured: about -0.3 dB before and +4 dB after on these held-out traces.
+    assert result.after["snr_db"] > result.before["snr_db"] + 2.0
+    assert result.after["mse"] < 0.6 * result.before["mse"]
+    assert result.improved and result.gain_db > 2.0
+    # pm.reconstruct fills the gather's missing traces with the new weights.
     config = read_sidecar(result.weights)["config"]
-    holed = pm.apply_trace_mask(section, pm.random_mask(section, 0.3, seed=1))
+    holed = pm.apply_trace_mask(fd_gather, pm.random_mask(fd_gather, 0.3, seed=1))
     out = pm.reconstruct(holed, "unet", weights=result.weights, config=config, patch_size=32)
-    assert out.shape == section.shape and bool(out.trace_filled.any())
+    assert out.shape == fd_gather.shape and bool(out.trace_filled.any())
 
 
 def test_the_weight_set_and_its_sidecar(tiny_weights, tmp_path):
