@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from promethium.io.segy.build import grid_values, key_words
-from promethium.io.segy.headers import TRACE_FIELDS, XY_FIELDS, header_word, put_word
-from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout, trace_records
+from promethium.io.segy.headers import (
+    TRACE_FIELDS,
+    XY_FIELDS,
+    header_word,
+    put_word,
+    read_headers_at,
+)
+from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -121,11 +127,7 @@ class LikeHeaders:
 
     def __call__(self, flat: np.ndarray) -> np.ndarray:
         """Return ``(len(flat), 240)`` uint8 headers of grid positions `flat`."""
-        src = trace_records(self.layout)
-        records = np.array(src["header"][self.trace_index[flat]])
-        out = records.view(np.uint8).reshape(-1, TRACE_HEADER_SIZE)
-        del src
-        return out
+        return read_headers_at(self.layout, self.trace_index[flat])
 
 
 class GridHeaders:

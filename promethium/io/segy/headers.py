@@ -2,24 +2,29 @@
 
 Byte locations are 1-based, as printed in the SEG-Y standard. A header word is given
 either as a byte location (a 4-byte signed integer) or as ``(byte, size)`` with size 2
-or 4. Words are read by :func:`read_words`, all of them in one pass: a strided NumPy
-read of a memory map of the file, a window at a time (:func:`read_trace_headers`
-gives the whole 240 bytes).
+or 4. Words are read by :func:`read_words`, all of them in one pass: positioned reads
+of spans of trace records into a reusable buffer, from which each word is copied with
+a strided NumPy read (:func:`read_trace_headers` gives the whole 240 bytes, and
+:func:`read_headers_at` those of any traces). No memory map: a file truncated while it
+is read is an error, never a ``SIGBUS``.
 The file layout (byte order, format, trace count) is :mod:`promethium.io.segy.layout`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import mmap
-import os
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from promethium.errors import ConfigError, InvalidDataError, SegyFormatError
+from promethium.errors import ConfigError, InvalidDataError
 from promethium.io.segy.layout import TRACE_HEADER_SIZE, SegyLayout
 from promethium.io.segy.samples import ByteOrder
+from promethium.io.segy.spans import (
+    header_buffer_bytes,
+    read_header_rows,
+    runs,
+    traces_per_window,
+)
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -30,13 +35,15 @@ __all__ = [
     "header_word",
     "parse_word",
     "put_word",
+    "read_headers_at",
     "read_trace_headers",
     "read_words",
     "resolve_byte_locations",
 ]
 
-#: Bytes of file mapped at a time while reading header words (bounded memory).
-HEADER_WINDOW = 32 * 2**20
+#: Bytes of file read at a time while reading header words (bounded memory): a buffer
+#: that stays in the CPU cache while the words are copied out of it.
+HEADER_WINDOW = 2**20
 
 #: Standard trace header words used by Promethium: name -> (byte, size).
 TRACE_FIELDS: dict[str, tuple[int, int]] = {
@@ -199,44 +206,54 @@ def put_word(
 def _visit_headers(layout: SegyLayout, stop: int, visit: Callable[[int, np.ndarray], None]) -> None:
     """Call ``visit(first trace, headers)`` for traces ``[0, stop)``, a window at a time.
 
-    ``headers`` is a ``(n, 240)`` uint8 view of a read-only memory map of
-    :data:`HEADER_WINDOW` bytes of file (strided by the trace length, so only the header
-    bytes are touched); `visit` copies what it needs and keeps no view, since the window
-    is unmapped when it returns, so resident memory stays bounded whatever the file
-    size. Before each
-    window the open file is checked against the identity recorded when it was opened,
-    so a file truncated meanwhile is an error, not a crash.
+    ``headers`` is a ``(n, 240)`` uint8 view of a reusable buffer of about
+    :data:`HEADER_WINDOW` bytes that positioned reads fill
+    (:func:`~promethium.io.segy.spans.read_header_rows`: a span of whole trace records,
+    viewed strided by the trace length, or each header by itself for long traces);
+    `visit` copies what it needs and keeps no view, since the next window overwrites
+    the buffer. Resident memory stays bounded whatever the file size, and a file
+    truncated meanwhile is an error (a short read), never a crash: no memory map is
+    involved. After the last window the open file is checked against the identity
+    recorded when it was opened.
     """
-    per_window = max(1, HEADER_WINDOW // layout.trace_len)
+    if stop <= 0:
+        return
+    per_window = min(stop, traces_per_window(layout, HEADER_WINDOW))
+    buffer = np.empty(header_buffer_bytes(layout, per_window), dtype=np.uint8)
     with open(layout.path, "rb", buffering=0) as f:
         for first in range(0, stop, per_window):
             n = min(per_window, stop - first)
-            start = layout.data_start + first * layout.trace_len
-            aligned = start - start % mmap.ALLOCATIONGRANULARITY
-            length = start - aligned + (n - 1) * layout.trace_len + TRACE_HEADER_SIZE
-            layout.check_unchanged(f.fileno())
-            if os.fstat(f.fileno()).st_size < aligned + length:
-                raise SegyFormatError(
-                    f"{layout.path}: expected trace {first + n - 1} but the file ends "
-                    "earlier; it is shorter than its headers say."
-                )
-            window = mmap.mmap(f.fileno(), length, access=mmap.ACCESS_READ, offset=aligned)
-            raw = headers = None
-            try:
-                raw = np.frombuffer(window, dtype=np.uint8)
-                headers = np.ndarray(
-                    (n, TRACE_HEADER_SIZE),
-                    dtype=np.uint8,
-                    buffer=raw,
-                    offset=start - aligned,
-                    strides=(layout.trace_len, 1),
-                )
-                visit(first, headers)
-            finally:
-                del raw, headers  # every view of the map goes before it is unmapped
-                with contextlib.suppress(BufferError):  # a traceback may still hold one
-                    window.close()
+            visit(first, read_header_rows(layout, f, first, n, buffer))
         layout.check_unchanged(f.fileno())
+
+
+def read_headers_at(layout: SegyLayout, index: np.ndarray) -> np.ndarray:
+    """Return the trace headers of file traces `index` (any order) as ``(n, 240)`` uint8.
+
+    Runs of consecutive traces are read as spans (as :func:`read_trace_headers` reads
+    the whole file); a scattered trace costs one read of its 240 bytes.
+
+    Raises
+    ------
+    SegyFormatError
+        If the file ends before a trace of `index`.
+    SourceChangedError
+        If the file changed since `layout` was read.
+    """
+    index = np.asarray(index, dtype=np.int64).ravel()
+    out = np.empty((index.size, TRACE_HEADER_SIZE), dtype=np.uint8)
+    todo = runs(index)
+    if not todo:
+        return out
+    per_window = min(index.size, traces_per_window(layout, HEADER_WINDOW))
+    buffer = np.empty(header_buffer_bytes(layout, per_window), dtype=np.uint8)
+    with open(layout.path, "rb", buffering=0) as f:
+        for row, first, count in todo:
+            for lo in range(0, count, per_window):
+                n = min(per_window, count - lo)
+                out[row + lo : row + lo + n] = read_header_rows(layout, f, first + lo, n, buffer)
+        layout.check_unchanged(f.fileno())
+    return out
 
 
 def read_trace_headers(layout: SegyLayout, stop: int | None = None) -> np.ndarray:
@@ -264,9 +281,9 @@ def read_words(
 ) -> dict[tuple[int, int], np.ndarray]:
     """Read trace header words of traces ``[0, stop)`` as int64, ``(byte, size) -> values``.
 
-    Every word, standard or not, is read in one pass over the file: a read-only memory
-    map of :data:`HEADER_WINDOW` bytes at a time, from which each word is copied with
-    a strided NumPy read (one header word per trace; the samples are never touched).
+    Every word, standard or not, is read in one pass over the file: positioned reads of
+    about :data:`HEADER_WINDOW` bytes at a time into a reusable buffer, from which each
+    word is copied with a strided NumPy read (one header word per trace).
     The values are the signed integers segyio's ``f.attributes`` gives for its standard
     fields (a test compares them on random headers).
 

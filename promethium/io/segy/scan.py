@@ -291,8 +291,7 @@ def header_words(
     array([1000, 1000, 1000])
     """
     from promethium.errors import ConfigError
-    from promethium.io.segy.headers import resolve_byte_locations
-    from promethium.io.segy.layout import TRACE_HEADER_SIZE, trace_records
+    from promethium.io.segy.headers import read_headers_at, resolve_byte_locations
 
     layout = read_layout(path)
     keys = resolve_byte_locations(profile, dict(byte_locations))
@@ -306,11 +305,6 @@ def header_words(
         if bad.size:
             raise ConfigError(f"trace {int(bad[0])} is outside the file's {n} traces (0..{n - 1}).")
         index = np.where(index < 0, index + n, index)
-    records = trace_records(layout)
-    try:
-        raw = np.array(records["header"][index])
-    finally:
-        del records
-    headers = raw.view(np.uint8).reshape(index.size, TRACE_HEADER_SIZE)
+    headers = read_headers_at(layout, index)
     values = {name: header_word(headers, w, layout.endian) for name, w in chosen.items()}
     return HeaderTable(index, chosen, values)

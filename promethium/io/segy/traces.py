@@ -23,9 +23,9 @@ from io import FileIO
 
 import numpy as np
 
-from promethium.errors import SegyFormatError
 from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.samples import Decoder
+from promethium.io.segy.spans import Run, read_exact, runs
 
 __all__ = ["live_traces", "read_block", "read_traces"]
 
@@ -33,38 +33,10 @@ __all__ = ["live_traces", "read_block", "read_traces"]
 #: enough to stay in the CPU cache while it is decoded.
 READ_BUFFER_BYTES = 2**19
 
-#: ``(first row, first file trace, count)``: rows of the output read from one run of
-#: consecutive file traces.
-Run = tuple[int, int, int]
-
 
 def live_traces(block: np.ndarray) -> np.ndarray:
     """True for traces with a non-zero, non-NaN sample (two reductions, no temporaries)."""
     return (np.fmax.reduce(block, axis=-1) > 0) | (np.fmin.reduce(block, axis=-1) < 0)
-
-
-def _runs(index: np.ndarray) -> list[Run]:
-    """Split `index` (file trace per row, -1 = absent) into runs of consecutive traces.
-
-    A run maps consecutive rows onto consecutive file traces; absent rows are in none.
-    """
-    rows = np.flatnonzero(index >= 0)
-    if rows.size == 0:
-        return []
-    traces = index[rows]
-    breaks = np.flatnonzero((np.diff(rows) != 1) | (np.diff(traces) != 1)) + 1
-    starts = np.concatenate(([0], breaks))
-    counts = np.diff(np.concatenate((starts, [rows.size])))
-    return list(zip(rows[starts].tolist(), traces[starts].tolist(), counts.tolist(), strict=True))
-
-
-def _short(layout: SegyLayout, f: FileIO, trace: int) -> SegyFormatError:
-    """The error of a file that ends before trace `trace` (unless it changed meanwhile)."""
-    layout.check_unchanged(f.fileno())
-    return SegyFormatError(
-        f"{layout.path}: expected trace {trace} but the file ends earlier; it is shorter "
-        "than its headers say."
-    )
 
 
 def read_traces(layout: SegyLayout, index: np.ndarray, out: np.ndarray) -> None:
@@ -87,13 +59,13 @@ def read_traces(layout: SegyLayout, index: np.ndarray, out: np.ndarray) -> None:
     SourceChangedError
         If the file changed (replaced, truncated, rewritten) since it was opened.
     """
-    runs = _runs(np.asarray(index, dtype=np.int64))
-    if not runs:
+    todo = runs(np.asarray(index, dtype=np.int64))
+    if not todo:
         return
     buffer_traces = min(len(index), _buffer_traces(layout))
     decoder = Decoder(layout.fmt, buffer_traces * layout.n_samples)
     with open(layout.path, "rb", buffering=0) as f:
-        _read_buffered(layout, f, runs, out, decoder, buffer_traces)
+        _read_buffered(layout, f, todo, out, decoder, buffer_traces)
         layout.check_unchanged(f.fileno())
 
 
@@ -104,7 +76,7 @@ def _buffer_traces(layout: SegyLayout) -> int:
 def _read_buffered(
     layout: SegyLayout,
     f: FileIO,
-    runs: list[Run],
+    todo: list[Run],
     out: np.ndarray,
     decode: Decoder,
     buffer_traces: int,
@@ -125,17 +97,11 @@ def _read_buffered(
             decode(buf["data"][slot : slot + n], out[row : row + n])
         targets.clear()
 
-    for row, first, count in runs:
+    for row, first, count in todo:
         while count:
             n = min(count, buf.size - filled)
-            f.seek(layout.data_start + first * layout.trace_len)
             target = view[filled * layout.trace_len : (filled + n) * layout.trace_len]
-            got = 0
-            while got < len(target):
-                part = f.readinto(target[got:])
-                if not part:
-                    raise _short(layout, f, first + got // layout.trace_len)
-                got += part
+            read_exact(layout, f, layout.data_start + first * layout.trace_len, target)
             if targets and targets[-1][0] + targets[-1][2] == row:
                 targets[-1][2] += n
             else:
