@@ -3,7 +3,8 @@
 The plan resolves the model and options as ``reconstruct --dry-run`` does
 (:mod:`promethium.cli.plan`), builds each input's lazy reconstruction (headers only), counts
 the memory of the largest task (:mod:`promethium.distributed.estimate`), runs that chunk
-once here to calibrate, and refuses a plan whose tasks would not fit in a worker's memory.
+once here to calibrate, and refuses a plan whose tasks would not fit in a worker's memory
+(:func:`promethium.distributed.fit.check_fits`, the check `batch` makes too).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 if TYPE_CHECKING:
     import xarray as xr
 
-    from promethium.distributed.estimate import Calibration, TaskEstimate, WorkerCapacity
+    from promethium.distributed.estimate import Calibration, WorkerCapacity
+    from promethium.distributed.fit import RunEstimate
 
-__all__ = ["check_fits", "plan"]
+__all__ = ["plan"]
 
 
 def plan(
@@ -89,7 +91,8 @@ def plan(
     import promethium as pm
     from promethium.distributed.cluster import open_client
     from promethium.distributed.estimate import calibrate as run_one
-    from promethium.distributed.estimate import estimate_task, largest_chunk, worker_capacity
+    from promethium.distributed.estimate import largest_chunk, worker_capacity
+    from promethium.distributed.fit import check_fits, largest_task
     from promethium.distributed.job import is_zarr_input
 
     command_settings(ctx, verbose, quiet)
@@ -114,8 +117,7 @@ def plan(
         results.append(result)
         dims = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
         runplan.add("input", f"{path} ({dims}); output chunks {chunk_text(result)}")
-    estimate = estimate_task(results[0], resolved)
-    tasks = sum(estimate_task(r, resolved).tasks for r in results)
+    estimate = largest_task(results, resolved)
     if scheduler is not None:
         with open_client(scheduler) as client:
             capacity = worker_capacity(client)
@@ -124,21 +126,24 @@ def plan(
             n_workers=workers, threads_per_worker=threads_per_worker,
             memory_limit=memory_limit, gpus_per_worker=gpus_per_worker,
         )  # fmt: skip
-    measured = run_one(results[0], largest_chunk(results[0])) if calibrate else None
-    _describe(runplan, results, estimate, tasks, capacity, measured, resolved)
+    largest = results[estimate.input_index]
+    measured = run_one(largest, largest_chunk(largest)) if calibrate else None
+    _describe(runplan, results, estimate, capacity, measured, resolved)
     typer.echo(runplan.to_text())
-    check_fits(estimate, measured, capacity, results[0], tasks)
+    check_fits(estimate, capacity, measured)
 
 
 def _describe(
     runplan: RunPlan,
     results: list[xr.DataArray],
-    estimate: TaskEstimate,
-    tasks: int,
+    run: RunEstimate,
     capacity: WorkerCapacity,
     measured: Calibration | None,
     resolved: dict[str, Any],
 ) -> None:
+    from promethium.distributed.fit import task_peak
+
+    estimate, tasks = run.task, run.task.tasks
     if estimate.halo is None:
         runplan.add("halo", "none: the model fills each chunk on its own")
     else:
@@ -156,8 +161,8 @@ def _describe(
     if measured is not None:
         host += f", {byte_size(measured.peak_host_bytes)} measured"
     runplan.add("memory per task", f"host {host} (largest chunk {shape})")
-    runplan.add("GPU per task", _gpu_text(estimate, measured, resolved))
-    peak, at_once = _task_peak(estimate, measured), min(capacity.threads, tasks)
+    runplan.add("GPU per task", _gpu_text(run, measured, resolved))
+    peak, at_once = task_peak(estimate, measured), min(capacity.threads, tasks)
     runplan.add(
         "peak per worker", f"{byte_size(peak * at_once)} ({at_once} task(s) at once; dask "
         "pauses a worker at 80% of its limit)",
@@ -177,9 +182,7 @@ def _describe(
                 "task slot(s), at this machine's speed for the calibrated chunk")  # fmt: skip
 
 
-def _gpu_text(
-    estimate: TaskEstimate, measured: Calibration | None, resolved: dict[str, Any]
-) -> str:
+def _gpu_text(run: RunEstimate, measured: Calibration | None, resolved: dict[str, Any]) -> str:
     if "device" not in resolved:
         return "none (the model runs on the CPU)"
     if measured is not None and measured.peak_gpu_bytes:
@@ -189,11 +192,7 @@ def _gpu_text(
     device = resolve_device(str(resolved["device"]))
     if device == "cpu":
         return f"none here (device {resolved['device']!r} resolves to cpu on this machine)"
-    return f"{byte_size(estimate.batch_bytes)} per batch of patches, plus the model"
-
-
-def _task_peak(estimate: TaskEstimate, measured: Calibration | None) -> int:
-    return max(estimate.host_bytes, measured.peak_host_bytes if measured else 0)
+    return f"{byte_size(run.task.batch_bytes)} per batch of patches, plus the model"
 
 
 def _duration(seconds: float) -> str:
@@ -202,41 +201,3 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def check_fits(
-    estimate: TaskEstimate,
-    measured: Calibration | None,
-    capacity: WorkerCapacity,
-    result: xr.DataArray,
-    tasks: int,
-) -> None:
-    """Refuse a plan whose concurrent tasks exceed 80% of a worker's memory limit.
-
-    Raises
-    ------
-    ConfigError
-        Naming the peak, the limit, and the fixes: smaller chunks (with a size that
-        fits), fewer threads per worker, more memory per worker.
-    """
-    from promethium.distributed.estimate import PAUSE_FRACTION
-    from promethium.errors import ConfigError
-
-    if not capacity.memory_bytes:
-        return
-    peak, at_once = _task_peak(estimate, measured), min(capacity.threads, tasks)
-    budget = PAUSE_FRACTION * capacity.memory_bytes
-    if peak * at_once <= budget:
-        return
-    # The slowest dim with more than one element: shrink its chunks in proportion.
-    axis = next((i for i, n in enumerate(estimate.chunk[:-1]) if n > 1), len(estimate.chunk) - 1)
-    dim = result.dims[axis]
-    smaller = max(1, int(estimate.chunk[axis] * budget / (peak * at_once)))
-    raise ConfigError(
-        f"the plan does not fit: a task needs about {byte_size(peak)} and a worker runs "
-        f"{at_once} at once ({byte_size(peak * at_once)}), above 80% of "
-        f"its {byte_size(capacity.memory_bytes)} memory limit, where dask pauses it. Use "
-        f"smaller chunks (--chunks {dim}={smaller}), fewer threads per worker "
-        "(--threads-per-worker 1), or more memory per worker (--memory-limit, fewer "
-        "--workers)."
-    )

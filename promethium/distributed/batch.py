@@ -22,10 +22,13 @@ from promethium.distributed.checks import (
     checked_output_dir,
     checked_sources,
     make_output_dir,
+    run_estimate,
     run_settings,
 )
 from promethium.distributed.cluster import ClusterSpec, dashboard_link, open_client, task_resources
 from promethium.distributed.driver import BatchDriver
+from promethium.distributed.estimate import worker_capacity
+from promethium.distributed.fit import check_fits
 from promethium.distributed.job import InputJob
 from promethium.distributed.result import BatchResult, input_result
 from promethium.errors import BatchError, ConfigError
@@ -137,8 +140,10 @@ def batch_reconstruct(
     ConfigError
         Before any work: no input, an input missing, two inputs with the same output
         name, an output that is an input, `output_dir` a file, an output this batch did
-        not write (without `overwrite`), an unknown model or option, a bad scheduler
-        address or no scheduler there.
+        not write (without `overwrite`), an unknown model or option, more local worker
+        processes than the machine's memory holds, a bad scheduler address or no
+        scheduler there, or tasks that would not fit in a worker's memory (the check and
+        message of ``promethium plan``: :func:`promethium.distributed.fit.check_fits`).
     BatchError
         With ``errors="raise"``, if any input failed (the others are complete); its
         ``result`` attribute is the :class:`BatchResult`.
@@ -177,8 +182,14 @@ def batch_reconstruct(
         gpus_per_worker=gpus_per_worker, memory_limit=memory_limit, processes=processes,
         dashboard_address=dashboard_address,
     )  # fmt: skip
+    estimate = run_estimate(jobs, settings, registry)
+    local = None if client is not None else worker_capacity(**spec.capacity_kwargs())
+    if estimate is not None and local is not None:
+        check_fits(estimate, local)  # before a cluster starts
     device = settings.resolved.get("device")
     with open_client(client, spec) as active:
+        if estimate is not None and local is None:
+            check_fits(estimate, worker_capacity(active))
         make_output_dir(out)
         dashboard = dashboard_link(active)
         resources = task_resources(active, None if device is None else str(device))

@@ -7,14 +7,16 @@ none starts a cluster or writes a file, so a refused run leaves nothing behind.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promethium.distributed.job import InputJob, RunSettings, is_zarr_input
+from promethium.distributed.job import InputJob, RunSettings, is_zarr_input, lazy_reconstruction
 from promethium.errors import ConfigError
 
 if TYPE_CHECKING:
+    from promethium.distributed.fit import RunEstimate
     from promethium.registry import Registry
     from promethium.typing import PathType
 
@@ -25,6 +27,7 @@ __all__ = [
     "checked_output_dir",
     "checked_sources",
     "make_output_dir",
+    "run_estimate",
     "run_settings",
 ]
 
@@ -133,3 +136,25 @@ def check_jobs(jobs: list[InputJob], overwrite: bool) -> None:
                     "another output folder."
                 )
         job.check_targets(overwrite=overwrite)
+
+
+def run_estimate(
+    jobs: list[InputJob], settings: RunSettings, registry: Registry | None
+) -> RunEstimate | None:
+    """The run's largest task, counted over the inputs' lazy reconstructions (headers only).
+
+    An input that cannot be opened is left out here: the run reports it with its error
+    and completes the others. None when no input opens.
+    """
+    from promethium.distributed.fit import largest_task
+
+    results = []
+    for job in jobs:
+        try:
+            with warnings.catch_warnings():  # the run gives them, once
+                warnings.simplefilter("ignore")
+                lazy = lazy_reconstruction(job.source, settings, registry, concrete_mask=False)
+        except Exception:  # reported by the run, input by input
+            continue
+        results.append(lazy)
+    return largest_task(results, settings.resolved) if results else None

@@ -18,7 +18,18 @@ from promethium.errors import ConfigError, PromethiumWarning
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "dashboard_link", "open_client", "task_resources", "worker_summary"]
+__all__ = [
+    "WORKER_PROCESS_BYTES",
+    "ClusterSpec",
+    "dashboard_link",
+    "open_client",
+    "task_resources",
+    "worker_summary",
+]
+
+#: Resident memory of an idle worker process with Promethium's readers and models imported
+#: (``benchmarks/distributed.py`` measures about 240 MiB).
+WORKER_PROCESS_BYTES = 256 * 2**20
 
 
 class ClusterSpec:
@@ -59,12 +70,24 @@ class ClusterSpec:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):  # fmt: skip
                 raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
+        if processes and n_workers is not None:
+            _check_worker_processes(n_workers)
         self.n_workers = n_workers
         self.threads_per_worker = threads_per_worker
         self.gpus_per_worker = gpus_per_worker
         self.memory_limit = memory_limit
         self.processes = processes
         self.dashboard_address = dashboard_address
+
+    def capacity_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`~promethium.distributed.estimate.worker_capacity`."""
+        return {
+            "n_workers": self.n_workers,
+            "threads_per_worker": self.threads_per_worker,
+            "memory_limit": self.memory_limit,
+            "gpus_per_worker": self.gpus_per_worker,
+            "processes": self.processes,
+        }
 
     def cluster_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of ``LocalCluster``."""
@@ -80,6 +103,24 @@ class ClusterSpec:
         if self.gpus_per_worker is not None:
             kwargs["resources"] = {"GPU": self.gpus_per_worker}
         return kwargs
+
+
+def _check_worker_processes(n_workers: int) -> None:
+    """Refuse more local worker processes than this machine's memory holds (imports alone)."""
+    import psutil
+
+    from promethium.ops._memory import format_bytes
+
+    total = int(psutil.virtual_memory().total)
+    most = max(1, total // WORKER_PROCESS_BYTES)
+    if n_workers > most:
+        raise ConfigError(
+            f"n_workers={n_workers} worker processes need about "
+            f"{format_bytes(n_workers * WORKER_PROCESS_BYTES)} for their imports alone "
+            f"(~{format_bytes(WORKER_PROCESS_BYTES)} each), more than this machine's "
+            f"{format_bytes(total)}; ask for at most {most} (one per core is usual), or "
+            "give the address of a cluster with more machines."
+        )
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ __all__ = [
     "calibrate",
     "estimate_task",
     "largest_chunk",
+    "task_host_bytes",
     "worker_capacity",
 ]
 
@@ -138,10 +139,8 @@ def estimate_task(result: xr.DataArray, options: dict[str, Any]) -> TaskEstimate
     chunks = result.data.chunks
     chunk = tuple(max(c) for c in chunks)
     tasks = math.prod(len(c) for c in chunks)
-    core = math.prod(chunk)
     halo: tuple[int, int] | None = None
     batch_bytes = 0
-    with_halo = core
     if "patch_size" in options:
         from promethium.ml.grid import PatchGrid
 
@@ -149,16 +148,31 @@ def estimate_task(result: xr.DataArray, options: dict[str, Any]) -> TaskEstimate
         panel = (int(result.shape[-2]), int(result.shape[-1]))
         grid = PatchGrid.build(panel, options["patch_size"], overlap)
         halo = grid.halo
-        sides = [
-            min(n, c + 2 * h) if len(cs) > 1 else c
-            for n, c, h, cs in zip(result.shape[-2:], chunk[-2:], halo, chunks[-2:], strict=True)
-        ]
-        with_halo = math.prod(chunk[:-2]) * math.prod(sides)
         batch = int(options.get("batch_size") or 1)
         batch_bytes = batch * 3 * grid.patch[0] * grid.patch[1] * 4  # 2 channels in, 1 out
-    # 3 float32 copies with halo; float64 accumulator, weights, blended; float32 out x2.
-    host = 3 * 4 * with_halo + 3 * 8 * core + 2 * 4 * core + batch_bytes
+    shape = tuple(int(n) for n in result.shape)
+    host = task_host_bytes(chunk, shape, halo, batch_bytes)
     return TaskEstimate(tasks, chunk, halo, int(host), int(batch_bytes))
+
+
+def task_host_bytes(
+    chunk: tuple[int, ...], shape: tuple[int, ...], halo: tuple[int, int] | None, batch_bytes: int
+) -> int:
+    """Counted host bytes of a task computing `chunk` of an output of `shape`.
+
+    The chunk with its `halo` (on each side of the panel's dims, where the chunk does
+    not span the dim) three times as float32; the float64 accumulator, weights and
+    blended result, the float32 output twice, over the chunk; plus one batch.
+    """
+    core = math.prod(chunk)
+    with_halo = core
+    if halo is not None:
+        sides = [
+            min(n, c + 2 * h) if c < n else c
+            for n, c, h in zip(shape[-2:], chunk[-2:], halo, strict=True)
+        ]
+        with_halo = math.prod(chunk[:-2]) * math.prod(sides)
+    return int(3 * 4 * with_halo + 3 * 8 * core + 2 * 4 * core + batch_bytes)
 
 
 def calibrate(result: xr.DataArray, index: tuple[int, ...]) -> Calibration:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from promethium.io.pending import PendingWrite
     from promethium.registry import Registry
 
-__all__ = ["InputJob", "RunSettings", "output_targets"]
+__all__ = ["InputJob", "RunSettings", "lazy_reconstruction", "output_targets"]
 
 SEGY_SUFFIXES = (".sgy", ".segy")
 
@@ -198,22 +198,10 @@ class InputJob:
         resources: dict[str, float] | None,
     ) -> None:
         """Open the input, build its lazy reconstruction and find its finished chunks."""
-        import dask
-
-        import promethium as pm
-
         identity = input_identity(self.source)
-        da = _open(self.source, settings)
-        mask = pm.get_trace_mask(da)
-        if mask.chunks is not None:  # inferred from the data: compute it once, up front
-            da = pm.with_trace_mask(da, mask.compute())
-        annotate = dask.annotate(resources=resources) if resources else contextlib.nullcontext()
-        with annotate:
-            result = pm.reconstruct(
-                da, model=settings.model, config=settings.config or None,
-                registry=registry, **settings.front_door,
-                **_given_options(settings, self.batch_size),
-            )  # fmt: skip
+        result = lazy_reconstruction(
+            self.source, settings, registry, batch_size=self.batch_size, resources=resources
+        )
         self.result = result
         record = {
             "key": run_key(identity, settings.as_record()),
@@ -274,6 +262,50 @@ class InputJob:
                 )
                 pending.append(cast("PendingWrite", segy))
         return pending
+
+
+def lazy_reconstruction(
+    source: Path,
+    settings: RunSettings,
+    registry: Registry | None,
+    *,
+    batch_size: int | None = None,
+    resources: dict[str, float] | None = None,
+    concrete_mask: bool = True,
+) -> xr.DataArray:
+    """The lazy reconstruction of `source` with `settings`: what a batch run computes.
+
+    Parameters
+    ----------
+    source : pathlib.Path
+        A SEG-Y file or Zarr store.
+    settings : RunSettings
+        The run's settings.
+    registry : Registry or None
+        Where the model is looked up.
+    batch_size : int, optional
+        Overrides the model's ``batch_size`` (after a device out-of-memory error).
+    resources : dict, optional
+        Worker resources the tasks ask for (``{"GPU": 1}``).
+    concrete_mask : bool, default True
+        Compute a trace mask that is inferred from the data once, here (the tasks then
+        share it); False leaves it lazy (enough to count the tasks and their size).
+    """
+    import dask
+
+    import promethium as pm
+
+    da = _open(source, settings)
+    mask = pm.get_trace_mask(da)
+    if concrete_mask and mask.chunks is not None:  # inferred from the data: compute once
+        da = pm.with_trace_mask(da, mask.compute())
+    annotate = dask.annotate(resources=resources) if resources else contextlib.nullcontext()
+    with annotate:
+        return pm.reconstruct(
+            da, model=settings.model, config=settings.config or None,
+            registry=registry, **settings.front_door,
+            **_given_options(settings, batch_size),
+        )  # fmt: skip
 
 
 def _open(source: Path, settings: RunSettings) -> xr.DataArray:

@@ -57,3 +57,34 @@ def test_parse_chunks():
     assert parse_chunks(["iline=16", "xline=8"]) == {"iline": 16, "xline": 8}
     with pytest.raises(ConfigError, match="not a chunk size"):
         parse_chunks(["iline=big"])
+
+
+def test_a_batch_that_does_not_fit_is_refused_as_plan_refuses_it(survey, tmp_path, capsys):
+    common = ["-m", "pocs", "-o", "patch_size=16", "--memory-limit", "256KiB",
+              "--workers", "1", "--threads-per-worker", "1"]  # fmt: skip
+    assert main(["plan", str(survey), *common, "--no-calibrate"]) == 1
+    planned = capsys.readouterr().err
+    out = tmp_path / "out"
+    assert main(["batch", str(survey), "--out", str(out), *common, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err == planned
+    # 32 x 96 samples (44 bytes each) and pocs' batch of 256 patches of 16 x 16 (768 KiB):
+    # the batch alone is above the 204.8 KiB a task may use, so it is cut too.
+    assert " ".join(err.split()) == (
+        "error: the plan does not fit: a task needs about 900.0 KiB and a worker runs 1 at "
+        "once (900.0 KiB), above 80% of its 256.0 KiB memory limit, where dask pauses it. Use "
+        "a smaller batch (batch_size=34, -o batch_size=34) and smaller chunks (chunks="
+        "{'offset': 22}, --chunks offset=22), or more memory per worker (memory_limit, "
+        "--memory-limit; fewer workers share a machine's memory)."
+    )
+    assert not out.exists() and sorted(tmp_path.iterdir()) == [survey]  # nothing written
+    # The fix it names fits.
+    fixed = [*common, "-o", "batch_size=34", "--chunks", "offset=22", "--no-calibrate"]
+    assert main(["plan", str(survey), *fixed]) == 0
+
+
+def test_absurd_worker_count_is_refused(survey, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["batch", str(survey), "--out", str(out), "--workers", "1000000"]) == 1
+    assert "n_workers=1000000 worker processes need about 244.1 TiB" in capsys.readouterr().err
+    assert not out.exists()

@@ -186,3 +186,70 @@ def test_import_promethium_does_not_import_distributed():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)  # fmt: skip
     assert out.stdout.strip() == "[]"
+
+
+def plan_refusal(paths, capsys, *args):
+    """The error ``promethium plan --no-calibrate`` prints for the same run."""
+    from promethium.cli import main
+
+    argv = ["plan", *map(str, paths), "-m", "pocs", "--chunks", "shot=2", "-o",
+            "patch_size=16", "-o", "n_iter=3", "--no-calibrate", *args]  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the plan does not fit: ")
+    return " ".join(err.removeprefix("error: ").split())  # rich/typer may wrap lines
+
+
+FITS = {"model": "pocs", "chunks": {"shot": 2}, "patch_size": 16, "n_iter": 3}
+
+
+def test_a_run_that_does_not_fit_is_refused_as_plan_refuses_it(surveys, tmp_path, capsys):
+    expected = plan_refusal(
+        surveys, capsys, "--memory-limit", "256KiB", "--workers", "1", "--threads-per-worker", "2"
+    )
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError) as info:
+        pm.batch_reconstruct(surveys, out, memory_limit="256KiB", n_workers=1,
+                             threads_per_worker=2, **FITS)  # fmt: skip
+    assert str(info.value) == expected
+    # pocs' batch of 256 patches of 16 x 16 (3 float32 planes, 768 KiB) and a chunk of
+    # 2 x 24 x 48 samples without halo (44 bytes each, 99 KiB): 867 KiB, twice at once.
+    assert expected == (
+        "the plan does not fit: a task needs about 867.0 KiB and a worker runs 2 at once "
+        "(1.7 MiB), above 80% of its 256.0 KiB memory limit, where dask pauses it. Use "
+        "a smaller batch (batch_size=17, -o batch_size=17) and smaller chunks (chunks="
+        "{'shot': 1}, --chunks shot=1), fewer threads per worker "
+        "(threads_per_worker=1, --threads-per-worker 1), or more memory per worker "
+        "(memory_limit, --memory-limit; fewer workers share a machine's memory)."
+    )
+    assert not out.exists()  # refused before a cluster started or a folder was made
+
+
+def test_a_run_that_does_not_fit_its_clients_workers_is_refused(surveys, tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    expected = plan_refusal(surveys, capsys, "--memory-limit", "256KiB", "--workers", "1",
+                            "--threads-per-worker", "2")  # fmt: skip
+    out = tmp_path / "out"
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                 memory_limit="256KiB", dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        with pytest.raises(ConfigError) as info:
+            pm.batch_reconstruct(surveys, out, client=client, **FITS)
+        assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+    assert str(info.value) == expected
+    assert not out.exists()
+
+
+def test_absurd_cluster_sizes_are_refused_before_anything_starts(surveys, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=r"n_workers=1000000 worker processes need about "
+                       r"244.1 TiB for their imports alone \(~256.0 MiB each\), more than "
+                       r"this machine's [\d.]+ [GT]iB; ask for at most \d+"):  # fmt: skip
+        pm.batch_reconstruct(surveys, out, n_workers=10**6, **FITS)
+    # A chunk larger than the memory: all 4 shots in one chunk, a worker of 1 MiB.
+    with pytest.raises(ConfigError, match=r"above 80% of its 1.0 MiB memory limit"):
+        pm.batch_reconstruct(surveys, out, n_workers=1, memory_limit="1MiB",
+                             **{**FITS, "chunks": {"shot": 10**6}})  # fmt: skip
+    assert not out.exists()
