@@ -22,11 +22,14 @@ from promethium.modeling.acoustic import RICKER_BANDWIDTH, simulate_shot, source
 from promethium.modeling.cache import MODELING_VERSION, cache_key, cached_fd_shot_gathers
 from promethium.modeling.gathers import (
     GAINS,
+    GATHER_SET_DEFAULTS,
     SPREADS,
+    GatherSetSettings,
     draw_gather_parameters,
     fd_shot_gather,
     fd_shot_gathers,
     gather_dataarray,
+    gather_set_settings,
     iter_fd_shot_gathers,
 )
 from promethium.modeling.noise import add_field_noise, band_limited_noise
@@ -48,12 +51,14 @@ __all__ = [
     "EVALUATION_FAMILIES",
     "FAMILIES",
     "GAINS",
+    "GATHER_SET_DEFAULTS",
     "MAX_COURANT",
     "MIN_POINTS_PER_WAVELENGTH",
     "MODELING_VERSION",
     "RICKER_BANDWIDTH",
     "SPREADS",
     "TRAINING_FAMILIES",
+    "GatherSetSettings",
     "VelocityModel",
     "add_field_noise",
     "band_limited_noise",
@@ -64,6 +69,7 @@ __all__ = [
     "fd_shot_gather",
     "fd_shot_gathers",
     "gather_dataarray",
+    "gather_set_settings",
     "iter_fd_shot_gathers",
     "phase_velocity_ratio",
     "simulate_shot",

@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from promethium.modeling.gathers import SPREADS, gather_dataarray, iter_fd_shot_gathers
+from promethium.modeling.gathers import (
+    GatherSetSettings,
+    gather_dataarray,
+    gather_set_settings,
+    iter_fd_shot_gathers,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 __all__ = ["MODELING_VERSION", "cache_key", "cached_fd_shot_gathers"]
 
@@ -75,19 +80,9 @@ def cached_fd_shot_gathers(
     n: int,
     *,
     cache_dir: str | Path | None,
-    family: str = "layered_faulted",
-    seed: int = 0,
-    n_traces: int = 128,
-    n_samples: int = 512,
-    dt_ms: float | Sequence[float] = 4.0,
-    trace_spacing_m: float | Sequence[float] = 12.5,
-    frequency_hz: tuple[float, float] = (12.0, 28.0),
-    spread: str | Sequence[str] = SPREADS,
-    noise: float = 0.0,
-    gain: str | Sequence[str] = "none",
-    thin_beds: bool = False,
     first: int = 0,
     workers: int = 1,
+    **settings: Unpack[GatherSetSettings],
 ) -> list[xr.DataArray]:
     """:func:`~promethium.modeling.gathers.fd_shot_gathers`, reusing gathers on disk.
 
@@ -117,22 +112,9 @@ def cached_fd_shot_gathers(
     StoreError
         If the cache folder cannot be written.
     """
-    spec: dict[str, Any] = {
-        "family": family,
-        "seed": seed,
-        "n_traces": n_traces,
-        "n_samples": n_samples,
-        "dt_ms": dt_ms if isinstance(dt_ms, (int, float)) else list(dt_ms),
-        "trace_spacing_m": (
-            trace_spacing_m if isinstance(trace_spacing_m, (int, float)) else list(trace_spacing_m)
-        ),
-        "frequency_hz": list(frequency_hz),
-        "spread": spread if isinstance(spread, str) else list(spread),
-        "noise": noise,
-        "gain": gain if isinstance(gain, str) else list(gain),
-    }
-    if thin_beds:  # keyed only when on: the sets made before the option keep their key
-        spec["thin_beds"] = True
+    spec = gather_set_settings(settings)
+    if not spec["thin_beds"]:  # keyed only when on: the sets made before it keep their key
+        del spec["thin_beds"]
     if cache_dir is None:
         return list(iter_fd_shot_gathers(n, first=first, workers=workers, **spec))
     folder = Path(cache_dir).expanduser() / f"fd-{cache_key(spec)}"

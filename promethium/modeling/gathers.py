@@ -13,8 +13,8 @@ interval, trace spacing, spread and source frequency per gather.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -26,14 +26,18 @@ from promethium.modeling.velocity import velocity_model
 
 if TYPE_CHECKING:
     import xarray as xr
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 __all__ = [
     "GAINS",
+    "GATHER_SET_DEFAULTS",
     "SPREADS",
+    "GatherSetSettings",
     "draw_gather_parameters",
     "fd_shot_gather",
     "fd_shot_gathers",
     "gather_dataarray",
+    "gather_set_settings",
     "iter_fd_shot_gathers",
 ]
 
@@ -309,22 +313,90 @@ def draw_gather_parameters(
     }
 
 
+class GatherSetSettings(TypedDict, total=False):
+    """The settings that define a set of gathers, as keyword arguments (all optional).
+
+    :func:`fd_shot_gathers`, :func:`iter_fd_shot_gathers` and
+    :func:`~promethium.modeling.cache.cached_fd_shot_gathers` take them; the defaults
+    are :data:`GATHER_SET_DEFAULTS`, the meanings in :func:`fd_shot_gathers`.
+    """
+
+    family: str
+    seed: int
+    n_traces: int
+    n_samples: int
+    dt_ms: float | Sequence[float]
+    trace_spacing_m: float | Sequence[float]
+    frequency_hz: tuple[float, float]
+    spread: str | Sequence[str]
+    noise: float
+    gain: str | Sequence[str]
+    thin_beds: bool
+
+
+#: The defaults of :class:`GatherSetSettings`.
+GATHER_SET_DEFAULTS: Mapping[str, Any] = {
+    "family": "layered_faulted",
+    "seed": 0,
+    "n_traces": 128,
+    "n_samples": 512,
+    "dt_ms": 4.0,
+    "trace_spacing_m": 12.5,
+    "frequency_hz": (12.0, 28.0),
+    "spread": SPREADS,
+    "noise": 0.0,
+    "gain": "none",
+    "thin_beds": False,
+}
+
+
+def gather_set_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting of a set of gathers: the defaults filled in, choices as lists.
+
+    The result is plain JSON and identifies the set: the same settings give the same
+    gathers (the on-disk cache keys on it, :func:`~promethium.modeling.cache.cache_key`).
+
+    Parameters
+    ----------
+    settings : mapping
+        Some of the keys of :class:`GatherSetSettings`.
+
+    Returns
+    -------
+    dict
+        All the keys of :class:`GatherSetSettings`; ``frequency_hz``, and choices given
+        as sequences, as lists.
+
+    Raises
+    ------
+    TypeError
+        For a key that is not a setting of a gather set.
+
+    Examples
+    --------
+    >>> gather_set_settings({"dt_ms": (2.0, 4.0)})["dt_ms"], gather_set_settings({})["spread"]
+    ([2.0, 4.0], ['end-on', 'split'])
+    """
+    unknown = sorted(set(settings) - set(GATHER_SET_DEFAULTS))
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument {unknown[0]!r}; the settings of a gather set are "
+            f"{', '.join(GATHER_SET_DEFAULTS)}."
+        )
+    full = {**GATHER_SET_DEFAULTS, **settings}
+    for name in ("dt_ms", "trace_spacing_m", "spread", "gain"):  # a value or choices
+        if not isinstance(full[name], (int, float, str)):
+            full[name] = list(full[name])
+    full["frequency_hz"] = list(full["frequency_hz"])
+    return full
+
+
 def fd_shot_gathers(
     n: int,
     *,
-    family: str = "layered_faulted",
-    seed: int = 0,
-    n_traces: int = 128,
-    n_samples: int = 512,
-    dt_ms: float | Sequence[float] = 4.0,
-    trace_spacing_m: float | Sequence[float] = 12.5,
-    frequency_hz: tuple[float, float] = (12.0, 28.0),
-    spread: str | Sequence[str] = SPREADS,
-    noise: float = 0.0,
-    gain: str | Sequence[str] = "none",
-    thin_beds: bool = False,
     first: int = 0,
     workers: int = 1,
+    **settings: Unpack[GatherSetSettings],
 ) -> list[xr.DataArray]:
     """Model `n` shot gathers, each in its own random velocity model.
 
@@ -373,42 +445,15 @@ def fd_shot_gathers(
     >>> [g.sizes["offset"] for g in gathers]
     [8, 8]
     """
-    return list(
-        iter_fd_shot_gathers(
-            n,
-            family=family,
-            seed=seed,
-            n_traces=n_traces,
-            n_samples=n_samples,
-            dt_ms=dt_ms,
-            trace_spacing_m=trace_spacing_m,
-            frequency_hz=frequency_hz,
-            spread=spread,
-            noise=noise,
-            gain=gain,
-            thin_beds=thin_beds,
-            first=first,
-            workers=workers,
-        )
-    )
+    return list(iter_fd_shot_gathers(n, first=first, workers=workers, **settings))
 
 
 def iter_fd_shot_gathers(
     n: int,
     *,
-    family: str = "layered_faulted",
-    seed: int = 0,
-    n_traces: int = 128,
-    n_samples: int = 512,
-    dt_ms: float | Sequence[float] = 4.0,
-    trace_spacing_m: float | Sequence[float] = 12.5,
-    frequency_hz: tuple[float, float] = (12.0, 28.0),
-    spread: str | Sequence[str] = SPREADS,
-    noise: float = 0.0,
-    gain: str | Sequence[str] = "none",
-    thin_beds: bool = False,
     first: int = 0,
     workers: int = 1,
+    **settings: Unpack[GatherSetSettings],
 ) -> Iterator[xr.DataArray]:
     """Yield the gathers of :func:`fd_shot_gathers` in order, as they are modelled.
 
@@ -424,26 +469,13 @@ def iter_fd_shot_gathers(
         raise ConfigError(f"need n >= 0 and workers >= 1; got n={n}, workers={workers}.")
     from promethium.modeling.velocity import FAMILIES
 
-    if family not in FAMILIES:
-        velocity_model(family, nz=1, nx=1, spacing_m=1.0)  # raises, naming the families
+    full = gather_set_settings(settings)
+    if full["family"] not in FAMILIES:  # raises, naming the families
+        velocity_model(full["family"], nz=1, nx=1, spacing_m=1.0)
+    per_set = {k: full[k] for k in ("family", "n_traces", "n_samples", "noise", "thin_beds")}
+    drawn = {k: full[k] for k in ("dt_ms", "trace_spacing_m", "frequency_hz", "spread", "gain")}
     jobs = [
-        {
-            "family": family,
-            "n_traces": n_traces,
-            "n_samples": n_samples,
-            "noise": noise,
-            "thin_beds": thin_beds,
-            **draw_gather_parameters(
-                seed,
-                first + i,
-                dt_ms=dt_ms,
-                trace_spacing_m=trace_spacing_m,
-                frequency_hz=frequency_hz,
-                spread=spread,
-                gain=gain,
-            ),
-        }
-        for i in range(n)
+        {**per_set, **draw_gather_parameters(full["seed"], first + i, **drawn)} for i in range(n)
     ]
     if workers == 1 or n <= 1:
         yield from (_model(job) for job in jobs)

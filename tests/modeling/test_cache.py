@@ -88,3 +88,15 @@ def test_without_a_cache_dir_nothing_is_written(tmp_path, monkeypatch):
 @pytest.mark.parametrize("n", [0])
 def test_an_empty_set_is_empty(tmp_path, n):
     assert cached_fd_shot_gathers(n, cache_dir=tmp_path, **KWARGS) == []
+
+
+def test_the_key_of_a_set_is_that_of_the_caches_made_before(tmp_path):
+    # The folder of KWARGS' gathers as cached_fd_shot_gathers named it before the settings
+    # had one function (gather_set_settings): existing caches are reused.
+    cached_fd_shot_gathers(1, cache_dir=tmp_path, **KWARGS)
+    assert [p.name for p in tmp_path.iterdir()] == ["fd-3631539111341b01"]
+
+
+def test_an_unknown_setting_is_refused():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nois'; the settings"):
+        cached_fd_shot_gathers(1, cache_dir=None, nois=0.1)  # type: ignore[call-arg]

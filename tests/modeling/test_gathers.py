@@ -162,3 +162,14 @@ def test_workers_give_the_same_gathers():
 def test_unknown_family_is_refused_before_modelling():
     with pytest.raises(ConfigError, match="unknown velocity-model family 'salt'"):
         fd_shot_gathers(3, family="salt")
+
+
+def test_gather_set_settings_fill_the_defaults_and_refuse_unknown_keys():
+    from promethium.modeling.gathers import GATHER_SET_DEFAULTS, gather_set_settings
+
+    full = gather_set_settings({"dt_ms": (2.0, 4.0), "gain": "t", "seed": 7})
+    assert set(full) == set(GATHER_SET_DEFAULTS)
+    assert full["dt_ms"] == [2.0, 4.0] and full["gain"] == "t" and full["seed"] == 7
+    assert full["spread"] == ["end-on", "split"] and full["frequency_hz"] == [12.0, 28.0]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'famly'"):
+        gather_set_settings({"famly": "layered"})
