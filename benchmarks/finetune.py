@@ -3,7 +3,7 @@
 Builds a survey the starting weights never saw (synthetic stacked sections, one per
 inline: ``--data section``; or ``--data shots``), with ``--missing`` of its traces
 dead, writes it as SEG-Y and opens it lazily, then fine-tunes with the defaults of
-:class:`promethium.finetune.settings.FineTuneSettings` (only ``--steps`` and the
+:class:`promethium.finetuning.settings.FineTuneSettings` (only ``--steps`` and the
 thread count may be changed). Records the wall and CPU time (the CPU time of this
 process, all its threads: on a shared, busy machine the wall time is mostly waiting),
 the steps, the held-out scores

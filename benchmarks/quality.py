@@ -181,7 +181,7 @@ def for_stack(method: QCModel, stack: xr.DataArray) -> QCModel:
 
 def _has_finetune() -> bool:
     try:
-        import promethium.finetune  # noqa: F401
+        import promethium.finetuning  # noqa: F401
     except ImportError:
         return False
     return True

@@ -42,7 +42,7 @@ from promethium.errors import (
     StoreError,
     UnitError,
 )
-from promethium.finetune import finetune
+from promethium.finetuning import finetune
 from promethium.io import (
     open_segy,
     open_zarr,

@@ -220,7 +220,7 @@ def reconstruct(
         config = {**(config or {}), "weights": os.fspath(weights)}
     tuned = None
     if finetune is not False:
-        from promethium.finetune.front import finetuned_model
+        from promethium.finetuning.front import finetuned_model
 
         config, tuned = finetuned_model(da, model, finetune, config, options)
     result = run_reconstruction(

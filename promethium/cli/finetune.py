@@ -84,7 +84,7 @@ def finetune(
     promethium reconstruct IN OUT -m unet --config weights=OUT_DIR/unet.safetensors.
     """
     from promethium.errors import ConfigError
-    from promethium.finetune.run import finetune as run
+    from promethium.finetuning.run import finetune as run
     from promethium.train.config import apply_overrides
 
     values = apply_overrides({}, list(set_ or []))

@@ -16,7 +16,9 @@ the target holds the old complete output or the new one:
 Temporary paths are named ``.NAME.pm-tmp.HOST.PID.START.RANDOM``: the host, process id
 and process start time of their writer. :func:`prepare` removes those whose writer, on
 this host, is gone (killed by SIGKILL, say), so a crashed write costs disk space only
-until the next write to the same target.
+until the next write to the same target. A long write can also be made to clean up
+when it is terminated: within :func:`sigterm_unwinds`, SIGTERM unwinds the stack (every
+``finally`` and ``__exit__`` runs) before the process dies of it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import errno
 import os
 import re
 import shutil
+import signal
 import socket
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +45,7 @@ __all__ = [
     "prepare",
     "recover",
     "remove_path",
+    "sigterm_unwinds",
     "temp_prefix",
 ]
 
@@ -343,3 +348,41 @@ def commit(tmp: Path, final: Path, mode: str, *, exchange: bool = True) -> Path:
     if old is not None:
         remove_path(old)
     return final
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived within :func:`sigterm_unwinds` (a BaseException, like SystemExit)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Within the block, SIGTERM unwinds the stack, then terminates the process as before.
+
+    A process killed by SIGTERM runs no ``finally`` block: a long write would leave its
+    temporary path until the next write swept it. Here, SIGTERM raises an exception
+    in the main thread, so every ``finally`` and ``__exit__`` on the way runs (the
+    temporary paths are removed), and on leaving the block the signal is delivered
+    again with the handler that was in place: the process still dies of SIGTERM, with
+    its usual exit status.
+
+    Nothing changes outside the main thread (Python runs signal handlers there only), or
+    where a handler other than the default one is installed (the application's own, or
+    SIGTERM ignored).
+    """
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise  # only if SIGTERM did not end the process
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -73,7 +73,7 @@ def test_finetune_bad_input(line, weights, tmp_path, capsys, extra, message):
 
 @pytest.mark.filterwarnings("ignore:fine-tuning")  # an untrained start may not gain
 def test_reconstruct_finetune(line, weights, tmp_path, capsys, monkeypatch):
-    from promethium.finetune import run as run_module
+    from promethium.finetuning import run as run_module
 
     real = run_module.run_finetune
 

@@ -24,7 +24,7 @@ def _refused(tmp_path, error, message, da, model="unet", **kwargs):
     with pytest.raises(error, match=re.escape(message)):
         pm.finetune(da, model, output=tmp_path / "out", **kwargs)
     assert not (tmp_path / "out").exists()
-    assert not list(tmp_path.glob(".out.partial-*"))
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder, no lock
 
 
 def test_too_few_live_traces(tiny_weights, tmp_path, line):

@@ -86,7 +86,7 @@ class Trainer:
         Called on rank 0 (e.g. :class:`~promethium.train.loop.callbacks.ProgressBar`).
     datasets : tuple of PatchDataset, optional
         The training and validation patches, instead of those of ``config.data``
-        (fine-tuning on a survey already opened, :mod:`promethium.finetune`).
+        (fine-tuning on a survey already opened, :mod:`promethium.finetuning`).
 
     Notes
     -----

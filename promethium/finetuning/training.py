@@ -22,8 +22,8 @@ from promethium.errors import ConfigError, InvalidDataError
 if TYPE_CHECKING:
     import xarray as xr
 
-    from promethium.finetune.settings import FineTuneSettings
-    from promethium.finetune.start import StartingWeights
+    from promethium.finetuning.settings import FineTuneSettings
+    from promethium.finetuning.start import StartingWeights
     from promethium.holdout import Holdout
     from promethium.tracking import DisabledTracker, Tracker
     from promethium.train.config import TrainConfig

@@ -26,16 +26,16 @@ from promethium.errors import InvalidDataError, PromethiumWarning
 if TYPE_CHECKING:
     import xarray as xr
 
-    from promethium.finetune.result import FineTuneResult
-    from promethium.finetune.settings import FineTuneSettings
-    from promethium.finetune.start import StartingWeights
+    from promethium.finetuning.result import FineTuneResult
+    from promethium.finetuning.settings import FineTuneSettings
+    from promethium.finetuning.start import StartingWeights
     from promethium.holdout import Holdout
     from promethium.tracking.settings import TrackingConfig
     from promethium.typing import PathType
 
 __all__ = ["DEFAULT_OUTPUT_ROOT", "finetune", "run_finetune"]
 
-logger = logging.getLogger("promethium.finetune")
+logger = logging.getLogger("promethium.finetuning")
 
 #: Where fine-tuned weight sets go when no ``output`` is given (a new folder each time).
 DEFAULT_OUTPUT_ROOT = Path("runs") / "finetune"
@@ -84,7 +84,7 @@ def finetune(
     overwrite : bool, default False
         Replace an existing `output` folder (only once the new weight set is done).
     steps, fraction, masks, patch_size, batch_size, learning_rate, seed, device
-        The most common settings of :class:`~promethium.finetune.FineTuneSettings`
+        The most common settings of :class:`~promethium.finetuning.FineTuneSettings`
         (None: its default).
     tracking : bool or mapping or TrackingConfig, optional
         Track the run in MLflow and register the new weights (``True``, or the
@@ -96,7 +96,7 @@ def finetune(
     progress : bool, default False
         Show a progress bar per validation interval.
     **settings
-        Any other setting of :class:`~promethium.finetune.FineTuneSettings`
+        Any other setting of :class:`~promethium.finetuning.FineTuneSettings`
         (``validate_every``, ``patience``, ``gathers``, ``stride``, ...).
 
     Returns
@@ -115,7 +115,7 @@ def finetune(
         `output` that exists (without `overwrite`) or whose folder does not.
     InvalidDataError
         If `da` breaks the data conventions or has fewer than
-        :data:`~promethium.finetune.settings.MIN_LIVE_TRACES` live traces.
+        :data:`~promethium.finetuning.settings.MIN_LIVE_TRACES` live traces.
     PluginError
         If the weights do not match the sha256 of their sidecar.
 
@@ -178,13 +178,13 @@ def run_finetune(
     The engine behind :func:`finetune` and ``pm.reconstruct(..., finetune=...)``
     (which chooses the weights by the gain itself). Parameters, returns and raises
     are those of :func:`finetune`; `settings` are those of
-    :class:`~promethium.finetune.settings.FineTuneSettings` (``tracking`` may be a
+    :class:`~promethium.finetuning.settings.FineTuneSettings` (``tracking`` may be a
     bool).
     """
-    from promethium.finetune.output import Staging, check_output
-    from promethium.finetune.settings import FineTuneSettings
-    from promethium.finetune.start import starting_weights
-    from promethium.finetune.training import train_on_survey
+    from promethium.finetuning.output import Staging, check_output
+    from promethium.finetuning.settings import FineTuneSettings
+    from promethium.finetuning.start import starting_weights
+    from promethium.finetuning.training import train_on_survey
     from promethium.tracking import open_tracker
 
     started = time.perf_counter()
@@ -241,8 +241,8 @@ def _survey_and_holdout(
     """Check the survey, hold out validation traces, and describe the survey."""
     from promethium.core.mask import get_trace_mask
     from promethium.core.validate import validate
-    from promethium.finetune.identity import survey_identity
-    from promethium.finetune.settings import MIN_LIVE_TRACES
+    from promethium.finetuning.identity import survey_identity
+    from promethium.finetuning.settings import MIN_LIVE_TRACES
     from promethium.holdout import hide_traces
 
     validate(da, check_mask=False)
@@ -261,7 +261,7 @@ def _scores(
     holdout: Holdout, start: StartingWeights, weights: Path, options: Mapping[str, Any]
 ) -> dict[str, float]:
     """The held-out scores of `weights`, restored through :func:`promethium.reconstruct`."""
-    from promethium.finetune.result import SCORE_NAMES
+    from promethium.finetuning.result import SCORE_NAMES
     from promethium.holdout import score
     from promethium.reconstruct import reconstruct
 
@@ -320,7 +320,7 @@ def _result(
     started: float,
     run_id: str | None,
 ) -> FineTuneResult:
-    from promethium.finetune.result import FineTuneResult
+    from promethium.finetuning.result import FineTuneResult
     from promethium.ml.weights import sidecar_path
 
     per_epoch = trained.global_step / max(trained.epochs_run, 1)

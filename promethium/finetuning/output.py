@@ -1,20 +1,24 @@
 """Where a fine-tuned weight set goes: a folder that appears whole or not at all.
 
 The weights and their sidecar are written into a hidden staging folder beside the
-output (``.<name>.partial-XXXX``), with the trainer's scratch files, and the finished
-weight set is renamed into place: an interrupted fine-tuning leaves no half-written
-weight set, and an existing output is replaced only when asked.
+output, with the trainer's scratch files, and the finished weight set is moved into
+place as the Zarr writes are (:mod:`promethium.io.atomic`): an interrupted fine-tuning
+leaves no half-written weight set, and an existing output is replaced only when asked.
+The staging folder is removed on leaving, on an error, an interrupt or SIGTERM; one
+left by a process killed otherwise (SIGKILL, a crash) is named after its writer
+(``.<name>.pm-tmp.HOST.PID.START.RANDOM``) and removed by the next fine-tuning to the
+same output once that writer is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 from promethium.errors import ConfigError
+from promethium.io.atomic import commit, prepare, remove_path, sigterm_unwinds
 
 __all__ = ["Staging", "check_output"]
 
@@ -53,10 +57,12 @@ def check_output(output: Path, overwrite: bool) -> Path:
 
 
 class Staging:
-    """A hidden folder beside `output`; :meth:`commit` renames its ``set`` into place.
+    """A hidden folder beside `output`; :meth:`commit` moves its ``set`` into place.
 
-    Used as a context manager: on leaving (committed or not, on an exception or an
-    interrupt) the staging folder and everything left in it are removed.
+    Used as a context manager: entering creates the folder (and removes those of
+    earlier writers of `output` that are gone); leaving, committed or not, on an
+    exception, an interrupt or SIGTERM (:func:`~promethium.io.atomic.sigterm_unwinds`),
+    removes it and everything left in it.
 
     Parameters
     ----------
@@ -69,25 +75,28 @@ class Staging:
     def __init__(self, output: Path, overwrite: bool) -> None:
         self.output = output
         self.overwrite = overwrite
-        self.root = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
+        self._exits = contextlib.ExitStack()
+
+    def __enter__(self) -> Staging:
+        with contextlib.ExitStack() as exits:
+            exits.enter_context(sigterm_unwinds())
+            self.root = prepare(self.output)
+            self.root.mkdir()
+            exits.callback(remove_path, self.root)
+            self._exits = exits.pop_all()
         self.set = self.root / "set"
         self.set.mkdir()
         self.scratch = self.root / "run"
+        return self
 
     def commit(self) -> Path:
         """Move the finished weight set to the output (replacing it if allowed)."""
-        if self.output.exists():
-            if not self.overwrite:  # created meanwhile by someone else
-                raise ConfigError(
-                    f"output {str(self.output)!r} appeared while fine-tuning; nothing was "
-                    "replaced. Choose another folder, or pass overwrite=True."
-                )
-            os.replace(self.output, self.root / "replaced")
-        os.replace(self.set, self.output)
-        return self.output
-
-    def __enter__(self) -> Staging:
-        return self
+        if self.output.exists() and not self.overwrite:  # created meanwhile by someone else
+            raise ConfigError(
+                f"output {str(self.output)!r} appeared while fine-tuning; nothing was "
+                "replaced. Choose another folder, or pass overwrite=True."
+            )
+        return commit(self.set, self.output, "w" if self.overwrite else "w-")
 
     def __exit__(
         self,
@@ -95,4 +104,4 @@ class Staging:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        self._exits.__exit__(kind, exc, tb)

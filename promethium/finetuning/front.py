@@ -69,7 +69,7 @@ def finetuned_model(
         When the fine-tuned weights do not gain on the held-out traces: the starting
         weights are used.
     """
-    from promethium.finetune.run import run_finetune
+    from promethium.finetuning.run import run_finetune
 
     if isinstance(finetune, bool):
         settings: dict[str, Any] = {}
@@ -94,7 +94,7 @@ def finetuned_model(
         overwrite=bool(front.get("overwrite", False)), settings=settings,
         inference=dict(options), progress=bool(front.get("progress", False)),
     )  # fmt: skip
-    from promethium.finetune.start import starting_weights
+    from promethium.finetuning.start import starting_weights
     from promethium.ml.weights import read_sidecar
 
     params = dict(read_sidecar(result.weights).get("config") or {})
