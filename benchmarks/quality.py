@@ -28,7 +28,8 @@ beats ``linear`` in every scenario. The script prints whether each is met and wr
 Run: ``python benchmarks/quality.py [--quick] [--sets fd,field] [--cache DIR]``. A full
 run is long on a CPU; ``--methods unet,auto --update`` runs some methods again (e.g. once
 new weights ship) and keeps the other results of the JSON, which lists every run with
-its machine and load.
+its machine and load; the JSON is written after every scenario, and ``--update --resume``
+goes on where a killed run stopped.
 """
 
 from __future__ import annotations
@@ -200,17 +201,37 @@ def blind_test(stack: xr.DataArray, live: Any, scenario: str, seed: int) -> Hold
     )  # fmt: skip
 
 
-def run_method(method: QCModel, test: Holdout) -> dict[str, float]:
-    """Reconstruct `test` with `method`; its scores and time per gather."""
+def run_method(method: QCModel, test: Holdout) -> dict[str, Any]:
+    """Reconstruct `test` with `method`; its scores and time per gather.
+
+    A fine-tuning method also records which weights filled the test (``finetune_used``:
+    ``"finetuned"``, or ``"starting"`` when fine-tuning did not gain on its own held-out
+    traces) and that verdict (``finetune_validation_gain_db``); one that
+    ``pm.finetune`` refuses on these data (e.g. too few live traces per gather to hold
+    any out) is recorded as ``{"refused": message}``.
+    """
+    from promethium.errors import PromethiumError
+    from promethium.reconstruct import PROVENANCE_ATTR
+
     registry = default_registry()
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. pocs's weak fills on decimation: scored
-        estimate = method.reconstruct(test.data, registry)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. pocs's weak fills on decimation: scored
+            estimate = method.reconstruct(test.data, registry)
+    except PromethiumError as exc:
+        if not method.finetune:
+            raise
+        return {"refused": f"{type(exc).__name__}: {exc}"}
     seconds = time.perf_counter() - start
     result = score(test, estimate)
     scores = {k: float(v) for k, v in result.as_dict().items() if k != "n_hidden"}
-    return {**scores, "seconds_per_gather": seconds / test.n_gathers}
+    cell: dict[str, Any] = {**scores, "seconds_per_gather": seconds / test.n_gathers}
+    if method.finetune:
+        tuned = json.loads(estimate.attrs.get(PROVENANCE_ATTR, "{}")).get("finetune") or {}
+        cell["finetune_used"] = tuned.get("used")
+        cell["finetune_validation_gain_db"] = tuned.get("gain_db")
+    return cell
 
 
 def check_targets(results: dict[str, Any], networks: list[str]) -> list[dict[str, Any]]:
@@ -229,8 +250,8 @@ def check_targets(results: dict[str, Any], networks: list[str]) -> list[dict[str
 
 def _set_targets(name: str, per: dict[str, Any], networks: list[str]) -> list[dict[str, Any]]:
     def gain(scenario: str, method: str) -> float:
-        cell = per.get(scenario, {}).get(method)
-        return math.nan if cell is None else float(cell["snr_improvement_db"])
+        cell = per.get(scenario, {}).get(method) or {}
+        return float(cell.get("snr_improvement_db", math.nan))
 
     best_classical = max(CLASSICAL, key=lambda c: -math.inf if math.isnan(gain("random50", c))
                          else gain("random50", c))  # fmt: skip
@@ -308,8 +329,10 @@ def print_tables(results: dict[str, Any], labels: list[str]) -> None:
             cells = [per_scenario[s].get(label) for s in scenarios]
             if not all(cells):
                 continue
-            text = "".join(f"{c['snr_improvement_db']:>8.2f} /{c['ssim']:>5.2f}" for c in cells)
-            secs = float(np.mean([c["seconds_per_gather"] for c in cells]))
+            text = "".join(f"{'refused':>15}" if "refused" in c else
+                           f"{c['snr_improvement_db']:>8.2f} /{c['ssim']:>5.2f}"
+                           for c in cells)  # fmt: skip
+            secs = float(np.mean([c.get("seconds_per_gather", np.nan) for c in cells]))
             print(f"{label:<15}{text}{secs:>10.3f}")
 
 
@@ -320,6 +343,10 @@ def main() -> None:
     parser.add_argument("--sets", default="synthetic,fd,field", help="Data sets to run.")
     parser.add_argument("--methods", help="Only these methods (labels, comma-separated).")
     parser.add_argument("--update", action="store_true", help="Keep the other results of --output.")
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="With --update: skip the cells --output already holds (a killed run goes on).",
+    )  # fmt: skip
     parser.add_argument("--gathers", type=int, help="Gathers per data set (default 4; quick 1).")
     parser.add_argument("--finetune-steps", type=int, help="Fine-tuning steps (0: skip).")
     parser.add_argument(
@@ -397,10 +424,14 @@ def main() -> None:
             test = blind_test(stack, mask(stack, args.seed + k), scenario, args.seed + k)
             cells = results.setdefault(name, {}).setdefault(scenario, {})
             for method in chosen:
+                if args.resume and method.label in cells:
+                    continue
                 cell = {**run_method(for_stack(method, stack), test), "run": run_index}
                 cells[method.label] = cell
-                print(f"  {scenario:<10} {method.label:<15} {cell['snr_improvement_db']:7.2f} dB "
-                      f"{cell['seconds_per_gather']:8.3f} s/gather", flush=True)  # fmt: skip
+                said = (f"refused: {cell['refused']}" if "refused" in cell else
+                        f"{cell['snr_improvement_db']:7.2f} dB "
+                        f"{cell['seconds_per_gather']:8.3f} s/gather")  # fmt: skip
+                print(f"  {scenario:<10} {method.label:<15} {said}", flush=True)
             write(done=False)
 
     print_tables(results, labels)
@@ -442,7 +473,9 @@ def physics_gain(results: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for other in (NO_PHYSICS, "unet"):
         for name, per in results.items():
-            both = {s: c for s, c in per.items() if "pinn" in c and other in c}
+            both = {s: c for s, c in per.items()
+                    if "snr_improvement_db" in c.get("pinn", {})
+                    and "snr_improvement_db" in c.get(other, {})}  # fmt: skip
             if both:
                 out.setdefault(f"pinn - {other}", {})[name] = {
                     s: round(c["pinn"]["snr_improvement_db"] - c[other]["snr_improvement_db"], 2)
