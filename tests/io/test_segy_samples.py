@@ -71,6 +71,22 @@ def test_random_words_match_segyio(tmp_path_factory, words, seismic):
     np.testing.assert_array_equal(_bits(ibm_to_ieee(words)), _bits(reference))
 
 
+@given(
+    words=arrays(np.uint32, st.integers(1, 3 * IBM_BLOCK // 2), elements=st.integers(0, 2**32 - 1)),
+    exponents=st.tuples(st.integers(0x25, 0x62), st.integers(0x25, 0x62)),
+    odd=st.sampled_from([None, 0x00000000, 0x80000000, 0x410FFFFF, 0x40000001]),
+)
+def test_blocks_of_normalized_words_match_segyio(tmp_path_factory, words, exponents, odd):
+    """No zero, every mantissa normalized: the shortest path, up to its exponent limits."""
+    low, high = sorted(exponents)
+    spread = (words >> np.uint32(24)) % np.uint32(high - low + 1) + np.uint32(low)
+    words = (words & np.uint32(0x80FFFFFF)) | (spread << np.uint32(24)) | np.uint32(0x00100000)
+    if odd is not None:
+        words[words.size // 2] = odd  # a zero or an unnormalized word: another path
+    _, reference = _segyio_decode(tmp_path_factory.mktemp("n"), words, "little")
+    np.testing.assert_array_equal(_bits(ibm_to_ieee(words)), _bits(reference))
+
+
 def test_fast_and_exact_blocks_mix_in_one_array(tmp_path):
     rng = np.random.default_rng(7)
     words = rng.integers(0, 2**24, 3 * IBM_BLOCK, dtype=np.uint32) | np.uint32(0x41100000)

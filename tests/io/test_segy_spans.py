@@ -163,3 +163,14 @@ def test_long_traces_read_each_header_by_itself(big_cube, window):
         again = read_words(layout, [(189, 4), (193, 4), (115, 2)])
     for word, values in words.items():
         np.testing.assert_array_equal(again[word], values)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_threads_of_the_header_pass_fill_their_own_windows(big_cube, threads):
+    layout = read_layout(big_cube)
+    serial = read_trace_headers(layout)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(headers_module, "HEADER_WINDOW", 7 * layout.trace_len)
+        patch.setattr(headers_module, "HEADER_THREADS", threads)
+        np.testing.assert_array_equal(read_trace_headers(layout), serial)
+        np.testing.assert_array_equal(read_trace_headers(layout, stop=22), serial[:22])
