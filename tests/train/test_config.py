@@ -124,3 +124,30 @@ def test_the_config_is_frozen():
     config = parse_config(SYNTHETIC)
     with pytest.raises(ValueError, match="frozen"):
         config.training.epochs = 3  # type: ignore[misc]
+
+
+def test_the_architectures_are_the_built_in_network_models():
+    from typing import get_args
+
+    from promethium.models.networks.plugin import NETWORK_MODELS
+    from promethium.plugins import default_registry
+    from promethium.train.config import ModelConfig
+
+    literal = get_args(ModelConfig.model_fields["architecture"].annotation)
+    assert list(ARCHITECTURES) == list(NETWORK_MODELS) == list(literal)
+    pytest.importorskip("torch")
+    from promethium.train.loop.networks import network_class
+
+    for name in ARCHITECTURES:
+        module, _, qualname = default_registry().get(name).network.partition(":")
+        cls = network_class(name)
+        assert (cls.__module__, cls.__qualname__) == (module, qualname)
+
+
+def test_the_config_modules_keep_every_name_importable_from_the_package():
+    import promethium.train.config as config
+    from promethium.train.config import data, model, parse, training
+
+    for module in (data, model, parse, training):
+        for name in module.__all__:
+            assert getattr(config, name) is getattr(module, name)

@@ -9,7 +9,6 @@ gradient hooks follow ``forward``).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,31 +23,28 @@ if TYPE_CHECKING:
     from promethium.train.config import ModelConfig
 
 __all__ = [
-    "NETWORKS",
     "Objective",
     "Precision",
     "build_network",
     "load_initial_weights",
+    "network_class",
     "resolve_precision",
 ]
 
 logger = logging.getLogger("promethium.train")
 
-#: ``architecture`` -> ``"module:Class"`` of the built-in networks.
-NETWORKS: dict[str, str] = {
-    "unet": "promethium.models.networks.unet:UNet",
-    "attention_unet": "promethium.models.networks.unet:AttentionUNet",
-    "residual_unet": "promethium.models.networks.unet:ResidualUNet",
-    "vae": "promethium.models.networks.vae:VAE",
-    "gan": "promethium.models.networks.gan:GAN",
-    "pinn": "promethium.models.networks.pinn:PINN",
-}
-
 
 def network_class(architecture: str) -> type[nn.Module]:
-    """The class of a built-in architecture."""
-    module, _, name = NETWORKS[architecture].partition(":")
-    cls: type[nn.Module] = getattr(importlib.import_module(module), name)
+    """The class of a built-in architecture: the ``network`` of its model's ModelSpec.
+
+    The built-in network models are registered from
+    :data:`~promethium.models.networks.plugin.NETWORK_MODELS`, whose ``network``
+    (``"module:Class"``) becomes :attr:`promethium.plugin.ModelSpec.network`.
+    """
+    from promethium.ml.torch_model import _import_reference
+    from promethium.models.networks.plugin import NETWORK_MODELS
+
+    cls: type[nn.Module] = _import_reference(NETWORK_MODELS[architecture].network)
     return cls
 
 
