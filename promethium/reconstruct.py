@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 import numpy as np
 from dask.base import is_dask_collection
 
+from promethium.core import strict_json
 from promethium.core.dims import trace_dims, vertical_dim
 from promethium.core.energy import warn_weak_fills, weak_fills
 from promethium.core.mask import TRACE_FILLED, TRACE_MASK, get_trace_mask, with_trace_mask
@@ -229,7 +230,7 @@ def reconstruct(
     )  # fmt: skip
     if tuned is not None:  # the provenance says which weights were fine-tuned, and how
         record = json.loads(result.attrs[PROVENANCE_ATTR])
-        result.attrs[PROVENANCE_ATTR] = json.dumps(
+        result.attrs[PROVENANCE_ATTR] = strict_json.dumps(
             {**record, "finetune": tuned}, sort_keys=True, default=str
         )
     return result
@@ -529,7 +530,7 @@ def _provenance(
     }
     if AUTO_CHOICE_ATTR in model_attrs:  # what auto chose: candidates, scores, sample
         record["auto"] = json.loads(model_attrs[AUTO_CHOICE_ATTR])
-    return json.dumps(record, sort_keys=True, default=str)
+    return strict_json.dumps(record, sort_keys=True, default=str)
 
 
 def _resolved(options: Mapping[str, Any]) -> dict[str, Any]:

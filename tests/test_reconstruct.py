@@ -331,3 +331,25 @@ def test_provenance_records_the_resolved_device_and_precision(holed):
     expected = "cuda" if __import__("torch").cuda.is_available() else "cpu"
     assert record["device"] == expected
     assert record["precision"] == ("float16" if expected == "cuda" else "float32")
+
+
+def test_provenance_is_strict_json_with_null_for_a_non_finite_score():
+    # Identical traces: linear restores the hidden ones exactly, an infinite SNR.
+    import warnings
+
+    da = pm.synthetic_gather(n_traces=16, n_samples=32, seed=1)
+    flat = da.copy(data=np.broadcast_to(da.values[:1], da.shape).copy())
+    holed = pm.apply_trace_mask(flat, pm.random_mask(flat, 0.25, seed=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pm.PromethiumWarning)
+        out = pm.reconstruct(holed, "auto", candidates=["linear", "pocs"])
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    record = json.loads(out.attrs[PROVENANCE_ATTR], parse_constant=refuse)
+    scores = record["auto"]["scores"]["linear"]
+    assert scores["snr_db"] is None and scores["mse"] == 0.0  # null: not finite (+inf)
+    from promethium.models.auto import describe_choice
+
+    assert "linear not finite" in describe_choice(record["auto"])

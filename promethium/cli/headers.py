@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from promethium.cli.files import local_path
+from promethium.cli.files import is_zarr, local_path
 from promethium.cli.options import shared_options
+from promethium.core import strict_json
 
 __all__ = ["headers", "parse_traces"]
 
@@ -59,12 +59,19 @@ def headers(
     segy: dict[str, Any],
 ) -> None:
     """Print trace header words of some traces, values as stored (no scalars applied)."""
+    from promethium.errors import ConfigError
     from promethium.io.segy import header_words
 
+    if is_zarr(path):
+        raise ConfigError(
+            f"{path} is a Zarr store, which holds no trace headers: its traces are labelled "
+            f"by coordinates. See them with `promethium info {path}`, or read the headers "
+            "of the SEG-Y file it came from with `promethium headers FILE.sgy`."
+        )
     chosen = [w.strip() for w in words.split(",") if w.strip()] if words else None
     table = header_words(path, chosen, parse_traces(traces), **segy)
     if as_json:
-        typer.echo(json.dumps(table.to_dict(), indent=2))
+        typer.echo(strict_json.dumps(table.to_dict(), indent=2))
         return
     names = list(table.values)
     rows = [["trace", *names], ["(byte)", *(str(table.words[n][0]) for n in names)]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Optional
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from promethium.cli.files import is_zarr
 from promethium.cli.logs import CliSettings
 from promethium.cli.options import SurveyFile, shared_options
+from promethium.core import strict_json
 
 __all__ = ["info"]
 
@@ -57,7 +57,7 @@ def info(
                 raise ConfigError(f"--variable applies to Zarr stores; {path} is SEG-Y.")
             summary = segy_info(path, dead_traces=dead_traces, **segy)
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        typer.echo(strict_json.dumps(summary.to_dict(), indent=2))
         return
     typer.echo(summary.to_text())
     if summary.suggestion:

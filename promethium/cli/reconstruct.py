@@ -244,12 +244,14 @@ def _finetune_note(attrs: dict[str, Any]) -> str:
     """The summary line of a fine-tuning, from the provenance."""
     import json
 
+    from promethium.core.strict_json import number_text
     from promethium.reconstruct import PROVENANCE_ATTR
 
     tuned = json.loads(attrs[PROVENANCE_ATTR])["finetune"]
     before, after = tuned["scores"]["before"]["snr_db"], tuned["scores"]["after"]["snr_db"]
     return (
-        f"fine-tuned on the input: held-out SNR {before:.2f} -> {after:.2f} dB "
-        f"({tuned['gain_db']:+.2f} dB), {tuned['steps']} steps; reconstructed with the "
+        f"fine-tuned on the input: held-out SNR {number_text(before, '.2f', ' dB')} -> "
+        f"{number_text(after, '.2f', ' dB')} ({number_text(tuned['gain_db'], '+.2f', ' dB')}), "
+        f"{tuned['steps']} steps; reconstructed with the "
         f"{tuned['used']} weights; new weights: {tuned['weights']}"
     )

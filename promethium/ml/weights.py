@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promethium.core import strict_json
 from promethium.errors import ConfigError, PluginError
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def save_weights(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "metadata": metadata,
     }
-    text = json.dumps(sidecar, indent=2, sort_keys=True) + "\n"
+    text = strict_json.dumps(sidecar, indent=2, sort_keys=True) + "\n"
     _atomic_write(sidecar_path(path), lambda tmp: Path(tmp).write_text(text))
     return path
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from promethium.core import strict_json
 from promethium.modeling.gathers import (
     GatherSetSettings,
     gather_dataarray,
@@ -128,7 +129,7 @@ def cached_fd_shot_gathers(
             _save(paths[start + offset], da)
             made[start + offset] = da
     if missing and not (folder / "spec.json").exists():
-        (folder / "spec.json").write_text(json.dumps(spec, indent=1, sort_keys=True))
+        (folder / "spec.json").write_text(strict_json.dumps(spec, indent=1, sort_keys=True))
     return [made[i] if i in made else _load(path) for i, path in enumerate(paths)]
 
 

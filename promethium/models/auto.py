@@ -17,7 +17,6 @@ otherwise, and records why.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import warnings
@@ -27,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
+from promethium.core import strict_json
+from promethium.core.strict_json import number_text
 from promethium.errors import ConfigError, InvalidDataError, PromethiumError, PromethiumWarning
 from promethium.holdout import DEFAULT_GATHERS, hide_traces, score
 from promethium.models.auto_rule import DEFAULT_PREFERENCES, PatternRule
@@ -372,7 +373,7 @@ class AutoSelect:
 
     @staticmethod
     def _finish(out: xr.DataArray, record: dict[str, Any]) -> xr.DataArray:
-        out.attrs[AUTO_CHOICE_ATTR] = json.dumps(record, sort_keys=True)
+        out.attrs[AUTO_CHOICE_ATTR] = strict_json.dumps(record, sort_keys=True)
         return out
 
 
@@ -428,7 +429,7 @@ def describe_choice(record: dict[str, Any]) -> str:
         held = record.get("holdout", {})
         scores = record.get("scores", {})
         parts = [
-            f"{n} {s['snr_db']:.1f} dB" if "snr_db" in s else f"{n} failed"
+            f"{n} {number_text(s['snr_db'], '.1f', ' dB')}" if "snr_db" in s else f"{n} failed"
             for n, s in scores.items()
         ]
         return (

@@ -11,7 +11,6 @@ the previous checkpoint intact and named. Nothing is pickled, so loading runs no
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promethium.core import strict_json
 from promethium.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -89,7 +89,8 @@ def save_checkpoint(
             "sha256": sha256_file(tmp / _TENSORS),
             **state,
         }
-        (tmp / _STATE).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        text = strict_json.dumps(record, nonfinite="tagged", indent=1, sort_keys=True)
+        (tmp / _STATE).write_text(text + "\n")
         final = root / name
         if final.exists():
             shutil.rmtree(final)
@@ -134,7 +135,7 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, An
     from promethium.ml.weights import sha256_file
 
     try:
-        state = json.loads((folder / _STATE).read_text())
+        state = strict_json.loads((folder / _STATE).read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{str(folder)!r} is not a readable checkpoint: {exc}.") from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:

@@ -11,12 +11,13 @@ the format of the weights Promethium ships (:mod:`promethium.models.networks.pre
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from promethium.core import strict_json
 
 if TYPE_CHECKING:
     from promethium.train.config import TrainConfig
@@ -66,7 +67,7 @@ def update_sidecar(path: Path, values: Mapping[str, Any]) -> dict[str, Any]:
             info[key] = value
     side = sidecar_path(path)
     tmp = side.with_name(f".{side.name}.tmp")
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    tmp.write_text(strict_json.dumps(info, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, side)
     return info
 

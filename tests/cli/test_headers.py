@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import promethium as pm
 from promethium.cli import main
 from promethium.cli.headers import parse_traces
 from promethium.errors import ConfigError
@@ -51,3 +52,14 @@ def test_headers_bad_input_is_one_line(cube, capsys, argv, message):
 def test_parse_traces_rejects_four_parts():
     with pytest.raises(ConfigError, match="is not START:STOP"):
         parse_traces("1:2:3:4")
+
+
+def test_headers_of_a_zarr_store_says_what_to_use(tmp_path, capsys):
+    store = tmp_path / "line.zarr"
+    pm.to_zarr(pm.synthetic_gather(n_traces=8, n_samples=16), store)
+    assert main(["headers", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {store} is a Zarr store, which holds no trace headers: its traces are "
+        f"labelled by coordinates. See them with `promethium info {store}`, or read the "
+        "headers of the SEG-Y file it came from with `promethium headers FILE.sgy`.\n"
+    )

@@ -104,6 +104,23 @@ def test_checkpoints_are_json_and_safetensors_only(tmp_path):
     assert "rng.torch" in tensors and any(k.startswith("opt_model.") for k in tensors)
 
 
+def test_checkpoint_state_is_strict_json_and_non_finite_numbers_come_back(tmp_path):
+    import torch
+
+    from promethium.train.checkpoint import load_checkpoint, save_checkpoint
+
+    state = {"progress": {"best_val_loss": math.inf}, "schedulers": {"best": -math.inf}}
+    folder = save_checkpoint(tmp_path, 3, {"w": torch.ones(2)}, state)
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    json.loads((folder / "state.json").read_text(), parse_constant=refuse)
+    _, loaded = load_checkpoint(folder)
+    assert loaded["progress"] == {"best_val_loss": math.inf}
+    assert loaded["schedulers"] == {"best": -math.inf}
+
+
 def test_resume_refuses_a_checkpoint_of_another_architecture_or_config(tmp_path):
     raw = tiny_raw(tmp_path, epochs=1)
     Trainer(parse_config(raw)).fit()
