@@ -286,7 +286,6 @@ def _save(
     """Write the fine-tuned weight set (the best validated weights) into `folder`."""
     from promethium.ml.weights import load_weights, save_weights
     from promethium.train.loop.networks import network_class
-    from promethium.train.summary import json_finite
 
     state, info = load_weights(trained.weights)
     network = network_class(start.model)(**start.params)
@@ -305,7 +304,7 @@ def _save(
         network,
         folder / f"{start.model}.safetensors",
         config=start.params,
-        metadata=json_finite(metadata),
+        metadata=metadata,  # strict JSON: a non-finite score is written as null
         architecture=start.model,
     )
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
-from promethium.ml.options import TorchOptions
+from promethium.ml.options import DeviceName
 from promethium.plugin.options import Options
 from promethium.tracking.settings import TrackingConfig
 from promethium.train.config import AugmentationConfig, MaskSpec
@@ -129,7 +129,7 @@ class FineTuneSettings(Options):
         False, description="bfloat16 autocast on the CPU, float16 on CUDA."
     )
     seed: StrictInt = Field(0, description="Seed of the holdout, patches, masks.")
-    device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
+    device: DeviceName = Field("auto", description="auto, cpu, cuda or cuda:N.")
     tracking: TrackingConfig = Field(
         default_factory=lambda: TrackingConfig(enabled=False),
         description="MLflow tracking (off by default).",
@@ -139,12 +139,3 @@ class FineTuneSettings(Options):
     @classmethod
     def _int_is_square(cls, value: object) -> object:
         return value if value is None else _pair(value)
-
-    @field_validator("device")
-    @classmethod
-    def _known_device(cls, value: str) -> str:
-        try:  # one definition of a device name: the torch models' option schema
-            TorchOptions.model_validate({"device": value})
-        except ValidationError:
-            raise ValueError(f"unknown device {value!r}; use auto, cpu, cuda or cuda:N") from None
-        return value

@@ -11,12 +11,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from promethium.ml.device import Precision
 from promethium.plugin.options import ModelOptions
 
-__all__ = ["PatchOptions", "PatchSize", "TorchOptions", "patch_size_type"]
+__all__ = [
+    "DeviceName",
+    "PatchOptions",
+    "PatchSize",
+    "TorchOptions",
+    "device_name",
+    "patch_size_type",
+]
 
 
 def _as_pair(value: Any) -> Any:
@@ -69,10 +76,32 @@ class PatchOptions(ModelOptions):
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 
 
+def device_name(value: str) -> str:
+    """Check a device name: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; return it.
+
+    Raises
+    ------
+    ValueError
+        For any other name, saying which are allowed.
+
+    Examples
+    --------
+    >>> device_name("cuda:1")
+    'cuda:1'
+    """
+    if not _DEVICE.fullmatch(value):
+        raise ValueError(f"unknown device {value!r}; use auto, cpu, cuda or cuda:N")
+    return value
+
+
+#: A device name, checked by :func:`device_name` (for a pydantic field).
+DeviceName = Annotated[str, AfterValidator(device_name)]
+
+
 class TorchOptions(PatchOptions):
     """Options of :class:`~promethium.ml.torch_model.TorchModel`: device, precision, ensembles."""
 
-    device: str = Field(
+    device: DeviceName = Field(
         "auto",
         description="Where the network runs: auto (CUDA if present), cpu, cuda or cuda:N.",
         json_schema_extra={"allowed": "'auto', 'cpu', 'cuda' or 'cuda:N'"},
@@ -95,10 +124,3 @@ class TorchOptions(PatchOptions):
         False, description="Return a Dataset with the aggregate (mean) and the members' std."
     )
     seed: int = Field(0, ge=0, description="Seed of the MC dropout masks.")
-
-    @field_validator("device")
-    @classmethod
-    def _known_device(cls, value: str) -> str:
-        if not _DEVICE.fullmatch(value):
-            raise ValueError(f"unknown device {value!r}")
-        return value

@@ -9,7 +9,6 @@ training configuration and the metrics.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from promethium.train.loop.callbacks import EpochRecord
     from promethium.train.loop.trainer import Trainer
 
-__all__ = ["TrainResult", "json_finite", "save_trained_weights", "validation_metrics"]
+__all__ = ["TrainResult", "save_trained_weights", "validation_metrics"]
 
 
 @dataclass(frozen=True)
@@ -106,26 +105,9 @@ def save_trained_weights(trainer: Trainer, name: str, record: EpochRecord | None
         trainer.network,
         path,
         config=config.model.params,
-        metadata=json_finite(metadata),
+        metadata=metadata,  # strict JSON: a non-finite number is written as null
         architecture=config.model.architecture,
     )
-
-
-def json_finite(value: Any) -> Any:
-    """JSON has no infinity or NaN: write them as None (in nested dicts and lists).
-
-    Examples
-    --------
-    >>> json_finite({"loss": float("inf"), "history": [1.0, float("nan")]})
-    {'loss': None, 'history': [1.0, None]}
-    """
-    if isinstance(value, dict):
-        return {k: json_finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def validation_metrics(trainer: Trainer, weights: Path) -> dict[str, float]:

@@ -12,6 +12,7 @@ from promethium.train.config.base import (
     NonNegative,
     Positive,
     PositiveInt,
+    PositiveRange,
     Section,
     pair,
 )
@@ -79,15 +80,8 @@ class AugmentationConfig(Section):
     enable: StrictBool = True
     noise_std: NonNegative = 0.01
     flip_traces: StrictBool = True
-    amplitude_scale: tuple[Positive, Positive] = (0.8, 1.25)
+    amplitude_scale: PositiveRange = (0.8, 1.25)
     polarity: StrictBool = True
-
-    @field_validator("amplitude_scale")
-    @classmethod
-    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if value[0] > value[1]:
-            raise ValueError(f"the range must be (low, high) with low <= high; got {value}")
-        return value
 
 
 class SyntheticConfig(Section):
@@ -152,7 +146,7 @@ class SyntheticConfig(Section):
     seed: StrictInt = 0
     family: str = "layered_faulted"
     trace_spacing_m: Positive | tuple[Positive, ...] = (6.25, 12.5, 25.0)
-    frequency_hz: tuple[Positive, Positive] = (12.0, 28.0)
+    frequency_hz: PositiveRange = (12.0, 28.0)
     spread: tuple[Literal["end-on", "split"], ...] = ("end-on", "split")
     gain: Literal["none", "t", "t2"] | tuple[Literal["none", "t", "t2"], ...] = "none"
     thin_beds: StrictBool = False
@@ -176,13 +170,6 @@ class SyntheticConfig(Section):
     def _some_choices(cls, value: Any) -> Any:
         if isinstance(value, tuple) and not value:
             raise ValueError("give a value or a non-empty list of choices")
-        return value
-
-    @field_validator("frequency_hz")
-    @classmethod
-    def _frequency_range(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if value[0] > value[1]:
-            raise ValueError(f"the range must be (low, high) with low <= high; got {value}")
         return value
 
     @model_validator(mode="after")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic import Field, StrictBool, StrictInt
 
-from promethium.ml.options import TorchOptions
+from promethium.ml.options import DeviceName
 from promethium.train.config.base import Fraction, NonNegative, Positive, PositiveInt, Section
 
 __all__ = ["EarlyStoppingConfig", "OptimizerConfig", "SchedulerConfig", "TrainingConfig"]
@@ -82,14 +82,5 @@ class TrainingConfig(Section):
     checkpoint_every_steps: PositiveInt | None = None
     seed: StrictInt = 0
     init_weights: str | None = None
-    device: str = "auto"
+    device: DeviceName = "auto"
     output_dir: str = "runs/train"
-
-    @field_validator("device")
-    @classmethod
-    def _known_device(cls, value: str) -> str:
-        try:  # one definition of a device name: the torch models' option schema
-            TorchOptions.model_validate({"device": value})
-        except ValidationError:
-            raise ValueError(f"unknown device {value!r}; use auto, cpu, cuda or cuda:N") from None
-        return value
