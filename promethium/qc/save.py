@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promethium.errors import ConfigError
+from promethium.io.atomic import commit, prepare, remove_path, sigterm_unwinds
 
 if TYPE_CHECKING:
     from promethium.qc.report import QCReport
@@ -22,9 +20,11 @@ REPORT_FILES = ("qc.json", "qc.md")
 def save_report(report: QCReport, folder: Path, *, overwrite: bool = False) -> Path:
     """Write ``qc.json``, ``qc.md`` and the PNG figures of `report` into `folder`.
 
-    Everything is written into a temporary folder beside `folder`, which is renamed
-    into place when complete: a failure leaves no half-written report (and, with
-    `overwrite`, the previous report stays until the new one is complete).
+    Everything is written into a temporary folder beside `folder`, which is moved
+    into place when complete, as the Zarr writes are (:mod:`promethium.io.atomic`): a
+    failure or SIGTERM leaves no half-written report (and, with `overwrite`, the
+    previous report stays until the new one is complete); a staging folder left by a
+    killed process is removed by the next save to the same folder.
 
     Parameters
     ----------
@@ -55,39 +55,18 @@ def save_report(report: QCReport, folder: Path, *, overwrite: bool = False) -> P
     parent = folder.resolve().parent
     if not parent.is_dir():
         raise ConfigError(f"cannot write {folder}: its folder {parent} does not exist.")
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=parent))
-    try:
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is not
-        report.to_json(staging / "qc.json")
-        (staging / "qc.md").write_text(_markdown(report), encoding="utf-8")
-        report.figures(staging)
-        _swap_in(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with sigterm_unwinds():  # SIGTERM removes the staging folder too
+        staging = prepare(folder)
+        try:
+            staging.mkdir()
+            report.to_json(staging / "qc.json")
+            (staging / "qc.md").write_text(_markdown(report), encoding="utf-8")
+            report.figures(staging)
+        except BaseException:
+            remove_path(staging)
+            raise
+        commit(staging, folder, "w" if overwrite else "w-")
     return folder
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Rename `staging` to `folder`; an old `folder` is moved aside, then removed."""
-    if not folder.exists():
-        staging.rename(folder)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=staging.parent))
-    old.rmdir()
-    folder.rename(old)
-    try:
-        staging.rename(folder)
-    except BaseException:
-        old.rename(folder)  # put the previous report back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _markdown(report: QCReport) -> str:

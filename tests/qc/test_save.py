@@ -69,3 +69,21 @@ def test_a_file_or_a_missing_parent_is_refused(report, tmp_path):
         report.save(tmp_path / "file", overwrite=True)
     with pytest.raises(ConfigError, match="does not exist"):
         report.save(tmp_path / "no" / "report")
+
+
+def test_a_staging_folder_left_by_a_killed_save_is_removed_by_the_next(
+    report, tmp_path, quick_figures
+):
+    import subprocess
+    import sys
+
+    from promethium.io import atomic
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "report"
+    stale = tmp_path / f"{atomic.temp_prefix(out)}{atomic._host()}.{dead.pid}.0.abc"
+    stale.mkdir()
+    (stale / "qc.json").write_text("{")
+    report.save(out)
+    assert list(tmp_path.iterdir()) == [out]
