@@ -127,6 +127,23 @@ def _data(info: dict[str, Any]) -> str:
     )
 
 
+def _sampling_line(info: dict[str, Any]) -> str:
+    """The limits' line on the sampling the set was trained on (from its recipe)."""
+    from promethium.ml.trained_sampling import TrainedSampling
+
+    trained = TrainedSampling.from_sidecar(info)
+    if trained is None:
+        return "The sidecar records no training sampling: a survey's is not checked."
+    return (
+        f"Trained at {trained.describe()}: outside that, the model warns; "
+        '`resample_time="trained"` runs it at the nearest trained sample interval (not '
+        "where the trace spacing is also coarser than trained), and a trace spacing "
+        "outside the range cannot be fixed: see [Sampling](../inference.md#sampling-the-"
+        "surveys-sample-interval-and-trace-spacing-against-the-trainings) for what each "
+        "costs, measured."
+    )
+
+
 def _table(bench: dict[str, Any]) -> str:
     rows = [
         "| scenario | SNR gain (dB) | SSIM | coherence | vs pocs (dB) | vs linear (dB) "
@@ -259,6 +276,8 @@ def card(name: str) -> str:
         "fills smoothly. Weak events next to strong direct waves can be smeared. Inference "
         f"runs at about {bench.get('seconds_per_gather', {}).get('random50', float('nan')):.1f} "
         "s per 128 x 512 gather on the CPU above (one thread).",
+        "",
+        _sampling_line(info),
         "",
         "## Licence and citation",
         "",

@@ -40,10 +40,21 @@ if TYPE_CHECKING:
 
     from promethium.plugin import ModelOptions, ModelSpec
 
-__all__ = ["PROVENANCE_ATTR", "model_options", "reconstruct", "run_reconstruction"]
+__all__ = [
+    "PROVENANCE_ATTR",
+    "SAMPLING_ATTR",
+    "model_options",
+    "reconstruct",
+    "run_reconstruction",
+]
 
 #: Attribute holding the provenance of a reconstruction, as a JSON string.
 PROVENANCE_ATTR = "promethium_reconstruction"
+
+#: Attribute a model may set on its output (JSON): how the survey's sampling compared
+#: with what its weights were trained on, and any resampling it did. It goes into the
+#: provenance's ``sampling`` entry (see :mod:`promethium.models.networks.sampled`).
+SAMPLING_ATTR = "promethium_sampling"
 
 
 @overload
@@ -171,7 +182,9 @@ def reconstruct(
         as in the input. ``attrs["promethium_reconstruction"]`` holds the provenance
         as JSON (model, family, plugin and version, model version, weights sha256,
         config, options, resolved device and precision, what ``auto`` chose, what was
-        left unfilled) and ``attrs["history"]`` gains a line (under ``auto``, ending
+        left unfilled; for a network, its ``sampling``: the survey's sample interval
+        and trace spacing against those its weights were trained on, and any time
+        resampling) and ``attrs["history"]`` gains a line (under ``auto``, ending
         with the model it ran). With
         ``return_uncertainty=True`` a Dataset with ``mean`` and ``std`` (zero on the
         traces not filled when `keep_observed`) is returned. Type checkers see the
@@ -356,7 +369,7 @@ def run_reconstruction(
     added = {
         k: v
         for k, v in getattr(out, "attrs", {}).items()
-        if k not in da.attrs and k != AUTO_CHOICE_ATTR
+        if k not in da.attrs and k not in (AUTO_CHOICE_ATTR, SAMPLING_ATTR)
     }
     result.attrs = {**da.attrs, **added, PROVENANCE_ATTR: provenance}
     if history:
@@ -530,6 +543,8 @@ def _provenance(
     }
     if AUTO_CHOICE_ATTR in model_attrs:  # what auto chose: candidates, scores, sample
         record["auto"] = json.loads(model_attrs[AUTO_CHOICE_ATTR])
+    if SAMPLING_ATTR in model_attrs:  # the survey's sampling against the weights', resampling
+        record["sampling"] = json.loads(model_attrs[SAMPLING_ATTR])
     return strict_json.dumps(record, sort_keys=True, default=str)
 
 

@@ -16,11 +16,14 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promethium.errors import ConfigError, ModelNotFoundError, PluginError, closest_match
 from promethium.plugin.options import ModelOptions, OptionInfo
 from promethium.plugin.spec import ModelSpec, Reconstructor
+
+if TYPE_CHECKING:
+    from promethium.ml.trained_sampling import TrainedSampling
 
 __all__ = ["ModelInfo", "Registry"]
 
@@ -291,6 +294,10 @@ class ModelInfo:
         The shipped weights' benchmark: (scenario, SNR improvement in dB on the
         missing traces), from the ``metrics.benchmark.snr_improvement_db`` of their
         sidecar; empty for a model without shipped weights or numbers.
+    trained_sampling : TrainedSampling or None
+        The sample intervals and trace spacings the shipped weights were trained on
+        (from their sidecar's ``data.synthetic``); None without shipped weights or a
+        recorded recipe. A survey outside it gets a warning (see ``docs/inference.md``).
     """
 
     name: str
@@ -302,6 +309,7 @@ class ModelInfo:
     description: str
     options: tuple[OptionInfo, ...] = ()
     benchmark: tuple[tuple[str, float], ...] = ()
+    trained_sampling: TrainedSampling | None = None
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> ModelInfo:
@@ -335,7 +343,19 @@ class ModelInfo:
             description=spec.description,
             options=spec.options.describe(),
             benchmark=_benchmark_of(Path(spec.weights)) if shipped and spec.weights else (),
+            trained_sampling=_sampling_of(Path(spec.weights)) if shipped and spec.weights else None,
         )
+
+
+def _sampling_of(weights: Path) -> TrainedSampling | None:
+    """The trained sampling the sidecar of `weights` records; None when unreadable or absent."""
+    from promethium.ml.trained_sampling import TrainedSampling
+
+    try:
+        info = json.loads(weights.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return None
+    return TrainedSampling.from_sidecar(info) if isinstance(info, dict) else None
 
 
 def _benchmark_of(weights: Path) -> tuple[tuple[str, float], ...]:

@@ -25,7 +25,7 @@ def render_plugins(pattern: str = "*") -> Any:
 
     The models matching `pattern` (name, family, plugin and version, model version,
     weights), each followed by its description, the benchmark numbers of its shipped
-    weights, and a table of its options (name,
+    weights and the sampling they were trained on, and a table of its options (name,
     default, allowed values with the unit, one-line help); then every plugin with its
     status, followed by the errors of broken plugins. Plugin-provided text is escaped,
     never read as rich markup.
@@ -71,6 +71,8 @@ def render_plugins(pattern: str = "*") -> Any:
         if info.benchmark:
             scores = ", ".join(f"{escape(k)} {v:+.1f}" for k, v in info.benchmark)
             parts.append(f"  shipped weights, SNR gain in dB on held-out gathers: {scores}")
+        if info.trained_sampling is not None:
+            parts.append(f"  trained on {escape(info.trained_sampling.describe())}")
         if info.options:
             parts.append(_options_table(info.options))
     found = sorted(loaded.plugins, key=lambda p: p.name)

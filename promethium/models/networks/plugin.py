@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -44,7 +44,7 @@ from promethium.models.networks.pretrained import pretrained_info, pretrained_we
 from promethium.plugin import PROMETHIUM_PLUGIN_API, ModelSpec, hookimpl
 
 if TYPE_CHECKING:
-    from promethium.ml.torch_model import TorchModel
+    from promethium.models.networks.sampled import SamplingCheckedModel
     from promethium.registry import Registry
     from promethium.typing import PathType
 
@@ -118,6 +118,14 @@ class NetworkOptions(TorchOptions):
     ``patch_size`` defaults to :data:`SHIPPED_PATCH_SIZE` (what the shipped weights
     were trained and evaluated at).
 
+    ``resample_time`` says what to do with a survey whose sample interval is outside
+    the range the weights were trained on (their sidecar's ``data.synthetic``):
+    ``"off"`` (default) runs at the survey's interval with a warning; ``"trained"``
+    resamples the time axis to the nearest trained interval (band-limited, anti-aliased),
+    runs the network there and resamples its output back onto the survey's own time
+    coordinate, recorded in the provenance's ``sampling`` entry (see
+    :mod:`~promethium.models.networks.sampled` and ``docs/inference.md``).
+
     With ``return_uncertainty=True`` and neither ``ensemble_size`` nor
     ``dropout_inference`` given, the seed's ensemble is used
     (``ensemble_size=5, dropout_inference=True``), so the ``std`` is a real estimate.
@@ -127,6 +135,13 @@ class NetworkOptions(TorchOptions):
         (SHIPPED_PATCH_SIZE, SHIPPED_PATCH_SIZE),
         description="Patch length, or (traces, samples); an integer gives a square patch.",
         json_schema_extra={"unit": "traces, samples"},
+    )
+    resample_time: Literal["off", "trained"] = Field(
+        "off",
+        description=(
+            "'trained': a survey sampled outside the weights' trained intervals runs at "
+            "the nearest one (time resampled and back, recorded); 'off': warn only."
+        ),
     )
 
     @model_validator(mode="before")
@@ -180,7 +195,9 @@ def default_config(name: str) -> dict[str, Any]:
     return NETWORK_MODELS[name].config_type().model_dump(mode="json")
 
 
-def build_network_model(name: str, weights: PathType | None = None, **params: Any) -> TorchModel:
+def build_network_model(
+    name: str, weights: PathType | None = None, **params: Any
+) -> SamplingCheckedModel:
     """Build the network model `name` with trained `weights`, run by ``TorchModel``.
 
     Parameters
@@ -200,8 +217,9 @@ def build_network_model(name: str, weights: PathType | None = None, **params: An
 
     Returns
     -------
-    TorchModel
-        The model, its network built once per process with the weights loaded.
+    SamplingCheckedModel
+        The model (a ``TorchModel``), its network built once per process with the
+        weights loaded, knowing the sampling they were trained on (from their sidecar).
 
     Raises
     ------
@@ -214,7 +232,9 @@ def build_network_model(name: str, weights: PathType | None = None, **params: An
         If the shipped weights do not match the sha256 pinned in
         :data:`~promethium.models.networks.pretrained.PRETRAINED`.
     """
-    from promethium.ml.torch_model import TorchModel, _import_reference
+    from promethium.ml.torch_model import _import_reference
+    from promethium.ml.trained_sampling import trained_sampling_of_weights
+    from promethium.models.networks.sampled import SamplingCheckedModel
 
     entry = NETWORK_MODELS[name]
     requested = validate_config(entry.config_type, params, what=f"model {name!r}")
@@ -235,12 +255,13 @@ def build_network_model(name: str, weights: PathType | None = None, **params: An
         path = Path(os.fspath(weights))
     config = _config_of_weights(name, entry, requested, path)
     plain = config.model_dump(mode="json")
-    return TorchModel(
+    return SamplingCheckedModel(
         _import_reference(entry.network),
         plain,
         weights=path,
         in_channels=network_in_channels(config),
         name=name,
+        trained_sampling=trained_sampling_of_weights(path),
     )
 
 

@@ -1,0 +1,296 @@
+"""The sampling a weight set was trained on, and a survey's, read in physical units.
+
+A network sees samples and traces, not milliseconds and metres: a wavelet or a
+moveout that spans a given number of samples in training spans another number on a
+survey sampled differently. :class:`TrainedSampling` is the range of sample intervals
+and trace spacings a weight set was trained on, derived from the ``data.synthetic``
+section its sidecar records (``promethium train`` writes it; the shipped sets carry
+it), so nothing is retrained or rewritten. :func:`survey_sampling` reads a survey's
+sample interval and trace spacing from its coordinates, with their units.
+
+Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from dask.base import is_dask_collection
+
+from promethium.core.axis import sample_interval
+from promethium.core.dims import trace_dim, vertical_dim
+from promethium.core.units import convert, is_time_unit, parse_unit, unit_of
+from promethium.errors import InvalidDataError, UnitError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = [
+    "POSITION_PAIRS",
+    "SurveySampling",
+    "TrainedSampling",
+    "survey_sampling",
+    "trained_sampling_of_weights",
+]
+
+#: Relative tolerance of "within the trained range" (rounding of SEG-Y microseconds).
+_RTOL = 1e-6
+
+#: (x, y) coordinate pairs giving trace positions, tried in this order when the trace
+#: dim has no other position coordinate: receiver (a shot gather's spacing; its CDPs
+#: are half as far apart), CDP (stacked data), source.
+POSITION_PAIRS: tuple[tuple[str, str], ...] = (
+    ("group_x", "group_y"),
+    ("receiver_x", "receiver_y"),
+    ("cdp_x", "cdp_y"),
+    ("source_x", "source_y"),
+)
+
+
+@dataclass(frozen=True)
+class TrainedSampling:
+    """The sample intervals and trace spacings a weight set was trained on.
+
+    Parameters
+    ----------
+    sample_interval_ms : tuple of float
+        The sample intervals of the training data, in milliseconds (sorted).
+    trace_spacing_m : tuple of float
+        Their trace spacings, in metres (sorted); empty when not recorded.
+
+    Notes
+    -----
+    The range is ``[min, max]`` of each: an interval between two trained values is
+    within it.
+
+    Examples
+    --------
+    >>> trained = TrainedSampling.from_sidecar(
+    ...     {"data": {"synthetic": {"kind": "fd", "dt_ms": [4.0, 2.0],
+    ...                             "trace_spacing_m": [12.5, 25.0]}}})
+    >>> trained.describe()
+    'sample interval 2-4 ms, trace spacing 12.5-25 m'
+    >>> trained.interval_within(1.0), trained.nearest_interval_ms(1.0)
+    (False, 2.0)
+    """
+
+    sample_interval_ms: tuple[float, ...]
+    trace_spacing_m: tuple[float, ...] = ()
+
+    @classmethod
+    def from_sidecar(cls, info: Mapping[str, Any]) -> TrainedSampling | None:
+        """The trained sampling a weights sidecar records, or None when it records none.
+
+        Read from ``data.synthetic``: ``dt_ms`` (every ``kind``) and, for ``kind: fd``,
+        ``trace_spacing_m``. Weights trained on files, fine-tuned on a survey, or
+        saved without a training recipe record none.
+        """
+        data = info.get("data")
+        synthetic = data.get("synthetic") if isinstance(data, Mapping) else None
+        if not isinstance(synthetic, Mapping):
+            return None
+        intervals = _positive_values(synthetic.get("dt_ms", 4.0))
+        if not intervals:
+            return None
+        spacings = (
+            _positive_values(synthetic.get("trace_spacing_m"))
+            if synthetic.get("kind") == "fd"
+            else ()
+        )
+        return cls(sample_interval_ms=intervals, trace_spacing_m=spacings)
+
+    def interval_within(self, interval_ms: float) -> bool:
+        """Whether `interval_ms` lies in the trained range of sample intervals."""
+        return _within(interval_ms, self.sample_interval_ms)
+
+    def spacing_within(self, spacing_m: float) -> bool:
+        """Whether `spacing_m` lies in the trained range of trace spacings (True if unknown)."""
+        return not self.trace_spacing_m or _within(spacing_m, self.trace_spacing_m)
+
+    def nearest_interval_ms(self, interval_ms: float) -> float:
+        """The sample interval in the trained range nearest to `interval_ms`."""
+        low, high = self.sample_interval_ms[0], self.sample_interval_ms[-1]
+        return float(min(max(interval_ms, low), high))
+
+    def describe(self) -> str:
+        """The range in words, e.g. ``"sample interval 2-4 ms, trace spacing 6.25-25 m"``."""
+        text = f"sample interval {_span(self.sample_interval_ms)} ms"
+        if self.trace_spacing_m:
+            text += f", trace spacing {_span(self.trace_spacing_m)} m"
+        return text
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """JSON-ready: ``{"sample_interval_ms": [...], "trace_spacing_m": [...]}``."""
+        return {
+            "sample_interval_ms": list(self.sample_interval_ms),
+            "trace_spacing_m": list(self.trace_spacing_m),
+        }
+
+
+def trained_sampling_of_weights(path: str | Path) -> TrainedSampling | None:
+    """The trained sampling recorded in the sidecar of the weights at `path`.
+
+    None for a plain checkpoint (no sidecar) or a sidecar that records none (see
+    :meth:`TrainedSampling.from_sidecar`). Reads the JSON only.
+
+    Raises
+    ------
+    PluginError
+        If the sidecar exists but is not a Promethium weights sidecar.
+    """
+    from promethium.ml.weights import read_sidecar, sidecar_path
+
+    if not sidecar_path(path).is_file():
+        return None
+    return TrainedSampling.from_sidecar(read_sidecar(path))
+
+
+@dataclass(frozen=True)
+class SurveySampling:
+    """A survey's sample interval and trace spacing (None where it cannot be read).
+
+    Parameters
+    ----------
+    sample_interval_ms : float or None
+        The vertical sample interval in milliseconds; None on a depth axis or an
+        irregularly sampled one.
+    trace_spacing_m : float or None
+        The median distance between neighbouring traces along the trace dim, in
+        metres; None when no coordinate gives positions in a length unit.
+    spacing_from : str or None
+        The coordinate(s) the spacing was read from, e.g. ``"offset"`` or
+        ``"cdp_x, cdp_y"``.
+    """
+
+    sample_interval_ms: float | None
+    trace_spacing_m: float | None
+    spacing_from: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "sample_interval_ms": self.sample_interval_ms,
+            "trace_spacing_m": self.trace_spacing_m,
+            "trace_spacing_from": self.spacing_from,
+        }
+
+
+def survey_sampling(da: xr.DataArray) -> SurveySampling:
+    """Read the sample interval and trace spacing of `da` from its coordinates.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data, vertical dim last, the trace dim before it.
+
+    Returns
+    -------
+    SurveySampling
+        The sample interval (ms) of a regular time axis, and the median distance (m) between
+        neighbouring traces along the trace dim: from its own coordinate or another
+        1-D coordinate along it with a length unit (e.g. ``offset``), else from the
+        first of :data:`POSITION_PAIRS` present in a length unit and varying along
+        it (e.g. ``cdp_x``, ``cdp_y`` of a stacked 3-D survey). Positions held in
+        dask arrays are not read (nothing is computed): the spacing is then None.
+
+    Raises
+    ------
+    UnitError
+        If the vertical coordinate has no known unit.
+
+    Examples
+    --------
+    >>> import promethium as pm
+    >>> survey_sampling(pm.synthetic_gather(n_traces=8, n_samples=16))
+    SurveySampling(sample_interval_ms=4.0, trace_spacing_m=25.0, spacing_from='offset')
+    """
+    vertical = vertical_dim(da)
+    is_time = vertical in da.coords and is_time_unit(
+        unit_of(da.coords[vertical]), what=f"coordinate {vertical!r}"
+    )
+    interval = None
+    if is_time:
+        try:
+            interval = sample_interval(da, "ms")
+        except InvalidDataError:  # irregular, or a single sample: no interval to compare
+            interval = None
+    spacing, source = _trace_spacing(da, trace_dim(da))
+    return SurveySampling(interval, spacing, source)
+
+
+def _trace_spacing(da: xr.DataArray, dim: str) -> tuple[float | None, str | None]:
+    """Median neighbour distance along `dim` (m) and the coordinate(s) it came from."""
+    paired = {name for pair in POSITION_PAIRS for name in pair}
+    along = [dim] if dim in da.coords else []
+    along += [
+        str(n) for n, c in da.coords.items() if n != dim and c.dims == (dim,) and n not in paired
+    ]
+    for name in along:
+        positions = _metres(da, name)
+        if positions is not None:
+            spacing = _median_step(np.abs(np.diff(positions)))
+            if spacing is not None:
+                return spacing, name
+    for x_name, y_name in POSITION_PAIRS:
+        x = _metres(da, x_name, dim)
+        if x is None:
+            continue
+        y = _metres(da, y_name, dim)
+        axis = da.coords[x_name].dims.index(dim)
+        steps = np.abs(np.diff(x, axis=axis))
+        if y is not None and da.coords[y_name].dims == da.coords[x_name].dims:
+            steps = np.hypot(steps, np.diff(y, axis=axis))
+        spacing = _median_step(steps)
+        if spacing is not None:
+            return spacing, x_name if y is None else f"{x_name}, {y_name}"
+    return None, None
+
+
+def _metres(da: xr.DataArray, name: str, dim: str | None = None) -> np.ndarray | None:
+    """Coordinate `name` in metres, if it exists, spans `dim` and has a length unit."""
+    if name not in da.coords:
+        return None
+    coord = da.coords[name]
+    unit = coord.attrs.get("units")
+    if dim is not None and dim not in coord.dims:
+        return None
+    if unit is None or is_dask_collection(coord.data):
+        return None
+    try:
+        if parse_unit(unit).dimensionality != parse_unit("m").dimensionality:
+            return None
+        values = np.asarray(coord.values, dtype=np.float64)
+    except (UnitError, TypeError, ValueError):
+        return None
+    return np.asarray(convert(values, unit, "m", what=f"coordinate {name!r}"))
+
+
+def _median_step(steps: np.ndarray) -> float | None:
+    """The median of the finite, non-zero steps; None when there are none."""
+    finite = steps[np.isfinite(steps) & (steps > 0)]
+    return float(round(float(np.median(finite)), 9)) if finite.size else None
+
+
+def _positive_values(value: Any) -> tuple[float, ...]:
+    items: Sequence[Any] = value if isinstance(value, (list, tuple)) else [value]
+    numbers = []
+    for item in items:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if math.isfinite(item) and item > 0:
+                numbers.append(float(item))
+    return tuple(sorted(set(numbers)))
+
+
+def _within(value: float, trained: tuple[float, ...]) -> bool:
+    low, high = trained[0], trained[-1]
+    return low * (1 - _RTOL) <= value <= high * (1 + _RTOL)
+
+
+def _span(values: tuple[float, ...]) -> str:
+    low, high = values[0], values[-1]
+    return f"{low:g}" if math.isclose(low, high) else f"{low:g}-{high:g}"
