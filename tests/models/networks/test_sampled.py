@@ -10,6 +10,8 @@ import dask
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import promethium as pm
 from promethium.errors import ConfigError, PromethiumWarning
@@ -234,3 +236,39 @@ def test_the_catalogue_and_promethium_plugins_show_the_trained_sampling():
     console = Console(width=240, record=True)
     console.print(render_plugins("pinn"))
     assert "trained on sample interval 4 ms, trace spacing 12.5 m" in console.export_text()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    dt_ms=st.sampled_from([0.5, 1.0, 2.0, 2.5, 4.0, 6.0, 8.0]),
+    spacing_m=st.sampled_from([3.125, 6.25, 12.5, 25.0, 50.0]),
+    low=st.sampled_from([1.0, 2.0, 4.0]),
+    n_samples=st.integers(17, 70),
+    mode=st.sampled_from(["off", "trained"]),
+)
+def test_warnings_and_resampling_follow_the_trained_range(dt_ms, spacing_m, low, n_samples, mode):
+    from promethium.ml.testing import CopyChannel
+    from promethium.models.networks.plugin import NetworkOptions
+    from promethium.models.networks.sampled import SamplingCheckedModel, resampling_helps
+
+    trained = TrainedSampling((low, 2 * low), (6.25, 25.0))
+    model = SamplingCheckedModel(CopyChannel, {}, name="copy", trained_sampling=trained)
+    da = _holed(dt_ms, spacing_m, n_samples=n_samples)
+    survey = SurveySampling(dt_ms, spacing_m, "offset")
+    options = NetworkOptions(patch_size=16, resample_time=mode)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = model.reconstruct(da, options)
+    messages = [str(w.message) for w in caught if issubclass(w.category, PromethiumWarning)]
+    outside_dt = not low <= dt_ms <= 2 * low
+    resampled = outside_dt and mode == "trained" and resampling_helps(survey, trained)
+    expected = [spacing_warning("copy", survey, trained)] if not 6.25 <= spacing_m <= 25 else []
+    if outside_dt and not resampled:
+        expected.append(interval_warning("copy", survey, trained))
+    assert messages == expected
+    record = json.loads(out.attrs["promethium_sampling"])
+    assert (record["resampled"] is not None) is resampled
+    xr.testing.assert_identical(out.coords.to_dataset(), da.coords.to_dataset())
+    assert out.dtype == da.dtype
+    if not resampled:  # the copy network returns its input exactly
+        np.testing.assert_allclose(out.values, da.values, atol=1e-5)
