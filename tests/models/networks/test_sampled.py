@@ -272,3 +272,12 @@ def test_warnings_and_resampling_follow_the_trained_range(dt_ms, spacing_m, low,
     assert out.dtype == da.dtype
     if not resampled:  # the copy network returns its input exactly
         np.testing.assert_allclose(out.values, da.values, atol=1e-5)
+
+
+def test_auto_records_the_sampling_of_the_network_it_ran():
+    da = _holed(1.0, n_samples=200)
+    out, messages = _sampling_warnings(da, model="auto", candidates=["unet"])
+    assert messages == [interval_warning("unet", SurveySampling(1.0, 12.5, "offset"), UNET)]
+    provenance = json.loads(out.attrs[PROVENANCE_ATTR])
+    assert provenance["auto"]["chosen"] == "unet"
+    assert provenance["sampling"]["within_trained"]["sample_interval"] is False
