@@ -66,6 +66,16 @@ def test_the_weight_set_and_its_sidecar(tiny_weights, tmp_path):
     assert "gain:" in result.describe() and str(result.weights) in result.describe()
 
 
+def test_a_decimated_survey_is_judged_on_traces_held_out_like_its_gaps(tiny_weights, tmp_path):
+    """The verdict scores every other live trace, as the survey's decimation misses them."""
+    line = _line()
+    holed = pm.apply_trace_mask(line, pm.regular_mask(line, 2))
+    result = pm.finetune(holed, "unet", weights=tiny_weights, output=tmp_path / "t", steps=2)
+    held = read_sidecar(result.weights)["metadata"]["survey"]["holdout"]
+    assert held["pattern"] == "survey" and held["n_live"] == 32
+    assert held["n_hidden"] == 16  # not 10 % of the live traces at random: 3
+
+
 def test_a_finetuning_is_reproducible(tiny_weights, tmp_path):
     runs = [
         pm.finetune(_line(), "unet", weights=tiny_weights, output=tmp_path / n, steps=3, seed=1)
