@@ -1,18 +1,25 @@
 r"""The batched POCS core: every window of a batch iterated together, on CPU or GPU.
 
-All the windows of a batch go through one batched 2-D real FFT per iteration
-(``torch.fft.rfft2`` over a ``(B, Pt, Pv)`` stack of zero-padded windows), so no
-Python loop runs over windows, only over iterations. The arithmetic is float32
-(complex64 spectra): the windows arrive normalized by the RMS of their live samples,
-and float32 agrees with a float64 reconstruction to ~1e-4 relative RMS, far below
-what the thresholding changes. The threshold schedule is computed once; the
-projection ``x = M d + (1 - M) y`` is one multiply-add with a precomputed ``1 - M``
-(the observed window is already zero where ``1 - M`` is not); the amplitude and mask
-buffers are allocated once per chunk, and the last iteration skips its unused
-forward FFT.
-On the CPU the batch is cut into chunks of :data:`CPU_CHUNK_WINDOWS` windows, which
-keep an iteration's arrays in cache; on CUDA into chunks of :data:`CUDA_CHUNK_WINDOWS`,
-which bound the device memory whatever ``batch_size`` is.
+All the windows of a batch are iterated together, with batched FFTs, so no Python
+loop runs over windows, only over iterations. The arithmetic is float32 (complex64
+spectra): the windows arrive normalized by the RMS of their live samples, and float32
+agrees with a float64 reconstruction to ~1e-4 relative RMS, far below what the
+thresholding changes. The threshold schedule is computed once, the buffers are
+allocated once per chunk, and the last iteration skips its unused forward FFT.
+
+On the CPU (:func:`_iterate_cpu`) the iterate is kept in the (window, vertical
+frequency, trace) domain, between the two halves of the 2-D real FFT: an iteration is
+a contiguous complex FFT along the traces, the thresholding, its inverse, and the
+projection onto the observed data, which touches only the live traces (the vertical
+FFTs of the free ones cancel). Its elementwise steps are NumPy's, in place on the
+arrays torch's FFTs write (shared without copies). The batch is cut into chunks of
+:data:`CPU_CHUNK_WINDOWS` windows, which keep an iteration's arrays in cache.
+
+On CUDA (:func:`_iterate_torch`) each iteration is one batched ``torch.fft.rfft2``
+and its inverse over the ``(B, Pt, Pv)`` stack of zero-padded windows, and the
+projection ``x = M d + (1 - M) y`` one multiply-add with a precomputed ``1 - M``; the
+batch is cut into chunks of :data:`CUDA_CHUNK_WINDOWS`, which bound the device memory
+whatever ``batch_size`` is.
 """
 
 from __future__ import annotations
@@ -32,8 +39,12 @@ __all__ = [
     "threshold_schedule",
 ]
 
-#: Windows iterated together on the CPU (a 48 x 48 float32 stack of 64 is ~0.6 MB).
-CPU_CHUNK_WINDOWS = 64
+#: Windows iterated together on the CPU (the arrays of an iteration on 32 windows of
+#: 48 x 48 samples, ~0.8 MB, stay in a core's L2 cache).
+CPU_CHUNK_WINDOWS = 32
+#: The live-trace projection is a matrix product up to this many real coefficients
+#: per trace (``2 (Pv // 2 + 1)``), by FFTs beyond (see :class:`_LiveTraceProjection`).
+MATRIX_MAX_COEFFICIENTS = 128
 #: Windows iterated together on CUDA (~0.5 GB of device memory for 48 x 48 windows).
 CUDA_CHUNK_WINDOWS = 8192
 
@@ -152,11 +163,11 @@ def pocs_windows(
             rows = todo[start : start + chunk]
             observed, free = _padded(out[rows], live[rows], shape)
             if device == "cpu":
-                x = _iterate_cpu(observed, free, levels, hard=hard)
+                x = _iterate_cpu(observed, live[rows], nv, levels, hard=hard)
             else:
                 tensors = (torch.from_numpy(a).to(device) for a in (observed, free, levels))
-                x = _iterate_torch(*tensors, hard=hard).cpu().numpy()
-            out[rows] = x[:, :nt, :nv]
+                x = _iterate_torch(*tensors, hard=hard).cpu().numpy()[:, :nt]
+            out[rows] = np.where(live[rows][:, :, None], out[rows], x[:, :, :nv])
     return out
 
 
@@ -173,22 +184,60 @@ def _padded(
 
 
 def _iterate_cpu(
-    observed: np.ndarray, free: np.ndarray, levels: np.ndarray, *, hard: bool
+    observed: np.ndarray, live: np.ndarray, n_samples: int, levels: np.ndarray, *, hard: bool
 ) -> np.ndarray:
-    """POCS iterations on the CPU: torch's batched FFTs, NumPy's in-place elementwise steps.
+    """POCS iterations on the CPU, in the (window, vertical frequency, trace) domain.
 
-    The arrays are shared between the two without copies; NumPy's elementwise kernels
-    are the faster of the two on these small float32/complex64 stacks.
+    Parameters
+    ----------
+    observed : numpy.ndarray
+        ``(B, Pt, Pv)`` float32 zero-padded observed windows ``M d``.
+    live : numpy.ndarray
+        ``(B, n_traces)`` live traces (the data part of the trace axis).
+    n_samples : int
+        Samples of a window before the padding.
+    levels : numpy.ndarray
+        float32 relative thresholds, one per iteration.
+    hard : bool
+        Hard (else soft) thresholding.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(B, n_traces, Pv)`` float32 iterate on the data traces (live traces are
+        to be replaced by the observed data by the caller).
+
+    Notes
+    -----
+    The 2-D real FFT is a real FFT along the vertical, then a complex FFT along the
+    traces. The iterate is kept between the two, as ``W = rfft_v(x)`` laid out
+    ``(B, Pv // 2 + 1, Pt)``, so that each iteration is a contiguous complex FFT
+    along the traces, the thresholding, its inverse, and the projection. A trace the
+    projection leaves free (missing or padding) keeps its inverse as it is: its real
+    inverse and forward vertical FFTs cancel, except that the real inverse drops the
+    imaginary parts at frequency 0 and Nyquist, which are set to 0 here. Only the live
+    traces (about half of a data window, a third of the padded one) change: their
+    first ``n_samples`` become the observed data again, the affine map
+    ``w -> rfft_v([d, irfft_v(w)[n_samples:]])`` applied to the gathered traces
+    (as one small matrix product for short windows, by FFTs for long ones).
     """
     import torch
 
-    shape = observed.shape[1:]
-    spectrum = torch.fft.rfft2(torch.from_numpy(observed)).numpy()
+    pt, pv = observed.shape[1:]
+    rows = torch.fft.rfft(torch.from_numpy(observed), dim=2)  # (B, Pt, Kv)
+    w_t = rows.transpose(1, 2).contiguous()  # (B, Kv, Pt): a trace's spectrum is w[i, :, t]
+    w, kv = w_t.numpy(), rows.shape[2]
+    spectrum_t = torch.fft.fft(w_t, dim=2)
+    spectrum = spectrum_t.numpy()
     amplitude = np.abs(spectrum)
     scratch = np.empty_like(amplitude)
     keep = np.empty(spectrum.shape, dtype=bool)
     peak = amplitude.max(axis=(1, 2), keepdims=True)  # the largest |c| of each window
-    x = observed
+    window, trace = np.nonzero(live)
+    flat = (window * (kv * pt))[:, None] + (np.arange(kv) * pt)[None, :] + trace[:, None]
+    project = _LiveTraceProjection(observed[window, trace], n_samples) if window.size else None
+    gathered = np.empty(flat.shape, dtype=np.complex64)
+    nyquist = pv % 2 == 0 and kv > 1
     for k, level in enumerate(levels):
         tau = level * peak
         if hard:
@@ -199,12 +248,64 @@ def _iterate_cpu(
             np.divide(tau, amplitude, out=scratch)
             np.maximum(np.subtract(np.float32(1.0), scratch, out=scratch), 0.0, out=scratch)
             np.multiply(spectrum, scratch, out=spectrum)
-        x = torch.fft.irfft2(torch.from_numpy(spectrum), s=shape).numpy()
-        np.add(np.multiply(x, free, out=x), observed, out=x)  # x = M d + (1 - M) y, exactly
+        torch.fft.ifft(spectrum_t, dim=2, out=w_t)
+        w[:, 0].imag = 0.0  # what the real inverse FFT keeps of a free trace
+        if nyquist:
+            w[:, kv - 1].imag = 0.0
+        if project is not None:
+            np.take(w.reshape(-1), flat, out=gathered)
+            w.reshape(-1)[flat] = project(gathered)
         if k + 1 < len(levels):
-            spectrum = torch.fft.rfft2(torch.from_numpy(x)).numpy()
+            torch.fft.fft(w_t, dim=2, out=spectrum_t)
             np.abs(spectrum, out=amplitude)
-    return x
+    x = torch.fft.irfft(w_t[:, :, : live.shape[1]].transpose(1, 2), n=pv, dim=2)
+    return x.numpy()
+
+
+class _LiveTraceProjection:
+    """The projection of live traces in the vertical-frequency domain.
+
+    Maps the gathered spectra ``w`` (``(R, Kv)`` complex64) of live traces to
+    ``rfft([d, irfft(w)[n_samples:]])``: the observed samples back, the padding free.
+    Short windows (``2 Kv <= MATRIX_MAX_COEFFICIENTS``) apply it as one real matrix
+    product plus the spectra of the observed traces (``w @ P + D``, ``P`` built once
+    from the FFTs in float64); longer ones by an inverse and a forward real FFT, which
+    grow as ``Pv log Pv`` rather than ``Pv**2``.
+    """
+
+    def __init__(self, observed: np.ndarray, n_samples: int) -> None:
+        import torch
+
+        self.n_samples, self.length = n_samples, observed.shape[1]
+        self.observed = torch.from_numpy(np.ascontiguousarray(observed[:, :n_samples]))
+        kv = self.length // 2 + 1
+        self.result = np.empty((observed.shape[0], kv), dtype=np.complex64)
+        self.matrix = None
+        if 2 * kv <= MATRIX_MAX_COEFFICIENTS:
+            # Row j of P: the image of the j-th real coordinate (real, imaginary parts
+            # interleaved), with the observed samples zeroed (they come from D).
+            basis = np.eye(2 * kv).view(np.complex128)
+            free = np.fft.irfft(basis, n=self.length, axis=1)
+            free[:, :n_samples] = 0.0
+            matrix = np.fft.rfft(free, axis=1).view(np.float64)
+            self.matrix = torch.from_numpy(matrix.astype(np.float32))
+            spectra = torch.fft.rfft(torch.from_numpy(np.ascontiguousarray(observed)), dim=1)
+            self.fixed = torch.view_as_real(spectra).reshape(observed.shape[0], 2 * kv)
+            self.out = torch.view_as_real(torch.from_numpy(self.result)).reshape(-1, 2 * kv)
+
+    def __call__(self, spectra: np.ndarray) -> np.ndarray:
+        """The projected spectra, ``(R, Kv)`` complex64 (a buffer reused by every call)."""
+        import torch
+
+        w = torch.from_numpy(spectra)
+        if self.matrix is not None:
+            flat = torch.view_as_real(w).reshape(w.shape[0], -1)
+            torch.addmm(self.fixed, flat, self.matrix, out=self.out)
+            return self.result
+        y = torch.fft.irfft(w, n=self.length, dim=1)
+        y[:, : self.n_samples] = self.observed
+        torch.fft.rfft(y, dim=1, out=torch.from_numpy(self.result))
+        return self.result
 
 
 def _iterate_torch(
