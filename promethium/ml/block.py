@@ -35,8 +35,9 @@ from promethium.ml.grid import PatchGrid
 
 __all__ = ["BlockPlan", "check_prediction", "run_block"]
 
-# (panel index in block, trace start, vertical start, scale, normalized patch, live traces)
-_Patch = tuple[tuple[int, ...], int, int, float, "np.ndarray | None", np.ndarray]
+#: Samples of the patches gathered and normalized together (float64 copies of about
+#: 16 MB), whatever the patch size; the predictor is still called with `batch_size`.
+GROUP_SAMPLES = 2**21
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,24 @@ class BlockPlan:
     normalize: bool
     n_outputs: int
     dtype: str
+
+
+@dataclass
+class _Patches:
+    """Contributing patches, in grid order: where they are and what goes in.
+
+    ``panel`` indexes the block's panels (batch dims flattened), ``row`` and ``col``
+    the block's trace and vertical starts; ``scale`` is the RMS a patch was divided
+    by (0: silent, predicts zeros); ``x`` the normalized patches of the non-silent
+    ones (missing samples 0) and ``live`` their live traces.
+    """
+
+    panel: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    scale: np.ndarray
+    x: np.ndarray
+    live: np.ndarray
 
 
 def run_block(
@@ -99,6 +118,13 @@ def run_block(
     ------
     PluginError
         If the predictor returns an array of the wrong shape.
+
+    Notes
+    -----
+    The patches are cut, normalized and weighted as whole arrays (groups of
+    :data:`GROUP_SAMPLES` samples), not one by one; the weighted predictions are
+    summed over an accumulator spanning every patch that touches the core, in grid
+    order, then divided by the summed weights of the contributing patches.
     """
     grid = plan.grid
     nb = data.ndim - 2
@@ -109,106 +135,118 @@ def run_block(
         data = np.pad(data, pad, mode="reflect")
         mask = np.pad(mask.astype(np.uint8), pad[:-1], mode="reflect").astype(bool)
     (ct0, ct1), (cv0, cv1) = core[-2], core[-1]
+    (ot, ov) = (origin[-2][0], origin[-1][0])
     st, sv = grid.starts(0), grid.starts(1)
     st = st[(st < ct1) & (st + pt > ct0)]
     sv = sv[(sv < cv1) & (sv + pv > cv0)]
-    wt = {int(s): patch_weights(pt, int(s), pnt) for s in st}
-    wv = {int(s): patch_weights(pv, int(s), pnv) for s in sv}
     k = max(plan.n_outputs, 1)
     batch_shape = data.shape[:nb]
-    acc = np.zeros((k, *batch_shape, ct1 - ct0, cv1 - cv0), dtype=np.float64)
-    used = np.zeros((*batch_shape, ct1 - ct0, cv1 - cv0), dtype=np.float64)
-    batch_origin = tuple(o[0] for o in origin[:nb])
+    panels = data.reshape(-1, *data.shape[-2:])
+    # The accumulator spans the core and every patch touching it (global t0, v0).
+    t0, v0 = min(ct0, int(st.min())), min(cv0, int(sv.min()))
+    extent = (max(ct1, int(st.max()) + pt) - t0, max(cv1, int(sv.max()) + pv) - v0)
+    acc = np.zeros((k, panels.shape[0], *extent), dtype=np.float64)
+    used = np.zeros((panels.shape[0], *extent), dtype=np.float64)
+    wt = np.stack([patch_weights(pt, int(s), pnt) for s in st])
+    wv = np.stack([patch_weights(pv, int(s), pnv) for s in sv])
+    at_t, at_v = st - t0, sv - v0  # patch starts in the accumulator
 
-    def add(
-        idx: tuple[int, ...], s_t: int, s_v: int, pred: np.ndarray | None, scale: float
-    ) -> None:
-        """Add one contributing patch (`pred` None: silent, zeros) and its weight."""
-        t0, t1 = max(ct0, s_t), min(ct1, s_t + pt)
-        v0, v1 = max(cv0, s_v), min(cv1, s_v + pv)
-        w = np.multiply.outer(wt[s_t][t0 - s_t : t1 - s_t], wv[s_v][v0 - s_v : v1 - s_v])
-        where: tuple[int | slice, ...] = (
-            *idx,
-            slice(t0 - ct0, t1 - ct0),
-            slice(v0 - cv0, v1 - cv0),
-        )
-        used[where] += w
-        if pred is not None:
-            piece = pred[:, t0 - s_t : t1 - s_t, v0 - s_v : v1 - s_v]
-            full: tuple[int | slice, ...] = (slice(None), *where)
-            acc[full] += piece * (w * scale)
+    def blend(panel: np.ndarray, row: np.ndarray, col: np.ndarray, pred: np.ndarray | None,
+              scale: np.ndarray) -> None:  # fmt: skip
+        """Add patches (`pred` None: weights only) in order."""
+        w = wt[row][:, :, None] * wv[col][:, None, :]
+        if pred is None:
+            for j, (p, a, c) in enumerate(zip(panel, at_t[row], at_v[col])):
+                used[p, a : a + pt, c : c + pv] += w[j]
+            return
+        weighted = pred * (w * scale[:, None, None])[:, None]
+        for j, (p, a, c) in enumerate(zip(panel, at_t[row], at_v[col])):
+            acc[:, p, a : a + pt, c : c + pv] += weighted[j]
 
     # A batch never holds more than this block's patches: a huge batch_size costs nothing.
-    size = max(1, min(plan.batch_size, st.size * sv.size * int(np.prod(batch_shape))))
+    size = max(1, min(plan.batch_size, st.size * sv.size * panels.shape[0]))
     buf = np.empty((size, 2, pt, pv), dtype=np.float32)
     keys = np.empty((size, 3), dtype=np.int64)
-    pending: list[tuple[tuple[int, ...], int, int, float]] = []
+    pending = [np.empty(size, dtype=np.int64) for _ in range(3)] + [np.empty(size)]
     wants_keys = bool(getattr(predictor, "wants_patch_keys", False))
+    batch_origin = np.array([o[0] for o in origin[:nb]], dtype=np.int64).reshape(-1, 1)
 
-    def flush() -> None:
-        b = len(pending)
+    def flush(b: int) -> None:
         pred = predictor(buf[:b], keys=keys[:b]) if wants_keys else predictor(buf[:b])
         pred = check_prediction(pred, b, plan.n_outputs, (pt, pv))
-        for j, (idx, s_t, s_v, scale) in enumerate(pending):
-            add(idx, s_t, s_v, pred[j], scale)
-        pending.clear()
+        panel, row, col, scale = (a[:b] for a in pending)
+        blend(panel, row, col, pred, scale)
 
-    origin_tv = (origin[-2][0], origin[-1][0])
-    for idx, s_t, s_v, scale, x, m in _patches(data, mask, plan, st, sv, origin_tv):
-        if x is None:
-            add(idx, s_t, s_v, None, 0.0)
-            continue
-        j = len(pending)
-        buf[j, 0] = x
-        buf[j, 1] = m[:, None]
-        global_idx = tuple(b + i for b, i in zip(batch_origin, idx))
-        panel_key = int(np.ravel_multi_index(global_idx, plan.batch_shape)) if nb else 0
-        keys[j] = (panel_key, s_t, s_v)
-        pending.append((idx, s_t, s_v, scale))
-        if len(pending) == size:
-            flush()
-    if pending:
-        flush()
-    out = np.zeros_like(acc)
-    np.divide(acc, used, out=out, where=np.broadcast_to(used > 0.0, acc.shape))
+    fill = 0
+    for group in _contributing(panels, mask.reshape(-1, mask.shape[-1]), plan, st - ot, sv - ov):
+        blend(group.panel, group.row, group.col, None, group.scale)  # every weight counts
+        sent = np.flatnonzero(group.scale > 0.0)  # silent patches contribute zeros
+        done = 0
+        while done < sent.size:
+            n = min(size - fill, sent.size - done)
+            take, into = sent[done : done + n], slice(fill, fill + n)
+            buf[into, 0] = group.x[done : done + n]
+            buf[into, 1] = group.live[done : done + n, :, None]
+            for dest, src in zip(pending, (group.panel, group.row, group.col, group.scale)):
+                dest[into] = src[take]
+            keys[into, 0] = 0
+            if nb:
+                where = np.unravel_index(group.panel[take], batch_shape)
+                keys[into, 0] = np.ravel_multi_index(batch_origin + where, plan.batch_shape)
+            keys[into, 1], keys[into, 2] = st[group.row[take]], sv[group.col[take]]
+            done, fill = done + n, fill + n
+            if fill == size:
+                flush(fill)
+                fill = 0
+    if fill:
+        flush(fill)
+    out = np.zeros((k, *batch_shape, ct1 - ct0, cv1 - cv0), dtype=np.float64)
+    core_acc = acc[:, :, ct0 - t0 : ct1 - t0, cv0 - v0 : cv1 - v0].reshape(out.shape)
+    core_used = used[:, ct0 - t0 : ct1 - t0, cv0 - v0 : cv1 - v0].reshape(out.shape[1:])
+    np.divide(core_acc, core_used, out=out, where=np.broadcast_to(core_used > 0.0, out.shape))
     return out.astype(plan.dtype)
 
 
-def _patches(
-    data: np.ndarray,
-    mask: np.ndarray,
-    plan: BlockPlan,
-    st: np.ndarray,
-    sv: np.ndarray,
-    origin: tuple[int, int],
-) -> Iterator[_Patch]:
-    """The contributing patches, normalized; a silent patch has ``x`` None."""
+def _contributing(
+    panels: np.ndarray, masks: np.ndarray, plan: BlockPlan, rows: np.ndarray, cols: np.ndarray
+) -> Iterator[_Patches]:
+    """The contributing patches of `panels`, normalized, in groups, in grid order.
+
+    `rows` and `cols` are the patch starts in the block. A patch without a live trace,
+    or whose live samples are all NaN (or whose RMS overflows), holds no information
+    and is left out; one whose live samples are all zero is silent (scale 0).
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
     pt, pv = plan.grid.patch
-    ot, ov = origin
-    for idx in np.ndindex(data.shape[:-2]):
-        panel, live_traces = data[idx], mask[idx]
-        for s_t in st:
-            m = live_traces[s_t - ot : s_t - ot + pt]
-            if not m.any():
-                continue  # no information: not counted
-            for s_v in sv:
-                x = panel[s_t - ot : s_t - ot + pt, s_v - ov : s_v - ov + pv]
-                live = m[:, None] & np.isfinite(x)
-                if not live.any():
-                    continue  # live traces all NaN here: no information either
-                scale = 1.0
-                if plan.normalize:
-                    values = x[live].astype(np.float64)
-                    scale = float(np.sqrt(np.mean(values * values)))
-                    if not np.isfinite(scale):
-                        continue
-                    if scale == 0.0:
-                        yield idx, int(s_t), int(s_v), 0.0, None, m  # silent: zeros
-                        continue
-                # Divide in float64: a float32 RMS of near-silent data can be
-                # positive yet underflow when dividing in float32.
-                x = np.where(live, x.astype(np.float64) / scale, 0.0)
-                yield idx, int(s_t), int(s_v), scale, x, m
+    windows = sliding_window_view(panels, (pt, pv), axis=(1, 2))
+    traces = sliding_window_view(masks, pt, axis=1)
+    # (panel, row) pairs with a live trace; each spans all the columns.
+    pairs = np.argwhere(traces[:, rows].any(axis=2))
+    per_group = max(1, GROUP_SAMPLES // (pt * pv * cols.size))
+    for i in range(0, len(pairs), per_group):
+        chunk = pairs[i : i + per_group]
+        panel = np.repeat(chunk[:, 0], cols.size)
+        row = np.repeat(chunk[:, 1], cols.size)
+        col = np.tile(np.arange(cols.size), len(chunk))
+        x = windows[panel, rows[row], cols[col]]  # (n, pt, pv) copies
+        live_traces = traces[panel, rows[row]]
+        live = live_traces[:, :, None] & np.isfinite(x)
+        has = live.any(axis=(1, 2))
+        scale = np.ones(x.shape[0])
+        values = np.where(live, x.astype(np.float64), 0.0)
+        if plan.normalize:
+            count = live.sum(axis=(1, 2))
+            scale = np.sqrt(np.einsum("nij,nij->n", values, values) / np.maximum(count, 1))
+            has &= np.isfinite(scale)
+        scale = scale[has]
+        # Divide in float64: a float32 RMS of near-silent data can be positive yet
+        # underflow when dividing in float32.
+        values, live = values[has], live[has]
+        sent = scale > 0.0
+        normalized = values[sent] / scale[sent][:, None, None]
+        yield _Patches(panel[has], row[has], col[has], scale, normalized.astype(np.float32),
+                       live_traces[has][sent])  # fmt: skip
 
 
 def check_prediction(pred: Any, b: int, n_outputs: int, patch: tuple[int, int]) -> np.ndarray:
