@@ -35,9 +35,9 @@ from promethium.ml.grid import PatchGrid
 
 __all__ = ["BlockPlan", "check_prediction", "run_block"]
 
-#: Samples of the patches gathered and normalized together (float64 copies of about
-#: 16 MB), whatever the patch size; the predictor is still called with `batch_size`.
-GROUP_SAMPLES = 2**21
+#: Samples of the patches gathered and normalized together (about 20 MB of working
+#: copies), whatever the patch size; the predictor is still called with `batch_size`.
+GROUP_SAMPLES = 2**20
 
 
 @dataclass(frozen=True)
