@@ -24,6 +24,8 @@ whatever ``batch_size`` is.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,9 +44,6 @@ __all__ = [
 #: Windows iterated together on the CPU (the arrays of an iteration on 32 windows of
 #: 48 x 48 samples, ~0.8 MB, stay in a core's L2 cache).
 CPU_CHUNK_WINDOWS = 32
-#: The live-trace projection is a matrix product up to this many real coefficients
-#: per trace (``2 (Pv // 2 + 1)``), by FFTs beyond (see :class:`_LiveTraceProjection`).
-MATRIX_MAX_COEFFICIENTS = 128
 #: Windows iterated together on CUDA (~0.5 GB of device memory for 48 x 48 windows).
 CUDA_CHUNK_WINDOWS = 8192
 
@@ -158,7 +157,8 @@ def pocs_windows(
     nt, nv = out.shape[1:]
     shape = padded_shape(nt, nv, pad)
     chunk = CPU_CHUNK_WINDOWS if device == "cpu" else CUDA_CHUNK_WINDOWS
-    with torch.no_grad():
+    threads = _ONE_TORCH_THREAD if device == "cpu" else contextlib.nullcontext()
+    with torch.no_grad(), threads:
         for start in range(0, todo.size, chunk):
             rows = todo[start : start + chunk]
             observed, free = _padded(out[rows], live[rows], shape)
@@ -169,6 +169,50 @@ def pocs_windows(
                 x = _iterate_torch(*tensors, hard=hard).cpu().numpy()[:, :nt]
             out[rows] = np.where(live[rows][:, :, None], out[rows], x[:, :, :nv])
     return out
+
+
+class _OneTorchThread:
+    """Run torch's CPU operations on one intra-op thread while a CPU kernel runs.
+
+    The kernel's operations are small (a few hundred kB each, thousands per second):
+    torch's intra-op threads only synchronize on them, and where the cores are busy
+    (dask's own threads, other processes) every operation waits for a descheduled
+    thread: 2 intra-op threads on a loaded 2-core machine ran ~10x slower, spending
+    ~20x the CPU time, than one. Cores are used by running blocks in parallel (dask)
+    instead. torch's thread count is per thread once a thread has used torch, and a
+    process-wide default for threads that have not: each kernel call sets its own
+    thread's count to 1 and restores it, and the last of concurrent calls restores
+    the default the first one found.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._default = 1
+        self._saved = threading.local()
+
+    def __enter__(self) -> None:
+        import torch
+
+        with self._lock:
+            own = torch.get_num_threads()
+            if self._active == 0:
+                self._default = own
+            self._active += 1
+            torch.set_num_threads(1)
+        self._saved.__dict__.setdefault("counts", []).append(own)
+
+    def __exit__(self, *exc: object) -> None:
+        import torch
+
+        own = self._saved.counts.pop()
+        with self._lock:
+            self._active -= 1
+            torch.set_num_threads(self._default if self._active == 0 else own)
+
+
+#: The limiter every CPU kernel call enters (one per process, as torch's default is).
+_ONE_TORCH_THREAD = _OneTorchThread()
 
 
 def _padded(
@@ -217,9 +261,8 @@ def _iterate_cpu(
     inverse and forward vertical FFTs cancel, except that the real inverse drops the
     imaginary parts at frequency 0 and Nyquist, which are set to 0 here. Only the live
     traces (about half of a data window, a third of the padded one) change: their
-    first ``n_samples`` become the observed data again, the affine map
-    ``w -> rfft_v([d, irfft_v(w)[n_samples:]])`` applied to the gathered traces
-    (as one small matrix product for short windows, by FFTs for long ones).
+    spectra are gathered, and their first ``n_samples`` become the observed data
+    again, ``w -> rfft_v([d, irfft_v(w)[n_samples:]])``.
     """
     import torch
 
@@ -235,8 +278,9 @@ def _iterate_cpu(
     peak = amplitude.max(axis=(1, 2), keepdims=True)  # the largest |c| of each window
     window, trace = np.nonzero(live)
     flat = (window * (kv * pt))[:, None] + (np.arange(kv) * pt)[None, :] + trace[:, None]
-    project = _LiveTraceProjection(observed[window, trace], n_samples) if window.size else None
+    observed_samples = torch.from_numpy(observed[window, trace, :n_samples])
     gathered = np.empty(flat.shape, dtype=np.complex64)
+    gathered_t = torch.from_numpy(gathered)
     nyquist = pv % 2 == 0 and kv > 1
     for k, level in enumerate(levels):
         tau = level * peak
@@ -252,60 +296,17 @@ def _iterate_cpu(
         w[:, 0].imag = 0.0  # what the real inverse FFT keeps of a free trace
         if nyquist:
             w[:, kv - 1].imag = 0.0
-        if project is not None:
+        if flat.size:  # live traces: their observed samples back, the padding free
             np.take(w.reshape(-1), flat, out=gathered)
-            w.reshape(-1)[flat] = project(gathered)
+            y = torch.fft.irfft(gathered_t, n=pv, dim=1)
+            y[:, :n_samples] = observed_samples
+            torch.fft.rfft(y, dim=1, out=gathered_t)
+            w.reshape(-1)[flat] = gathered
         if k + 1 < len(levels):
             torch.fft.fft(w_t, dim=2, out=spectrum_t)
             np.abs(spectrum, out=amplitude)
     x = torch.fft.irfft(w_t[:, :, : live.shape[1]].transpose(1, 2), n=pv, dim=2)
     return x.numpy()
-
-
-class _LiveTraceProjection:
-    """The projection of live traces in the vertical-frequency domain.
-
-    Maps the gathered spectra ``w`` (``(R, Kv)`` complex64) of live traces to
-    ``rfft([d, irfft(w)[n_samples:]])``: the observed samples back, the padding free.
-    Short windows (``2 Kv <= MATRIX_MAX_COEFFICIENTS``) apply it as one real matrix
-    product plus the spectra of the observed traces (``w @ P + D``, ``P`` built once
-    from the FFTs in float64); longer ones by an inverse and a forward real FFT, which
-    grow as ``Pv log Pv`` rather than ``Pv**2``.
-    """
-
-    def __init__(self, observed: np.ndarray, n_samples: int) -> None:
-        import torch
-
-        self.n_samples, self.length = n_samples, observed.shape[1]
-        self.observed = torch.from_numpy(np.ascontiguousarray(observed[:, :n_samples]))
-        kv = self.length // 2 + 1
-        self.result = np.empty((observed.shape[0], kv), dtype=np.complex64)
-        self.matrix = None
-        if 2 * kv <= MATRIX_MAX_COEFFICIENTS:
-            # Row j of P: the image of the j-th real coordinate (real, imaginary parts
-            # interleaved), with the observed samples zeroed (they come from D).
-            basis = np.eye(2 * kv).view(np.complex128)
-            free = np.fft.irfft(basis, n=self.length, axis=1)
-            free[:, :n_samples] = 0.0
-            matrix = np.fft.rfft(free, axis=1).view(np.float64)
-            self.matrix = torch.from_numpy(matrix.astype(np.float32))
-            spectra = torch.fft.rfft(torch.from_numpy(np.ascontiguousarray(observed)), dim=1)
-            self.fixed = torch.view_as_real(spectra).reshape(observed.shape[0], 2 * kv)
-            self.out = torch.view_as_real(torch.from_numpy(self.result)).reshape(-1, 2 * kv)
-
-    def __call__(self, spectra: np.ndarray) -> np.ndarray:
-        """The projected spectra, ``(R, Kv)`` complex64 (a buffer reused by every call)."""
-        import torch
-
-        w = torch.from_numpy(spectra)
-        if self.matrix is not None:
-            flat = torch.view_as_real(w).reshape(w.shape[0], -1)
-            torch.addmm(self.fixed, flat, self.matrix, out=self.out)
-            return self.result
-        y = torch.fft.irfft(w, n=self.length, dim=1)
-        y[:, : self.n_samples] = self.observed
-        torch.fft.rfft(y, dim=1, out=torch.from_numpy(self.result))
-        return self.result
 
 
 def _iterate_torch(
