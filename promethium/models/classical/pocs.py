@@ -204,10 +204,11 @@ class POCS:
     Defaults were chosen on synthetic sections and gathers with 40 % random missing
     traces (see ``docs/models-classical.md``). Live traces are kept as observed.
 
-    The windows of a batch are iterated together: each iteration is one batched real
-    2-D FFT and its inverse over the whole ``(batch, traces, samples)`` stack, in
-    float32, on the CPU or on a CUDA GPU (``device``; ``"auto"`` uses CUDA where the
-    computation runs if it has one). The provenance records the resolved device.
+    The windows of a batch are iterated together: each iteration is a batched 2-D FFT
+    and its inverse over the whole ``(batch, traces, samples)`` stack, in float32, on
+    the CPU (on one torch thread; see :mod:`promethium.models.classical._pocs_kernel`)
+    or on a CUDA GPU (``device``; ``"auto"`` uses CUDA where the computation runs if it
+    has one). The provenance records the resolved device.
 
     Examples
     --------
