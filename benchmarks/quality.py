@@ -332,7 +332,8 @@ def print_tables(results: dict[str, Any], labels: list[str]) -> None:
             text = "".join(f"{'refused':>15}" if "refused" in c else
                            f"{c['snr_improvement_db']:>8.2f} /{c['ssim']:>5.2f}"
                            for c in cells)  # fmt: skip
-            secs = float(np.mean([c.get("seconds_per_gather", np.nan) for c in cells]))
+            timed = [c["seconds_per_gather"] for c in cells if "seconds_per_gather" in c]
+            secs = float(np.mean(timed)) if timed else math.nan
             print(f"{label:<15}{text}{secs:>10.3f}")
 
 
@@ -545,8 +546,12 @@ def _weights_record(networks: list[str], available: list[QCModel]) -> dict[str, 
         if method.weights is not None:
             from promethium.ml.weights import read_sidecar
 
-            sha256 = read_sidecar(method.weights)["sha256"]
-            out[method.label] = {"path": method.weights, "sha256": sha256}
+            sidecar = read_sidecar(method.weights)
+            meta = sidecar.get("metadata") or {}
+            out[method.label] = {
+                "path": method.weights, "sha256": sidecar["sha256"],
+                "steps": meta.get("global_step"), "init_weights": meta.get("init_weights"),
+            }  # fmt: skip
     return out
 
 
