@@ -223,12 +223,11 @@ def _contributing(
     traces = sliding_window_view(masks, pt, axis=1)
     # (panel, row) pairs with a live trace; each spans all the columns.
     pairs = np.argwhere(traces[:, rows].any(axis=2))
-    per_group = max(1, GROUP_SAMPLES // (pt * pv * cols.size))
-    for i in range(0, len(pairs), per_group):
-        chunk = pairs[i : i + per_group]
-        panel = np.repeat(chunk[:, 0], cols.size)
-        row = np.repeat(chunk[:, 1], cols.size)
-        col = np.tile(np.arange(cols.size), len(chunk))
+    per_group = max(1, GROUP_SAMPLES // (pt * pv))
+    total = len(pairs) * cols.size
+    for start in range(0, total, per_group):
+        pair, col = np.divmod(np.arange(start, min(start + per_group, total)), cols.size)
+        panel, row = pairs[pair, 0], pairs[pair, 1]
         x = windows[panel, rows[row], cols[col]]  # (n, pt, pv) copies
         live_traces = traces[panel, rows[row]]
         live = live_traces[:, :, None] & np.isfinite(x)
@@ -242,7 +241,7 @@ def _contributing(
         scale = scale[has]
         # Divide in float64: a float32 RMS of near-silent data can be positive yet
         # underflow when dividing in float32.
-        values, live = values[has], live[has]
+        values = values[has]
         sent = scale > 0.0
         normalized = values[sent] / scale[sent][:, None, None]
         yield _Patches(panel[has], row[has], col[has], scale, normalized.astype(np.float32),
