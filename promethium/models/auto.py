@@ -188,6 +188,7 @@ class AutoSelect:
 
     Examples
     --------
+    >>> import json
     >>> import promethium as pm
     >>> da = pm.synthetic_section(n_traces=64, n_samples=128, seed=3)
     >>> holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
