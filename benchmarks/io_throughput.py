@@ -24,7 +24,7 @@ Results go to ``--out`` as JSON with machine information and the load average be
 and after each file (other work running on the machine slows both readers, not always
 equally). The Promethium measured is the checkout this script is in.
 
-    python benchmarks/io_throughput.py --size-gb 0.5
+    python benchmarks/io_throughput.py --size-gb 0.25
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def machine() -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write its JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-gb", type=float, default=0.5, help="size of each SEG-Y file")
+    parser.add_argument("--size-gb", type=float, default=0.25, help="size of each SEG-Y file")
     parser.add_argument("--samples", type=int, default=1000, help="samples per trace")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best kept)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/io_throughput.json"))
