@@ -48,6 +48,15 @@ def is_device_oom(err: BaseException) -> bool:
     )
 
 
+def _error(value: Any) -> BaseException:
+    """The exception of a failed future from ``as_completed(with_results=True)``."""
+    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[1], BaseException):
+        return value[1]  # (type, exception, traceback)
+    if isinstance(value, BaseException):
+        return value  # cancelled
+    return RuntimeError(f"the task ended without a result ({value!r})")
+
+
 class BatchDriver:
     """Submit chunk tasks and writes, input by input, and count what comes back.
 
@@ -98,7 +107,9 @@ class BatchDriver:
         self.owner: dict[Future, tuple[InputJob, tuple[int, ...] | None]] = {}
         self.writes: dict[int, list[PendingWrite]] = {}
         self.futures: dict[int, set[Future]] = {}
-        self.pending = as_completed()
+        # Results come with their futures, gathered in the client's thread: the loop never
+        # waits for a round trip to fetch a record it has been told is ready.
+        self.pending = as_completed(with_results=True, raise_errors=False)
         threads = max(1, int(worker_summary(client)["threads"]))
         self.max_active = max(2, 2 * threads)
         self.started = time.perf_counter()
@@ -109,16 +120,17 @@ class BatchDriver:
         try:
             self._fill()
             self._report()
-            for future in self.pending:
+            for future, value in self.pending:
                 entry = self.owner.pop(future, None)
                 if entry is None:
                     continue  # cancelled with its input
                 job, index = entry
                 self.futures[id(job)].discard(future)
+                error = None if future.status == "finished" else _error(value)
                 if index is None:
-                    self._write_done(job, future)
+                    self._write_done(job, error)
                 else:
-                    self._chunk_done(job, index, future)
+                    self._chunk_done(job, index, value, error)
                 future.release()
                 self._fill()
                 self._report()
@@ -168,15 +180,16 @@ class BatchDriver:
         self.pending.add(future)
 
     # -- results --------------------------------------------------------------------
-    def _chunk_done(self, job: InputJob, index: tuple[int, ...], future: Future) -> None:
-        if future.status == "finished":
-            job.done[index] = ChunkRecord.from_json(future.result())
+    def _chunk_done(
+        self, job: InputJob, index: tuple[int, ...], record: Any, err: BaseException | None
+    ) -> None:
+        if err is None:
+            job.done[index] = ChunkRecord.from_json(record)
             job.computed += 1
             self.computed += 1
             if not job.pending and not self.futures[id(job)]:
                 self._guarded(job, self._submit_writes)
             return
-        err = future.exception()
         if is_device_oom(err) and self._guarded(job, self._back_off):
             return
         if job.status != "failed":
@@ -204,11 +217,11 @@ class BatchDriver:
         self._submit_chunks(job)
         return True
 
-    def _write_done(self, job: InputJob, future: Future) -> None:
-        if future.status != "finished":
+    def _write_done(self, job: InputJob, err: BaseException | None) -> None:
+        if err is not None:
             for write in self.writes.pop(id(job), []):
                 write.abort()
-            self._fail(job, future.exception())
+            self._fail(job, err)
             return
         if self.futures[id(job)]:
             return  # the other output is still being written
