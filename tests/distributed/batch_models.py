@@ -126,3 +126,11 @@ def write_survey(path, seed, n_shots=4):
     da = pm.synthetic_shots(n_shots=n_shots, n_traces=24, n_samples=48, seed=seed)
     pm.to_segy(pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=seed)), path, mode="w")
     return path
+
+
+def write_block_then_die(*args: Any, **kwargs: Any) -> Any:
+    """The SEG-Y writer's block write, then SIGKILL of this process (a crash mid-write)."""
+    from promethium.io.segy import stream
+
+    stream.write_block(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)

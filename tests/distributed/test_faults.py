@@ -99,6 +99,46 @@ def test_driver_killed_then_rerun_recomputes_no_finished_chunk(client, tmp_path)
     assert pm.open_zarr(out / "line.zarr").attrs["history"] == first_history
 
 
+SEGY_CRASH = """
+import sys
+import batch_models
+import promethium as pm
+import promethium.io.segy.write as segy_write
+
+segy_write.write_block = batch_models.write_block_then_die  # dies after one block
+pm.batch_reconstruct(
+    [sys.argv[1]], sys.argv[2], model="meantrace", registry=batch_models.registry(),
+    chunks={"shot": 1}, patch_size=16, formats=["segy"], n_workers=1,
+    threads_per_worker=1, processes=False, dashboard_address=None,
+)
+"""
+
+
+def test_driver_killed_during_the_segy_write_then_rerun(client, tmp_path):
+    source = write_survey(tmp_path / "line.sgy", seed=5)
+    out = tmp_path / "out"
+    script = tmp_path / "crash.py"
+    script.write_text(textwrap.dedent(SEGY_CRASH))
+    here = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(here.parents[1])])}
+    killed = subprocess.run(
+        [sys.executable, str(script), str(source), str(out)], env=env,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    (partial,) = {p.name for p in out.iterdir()} - {MANIFEST_DIR}
+    assert partial.startswith(".line.sgy.pm-tmp.")  # the half-written file, hidden
+    assert not (out / "line.sgy").exists()
+
+    result = run([source], out, client, formats=["segy"])
+    (r,) = result.inputs
+    assert (r.status, r.chunks_reused, r.chunks_computed) == ("written", 4, 0)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_DIR, "line.sgy"]  # swept
+    clean = tmp_path / "clean"
+    run([source], clean, client, formats=["segy"])
+    assert (out / "line.sgy").read_bytes() == (clean / "line.sgy").read_bytes()
+
+
 def test_device_out_of_memory_halves_the_batch_and_retries(client, surveys, tmp_path):
     clean = tmp_path / "clean"
     run(surveys[:1], clean, client, batch_size=2)
