@@ -1,25 +1,32 @@
 """Batch runs on dask.distributed against one process: overhead and scaling.
 
-The same survey (one SEG-Y file, one task per shot) is reconstructed with ``pocs``:
+The same survey (one SEG-Y file, one task per shot; by default 12 shots of 256 traces x
+1000 samples, ``pocs`` with 32-sample patches and 60 iterations: a few seconds a task)
+is reconstructed and written (Zarr and SEG-Y with the input's headers):
 
-1. in one process: ``pm.reconstruct`` then ``to_zarr`` and ``to_segy`` (with the input's
-   headers), on dask's synchronous scheduler (one thread), as ``promethium reconstruct``
-   would with one thread;
-2. ``pm.batch_reconstruct`` on a ``LocalCluster`` of 1 worker process x 1 thread;
+1. in this process, ``pm.reconstruct`` then both writers in one pass, on dask's
+   threaded scheduler with 1 thread, then with 2 threads (as ``promethium
+   reconstruct`` runs);
+2. with ``pm.batch_reconstruct`` on a ``LocalCluster`` of 1 worker process x 1 thread;
 3. the same with 2 workers x 1 thread.
 
-Every process runs BLAS/OpenMP/torch with one thread (``OMP_NUM_THREADS=1``, dask's
-default for worker processes too). Every process first imports the readers and writers
-and runs a tiny reconstruction; cluster start-up and this warm-up are timed apart. Prints times, the
-speedups, the scheduler overhead per task (the 1-worker run's extra time over the
-in-process run per task, and the round trip of empty tasks on that cluster) and each
-worker's peak resident memory; writes ``benchmarks/results/distributed.json`` with the
-machine's load (``os.getloadavg()``) before and after. Targets: 1-worker cluster <= 1.2x
-in-process; 2 workers >= 1.6x faster than 1.
+Every process runs torch and BLAS/OpenMP with one thread (``OMP_NUM_THREADS=1`` and
+friends, ``torch.set_num_threads(1)``; recorded per worker), so the parallelism is the
+scheduler's threads or the workers. The clusters are started and every worker is
+warmed up (the readers, writers, torch and ``pocs`` imported, a tiny reconstruction
+run: what the first task of a fresh worker pays once) before the timed run; start-up
+and warm-up are reported apart, and this process is warmed the same way before its
+runs. Prints and writes to ``benchmarks/results/distributed.json``: the times; the
+ratio 1 worker / 1 thread in process (target <= 1.2); the speedup 2 workers over 1
+(target >= 1.6 on 2 cores); the overhead per task (the 1-worker run's extra time over
+the in-process run, per task); from dask's task stream, the seconds the workers
+computed and the seconds of the chunk tasks themselves; the round trip of an empty
+task; each worker's peak resident memory; the machine's load (``os.getloadavg()``)
+before and after.
 
-Run (the machine is shared; keep it polite):
-``OMP_NUM_THREADS=1 nice -n 15 python benchmarks/distributed.py [--shots 12 --traces 96
---samples 256]``
+Run (about 3 minutes on an idle 2-core machine; the machine is shared, keep it polite):
+``nice -n 15 python benchmarks/distributed.py [--shots 12 --traces 256 --samples 1000
+--n-iter 60]``
 """
 
 from __future__ import annotations
@@ -31,10 +38,12 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # before NumPy loads a BLAS
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"  # before NumPy or torch load a thread pool
 # This file is named like dask's `distributed` package: keep its folder off the path.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
@@ -58,20 +67,26 @@ def _survey(folder: Path, shots: int, traces: int, samples: int) -> Path:
     return path
 
 
-def warm_up() -> None:
-    """Import the readers, writers and pocs, and run a tiny reconstruction (once per process)."""
+def warm_up() -> int:
+    """One thread for torch; import the readers, writers and pocs; run a tiny pocs.
+
+    Returns torch's thread count (run once per process: here and on every worker).
+    """
     import segyio  # noqa: F401
+    import torch
     import zarr  # noqa: F401
 
     import promethium as pm
 
+    torch.set_num_threads(1)
     da = pm.synthetic_gather(n_traces=16, n_samples=32)
-    holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
-    pm.reconstruct(holed, model="pocs", patch_size=8, n_iter=1)
+    holed = pm.apply_trace_mask(da, pm.random_mask(da, 0.3, seed=1))
+    pm.reconstruct(holed.chunk(), model="pocs", patch_size=8, n_iter=1).compute(scheduler="sync")
+    return int(torch.get_num_threads())
 
 
-def in_process(source: Path, out: Path, options: dict[str, Any]) -> float:
-    """``reconstruct`` + both writers in this process, one thread; seconds."""
+def in_process(source: Path, out: Path, options: dict[str, Any], threads: int) -> float:
+    """``reconstruct`` + both writers in this process on `threads` threads; seconds."""
     import promethium as pm
 
     start = time.perf_counter()
@@ -79,13 +94,14 @@ def in_process(source: Path, out: Path, options: dict[str, Any]) -> float:
     result = pm.reconstruct(da, model="pocs", **options)
     store = pm.to_zarr(result, out / "survey.zarr", compute=False)
     segy = pm.to_segy(result, out / "survey.sgy", like=source, absent="insert", compute=False)
-    store.compute_with(segy, scheduler="sync")  # one pass: each chunk reconstructed once
+    # One pass: each chunk reconstructed once for both outputs.
+    store.compute_with(segy, scheduler="threads", num_workers=threads)
     return time.perf_counter() - start
 
 
 def on_cluster(source: Path, out: Path, options: dict[str, Any], workers: int) -> dict[str, Any]:
-    """``batch_reconstruct`` on a fresh LocalCluster of `workers` x 1 thread."""
-    from distributed import Client, LocalCluster
+    """``batch_reconstruct`` on a fresh, warmed LocalCluster of `workers` x 1 thread."""
+    from distributed import Client, LocalCluster, get_task_stream
 
     import promethium as pm
 
@@ -95,24 +111,45 @@ def on_cluster(source: Path, out: Path, options: dict[str, Any], workers: int) -
         Client(cluster) as client,
     ):
         client.wait_for_workers(workers)
-        client.run(warm_up)  # imports on every worker, as in the in-process run
         startup = time.perf_counter() - t0
-        start = time.perf_counter()
-        result = pm.batch_reconstruct(
-            [source], out, model="pocs", client=client, chunks={"shot": 1}, **options
-        )
-        seconds = time.perf_counter() - start
+        t0 = time.perf_counter()
+        torch_threads = client.run(warm_up)  # what a fresh worker's first task pays
+        warm = time.perf_counter() - t0
+        with get_task_stream(client) as stream:
+            start = time.perf_counter()
+            result = pm.batch_reconstruct(
+                [source], out, model="pocs", client=client, chunks={"shot": 1}, **options
+            )
+            seconds = time.perf_counter() - start
         tasks = result.inputs[0].chunks_total
         peaks = client.run(_peak_rss_mib)
         empty = _empty_task_round_trip(client)
+    busy, chunk_tasks = _task_stream_seconds(stream.data)
     return {
         "workers": workers,
         "seconds": seconds,
         "startup_s": startup,
+        "warm_up_s": warm,
         "tasks": tasks,
+        "worker_compute_s": busy,
+        "patch_tasks_s": chunk_tasks,
+        "torch_threads_per_worker": sorted(torch_threads.values()),
         "peak_rss_mib_per_worker": sorted(round(v, 1) for v in peaks.values()),
         "empty_task_ms": empty * 1e3,
     }
+
+
+def _task_stream_seconds(records: list[dict[str, Any]]) -> tuple[float, float]:
+    """Seconds the workers computed, and of those the patch engine's tasks."""
+    busy = patches = 0.0
+    for record in records:
+        key = record["key"][0] if isinstance(record["key"], tuple) else record["key"]
+        for span in record["startstops"]:
+            if span["action"] == "compute":
+                busy += span["stop"] - span["start"]
+                if str(key).startswith("promethium-patches"):
+                    patches += span["stop"] - span["start"]
+    return busy, patches
 
 
 def _empty_task_round_trip(client: Any, n: int = 200) -> float:
@@ -127,23 +164,33 @@ def _nothing(i: int) -> int:
     return i
 
 
+def _timed(label: str, run: Callable[[], Any]) -> Any:
+    print(f"... {label}", flush=True)
+    return run()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, default=12)
-    parser.add_argument("--traces", type=int, default=96)
-    parser.add_argument("--samples", type=int, default=256)
-    parser.add_argument("--n-iter", type=int, default=20)
+    parser.add_argument("--traces", type=int, default=256)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--n-iter", type=int, default=60)
+    parser.add_argument("--json", type=Path, default=RESULTS / "distributed.json")
     args = parser.parse_args()
     options = {"patch_size": 32, "n_iter": args.n_iter}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = _survey(folder, args.shots, args.traces, args.samples)
-        (folder / "one").mkdir()
-        warm_up()
-        one_process = in_process(source, folder / "one", options)
-        one = on_cluster(source, folder / "c1", options, workers=1)
-        two = on_cluster(source, folder / "c2", options, workers=2)
+        here_threads = warm_up()
+        for name in ("one", "two"):
+            (folder / name).mkdir()
+        one_thread = _timed("in process, 1 thread", lambda: in_process(
+            source, folder / "one", options, threads=1))  # fmt: skip
+        two_threads = _timed("in process, 2 threads", lambda: in_process(
+            source, folder / "two", options, threads=2))  # fmt: skip
+        one = _timed("LocalCluster 1 x 1", lambda: on_cluster(source, folder / "c1", options, 1))
+        two = _timed("LocalCluster 2 x 1", lambda: on_cluster(source, folder / "c2", options, 2))
     load_after = os.getloadavg()
     tasks = one["tasks"]
     record = {
@@ -154,14 +201,20 @@ def main() -> None:
             "samples": args.samples,
             "missing": 0.3,
             "tasks": tasks,
+            "bytes": args.shots * args.traces * args.samples * 4,
         },
         "model": {"name": "pocs", **options},
-        "in_process_s": one_process,
+        "in_process_1_thread_s": one_thread,
+        "in_process_2_threads_s": two_threads,
+        "in_process_torch_threads": here_threads,
         "cluster_1_worker": one,
         "cluster_2_workers": two,
-        "ratio_1_worker_over_in_process": one["seconds"] / one_process,
+        "task_s": one["patch_tasks_s"] / tasks,
+        "samples_per_s_per_worker": args.shots * args.traces * args.samples / one["seconds"],
+        "ratio_1_worker_over_in_process": one["seconds"] / one_thread,
         "speedup_2_over_1": one["seconds"] / two["seconds"],
-        "overhead_per_task_ms": (one["seconds"] - one_process) / tasks * 1e3,
+        "speedup_2_threads_over_1_in_process": one_thread / two_threads,
+        "overhead_per_task_ms": (one["seconds"] - one_thread) / tasks * 1e3,
         "targets": {"ratio_1_worker_over_in_process": "<= 1.2", "speedup_2_over_1": ">= 1.6"},
         "machine": {
             "platform": platform.platform(),
@@ -178,20 +231,25 @@ def main() -> None:
         "speedup_2_over_1": record["speedup_2_over_1"] >= 1.6,
     }
     print(f"survey: {args.shots} shots x {args.traces} traces x {args.samples} samples, "
-          f"{tasks} tasks (pocs, patch 32, n_iter {args.n_iter})")  # fmt: skip
+          f"{tasks} tasks (pocs, patch 32, n_iter {args.n_iter}), "
+          f"{record['task_s']:.2f} s per task on a worker")  # fmt: skip
     print(f"load average before/after: {load_before} / {load_after} on {os.cpu_count()} CPUs")
-    print(f"in one process (1 thread):  {one_process:8.2f} s")
+    print(f"in one process, 1 thread:  {one_thread:8.2f} s")
+    print(f"in one process, 2 threads: {two_threads:8.2f} s "
+          f"({record['speedup_2_threads_over_1_in_process']:.2f}x)")  # fmt: skip
     for run in (one, two):
-        peaks, empty = run["peak_rss_mib_per_worker"], run["empty_task_ms"]
         print(
             f"LocalCluster {run['workers']} x 1 thread: {run['seconds']:8.2f} s (start-up "
-            f"{run['startup_s']:.1f} s, peak RSS per worker {peaks} MiB, empty task {empty:.2f} ms)"
+            f"{run['startup_s']:.1f} s and warm-up {run['warm_up_s']:.1f} s not counted; "
+            f"workers computed {run['worker_compute_s']:.1f} s; peak RSS per worker "
+            f"{run['peak_rss_mib_per_worker']} MiB; empty task {run['empty_task_ms']:.2f} ms)"
         )
     print(f"1 worker / in-process: {record['ratio_1_worker_over_in_process']:.2f} (target <= 1.2)")
     print(f"speedup 2 workers over 1: {record['speedup_2_over_1']:.2f} (target >= 1.6)")
-    print(f"scheduler overhead per task: {record['overhead_per_task_ms']:.1f} ms")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "distributed.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(f"overhead per task: {record['overhead_per_task_ms']:.1f} ms")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,9 @@ __all__ = [
     "worker_summary",
 ]
 
-#: Resident memory of an idle worker process with Promethium's readers and models imported
-#: (``benchmarks/distributed.py`` measures about 240 MiB).
-WORKER_PROCESS_BYTES = 256 * 2**20
+#: Resident memory of a worker process with Promethium's readers, torch and a model loaded
+#: (``benchmarks/distributed.py`` measures about 450 MiB).
+WORKER_PROCESS_BYTES = 512 * 2**20
 
 
 class ClusterSpec:
@@ -106,7 +106,7 @@ class ClusterSpec:
 
 
 def _check_worker_processes(n_workers: int) -> None:
-    """Refuse more local worker processes than this machine's memory holds (imports alone)."""
+    """Refuse more local worker processes than this machine's memory holds, idle."""
     import psutil
 
     from promethium.ops._memory import format_bytes
@@ -116,7 +116,7 @@ def _check_worker_processes(n_workers: int) -> None:
     if n_workers > most:
         raise ConfigError(
             f"n_workers={n_workers} worker processes need about "
-            f"{format_bytes(n_workers * WORKER_PROCESS_BYTES)} for their imports alone "
+            f"{format_bytes(n_workers * WORKER_PROCESS_BYTES)} for their imports and model alone "
             f"(~{format_bytes(WORKER_PROCESS_BYTES)} each), more than this machine's "
             f"{format_bytes(total)}; ask for at most {most} (one per core is usual), or "
             "give the address of a cluster with more machines."

@@ -86,5 +86,5 @@ def test_a_batch_that_does_not_fit_is_refused_as_plan_refuses_it(survey, tmp_pat
 def test_absurd_worker_count_is_refused(survey, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["batch", str(survey), "--out", str(out), "--workers", "1000000"]) == 1
-    assert "n_workers=1000000 worker processes need about 244.1 TiB" in capsys.readouterr().err
+    assert "n_workers=1000000 worker processes need about 488.3 TiB" in capsys.readouterr().err
     assert not out.exists()

@@ -245,8 +245,8 @@ def test_a_run_that_does_not_fit_its_clients_workers_is_refused(surveys, tmp_pat
 def test_absurd_cluster_sizes_are_refused_before_anything_starts(surveys, tmp_path):
     out = tmp_path / "out"
     with pytest.raises(ConfigError, match=r"n_workers=1000000 worker processes need about "
-                       r"244.1 TiB for their imports alone \(~256.0 MiB each\), more than "
-                       r"this machine's [\d.]+ [GT]iB; ask for at most \d+"):  # fmt: skip
+                       r"488.3 TiB for their imports and model alone \(~512.0 MiB each\), "
+                       r"more than this machine's [\d.]+ [GT]iB; ask for at most \d+"):  # fmt: skip
         pm.batch_reconstruct(surveys, out, n_workers=10**6, **FITS)
     # A chunk larger than the memory: all 4 shots in one chunk, a worker of 1 MiB.
     with pytest.raises(ConfigError, match=r"above 80% of its 1.0 MiB memory limit"):
