@@ -253,15 +253,20 @@ def worker_capacity(
     elif threads_per_worker is None:
         threads_per_worker = max(1, math.ceil(cores / n_workers))
     assert n_workers is not None and threads_per_worker is not None
+    no_size = ConfigError(
+        f"memory_limit {memory_limit!r} is no memory size; give e.g. '4GiB' or 'auto'."
+    )
+    if isinstance(memory_limit, bool):
+        raise no_size
     try:
         memory = parse_memory_limit(
             memory_limit, 1, n_workers if memory_limit == "auto" else cores,
             logger=logging.getLogger(__name__),
         )  # fmt: skip
     except (ValueError, TypeError) as err:
-        raise ConfigError(
-            f"memory_limit {memory_limit!r} is no memory size; give e.g. '4GiB' or 'auto'."
-        ) from err
+        raise no_size from err
+    if memory is not None and memory < 0:
+        raise no_size
     gpus = float(n_workers * (gpus_per_worker or 0))
     return WorkerCapacity(
         n_workers, threads_per_worker, int(memory or 0), gpus, "a local cluster on this machine"

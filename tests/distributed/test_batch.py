@@ -140,6 +140,7 @@ def test_tasks_of_a_device_model_ask_for_a_gpu(client, surveys, tmp_path):
         ({"client": 42}, "client must be a distributed.Client"),
         ({"return_uncertainty": True}, "return_uncertainty=True"),
         ({"n_workers": 0, "client": None}, "n_workers must be a positive integer"),
+        ({"memory_limit": "-5GiB"}, "memory_limit '-5GiB' is no memory size"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(surveys, tmp_path, monkeypatch, kwargs, message):

@@ -70,6 +70,7 @@ def test_local_capacity_is_what_a_local_cluster_starts(kwargs):
         assert {w["memory_limit"] for w in workers} == {capacity.memory_bytes}
 
 
-def test_bad_memory_limit_is_a_config_error():
-    with pytest.raises(ConfigError, match="no memory size"):
-        worker_capacity(memory_limit="lots")
+@pytest.mark.parametrize("limit", ["lots", "10%", "-5", -1, True])
+def test_bad_memory_limit_is_a_config_error(limit):
+    with pytest.raises(ConfigError, match=f"memory_limit {limit!r} is no memory size"):
+        worker_capacity(memory_limit=limit)
