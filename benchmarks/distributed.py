@@ -12,17 +12,19 @@ is reconstructed and written (Zarr and SEG-Y with the input's headers):
 
 Every process runs torch and BLAS/OpenMP with one thread (``OMP_NUM_THREADS=1`` and
 friends, ``torch.set_num_threads(1)``; recorded per worker), so the parallelism is the
-scheduler's threads or the workers. The clusters are started and every worker is
-warmed up (the readers, writers, torch and ``pocs`` imported, a tiny reconstruction
-run: what the first task of a fresh worker pays once) before the timed run; start-up
-and warm-up are reported apart, and this process is warmed the same way before its
-runs. Prints and writes to ``benchmarks/results/distributed.json``: the times; the
-ratio 1 worker / 1 thread in process (target <= 1.2); the speedup 2 workers over 1
-(target >= 1.6 on 2 cores); the overhead per task (the 1-worker run's extra time over
-the in-process run, per task); from dask's task stream, the seconds the workers
-computed and the seconds of the chunk tasks themselves; the round trip of an empty
-task; each worker's peak resident memory; the machine's load (``os.getloadavg()``)
-before and after.
+scheduler's threads or the workers. The clusters are those ``batch_reconstruct`` starts
+(:func:`promethium.distributed.cluster.local_cluster`, with its allocator setting;
+``--dask-malloc`` adds a 1-worker run with dask's own, to measure what it saves). The
+clusters are started and every worker is warmed up (the readers, writers, torch and
+``pocs`` imported, a tiny reconstruction run: what the first task of a fresh worker pays
+once) before the timed run; start-up and warm-up are reported apart, and this process is
+warmed the same way before its runs. Prints and writes to
+``benchmarks/results/distributed.json``: the times; the ratio 1 worker / 1 thread in
+process (target <= 1.2); the speedup 2 workers over 1 (target >= 1.6 on 2 cores); the
+overhead per task (the 1-worker run's extra time over the in-process run, per task);
+from dask's task stream, the seconds the workers computed and the seconds of the chunk
+tasks themselves; the round trip of an empty task; each worker's peak resident memory;
+the machine's load (``os.getloadavg()``) before and after.
 
 Run (about 3 minutes on an idle 2-core machine; the machine is shared, keep it polite):
 ``nice -n 15 python benchmarks/distributed.py [--shots 12 --traces 256 --samples 1000
@@ -32,13 +34,14 @@ Run (about 3 minutes on an idle 2-core machine; the machine is shared, keep it p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,15 +102,24 @@ def in_process(source: Path, out: Path, options: dict[str, Any], threads: int) -
     return time.perf_counter() - start
 
 
-def on_cluster(source: Path, out: Path, options: dict[str, Any], workers: int) -> dict[str, Any]:
-    """``batch_reconstruct`` on a fresh, warmed LocalCluster of `workers` x 1 thread."""
-    from distributed import Client, LocalCluster, get_task_stream
+def on_cluster(
+    source: Path, out: Path, options: dict[str, Any], workers: int, *, ours: bool = True
+) -> dict[str, Any]:
+    """``batch_reconstruct`` on a fresh, warmed LocalCluster of `workers` x 1 thread.
+
+    With `ours` False the workers get dask's allocator settings only.
+    """
+    from distributed import Client, get_task_stream
 
     import promethium as pm
+    from promethium.distributed.cluster import ClusterSpec, local_cluster
 
+    spec = ClusterSpec(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+    environ = {} if ours else {"WORKER_ENVIRON": {}}
     t0 = time.perf_counter()
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        _patched(environ),
+        local_cluster(spec) as cluster,  # the cluster batch_reconstruct starts
         Client(cluster) as client,
     ):
         client.wait_for_workers(workers)
@@ -137,6 +149,21 @@ def on_cluster(source: Path, out: Path, options: dict[str, Any], workers: int) -
         "peak_rss_mib_per_worker": sorted(round(v, 1) for v in peaks.values()),
         "empty_task_ms": empty * 1e3,
     }
+
+
+@contextlib.contextmanager
+def _patched(values: dict[str, Any]) -> Iterator[None]:
+    """Set attributes of :mod:`promethium.distributed.cluster` for the block."""
+    from promethium.distributed import cluster
+
+    old = {name: getattr(cluster, name) for name in values}
+    for name, value in values.items():
+        setattr(cluster, name, value)
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            setattr(cluster, name, value)
 
 
 def _task_stream_seconds(records: list[dict[str, Any]]) -> tuple[float, float]:
@@ -176,6 +203,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--n-iter", type=int, default=60)
     parser.add_argument("--json", type=Path, default=RESULTS / "distributed.json")
+    parser.add_argument("--dask-malloc", action="store_true",
+                        help="also run 1 worker with dask's allocator settings only")  # fmt: skip
     args = parser.parse_args()
     options = {"patch_size": 32, "n_iter": args.n_iter}
     load_before = os.getloadavg()
@@ -191,6 +220,10 @@ def main() -> None:
             source, folder / "two", options, threads=2))  # fmt: skip
         one = _timed("LocalCluster 1 x 1", lambda: on_cluster(source, folder / "c1", options, 1))
         two = _timed("LocalCluster 2 x 1", lambda: on_cluster(source, folder / "c2", options, 2))
+        plain = None
+        if args.dask_malloc:
+            plain = _timed("LocalCluster 1 x 1, dask's allocator settings", lambda: on_cluster(
+                source, folder / "c3", options, 1, ours=False))  # fmt: skip
     load_after = os.getloadavg()
     tasks = one["tasks"]
     record = {
@@ -209,6 +242,7 @@ def main() -> None:
         "in_process_torch_threads": here_threads,
         "cluster_1_worker": one,
         "cluster_2_workers": two,
+        "cluster_1_worker_dask_malloc": plain,
         "task_s": one["patch_tasks_s"] / tasks,
         "samples_per_s_per_worker": args.shots * args.traces * args.samples / one["seconds"],
         "ratio_1_worker_over_in_process": one["seconds"] / one_thread,
@@ -244,6 +278,9 @@ def main() -> None:
             f"workers computed {run['worker_compute_s']:.1f} s; peak RSS per worker "
             f"{run['peak_rss_mib_per_worker']} MiB; empty task {run['empty_task_ms']:.2f} ms)"
         )
+    if plain is not None:
+        print(f"1 worker with dask's allocator settings: {plain['seconds']:8.2f} s "
+              f"(workers computed {plain['worker_compute_s']:.1f} s)")  # fmt: skip
     print(f"1 worker / in-process: {record['ratio_1_worker_over_in_process']:.2f} (target <= 1.2)")
     print(f"speedup 2 workers over 1: {record['speedup_2_over_1']:.2f} (target >= 1.6)")
     print(f"overhead per task: {record['overhead_per_task_ms']:.1f} ms")
