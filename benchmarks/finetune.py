@@ -14,9 +14,9 @@ Each survey gets ``--missing`` (30 %) of its traces dead at random (their truth 
 aside), then a blind test hides ``--holdout`` (10 %) of the remaining live traces
 (:func:`promethium.holdout.hide_traces`). ``pm.finetune`` trains the shipped ``unet``
 on what is left, self-supervised (it hides live traces of its own and validates on
-another 10 % of them), with ``--steps``; neither the dead nor the hidden traces are
-ever trained on or validated with. The pretrained and the fine-tuned weights then fill
-the same input, and :func:`promethium.holdout.score` scores each on
+another 10 % of them), with ``--steps`` (300, its default); neither the dead nor the
+hidden traces are ever trained on or validated with. The pretrained and the fine-tuned
+weights then fill the same input, and :func:`promethium.holdout.score` scores each on
 
 - ``hidden``: the held-out live traces (what a user can measure on their own survey),
 - ``missing``: the dead traces (what the user actually wants filled; known here only
@@ -25,9 +25,10 @@ the same input, and :func:`promethium.holdout.score` scores each on
 Records the wall and CPU time of the fine-tuning (CPU of this process: on a shared,
 busy machine wall time is mostly waiting), its steps, both scores, and the machine and
 its load, prints a table and writes ``benchmarks/results/finetune.json``. Not a timed
-test. With the defaults it takes about 10 minutes on one core.
+test. With the defaults it takes under 10 minutes on one core (136 s on the last run,
+with the FD gathers cached; modelling them first adds about a minute).
 
-Run: ``python benchmarks/finetune.py [--sets fd,field] [--steps 100] [--cache DIR]``
+Run: ``python benchmarks/finetune.py [--sets fd,field] [--steps 300] [--cache DIR]``
 """
 
 from __future__ import annotations
@@ -183,7 +184,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=512)
     parser.add_argument("--missing", type=float, default=0.3, help="Dead traces, at random.")
     parser.add_argument("--holdout", type=float, default=0.1, help="Live traces held out.")
-    parser.add_argument("--steps", type=int, default=100, help="Fine-tuning steps.")
+    parser.add_argument(
+        "--steps", type=int, default=300, help="Fine-tuning steps (pm.finetune's default)."
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default="runs/fd-cache", help="FD gather cache (shared).")
