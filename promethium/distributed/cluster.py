@@ -33,7 +33,7 @@ __all__ = [
 WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20)}
 
 #: Resident memory of a worker process with Promethium's readers, torch and a model loaded
-#: (``benchmarks/distributed.py`` measures about 450 MiB).
+#: (``benchmarks/distributed.py`` measures 450-590 MiB).
 WORKER_PROCESS_BYTES = 512 * 2**20
 
 
