@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from promethium.distributed.checks import (
     FORMATS,
     check_jobs,
+    checked_chunks,
     checked_formats,
     checked_output_dir,
     checked_sources,
@@ -141,7 +142,8 @@ def batch_reconstruct(
         Before any work: no input, an input missing, two inputs with the same output
         name, an output that is an input, `output_dir` a file, an output this batch did
         not write (without `overwrite`), an unknown model or option, more local worker
-        processes than the machine's memory holds, a bad scheduler address or no
+        processes than the machine's memory holds, a chunk size that is not positive (or
+        chunks of dims no input has), a bad scheduler address or no
         scheduler there, or tasks that would not fit in a worker's memory (the check and
         message of ``promethium plan``: :func:`promethium.distributed.fit.check_fits`).
     BatchError
@@ -173,7 +175,7 @@ def batch_reconstruct(
     settings = run_settings(
         model, config, options, registry,
         {"keep_observed": keep_observed, "extrapolate": extrapolate, "refill": refill},
-        chunks, segy, fmt,
+        checked_chunks(chunks), segy, fmt,
     )  # fmt: skip
     jobs = [InputJob.for_source(s, out, fmt) for s in sources]
     check_jobs(jobs, overwrite)

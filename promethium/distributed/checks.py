@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "check_jobs",
+    "checked_chunks",
     "checked_formats",
     "checked_output_dir",
     "checked_sources",
@@ -115,6 +116,19 @@ def run_settings(
     )
 
 
+def checked_chunks(chunks: Mapping[str, int] | None) -> dict[str, int] | None:
+    """The chunk sizes by dim; refuse a size that is not a positive integer (or -1: whole)."""
+    if chunks is None:
+        return None
+    for dim, size in chunks.items():
+        if isinstance(size, bool) or not isinstance(size, int) or (size < 1 and size != -1):
+            raise ConfigError(
+                f"chunks: {dim}={size!r} is not a chunk size; give a positive number of "
+                f"elements (or -1 for the whole dim), e.g. chunks={{'iline': 16}}."
+            )
+    return dict(chunks)
+
+
 def check_jobs(jobs: list[InputJob], overwrite: bool) -> None:
     """Refuse two inputs writing one output, an output that is an input, and outputs not ours."""
     seen: dict[Path, Path] = {}
@@ -145,16 +159,27 @@ def run_estimate(
 
     An input that cannot be opened is left out here: the run reports it with its error
     and completes the others. None when no input opens.
+
+    Raises
+    ------
+    ConfigError
+        When every input refuses the settings (e.g. chunks of a dim no input has).
     """
     from promethium.distributed.fit import largest_task
 
     results = []
+    refused: list[ConfigError] = []
     for job in jobs:
         try:
             with warnings.catch_warnings():  # the run gives them, once
                 warnings.simplefilter("ignore")
                 lazy = lazy_reconstruction(job.source, settings, registry, concrete_mask=False)
-        except Exception:  # reported by the run, input by input
+        except ConfigError as err:
+            refused.append(err)
+            continue
+        except Exception:  # a bad input: reported by the run, input by input
             continue
         results.append(lazy)
+    if not results and len(refused) == len(jobs):
+        raise refused[0]  # the settings suit no input (chunks of dims none has, say)
     return largest_task(results, settings.resolved) if results else None

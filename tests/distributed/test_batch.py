@@ -141,6 +141,9 @@ def test_tasks_of_a_device_model_ask_for_a_gpu(client, surveys, tmp_path):
         ({"return_uncertainty": True}, "return_uncertainty=True"),
         ({"n_workers": 0, "client": None}, "n_workers must be a positive integer"),
         ({"memory_limit": "-5GiB"}, "memory_limit '-5GiB' is no memory size"),
+        ({"chunks": {"shot": 0}}, "chunks: shot=0 is not a chunk size; give a positive"),
+        ({"chunks": {"shot": 2.5}}, "chunks: shot=2.5 is not a chunk size"),
+        ({"chunks": {"bogus": 4}}, r"chunks names unknown dims \['bogus'\]"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(surveys, tmp_path, monkeypatch, kwargs, message):
