@@ -9,9 +9,15 @@ import typer
 
 from promethium.cli.choices import complete_models
 from promethium.cli.files import local_path
-from promethium.cli.logs import Quiet, Verbose, command_settings
+from promethium.cli.logs import CliSettings
 from promethium.cli.model_options import checked_options, key_values
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
+from promethium.cli.options import (
+    Extrapolate,
+    ModelConfig,
+    ModelOptions,
+    Refill,
+    shared_options,
+)
 
 __all__ = ["batch", "parse_chunks"]
 
@@ -31,8 +37,8 @@ def parse_chunks(items: list[str]) -> dict[str, int] | None:
     return chunks or None
 
 
+@shared_options()
 def batch(
-    ctx: typer.Context,
     inputs: Annotated[
         list[Path],
         typer.Argument(parser=local_path, help="Input SEG-Y files and Zarr stores."),
@@ -71,7 +77,8 @@ def batch(
         typer.Option(help="Local cluster: GPUs per worker (tasks of GPU models take one)."),
     ] = None,
     memory_limit: Annotated[
-        str, typer.Option(help="Local cluster: memory per worker, e.g. 4GiB (default auto).")
+        str,
+        typer.Option(help="Local cluster: memory per worker, e.g. 4GiB (default auto)."),
     ] = "auto",
     chunks: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -86,34 +93,20 @@ def batch(
         ),
     ] = None,
     resume: Annotated[
-        bool, typer.Option(help="Reuse chunks an interrupted run of the same command finished.")
+        bool,
+        typer.Option(help="Reuse chunks an interrupted run of the same command finished."),
     ] = True,
     overwrite: Annotated[
         bool, typer.Option(help="Replace outputs that this command did not write.")
     ] = False,
-    option: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--option", "-o", help="Any model option as KEY=VALUE (repeatable)."),
-    ] = None,
-    config: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(help="Model configuration as KEY=VALUE (repeatable)."),
-    ] = None,
-    extrapolate: Annotated[
-        bool, typer.Option(help="Also fill absent positions beyond a line's recorded traces.")
-    ] = False,
-    refill: Annotated[bool, typer.Option(help="Refill traces a model filled before.")] = False,
+    option: ModelOptions = None,
+    config: ModelConfig = None,
+    extrapolate: Extrapolate = False,
+    refill: Refill = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    settings: CliSettings,
+    segy: dict[str, Any],
 ) -> None:
     """Reconstruct many files, or one large survey by chunks, on dask.distributed.
 
@@ -124,7 +117,6 @@ def batch(
     """
     from promethium.distributed import batch_reconstruct, progress_display
 
-    settings = command_settings(ctx, verbose, quiet)
     options: dict[str, Any] = key_values(option or [], "--option")
     checked_options(model, options)
     model_config = key_values(config or [], "--config") or None
@@ -146,7 +138,7 @@ def batch(
         result = batch_reconstruct(
             inputs, out, model=model, client=scheduler, resume=resume, overwrite=overwrite,
             formats=formats, chunks=parse_chunks(chunks or []), config=model_config,
-            extrapolate=extrapolate, refill=refill, segy=segy_keys(locals()),
+            extrapolate=extrapolate, refill=refill, segy=segy,
             n_workers=workers, threads_per_worker=threads_per_worker,
             gpus_per_worker=gpus_per_worker, memory_limit=memory_limit,
             progress=report, errors="report", **options,

@@ -18,10 +18,14 @@ import typer
 from promethium.cli.batch import parse_chunks
 from promethium.cli.choices import complete_models
 from promethium.cli.files import local_path
-from promethium.cli.logs import Quiet, Verbose, command_settings
 from promethium.cli.model_options import checked_options, key_values
+from promethium.cli.options import (
+    Chunks,
+    ModelConfig,
+    ModelOptions,
+    shared_options,
+)
 from promethium.cli.plan import RunPlan, add_model, byte_size, chunk_text
-from promethium.cli.segy_options import Byte, Geometry, Profile, segy_keys
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -32,10 +36,11 @@ if TYPE_CHECKING:
 __all__ = ["plan"]
 
 
+@shared_options()
 def plan(
-    ctx: typer.Context,
     inputs: Annotated[
-        list[Path], typer.Argument(parser=local_path, help="Input SEG-Y files and Zarr stores.")
+        list[Path],
+        typer.Argument(parser=local_path, help="Input SEG-Y files and Zarr stores."),
     ],
     model: Annotated[
         str,
@@ -57,31 +62,15 @@ def plan(
     memory_limit: Annotated[
         str, typer.Option(help="Local cluster: memory per worker (default auto).")
     ] = "auto",
-    chunks: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(help="Chunk size of a dim as DIM=N (repeatable)."),
-    ] = None,
-    option: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--option", "-o", help="Any model option as KEY=VALUE (repeatable)."),
-    ] = None,
-    config: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(help="Model configuration as KEY=VALUE (repeatable)."),
-    ] = None,
+    chunks: Chunks = None,
+    option: ModelOptions = None,
+    config: ModelConfig = None,
     calibrate: Annotated[
-        bool, typer.Option(help="Run the largest chunk once here to measure time and memory.")
+        bool,
+        typer.Option(help="Run the largest chunk once here to measure time and memory."),
     ] = True,
-    verbose: Verbose = 0,
-    quiet: Quiet = False,
-    iline: Byte = None,
-    xline: Byte = None,
-    offset: Byte = None,
-    cdp: Byte = None,
-    shot: Byte = None,
-    channel: Byte = None,
-    profile: Profile = None,
-    geometry: Geometry = "auto",
+    *,
+    segy: dict[str, Any],
 ) -> None:
     """Plan a batch run (dry run): chunks, halo, tasks, memory per task and time.
 
@@ -95,7 +84,6 @@ def plan(
     from promethium.distributed.fit import check_fits, largest_task
     from promethium.distributed.job import is_zarr_input
 
-    command_settings(ctx, verbose, quiet)
     options: dict[str, Any] = key_values(option or [], "--option")
     checked_options(model, options)
     model_config = key_values(config or [], "--config") or None
@@ -104,10 +92,12 @@ def plan(
     if missing:
         raise pm.ConfigError(f"input(s) not found: {', '.join(missing)}.")
     runplan = RunPlan()
-    runplan.add("dry run", "nothing is written" + (" (one chunk runs here)" if calibrate else ""))
+    runplan.add(
+        "dry run",
+        "nothing is written" + (" (one chunk runs here)" if calibrate else ""),
+    )
     resolved = add_model(runplan, model, model_config, options, {})
     results = []
-    segy = segy_keys(locals())
     for path in inputs:
         if is_zarr_input(path):
             da = pm.open_zarr(path, chunks=sizes or "store")
