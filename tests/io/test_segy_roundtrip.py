@@ -129,9 +129,13 @@ def _holed(kind: str, rng: np.random.Generator) -> dict[int, np.ndarray]:
     """A survey with holes: a 2-D line with gaps, a cube without corners, gathers."""
     if kind == "2d":
         cdp = np.arange(1, int(rng.integers(5, 12)))
-        keep = rng.random(cdp.size) > 0.3
-        keep[[0, 1, -1]] = True  # three cdps at least, so that the line has a regular step
-        keep[int(rng.integers(2, cdp.size - 1))] = False
+        # Holes inside the line, at most half of it (the reader fills missing steps only
+        # while the grid stays compact: at most twice the cdps present); the first two
+        # and the last cdps stay, so the line has a regular step.
+        interior = np.arange(2, cdp.size - 1)
+        n_holes = int(rng.integers(1, max(1, interior.size // 2) + 1))
+        keep = np.ones(cdp.size, bool)
+        keep[rng.choice(interior, size=n_holes, replace=False)] = False
         return {21: cdp[keep] * 2, 37: np.full(keep.sum(), 25)}
     if kind == "3d":  # corners never shot; the offset is constant over the survey
         il, xl = np.meshgrid(np.arange(1, 6), np.arange(10, 16), indexing="ij")
