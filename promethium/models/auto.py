@@ -17,7 +17,6 @@ otherwise, and records why.
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from collections.abc import Sequence
@@ -379,10 +378,16 @@ class AutoSelect:
 
 
 def _weighted_mean(values: Sequence[float], weights: Sequence[int]) -> float:
-    """The mean of `values` weighted by `weights` (an infinite SNR stays infinite)."""
-    if any(math.isinf(v) for v in values):
-        return math.inf if min(values) > 0 else -math.inf
-    return float(sum(v * w for v, w in zip(values, weights)) / sum(weights))
+    """The mean of `values` weighted by `weights`.
+
+    An infinite score stays infinite, whatever the finite others; ``inf`` with
+    ``-inf`` (e.g. an SNR gain on a round whose zero-filled input was already exact)
+    or a NaN gives NaN.
+    """
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        return float(np.average(np.asarray(values, dtype=float), weights=weights))
 
 
 def _hidden_keys(blind: Holdout) -> set[tuple[int, int]]:
