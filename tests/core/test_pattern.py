@@ -72,6 +72,14 @@ def test_lines_with_too_few_live_traces_for_fourier_are_sparse(n, n_live, seed):
     assert "sparse" in FOURIER_UNFIT
 
 
+@pytest.mark.parametrize("period", range(2, MAX_PERIOD + 1))
+def test_a_decimated_line_is_sparse_or_regular_never_irregular(period):
+    for n_live in range(1, MIN_FOURIER_LIVE + 2):
+        live = np.zeros(period * n_live + 3, bool)
+        live[1 : 1 + period * n_live : period] = True
+        assert missing_pattern(live) in FOURIER_UNFIT, (period, n_live)
+
+
 def test_non_1d_line_is_refused():
     with pytest.raises(InvalidDataError, match="must be 1-D"):
         missing_pattern(np.ones((2, 3), bool))

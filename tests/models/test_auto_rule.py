@@ -74,7 +74,7 @@ def test_gathers_with_too_few_live_traces_get_linear_not_pocs(gather, lazy):
     if not lazy:
         assert record["models"] == ["linear"] and record["patterns"] == {"sparse": 1}
     np.testing.assert_array_equal(values, pm.reconstruct(holed, model="linear").values)
-    with pytest.warns(PromethiumWarning, match=r"1 of 1 gather\(s\) hold fewer than 4 live"):
+    with pytest.warns(PromethiumWarning, match=r"1 of 1 gather\(s\) hold fewer than 5 live"):
         pm.reconstruct(holed, model="pocs").compute()
 
 
