@@ -210,7 +210,7 @@ class WorkFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
     def finished(self) -> dict[tuple[int, ...], ChunkRecord]:
-        """The chunks recorded as finished whose sample file is present and of full size."""
+        """The chunks recorded as finished whose sample file is whole, of their shape and dtype."""
         done: dict[tuple[int, ...], ChunkRecord] = {}
         with contextlib.suppress(FileNotFoundError):
             for entry in os.scandir(self.chunks):
@@ -226,12 +226,15 @@ class WorkFolder:
         return done
 
     def _complete(self, record: ChunkRecord) -> bool:
-        expected = int(np.prod(record.shape)) * np.dtype(record.dtype).itemsize
+        # Mapping reads only the header, and fails on a file shorter than header and
+        # samples together (a bare size check misses a tail cut shorter than the header).
         try:
-            size = os.stat(self.chunks / f"{chunk_name(record.index)}.npy").st_size
-        except OSError:
+            samples = np.load(
+                self.chunks / f"{chunk_name(record.index)}.npy", mmap_mode="r", allow_pickle=False
+            )
+        except (OSError, ValueError):
             return False
-        return size >= expected
+        return samples.shape == record.shape and samples.dtype.str == record.dtype
 
 
 def save_chunk(

@@ -48,6 +48,24 @@ def test_a_chunk_whose_samples_are_short_is_not_finished(tmp_path):
     assert work.finished() == {}
 
 
+def test_a_chunk_cut_short_by_a_few_bytes_is_not_finished(tmp_path):
+    # The file is still longer than the samples alone: only the header makes it short.
+    work = WorkFolder(tmp_path / "w")
+    work.start({"key": "k"}, resume=True)
+    save_chunk(np.ones((4, 8), np.float32), str(work.chunks), (0, 1), "r")
+    path = work.chunks / "0.1.npy"
+    path.write_bytes(path.read_bytes()[:-1])
+    assert work.finished() == {}
+
+
+def test_a_chunk_of_another_shape_is_not_finished(tmp_path):
+    work = WorkFolder(tmp_path / "w")
+    work.start({"key": "k"}, resume=True)
+    save_chunk(np.ones((4, 8), np.float32), str(work.chunks), (0, 1), "r")
+    np.save(work.chunks / "0.1.npy", np.ones((8, 4), np.float32))
+    assert work.finished() == {}
+
+
 def test_resume_keeps_chunks_of_the_same_key_and_discards_others(tmp_path):
     work = WorkFolder(tmp_path / "w")
     first = work.start({"key": "k1", "history": "first"}, resume=True)
