@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from promethium.core import strict_json
 from promethium.errors import StoreError
 
 __all__ = [
@@ -49,10 +50,15 @@ LAYOUT_VERSION = 1
 
 
 def write_json_atomic(path: Path, record: Mapping[str, Any]) -> None:
-    """Write `record` as JSON to `path` through a temporary sibling and one rename."""
+    """Write `record` as strict JSON to `path` through a temporary sibling and one rename.
+
+    Non-finite floats are tagged (:func:`promethium.core.strict_json.dumps`), so that
+    :meth:`WorkFolder.read_run` gives back the numbers written.
+    """
+    text = strict_json.dumps(record, nonfinite="tagged", sort_keys=True, indent=1, default=str)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(record, f, sort_keys=True, indent=1, default=str)
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -178,8 +184,7 @@ class WorkFolder:
     def read_run(self) -> dict[str, Any] | None:
         """The run record, or None if there is none (or it cannot be parsed)."""
         try:
-            with open(self.run_file, encoding="utf-8") as f:
-                record = json.load(f)
+            record = strict_json.loads(self.run_file.read_bytes())
         except (OSError, ValueError):
             return None
         return record if isinstance(record, dict) else None
@@ -217,8 +222,8 @@ class WorkFolder:
                 if not entry.name.endswith(".json") or entry.name.startswith("."):
                     continue
                 try:
-                    with open(entry.path, encoding="utf-8") as f:
-                        record = ChunkRecord.from_json(json.load(f))
+                    with open(entry.path, "rb") as f:
+                        record = ChunkRecord.from_json(strict_json.loads(f.read()))
                 except (OSError, ValueError, KeyError, TypeError):
                     continue  # unreadable: the chunk is computed again
                 if self._complete(record):

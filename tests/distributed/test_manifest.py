@@ -122,3 +122,18 @@ def test_record_from_json_rebuilds_tuples():
          "process": "h:1", "seconds": 0.5}
     )  # fmt: skip
     assert record.index == (1, 2) and record.shape == (3, 4)
+
+
+def test_run_record_is_strict_json_and_reads_back_non_finite_numbers(tmp_path):
+    work = WorkFolder(tmp_path / "w")
+    record = {"key": "k", "settings": {"options": {"p_min": float("-inf"), "tol": 1e-300}}}
+    work.start(record, resume=False)
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    json.loads(work.run_file.read_text(), parse_constant=refuse)  # strict readers take it
+    back = work.read_run()
+    assert back is not None
+    assert back["settings"] == record["settings"]
+    assert back["state"] == "running"
