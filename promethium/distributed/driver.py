@@ -187,7 +187,9 @@ class BatchDriver:
             job.done[index] = ChunkRecord.from_json(record)
             job.computed += 1
             self.computed += 1
-            if not job.pending and not self.futures[id(job)]:
+            # done holds only the grid's chunks: counting it is enough (listing the
+            # pending chunks here cost O(chunks) per result).
+            if len(job.done) == job.total and not self.futures[id(job)]:
                 self._guarded(job, self._submit_writes)
             return
         if is_device_oom(err) and self._guarded(job, self._back_off):
