@@ -203,11 +203,12 @@ class InputJob:
             self.source, settings, registry, batch_size=self.batch_size, resources=resources
         )
         self.result = result
+        recorded = settings.as_record()
         record = {
-            "key": run_key(identity, settings.as_record()),
+            "key": run_key(identity, recorded),
             "input": os.fspath(self.source),
             "identity": identity,
-            "settings": settings.as_record(),
+            "settings": recorded,
             "chunks": [list(c) for c in result.data.chunks],
             "dtype": result.dtype.str,
             "history": result.attrs.get("history"),
