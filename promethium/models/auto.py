@@ -399,7 +399,12 @@ def _hidden_keys(blind: Holdout) -> set[tuple[int, int]]:
 
 
 def _pooled_record(tests: Sequence[Holdout]) -> dict[str, Any]:
-    """The first round's record; with more rounds (same gathers), their seeds and count."""
+    """The first round's record; with more rounds (same gathers), their seeds and counts.
+
+    ``n_hidden`` counts the scored hides of all rounds (a trace hidden in two rounds
+    twice: each candidate's pooled score weighs them so); ``n_distinct_hidden`` the
+    different traces among them.
+    """
     first = tests[0].record()
     if len(tests) == 1:
         return first
@@ -408,6 +413,7 @@ def _pooled_record(tests: Sequence[Holdout]) -> dict[str, Any]:
         "rounds": len(tests),
         "seeds": [t.seed for t in tests],
         "n_hidden": sum(t.n_hidden for t in tests),
+        "n_distinct_hidden": len(set().union(*(_hidden_keys(t) for t in tests))),
     }
 
 
