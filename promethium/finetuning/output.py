@@ -7,7 +7,8 @@ leaves no half-written weight set, and an existing output is replaced only when 
 The staging folder is removed on leaving, on an error, an interrupt or SIGTERM; one
 left by a process killed otherwise (SIGKILL, a crash) is named after its writer
 (``.<name>.pm-tmp.HOST.PID.START.RANDOM``) and removed by the next fine-tuning to the
-same output once that writer is gone.
+same output (any next one, for the default outputs under ``runs/finetune``) once that
+writer is gone.
 """
 
 from __future__ import annotations

@@ -226,9 +226,16 @@ def _tracking(tracking: bool | Mapping[str, Any] | TrackingConfig) -> Any:
 
 
 def _default_output(model: str) -> Path:
-    """A new folder ``runs/finetune/<model>-<date>-<time>[-N]``."""
+    """A new folder ``runs/finetune/<model>-<date>-<time>[-N]``.
+
+    Each run names a new folder, so no later run sweeps the staging folder of a killed
+    one (:class:`~promethium.finetuning.output.Staging`): the whole root is swept here.
+    """
+    from promethium.io.atomic import sweep
+
     stamp = time.strftime("%Y%m%d-%H%M%S")
     DEFAULT_OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+    sweep(DEFAULT_OUTPUT_ROOT)
     path, n = DEFAULT_OUTPUT_ROOT / f"{model}-{stamp}", 1
     while path.exists():
         n += 1

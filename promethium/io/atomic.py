@@ -46,6 +46,7 @@ __all__ = [
     "recover",
     "remove_path",
     "sigterm_unwinds",
+    "sweep",
     "temp_prefix",
 ]
 
@@ -115,15 +116,31 @@ def remove_path(path: Path) -> None:
 
 def _sweep(final: Path) -> None:
     """Remove temporary paths of writes to `final` whose writer is gone."""
-    prefix = temp_prefix(final)
+    sweep(final.parent, temp_prefix(final))
+
+
+def sweep(folder: Path, prefix: str = ".") -> None:
+    """Remove the temporary paths in `folder` whose writer is gone, of any target.
+
+    :func:`prepare` sweeps those of its own target only; a writer that names a new
+    target each time (a new folder per run) sweeps the folder of its targets with this.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Where the targets are.
+    prefix : str, optional
+        Only names that start with it (those of one target: :func:`temp_prefix`).
+    """
     try:
-        names = os.listdir(final.parent)
+        names = os.listdir(folder)
     except OSError:
         return
     for name in names:
-        match = _TAG.fullmatch(name[len(prefix) :]) if name.startswith(prefix) else None
+        _, sep, tag = name.rpartition(_TMP)
+        match = _TAG.fullmatch(tag) if sep and name.startswith(prefix) else None
         if match and not _alive(match["host"], int(match["pid"]), int(match["start"])):
-            remove_path(final.parent / name)
+            remove_path(folder / name)
 
 
 def _where(final: Path) -> str:

@@ -89,3 +89,18 @@ def test_sigterm_unwinds_leaves_an_application_handler_alone():
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_default_output_sweeps_the_staging_folders_of_killed_runs(tmp_path, monkeypatch):
+    from promethium.finetuning.run import DEFAULT_OUTPUT_ROOT, _default_output
+
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / DEFAULT_OUTPUT_ROOT
+    root.mkdir(parents=True)
+    proc, name = _start_writer(root / "unet-20260101-000000")  # an earlier run's folder
+    proc.kill()
+    assert proc.wait(timeout=60) == -signal.SIGKILL and (root / name).is_dir()
+    live = root / f"{temp_prefix(root / 'unet-x')}otherhost.1.5.abc"  # another machine's
+    live.mkdir()
+    output = _default_output("unet")  # a new name: its own prefix matches nothing
+    assert not output.exists() and sorted(os.listdir(root)) == [live.name]
