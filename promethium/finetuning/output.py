@@ -84,10 +84,10 @@ class Staging:
             self.root = prepare(self.output)
             self.root.mkdir()
             exits.callback(remove_path, self.root)
+            self.set = self.root / "set"
+            self.set.mkdir()
+            self.scratch = self.root / "run"
             self._exits = exits.pop_all()
-        self.set = self.root / "set"
-        self.set.mkdir()
-        self.scratch = self.root / "run"
         return self
 
     def commit(self) -> Path:

@@ -402,4 +402,5 @@ def sigterm_unwinds() -> Iterator[None]:
         os.kill(os.getpid(), signal.SIGTERM)
         raise  # only if SIGTERM did not end the process
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if signal.getsignal(signal.SIGTERM) is _raise_terminated:  # not one set meanwhile
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)

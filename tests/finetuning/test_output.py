@@ -87,6 +87,9 @@ def test_sigterm_unwinds_leaves_an_application_handler_alone():
         with atomic.sigterm_unwinds():  # the default handler: replaced for the block
             assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        with atomic.sigterm_unwinds():
+            signal.signal(signal.SIGTERM, mine)  # installed within the block: kept
+        assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, previous)
 
