@@ -107,3 +107,20 @@ def test_a_default_output_sweeps_the_staging_folders_of_killed_runs(tmp_path, mo
     live.mkdir()
     output = _default_output("unet")  # a new name: its own prefix matches nothing
     assert not output.exists() and sorted(os.listdir(root)) == [live.name]
+
+
+def test_a_staging_that_fails_to_start_leaves_no_folder_and_no_handler(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    real = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self.name == "set":
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(OSError, match="No space"), Staging(tmp_path / "out", False):
+        pass
+    assert os.listdir(tmp_path) == [] and signal.getsignal(signal.SIGTERM) is previous
