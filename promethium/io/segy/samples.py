@@ -121,12 +121,11 @@ def ibm_to_ieee(words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     -----
     The work is done in blocks of :data:`IBM_BLOCK` words, whose temporaries stay in
     the CPU cache; NumPy releases the GIL inside each operation, so dask threads
-    convert blocks in parallel. A block whose words are all normalized with an
-    exponent in 39..96 takes ten array operations; one whose words are all zero or
-    normalized with an exponent in 39..96 (magnitudes from about 7.9e-31 to 3.4e38, the values of
+    convert blocks in parallel. A block whose words are all zero or normalized with
+    an exponent in 39..96 (magnitudes from about 7.9e-31 to 3.4e38, the values of
     practically every seismic trace) is converted as the exact product
-    ``mantissa * 2 ** (4 * exponent - 280)`` in float32; any other block by segyio's
-    integer algorithm.
+    ``mantissa * 2 ** (4 * exponent - 280)`` in float32 (in ten array operations when
+    no word is zero); any other block by segyio's integer algorithm.
 
     Examples
     --------
