@@ -304,7 +304,7 @@ def _save(
     network = network_class(start.model)(**start.params)
     network.load_state_dict(state)
     metadata = {
-        "finetuned_from": {"name": start.name, "sha256": start.sha256},
+        "finetuned_from": start.origin,
         "survey": dict(survey),
         "recipe": recipe.model_dump(mode="json", exclude={"tracking"}),
         "training": (info.get("metadata") or {}).get("training"),
@@ -340,7 +340,7 @@ def _result(
         weights=path,
         sidecar=sidecar_path(path),
         model=start.model,
-        finetuned_from={"name": start.name, "sha256": start.sha256},
+        finetuned_from=start.origin,
         before=before,
         after=after,
         steps=trained.global_step,

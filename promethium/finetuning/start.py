@@ -50,6 +50,11 @@ class StartingWeights:
     params: dict[str, Any]
     recipe: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def origin(self) -> dict[str, str]:
+        """``finetuned_from`` of the weights fine-tuned from these: name and sha256."""
+        return {"name": self.name, "sha256": self.sha256}
+
     def recipe_value(self, *keys: str) -> Any:
         """A value of the recipe by its keys (``"data", "patch_size"``), or None."""
         node: Any = self.recipe
