@@ -426,7 +426,7 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray, leave: np.ndarray | None) 
         sizes = ", ".join(f"{d}={da.sizes[d]}" for d in mask.dims)
         raise InvalidDataError(f"the data have no trace ({sizes}); select a non-empty part.")
     if not is_dask_collection(da.data):
-        bad = (da.isnull() & mask).any(vertical_dim(da))
+        bad = (~np.isfinite(da) & mask).any(vertical_dim(da))
         if bool(bad.any()):
             raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
     if n_live == 0:
@@ -461,14 +461,14 @@ def _first_bad(bad: xr.DataArray) -> str:
 def _nan_message(count: int, where: str) -> str:
     first = f" (first at {where})" if where else ""
     return (
-        f"{count} live trace(s) contain NaN samples{first}; models never see NaN. Mark "
-        "those traces missing with pm.apply_trace_mask(da, mask), or fill the NaNs "
-        "with da.fillna(0)."
+        f"{count} live trace(s) contain NaN or infinite samples{first}; models never "
+        "see them. Mark those traces missing with pm.apply_trace_mask(da, mask), or "
+        "replace the values (da.where(np.isfinite(da), 0))."
     )
 
 
 def _fill_block(block: np.ndarray, live: np.ndarray) -> np.ndarray:
-    bad = np.isnan(block) & live
+    bad = ~np.isfinite(block) & live
     if bad.any():
         raise InvalidDataError(_nan_message(int(bad.any(axis=-1).sum()), ""))
     return np.where(live, block, 0).astype(block.dtype, copy=False)

@@ -312,3 +312,14 @@ def test_drawn_arrays_reach_reconstruct_as_promethium_errors_only(shape, dtype, 
         pm.reconstruct(da)
     except PromethiumError:
         pass
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_an_infinite_sample_in_a_live_trace_is_refused_like_nan(lazy):
+    """Infinite samples would reach the model and give NaN/inf fills or scores."""
+    da = _with_nan()
+    da = da.copy(data=np.where(np.isnan(da.values), np.inf, da.values))
+    if lazy:
+        da = da.chunk()
+    with pytest.raises(InvalidDataError, match=r"1 live trace\(s\) contain NaN or infinite"):
+        pm.reconstruct(da, model="linear").compute()
