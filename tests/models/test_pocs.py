@@ -123,7 +123,7 @@ def test_contract_and_chunk_invariance():
         ({"patch_size": (8, 8, 8)}, r"got patch_size=\(8, 8, 8\)"),
         ({"batch_size": 0}, r"batch_size must be an integer >= 1"),
         ({"niter": 3}, r"does not accept the option 'niter'.*Did you mean 'n_iter'\?"),
-        ({"device": "gpu"}, r"got device='gpu': unknown device 'gpu'"),
+        ({"device": "gpu"}, r"got device='gpu': unknown device 'gpu'; use auto, cpu, cuda"),
     ],
 )
 def test_bad_options_are_refused_at_the_front_door(options, match):

@@ -18,11 +18,11 @@ import warnings
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from promethium.errors import ConfigError, PromethiumWarning
-from promethium.ml.options import PatchOptions, TorchOptions, patch_size_type
+from promethium.ml.options import DeviceName, PatchOptions, patch_size_type
 from promethium.models.classical._pocs_kernel import (
     padded_shape,
     pocs_windows,
@@ -156,20 +156,11 @@ class POCSOptions(PatchOptions):
         description="Zero padding before the FFT, against wrap-around.",
         json_schema_extra={"unit": "fraction of the window"},
     )
-    device: str = Field(
+    device: DeviceName = Field(
         "auto",
         description="Where the FFTs run: auto (CUDA if present), cpu, cuda or cuda:N.",
         json_schema_extra={"allowed": "'auto', 'cpu', 'cuda' or 'cuda:N'"},
     )
-
-    @field_validator("device")
-    @classmethod
-    def _known_device(cls, value: str) -> str:
-        try:  # one definition of a device name: the torch models' option schema
-            TorchOptions.model_validate({"device": value})
-        except ValidationError:
-            raise ValueError(f"unknown device {value!r}") from None
-        return value
 
     @model_validator(mode="after")
     def _ordered_thresholds(self) -> Self:
