@@ -34,6 +34,7 @@ __all__ = [
     "POSITION_PAIRS",
     "SurveySampling",
     "TrainedSampling",
+    "span",
     "survey_sampling",
     "trained_sampling_of_weights",
 ]
@@ -119,9 +120,9 @@ class TrainedSampling:
 
     def describe(self) -> str:
         """The range in words, e.g. ``"sample interval 2-4 ms, trace spacing 6.25-25 m"``."""
-        text = f"sample interval {_span(self.sample_interval_ms)} ms"
+        text = f"sample interval {span(self.sample_interval_ms)} ms"
         if self.trace_spacing_m:
-            text += f", trace spacing {_span(self.trace_spacing_m)} m"
+            text += f", trace spacing {span(self.trace_spacing_m)} m"
         return text
 
     def as_dict(self) -> dict[str, list[float]]:
@@ -291,6 +292,13 @@ def _within(value: float, trained: tuple[float, ...]) -> bool:
     return low * (1 - _RTOL) <= value <= high * (1 + _RTOL)
 
 
-def _span(values: tuple[float, ...]) -> str:
+def span(values: tuple[float, ...]) -> str:
+    """Sorted `values` as a range in words: ``"2-4"``, or ``"4"`` for one value.
+
+    Examples
+    --------
+    >>> span((2.0, 4.0)), span((4.0,))
+    ('2-4', '4')
+    """
     low, high = values[0], values[-1]
     return f"{low:g}" if math.isclose(low, high) else f"{low:g}-{high:g}"

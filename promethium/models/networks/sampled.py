@@ -35,6 +35,7 @@ from promethium.ml.torch_model import TorchModel
 from promethium.ml.trained_sampling import (
     SurveySampling,
     TrainedSampling,
+    span,
     survey_sampling,
 )
 from promethium.reconstruct import SAMPLING_ATTR
@@ -102,7 +103,7 @@ def interval_warning(name: str, survey: SurveySampling, trained: TrainedSampling
     nearest = trained.nearest_interval_ms(dt)
     head = (
         f"model {name!r} was trained on a sample interval of "
-        f"{_span(trained.sample_interval_ms)} ms; this survey's is {dt:g} ms, so its events "
+        f"{span(trained.sample_interval_ms)} ms; this survey's is {dt:g} ms, so its events "
         f"span {nearest / dt:.3g}x the samples they did in training and the network may "
         "fill the missing traces poorly. "
     )
@@ -115,7 +116,7 @@ def interval_warning(name: str, survey: SurveySampling, trained: TrainedSampling
     return head + (
         f"Resampling to {nearest:g} ms would make events steeper per trace, and at this "
         f"survey's trace spacing ({survey.trace_spacing_m:g} m, coarser than the trained "
-        f"{_span(trained.trace_spacing_m)} m) that made the networks worse in "
+        f"{span(trained.trace_spacing_m)} m) that made the networks worse in "
         "benchmarks/sampling.py, so resample_time='trained' leaves the time axis as it is. "
         "Score the models on your survey with pm.qc(da) before trusting the result."
     )
@@ -143,7 +144,7 @@ def spacing_warning(name: str, survey: SurveySampling, trained: TrainedSampling)
     )
     return (
         f"model {name!r} was trained on a trace spacing of "
-        f"{_span(trained.trace_spacing_m)} m; this survey's is "
+        f"{span(trained.trace_spacing_m)} m; this survey's is "
         f"{spacing:g} m (from coordinate {survey.spacing_from}). Traces cannot be "
         f"resampled across missing ones, so nothing is changed: expect a lower quality, "
         f"{why}. Score the models on your survey with pm.qc(da) before trusting the "
@@ -299,9 +300,3 @@ def _resampled(
         std = std.copy(data=np.maximum(std.data, 0))
         return xr.Dataset({"mean": mean.rename("mean"), "std": std.rename("std")}, attrs=out.attrs)
     return resampling.to_survey(out, da)
-
-
-def _span(values: tuple[float, ...]) -> str:
-    """``"2-4"`` for a range, ``"4"`` for one value."""
-    low, high = values[0], values[-1]
-    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
