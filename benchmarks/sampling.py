@@ -30,6 +30,7 @@ import os
 import platform
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,17 @@ def trained_ranges() -> dict[str, TrainedSampling]:
 
 def run(test: Holdout, model: str, **options: Any) -> dict[str, float]:
     """Scores of `model` on `test` and its time per gather (warnings are expected)."""
+    return timed_scores(test, lambda: pm.reconstruct(test.data, model, **options))
+
+
+def timed_scores(test: Holdout, estimate: Callable[[], xr.DataArray]) -> dict[str, float]:
+    """Scores of what `estimate()` returns for `test`, and its time per gather."""
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        estimate = pm.reconstruct(test.data, model, **options)
+        estimated = estimate()
     seconds = time.perf_counter() - start
-    scores = score(test, estimate).as_dict()
+    scores = score(test, estimated).as_dict()
     return {
         "snr_improvement_db": round(float(scores["snr_improvement_db"]), 2),
         "ssim": round(float(scores["ssim"]), 3),
@@ -136,20 +142,12 @@ def run_resampled(test: Holdout, model: str, trained: TrainedSampling) -> dict[s
     if resampling_helps(survey, trained):
         return {**run(test, model, resample_time="trained"), "to_ms": to_ms, "offered": True}
     resampling = TimeResampling(dt, to_ms)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+
+    def forced() -> xr.DataArray:
         there = pm.reconstruct(resampling.to_network(test.data), model)
-    estimate = resampling.to_survey(there, test.data)
-    seconds = time.perf_counter() - start
-    scores = score(test, estimate).as_dict()
-    return {
-        "snr_improvement_db": round(float(scores["snr_improvement_db"]), 2),
-        "ssim": round(float(scores["ssim"]), 3),
-        "seconds_per_gather": round(seconds / test.n_gathers, 3),
-        "to_ms": to_ms,
-        "offered": False,
-    }
+        return resampling.to_survey(there, test.data)
+
+    return {**timed_scores(test, forced), "to_ms": to_ms, "offered": False}
 
 
 def main() -> None:
