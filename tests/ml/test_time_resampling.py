@@ -33,11 +33,13 @@ def _sine_gather(n_samples: int, dt_ms: float, hz: float = 20.0, dtype=np.float3
 @settings(max_examples=20, deadline=None)
 @given(
     case=st.sampled_from([(1.0, 2.0), (0.5, 2.0), (8.0, 4.0), (6.0, 4.0), (1.0, 4.0)]),
-    n_samples=st.integers(40, 161),
+    inner_samples=st.integers(5, 81),
     dtype=st.sampled_from([np.float32, np.float64]),
 )
-def test_round_trip_keeps_coords_dtype_and_a_band_limited_signal(case, n_samples, dtype):
+def test_round_trip_keeps_coords_dtype_and_a_band_limited_signal(case, inner_samples, dtype):
     from_ms, to_ms = case
+    edge = int(np.ceil(60.0 / from_ms))  # the filters' reach, with a margin
+    n_samples = 2 * edge + inner_samples
     da = _sine_gather(n_samples, from_ms, hz=10.0, dtype=dtype)
     resampling = TimeResampling(from_ms, to_ms)
     there = resampling.to_network(da)
@@ -49,10 +51,8 @@ def test_round_trip_keeps_coords_dtype_and_a_band_limited_signal(case, n_samples
     assert back.dims == da.dims and back.dtype == da.dtype and back.name == da.name
     assert back.attrs == {"units": "1", "model": "x"}  # the network output's attrs
     # 10 Hz is far below both Nyquists: away from the ends it comes back.
-    edge = int(np.ceil(60.0 / from_ms))
     inner = slice(edge, n_samples - edge)
-    if inner.stop - inner.start > 4:
-        np.testing.assert_allclose(back.values[:, inner], da.values[:, inner], atol=2e-2 * 4)
+    np.testing.assert_allclose(back.values[:, inner], da.values[:, inner], atol=2e-2 * 4)
 
 
 def test_decimation_is_anti_aliased():
