@@ -9,7 +9,6 @@ decimating). Dask in, dask out: nothing is computed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from dask.base import is_dask_collection
 
 from promethium.core.dims import vertical_dim
 from promethium.errors import ConfigError
+from promethium.ops.resample import small_ratio
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -28,9 +28,6 @@ RESAMPLING_METHOD = (
     "promethium.ops.Resample: scipy.signal.resample_poly, zero-phase FIR low-pass "
     "(kaiser 5.0 window) at the lower Nyquist, both ways"
 )
-
-#: Largest denominator of the ratio of the two intervals (as ``ops.Resample``).
-_MAX_DENOMINATOR = 1000
 
 
 @dataclass(frozen=True)
@@ -67,9 +64,7 @@ class TimeResampling:
     to_ms: float
 
     def __post_init__(self) -> None:
-        exact = self.from_ms / self.to_ms
-        ratio = Fraction(exact).limit_denominator(_MAX_DENOMINATOR)
-        if abs(float(ratio) - exact) > 1e-9 * exact:
+        if small_ratio(self.from_ms / self.to_ms) is None:
             raise ConfigError(
                 f"resample_time='trained' cannot resample {self.from_ms:g} ms to "
                 f"{self.to_ms:g} ms: the ratio of the two intervals is not a fraction of "
@@ -81,8 +76,9 @@ class TimeResampling:
     @property
     def ratio(self) -> tuple[int, int]:
         """``(up, down)``: the survey's samples are upsampled by `up`, decimated by `down`."""
-        ratio = Fraction(self.from_ms / self.to_ms).limit_denominator(_MAX_DENOMINATOR)
-        return ratio.numerator, ratio.denominator
+        ratio = small_ratio(self.from_ms / self.to_ms)
+        assert ratio is not None  # checked when built
+        return ratio
 
     def record(self) -> dict[str, Any]:
         """What the provenance records: from/to interval (ms), the ratio and the method."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Resample"]
+__all__ = ["Resample", "small_ratio"]
 
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +22,22 @@ if TYPE_CHECKING:
 
 #: Largest denominator accepted for the ratio of the old and new intervals.
 _MAX_DENOMINATOR = 1000
+
+
+def small_ratio(exact: float) -> tuple[int, int] | None:
+    """``(up, down)``: `exact` as a fraction with ``down <= 1000``; None if it is not one.
+
+    Examples
+    --------
+    >>> small_ratio(0.25), small_ratio(4.0001 / 4.0)
+    ((1, 4), None)
+    """
+    if not (np.isfinite(exact) and exact > 0):
+        return None
+    ratio = Fraction(exact).limit_denominator(_MAX_DENOMINATOR)
+    if abs(float(ratio) - exact) > 1e-9 * exact:
+        return None
+    return ratio.numerator, ratio.denominator
 
 
 def _fir_window(value: Any) -> Any:
@@ -109,15 +125,14 @@ class Resample(Operator):
 
     def _ratio(self, context: BlockContext) -> tuple[int, int]:
         new = self.parameters.dt.to(context.vertical_unit, what="Resample dt")
-        exact = context.sample_interval / new
-        ratio = Fraction(exact).limit_denominator(_MAX_DENOMINATOR)
-        if abs(float(ratio) - exact) > 1e-9 * exact:
+        ratio = small_ratio(context.sample_interval / new)
+        if ratio is None:
             raise ConfigError(
                 f"Resample from {context.sample_interval:g} to {new:g} {context.vertical_unit} "
                 f"is not a ratio of small integers; choose a new interval that is, e.g. "
                 f"{context.sample_interval * 2:g} {context.vertical_unit}."
             )
-        return ratio.numerator, ratio.denominator
+        return ratio
 
     def transform(self, data: np.ndarray, context: BlockContext) -> np.ndarray:
         """Resample each (whole) trace of a block; the vertical length changes.

@@ -85,6 +85,9 @@ def test_a_ratio_that_is_not_small_integers_is_refused():
         "first, e.g. pm.ops.Resample('4 ms')(da) after checking its spectrum, or leave "
         "resample_time='off'."
     )
+    for absurd in (0.0, -4.0, float("nan"), float("inf")):
+        with pytest.raises(ConfigError, match="not a fraction of small integers"):
+            TimeResampling(absurd, 4.0)
 
 
 def test_record():
