@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +35,6 @@ __all__ = [
     "TrainedSampling",
     "span",
     "survey_sampling",
-    "trained_sampling_of_weights",
 ]
 
 #: Relative tolerance of "within the trained range" (rounding of SEG-Y microseconds).
@@ -131,24 +129,6 @@ class TrainedSampling:
             "sample_interval_ms": list(self.sample_interval_ms),
             "trace_spacing_m": list(self.trace_spacing_m),
         }
-
-
-def trained_sampling_of_weights(path: str | Path) -> TrainedSampling | None:
-    """The trained sampling recorded in the sidecar of the weights at `path`.
-
-    None for a plain checkpoint (no sidecar) or a sidecar that records none (see
-    :meth:`TrainedSampling.from_sidecar`). Reads the JSON only.
-
-    Raises
-    ------
-    PluginError
-        If the sidecar exists but is not a Promethium weights sidecar.
-    """
-    from promethium.ml.weights import read_sidecar, sidecar_path
-
-    if not sidecar_path(path).is_file():
-        return None
-    return TrainedSampling.from_sidecar(read_sidecar(path))
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from promethium.ml.trained_sampling import (
     SurveySampling,
     TrainedSampling,
     survey_sampling,
-    trained_sampling_of_weights,
 )
 from promethium.models.networks.pretrained import pretrained_info, pretrained_root
+
+UNET_SAMPLING = TrainedSampling((2.0, 4.0), (6.25, 12.5, 25.0))
 
 
 def _sidecar(**synthetic):
@@ -70,18 +71,18 @@ def test_within_and_nearest(interval, within, nearest):
     assert trained.nearest_interval_ms(interval) == nearest
 
 
-def test_trained_sampling_of_weights(tmp_path):
+def test_a_network_model_reads_the_trained_sampling_of_its_weights(tmp_path):
     unet = pretrained_root() / "unet.safetensors"
-    assert trained_sampling_of_weights(unet) == TrainedSampling((2.0, 4.0), (6.25, 12.5, 25.0))
+    assert pm.create_model("unet").trained_sampling == UNET_SAMPLING
     plain = tmp_path / "plain.pt"
     plain.write_bytes(b"not read")
-    assert trained_sampling_of_weights(plain) is None
+    assert pm.create_model("unet", weights=plain).trained_sampling is None
     copy = tmp_path / "unet.safetensors"
     shutil.copy(unet, copy)
     info = json.loads(unet.with_suffix(".json").read_text())
     del info["data"]
     copy.with_suffix(".json").write_text(json.dumps(info))
-    assert trained_sampling_of_weights(copy) is None
+    assert pm.create_model("unet", weights=copy).trained_sampling is None
 
 
 def test_survey_sampling_of_a_gather_in_any_units():

@@ -233,7 +233,7 @@ def build_network_model(
         :data:`~promethium.models.networks.pretrained.PRETRAINED`.
     """
     from promethium.ml.torch_model import _import_reference
-    from promethium.ml.trained_sampling import trained_sampling_of_weights
+    from promethium.ml.trained_sampling import TrainedSampling
     from promethium.models.networks.sampled import SamplingCheckedModel
 
     entry = NETWORK_MODELS[name]
@@ -253,7 +253,7 @@ def build_network_model(
         path = shipped
     else:
         path = Path(os.fspath(weights))
-    config = _config_of_weights(name, entry, requested, path)
+    config, sidecar = _config_of_weights(name, entry, requested, path)
     plain = config.model_dump(mode="json")
     return SamplingCheckedModel(
         _import_reference(entry.network),
@@ -261,14 +261,16 @@ def build_network_model(
         weights=path,
         in_channels=network_in_channels(config),
         name=name,
-        trained_sampling=trained_sampling_of_weights(path),
+        trained_sampling=None if sidecar is None else TrainedSampling.from_sidecar(sidecar),
     )
 
 
 def _config_of_weights(
     name: str, entry: NetworkModel, requested: NetworkConfig, path: Path
-) -> NetworkConfig:
-    """The config to build for `path`: its sidecar's, checked against the given params.
+) -> tuple[NetworkConfig, dict[str, Any] | None]:
+    """The config to build for `path` and its sidecar (None for a plain checkpoint).
+
+    The config is the sidecar's, checked against the given params.
 
     A parameter of `requested` that differs from the registered default was given by
     the caller; it must agree with the sidecar. A plain checkpoint has no sidecar:
@@ -277,7 +279,7 @@ def _config_of_weights(
     from promethium.ml.weights import read_sidecar, sidecar_path
 
     if path.suffix != ".json" and not sidecar_path(path).is_file():
-        return requested
+        return requested, None
     info = read_sidecar(path)
     architecture = info.get("architecture")
     if architecture not in (name, entry.network):
@@ -300,7 +302,7 @@ def _config_of_weights(
             f"{name!r} is built with config {json.dumps(given)}; pass "
             f"config={json.dumps(differ)} to use them."
         )
-    return trained
+    return trained, info
 
 
 @hookimpl
