@@ -426,7 +426,8 @@ def _check_mask(da: xr.DataArray, mask: xr.DataArray, leave: np.ndarray | None) 
         sizes = ", ".join(f"{d}={da.sizes[d]}" for d in mask.dims)
         raise InvalidDataError(f"the data have no trace ({sizes}); select a non-empty part.")
     if not is_dask_collection(da.data):
-        bad = (~np.isfinite(da) & mask).any(vertical_dim(da))
+        finite = da.copy(data=np.isfinite(np.asarray(da.values)))
+        bad = (~finite & mask).any(vertical_dim(da))
         if bool(bad.any()):
             raise InvalidDataError(_nan_message(int(bad.sum()), _first_bad(bad)))
     if n_live == 0:
