@@ -164,6 +164,9 @@ def _in_order(*results: Any) -> tuple[Any, ...]:
 def compute_writes(run: Any, obj: Any, **kwargs: Any) -> Any:
     """Run ``run(**kwargs)`` computing `obj`; on dask's threaded scheduler, with a private pool.
 
+    The pool has ``num_workers`` threads when given (as dask's own pool would), else
+    dask's ``num_workers`` setting, else one per CPU.
+
     When a block fails, dask raises at once while other threads may still be writing
     blocks; with a private pool we wait for them before the temporary path is removed.
 
@@ -191,9 +194,10 @@ def compute_writes(run: Any, obj: Any, **kwargs: Any) -> Any:
 
     import dask.config
 
-    workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
-    pool = ThreadPoolExecutor(max_workers=workers)
+    given = {k: v for k, v in kwargs.items() if k != "num_workers"}
+    workers = kwargs.get("num_workers") or dask.config.get("num_workers", None)
+    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
-        return run(**{**kwargs, "scheduler": "threads", "pool": pool})
+        return run(**{**given, "scheduler": "threads", "pool": pool})
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

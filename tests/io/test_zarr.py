@@ -426,3 +426,34 @@ def test_compute_with_returns_results_in_the_order_given(tmp_path):
     assert text == "label"
     assert float(total) == pytest.approx(float(da.values.sum()))
     assert pm.open_zarr(other).identical(pm.open_zarr(written))
+
+
+@pytest.mark.parametrize("how", ["compute", "compute_with"])
+def test_num_workers_bounds_the_threads_of_a_deferred_write(tmp_path, how):
+    """``num_workers=1`` runs one block at a time, as dask's own pool would."""
+    import threading
+    import time
+
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+
+    def seen(block):
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+        return block
+
+    da = _survey().chunk({"xline": 1})
+    da = da.copy(data=da.data.map_blocks(seen, dtype=da.dtype))
+    write = to_zarr(da, tmp_path / "s.zarr", compute=False)
+    if how == "compute":
+        write.compute(scheduler="threads", num_workers=1)
+    else:
+        write.compute_with(da.sum(), scheduler="threads", num_workers=1)
+    assert running[1] == 1
+    running[1] = 0
+    to_zarr(da, tmp_path / "t.zarr", compute=False).compute(scheduler="threads", num_workers=2)
+    assert running[1] == 2  # the test can see two at once
