@@ -10,6 +10,11 @@ is reconstructed and written (Zarr and SEG-Y with the input's headers):
 2. with ``pm.batch_reconstruct`` on a ``LocalCluster`` of 1 worker process x 1 thread;
 3. the same with 2 workers x 1 thread.
 
+Each set-up runs ``--repeat`` times (3), the in-process runs alternating with the
+cluster runs of as many threads, and the fastest run of each counts (a shared machine's
+noise only ever adds time: the same ``pocs`` chunk varies by a third from run to run
+here); every run's seconds and the CPU seconds used are recorded too.
+
 Every process runs torch and BLAS/OpenMP with one thread (``OMP_NUM_THREADS=1`` and
 friends, ``torch.set_num_threads(1)``; recorded per worker), so the parallelism is the
 scheduler's threads or the workers. The clusters are those ``batch_reconstruct`` starts
@@ -26,7 +31,7 @@ from dask's task stream, the seconds the workers computed and the seconds of the
 tasks themselves; the round trip of an empty task; each worker's peak resident memory;
 the machine's load (``os.getloadavg()``) before and after.
 
-Run (about 3 minutes on an idle 2-core machine; the machine is shared, keep it polite):
+Run (about 6 minutes on an idle 2-core machine; the machine is shared, keep it polite):
 ``nice -n 15 python benchmarks/distributed.py [--shots 12 --traces 256 --samples 1000
 --n-iter 60]``
 """
@@ -41,7 +46,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +93,14 @@ def warm_up() -> int:
     return int(torch.get_num_threads())
 
 
-def in_process(source: Path, out: Path, options: dict[str, Any], threads: int) -> float:
-    """``reconstruct`` + both writers in this process on `threads` threads; seconds."""
+def in_process(source: Path, out: Path, options: dict[str, Any], threads: int) -> dict[str, float]:
+    """``reconstruct`` + both writers in this process on `threads` threads.
+
+    Returns the wall-clock seconds and the CPU seconds this process used.
+    """
     import promethium as pm
 
+    cpu = time.process_time()
     start = time.perf_counter()
     da = pm.open_segy(source, chunks={"shot": 1})
     result = pm.reconstruct(da, model="pocs", **options)
@@ -99,19 +108,18 @@ def in_process(source: Path, out: Path, options: dict[str, Any], threads: int) -
     segy = pm.to_segy(result, out / "survey.sgy", like=source, absent="insert", compute=False)
     # One pass: each chunk reconstructed once for both outputs.
     store.compute_with(segy, scheduler="threads", num_workers=threads)
-    return time.perf_counter() - start
+    return {"seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
 
 
-def on_cluster(
-    source: Path, out: Path, options: dict[str, Any], workers: int, *, ours: bool = True
-) -> dict[str, Any]:
-    """``batch_reconstruct`` on a fresh, warmed LocalCluster of `workers` x 1 thread.
+@contextlib.contextmanager
+def warmed_cluster(workers: int, *, ours: bool = True) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """A fresh LocalCluster of `workers` x 1 thread, as ``batch_reconstruct`` starts it, warmed.
 
-    With `ours` False the workers get dask's allocator settings only.
+    Yields its client and what starting it cost. With `ours` False the workers get
+    dask's allocator settings only.
     """
-    from distributed import Client, get_task_stream
+    from distributed import Client
 
-    import promethium as pm
     from promethium.distributed.cluster import ClusterSpec, local_cluster
 
     spec = ClusterSpec(n_workers=workers, threads_per_worker=1, dashboard_address=None)
@@ -126,28 +134,47 @@ def on_cluster(
         startup = time.perf_counter() - t0
         t0 = time.perf_counter()
         torch_threads = client.run(warm_up)  # what a fresh worker's first task pays
-        warm = time.perf_counter() - t0
-        with get_task_stream(client) as stream:
-            start = time.perf_counter()
-            result = pm.batch_reconstruct(
-                [source], out, model="pocs", client=client, chunks={"shot": 1}, **options
-            )
-            seconds = time.perf_counter() - start
-        tasks = result.inputs[0].chunks_total
-        peaks = client.run(_peak_rss_mib)
-        empty = _empty_task_round_trip(client)
+        yield (
+            client,
+            {
+                "workers": workers,
+                "startup_s": startup,
+                "warm_up_s": time.perf_counter() - t0,
+                "torch_threads_per_worker": sorted(torch_threads.values()),
+            },
+        )
+
+
+def after_runs(client: Any) -> dict[str, Any]:
+    """Each worker's peak resident memory and the round trip of an empty task."""
+    peaks = client.run(_peak_rss_mib)
+    return {
+        "peak_rss_mib_per_worker": sorted(round(v, 1) for v in peaks.values()),
+        "empty_task_ms": _empty_task_round_trip(client) * 1e3,
+    }
+
+
+def on_cluster(client: Any, source: Path, out: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """``batch_reconstruct`` of `source` on `client`'s cluster: times and CPU seconds."""
+    from distributed import get_task_stream
+
+    import promethium as pm
+
+    cpu = client.run(time.process_time)
+    with get_task_stream(client) as stream:
+        start = time.perf_counter()
+        result = pm.batch_reconstruct(
+            [source], out, model="pocs", client=client, chunks={"shot": 1}, **options
+        )
+        seconds = time.perf_counter() - start
+    after = client.run(time.process_time)
     busy, chunk_tasks = _task_stream_seconds(stream.data)
     return {
-        "workers": workers,
         "seconds": seconds,
-        "startup_s": startup,
-        "warm_up_s": warm,
-        "tasks": tasks,
+        "tasks": result.inputs[0].chunks_total,
+        "worker_cpu_s": sum(after[w] - cpu[w] for w in after),
         "worker_compute_s": busy,
         "patch_tasks_s": chunk_tasks,
-        "torch_threads_per_worker": sorted(torch_threads.values()),
-        "peak_rss_mib_per_worker": sorted(round(v, 1) for v in peaks.values()),
-        "empty_task_ms": empty * 1e3,
     }
 
 
@@ -191,9 +218,32 @@ def _nothing(i: int) -> int:
     return i
 
 
-def _timed(label: str, run: Callable[[], Any]) -> Any:
+def _say(label: str) -> None:
     print(f"... {label}", flush=True)
-    return run()
+
+
+def _series(
+    client: Any, source: Path, folder: Path, options: dict[str, Any], workers: int, repeat: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`repeat` runs in this process (as many threads as workers) and on the cluster, alternated.
+
+    Alternating keeps a slow spell of a shared machine from landing on one side only.
+    """
+    here: list[dict[str, Any]] = []
+    there: list[dict[str, Any]] = []
+    for k in range(1, repeat + 1):
+        out = folder / f"here-{workers}-{k}"
+        out.mkdir()
+        _say(f"in process, {workers} thread(s), run {k}/{repeat}")
+        here.append(in_process(source, out, options, threads=workers))
+        _say(f"LocalCluster {workers} x 1 thread, run {k}/{repeat}")
+        there.append(on_cluster(client, source, folder / f"cluster-{workers}-{k}", options))
+    return here, there
+
+
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest run (noise only ever adds time), with every run's seconds."""
+    return {**min(runs, key=lambda r: r["seconds"]), "all_s": [r["seconds"] for r in runs]}
 
 
 def main() -> None:
@@ -202,29 +252,32 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=256)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--n-iter", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each set-up (best kept)")
     parser.add_argument("--json", type=Path, default=RESULTS / "distributed.json")
     parser.add_argument("--dask-malloc", action="store_true",
                         help="also run 1 worker with dask's allocator settings only")  # fmt: skip
     args = parser.parse_args()
     options = {"patch_size": 32, "n_iter": args.n_iter}
     load_before = os.getloadavg()
+    runs: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = _survey(folder, args.shots, args.traces, args.samples)
         here_threads = warm_up()
-        for name in ("one", "two"):
-            (folder / name).mkdir()
-        one_thread = _timed("in process, 1 thread", lambda: in_process(
-            source, folder / "one", options, threads=1))  # fmt: skip
-        two_threads = _timed("in process, 2 threads", lambda: in_process(
-            source, folder / "two", options, threads=2))  # fmt: skip
-        one = _timed("LocalCluster 1 x 1", lambda: on_cluster(source, folder / "c1", options, 1))
-        two = _timed("LocalCluster 2 x 1", lambda: on_cluster(source, folder / "c2", options, 2))
+        for workers in (1, 2):
+            with warmed_cluster(workers) as (client, cluster):
+                here, there = _series(client, source, folder, options, workers, args.repeat)
+                runs[workers] = (_best(here), {**cluster, **_best(there), **after_runs(client)})
         plain = None
         if args.dask_malloc:
-            plain = _timed("LocalCluster 1 x 1, dask's allocator settings", lambda: on_cluster(
-                source, folder / "c3", options, 1, ours=False))  # fmt: skip
+            with warmed_cluster(1, ours=False) as (client, cluster):
+                there = []
+                for k in range(1, args.repeat + 1):
+                    _say(f"LocalCluster 1 x 1 thread, dask's allocator, run {k}/{args.repeat}")
+                    there.append(on_cluster(client, source, folder / f"malloc-{k}", options))
+                plain = {**cluster, **_best(there), **after_runs(client)}
     load_after = os.getloadavg()
+    (one_thread, one), (two_threads, two) = runs[1], runs[2]
     tasks = one["tasks"]
     record = {
         "benchmark": "distributed",
@@ -237,18 +290,23 @@ def main() -> None:
             "bytes": args.shots * args.traces * args.samples * 4,
         },
         "model": {"name": "pocs", **options},
-        "in_process_1_thread_s": one_thread,
-        "in_process_2_threads_s": two_threads,
+        "repeat": args.repeat,
+        "in_process_1_thread": one_thread,
+        "in_process_2_threads": two_threads,
+        "in_process_1_thread_s": one_thread["seconds"],
+        "in_process_2_threads_s": two_threads["seconds"],
         "in_process_torch_threads": here_threads,
         "cluster_1_worker": one,
         "cluster_2_workers": two,
         "cluster_1_worker_dask_malloc": plain,
         "task_s": one["patch_tasks_s"] / tasks,
         "samples_per_s_per_worker": args.shots * args.traces * args.samples / one["seconds"],
-        "ratio_1_worker_over_in_process": one["seconds"] / one_thread,
+        "ratio_1_worker_over_in_process": one["seconds"] / one_thread["seconds"],
+        "cpu_ratio_1_worker_over_in_process": one["worker_cpu_s"] / one_thread["cpu_s"],
         "speedup_2_over_1": one["seconds"] / two["seconds"],
-        "speedup_2_threads_over_1_in_process": one_thread / two_threads,
-        "overhead_per_task_ms": (one["seconds"] - one_thread) / tasks * 1e3,
+        "ratio_2_workers_over_2_threads": two["seconds"] / two_threads["seconds"],
+        "speedup_2_threads_over_1_in_process": one_thread["seconds"] / two_threads["seconds"],
+        "overhead_per_task_ms": (one["seconds"] - one_thread["seconds"]) / tasks * 1e3,
         "targets": {"ratio_1_worker_over_in_process": "<= 1.2", "speedup_2_over_1": ">= 1.6"},
         "machine": {
             "platform": platform.platform(),
@@ -266,27 +324,34 @@ def main() -> None:
     }
     print(f"survey: {args.shots} shots x {args.traces} traces x {args.samples} samples, "
           f"{tasks} tasks (pocs, patch 32, n_iter {args.n_iter}), "
-          f"{record['task_s']:.2f} s per task on a worker")  # fmt: skip
+          f"{record['task_s']:.2f} s a task on a worker; best of {args.repeat} runs")  # fmt: skip
     print(f"load average before/after: {load_before} / {load_after} on {os.cpu_count()} CPUs")
-    print(f"in one process, 1 thread:  {one_thread:8.2f} s")
-    print(f"in one process, 2 threads: {two_threads:8.2f} s "
-          f"({record['speedup_2_threads_over_1_in_process']:.2f}x)")  # fmt: skip
+    for threads, run in ((1, one_thread), (2, two_threads)):
+        print(f"in one process, {threads} thread(s): {run['seconds']:8.2f} s "
+              f"(CPU {run['cpu_s']:.1f} s; runs {_rounded(run['all_s'])})")  # fmt: skip
     for run in (one, two):
         print(
-            f"LocalCluster {run['workers']} x 1 thread: {run['seconds']:8.2f} s (start-up "
-            f"{run['startup_s']:.1f} s and warm-up {run['warm_up_s']:.1f} s not counted; "
-            f"workers computed {run['worker_compute_s']:.1f} s; peak RSS per worker "
+            f"LocalCluster {run['workers']} x 1 thread: {run['seconds']:8.2f} s (runs "
+            f"{_rounded(run['all_s'])}; start-up {run['startup_s']:.1f} s and warm-up "
+            f"{run['warm_up_s']:.1f} s not counted; workers' CPU {run['worker_cpu_s']:.1f} s, "
+            f"computed {run['worker_compute_s']:.1f} s; peak RSS per worker "
             f"{run['peak_rss_mib_per_worker']} MiB; empty task {run['empty_task_ms']:.2f} ms)"
         )
     if plain is not None:
         print(f"1 worker with dask's allocator settings: {plain['seconds']:8.2f} s "
-              f"(workers computed {plain['worker_compute_s']:.1f} s)")  # fmt: skip
-    print(f"1 worker / in-process: {record['ratio_1_worker_over_in_process']:.2f} (target <= 1.2)")
+              f"(workers' CPU {plain['worker_cpu_s']:.1f} s)")  # fmt: skip
+    print(f"1 worker / in-process: {record['ratio_1_worker_over_in_process']:.2f} (target <= 1.2; "
+          f"CPU {record['cpu_ratio_1_worker_over_in_process']:.2f})")  # fmt: skip
     print(f"speedup 2 workers over 1: {record['speedup_2_over_1']:.2f} (target >= 1.6)")
+    print(f"2 workers / 2 threads in process: {record['ratio_2_workers_over_2_threads']:.2f}")
     print(f"overhead per task: {record['overhead_per_task_ms']:.1f} ms")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {args.json}")
+
+
+def _rounded(values: list[float]) -> list[float]:
+    return [round(v, 2) for v in values]
 
 
 if __name__ == "__main__":
