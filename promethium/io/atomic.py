@@ -13,6 +13,9 @@ the target holds the old complete output or the new one:
   rename that refuses an existing target (``RENAME_NOREPLACE``) where available, so two
   writers of the same new output cannot silently replace each other.
 
+:func:`staged` does the three steps for a writer that writes in one block: it yields
+the temporary path, commits it when the block ends normally and removes it otherwise.
+
 Temporary paths are named ``.NAME.pm-tmp.HOST.PID.START.RANDOM``: the host, process id
 and process start time of their writer. :func:`prepare` removes those whose writer, on
 this host, is gone (killed by SIGKILL, say), so a crashed write costs disk space only
@@ -46,6 +49,7 @@ __all__ = [
     "recover",
     "remove_path",
     "sigterm_unwinds",
+    "staged",
     "sweep",
     "temp_prefix",
 ]
@@ -365,6 +369,56 @@ def commit(tmp: Path, final: Path, mode: str, *, exchange: bool = True) -> Path:
     if old is not None:
         remove_path(old)
     return final
+
+
+@contextlib.contextmanager
+def staged(final: Path, mode: str = "w") -> Iterator[Path]:
+    """Write `final` through a temporary sibling: commit it if the block ends normally.
+
+    Yields the path the block writes (a file, or a folder the block creates); when the
+    block returns, :func:`commit` moves it into place; on an exception, an interrupt or
+    SIGTERM (:func:`sigterm_unwinds`), it is removed and `final` is left as it was. A
+    temporary path left by a killed process is removed by the next write to `final`.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The target file or directory.
+    mode : {"w", "w-"}, optional
+        ``"w"`` replaces an existing target (default); ``"w-"`` refuses it.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary path to write (nothing exists there yet).
+
+    Raises
+    ------
+    ConfigError
+        If `mode` is ``"w-"`` and `final` exists at commit.
+    StoreError
+        If the folder of `final` cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with staged(target) as tmp:
+    ...     _ = tmp.write_text("complete")
+    >>> target.read_text()
+    'complete'
+    """
+    final = Path(final)
+    with sigterm_unwinds():
+        tmp = prepare(final)
+        try:
+            yield tmp
+        except BaseException:
+            remove_path(tmp)
+            raise
+        if not os.path.lexists(tmp):
+            raise StoreError(f"nothing was written for {_where(final)}.")
+        commit(tmp, final, mode)
 
 
 class _Terminated(BaseException):

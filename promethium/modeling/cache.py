@@ -51,10 +51,9 @@ def cache_key(spec: dict[str, Any]) -> str:
 
 
 def _save(path: Path, da: xr.DataArray) -> None:
-    from promethium.io.atomic import commit, prepare
+    from promethium.io.atomic import staged
 
-    tmp = prepare(path)
-    with open(tmp, "wb") as f:
+    with staged(path) as tmp, open(tmp, "wb") as f:
         np.savez(
             f,
             values=np.asarray(da.values, dtype=np.float32),
@@ -63,7 +62,6 @@ def _save(path: Path, da: xr.DataArray) -> None:
             dt_ms=np.float64(da.time.values[1] - da.time.values[0]),
             attrs=np.array(json.dumps(da.attrs)),
         )
-    commit(tmp, path, "w")
 
 
 def _load(path: Path) -> xr.DataArray:
@@ -129,7 +127,10 @@ def cached_fd_shot_gathers(
             _save(paths[start + offset], da)
             made[start + offset] = da
     if missing and not (folder / "spec.json").exists():
-        (folder / "spec.json").write_text(strict_json.dumps(spec, indent=1, sort_keys=True))
+        from promethium.io.atomic import staged
+
+        with staged(folder / "spec.json") as tmp:
+            tmp.write_text(strict_json.dumps(spec, indent=1, sort_keys=True))
     return [made[i] if i in made else _load(path) for i, path in enumerate(paths)]
 
 

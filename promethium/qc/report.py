@@ -212,11 +212,16 @@ class QCReport:
         """Write the report as JSON to `path` (when given) and return the text.
 
         Non-finite scores (a perfect reconstruction's ``inf`` SNR) are written as the
-        strings ``"inf"``, ``"-inf"`` and ``"nan"``, so the file is strict JSON.
+        strings ``"inf"``, ``"-inf"`` and ``"nan"``, so the file is strict JSON. The file
+        is written through :func:`promethium.io.atomic.staged`: it holds the old report or
+        the new one, never part of one.
         """
         text = json.dumps(self.to_dict(), indent=2, sort_keys=False, allow_nan=False) + "\n"
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from promethium.io.atomic import staged
+
+            with staged(Path(path)) as tmp:
+                tmp.write_text(text, encoding="utf-8")
         return text
 
     @classmethod

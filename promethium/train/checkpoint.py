@@ -4,22 +4,24 @@ A checkpoint is a folder ``<output_dir>/checkpoints/step-00000012/`` holding
 ``state.safetensors`` (model and optimiser tensors, the torch and numpy random
 states) and ``state.json`` (configuration, counters, optimiser hyper-parameters,
 scheduler and gradient-scaler states, the Python random state, the sha256 of the
-tensors). It is written into a temporary folder and renamed into place, then the
-``latest`` file (itself replaced atomically) names it: a crash at any moment leaves
-the previous checkpoint intact and named. Nothing is pickled, so loading runs no code.
+tensors). It is written into a temporary folder and moved into place, then the
+``latest`` file (itself replaced atomically) names it, both through
+:func:`promethium.io.atomic.staged`: a crash at any moment leaves the previous
+checkpoint intact and named, and the temporary path of a killed save is removed by the
+next save of the same step. Nothing is pickled, so loading runs no code.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promethium.core import strict_json
 from promethium.errors import ConfigError
+from promethium.io.atomic import staged
 
 if TYPE_CHECKING:
     import torch
@@ -40,16 +42,10 @@ _KEEP = 2
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with staged(path) as tmp, open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def save_checkpoint(
@@ -77,10 +73,10 @@ def save_checkpoint(
 
     from promethium.ml.weights import sha256_file
 
-    root.mkdir(parents=True, exist_ok=True)
     name = f"step-{step:08d}"
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}."))
-    try:
+    final = root / name
+    with staged(final) as tmp:
+        tmp.mkdir()
         plain = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
         save_file(plain, str(tmp / _TENSORS))
         record = {
@@ -91,13 +87,6 @@ def save_checkpoint(
         }
         text = strict_json.dumps(record, nonfinite="tagged", indent=1, sort_keys=True)
         (tmp / _STATE).write_text(text + "\n")
-        final = root / name
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     _atomic_text(root / _LATEST, name + "\n")
     for old in sorted(root.glob("step-*"))[:-_KEEP]:
         if old.name != name:

@@ -65,10 +65,10 @@ def update_sidecar(path: Path, values: Mapping[str, Any]) -> dict[str, Any]:
             info[key] = {**old, **value}
         else:
             info[key] = value
-    side = sidecar_path(path)
-    tmp = side.with_name(f".{side.name}.tmp")
-    tmp.write_text(strict_json.dumps(info, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, side)
+    from promethium.io.atomic import staged
+
+    with staged(sidecar_path(path)) as tmp:
+        tmp.write_text(strict_json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info
 
 

@@ -203,3 +203,40 @@ def test_commit_without_flock_still_moves_into_place(tmp_path, monkeypatch):
     tmp = prepare(final)
     tmp.write_text("new")
     assert commit(tmp, final, "w-") == final and final.read_text() == "new"
+
+
+def test_staged_commits_a_block_that_returns(tmp_path):
+    final = tmp_path / "out.json"
+    final.write_text("old")
+    with atomic.staged(final) as tmp:
+        assert tmp.name.startswith(temp_prefix(final)) and not tmp.exists()
+        tmp.write_text("new")
+        assert final.read_text() == "old"  # nothing moves before the block ends
+    assert final.read_text() == "new" and os.listdir(tmp_path) == ["out.json"]
+
+
+def test_staged_leaves_the_old_file_when_the_block_fails(tmp_path):
+    final = tmp_path / "out.json"
+    final.write_text("old")
+    with pytest.raises(ZeroDivisionError), atomic.staged(final) as tmp:
+        tmp.write_text("half")
+        1 / 0  # noqa: B018
+    assert final.read_text() == "old" and os.listdir(tmp_path) == ["out.json"]
+
+
+def test_staged_sweeps_a_killed_writer_and_refuses_with_w_minus(tmp_path):
+    final = tmp_path / "out.json"
+    stale = tmp_path / f"{temp_prefix(final)}{atomic._host()}.{_dead_pid()}.0.abc"
+    stale.write_text("torn")
+    with atomic.staged(final, "w-") as tmp:
+        tmp.write_text("new")
+    assert not stale.exists() and final.read_text() == "new"
+    with pytest.raises(ConfigError, match="already exists"), atomic.staged(final, "w-") as tmp:
+        tmp.write_text("newer")
+    assert final.read_text() == "new" and os.listdir(tmp_path) == ["out.json"]
+
+
+def test_staged_refuses_a_block_that_wrote_nothing(tmp_path):
+    with pytest.raises(StoreError, match="nothing was written"), atomic.staged(tmp_path / "x"):
+        pass
+    assert os.listdir(tmp_path) == []

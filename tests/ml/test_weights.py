@@ -209,3 +209,35 @@ def test_a_torch_model_refuses_weights_replaced_after_it_was_built(tmp_path: Pat
     holed = pm.apply_trace_mask(da, pm.regular_mask(da, 2))
     with pytest.raises(PluginError, match="the file was replaced since"):
         model.reconstruct(holed, TorchOptions(patch_size=8))
+
+
+def test_saves_go_through_atomic_staging(
+    tmp_path: Path, net: DropoutNet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed writer's leftovers are swept; a torn sidecar update keeps the old one."""
+    import subprocess
+    import sys
+
+    from promethium.io import atomic
+    from promethium.train.export import update_sidecar
+
+    path = tmp_path / "net.safetensors"
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    stale = tmp_path / f"{atomic.temp_prefix(path)}{atomic._host()}.{proc.pid}.0.abc"
+    stale.write_bytes(b"torn")
+    save_weights(net, path, config={"hidden": 4})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "net.safetensors"]
+    before = sidecar_path(path).read_text()
+    real = Path.write_text
+
+    def torn(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", torn)
+    with pytest.raises(OSError, match="No space left"):
+        update_sidecar(path, {"metrics": {"snr_db": 1.0}})
+    monkeypatch.undo()
+    assert sidecar_path(path).read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "net.safetensors"]

@@ -90,3 +90,25 @@ def test_score_of_an_unknown_label(report):
 def test_model_score_dict_round_trip():
     score = ModelScore("a", "pocs", 1.0, 1.0, 0.5, 0.1, 0.9, 2.0, 1.0, (3.0,), {"options": {}})
     assert ModelScore.from_dict(json.loads(json.dumps(score.to_dict()))) == score
+
+
+def test_to_json_that_fails_mid_write_leaves_the_old_file_and_no_temp(
+    report, tmp_path, monkeypatch
+):
+    from pathlib import Path
+
+    path = tmp_path / "qc.json"
+    path.write_text("old report\n")
+    real = Path.write_text
+
+    def torn(self, data, *args, **kwargs):
+        real(self, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", torn)
+    with pytest.raises(OSError, match="No space left"):
+        report.to_json(path)
+    monkeypatch.undo()
+    assert path.read_text() == "old report\n" and [p.name for p in tmp_path.iterdir()] == [
+        "qc.json"
+    ]
