@@ -60,7 +60,7 @@ def _save(path: Path, da: xr.DataArray) -> None:
             offsets=np.asarray(da.offset.values, dtype=np.float64),
             source_x=np.float64(da.source_x.values),
             dt_ms=np.float64(da.time.values[1] - da.time.values[0]),
-            attrs=np.array(json.dumps(da.attrs)),
+            attrs=np.array(strict_json.dumps(da.attrs, nonfinite="tagged")),
         )
 
 
@@ -71,7 +71,7 @@ def _load(path: Path) -> xr.DataArray:
             f["offsets"],
             float(f["source_x"]),
             float(f["dt_ms"]),
-            {"thin_beds": 0, **json.loads(str(f["attrs"]))},
+            {"thin_beds": 0, **strict_json.loads(str(f["attrs"]))},
         )
 
 

@@ -100,3 +100,22 @@ def test_the_key_of_a_set_is_that_of_the_caches_made_before(tmp_path):
 def test_an_unknown_setting_is_refused():
     with pytest.raises(TypeError, match="unexpected keyword argument 'nois'; the settings"):
         cached_fd_shot_gathers(1, cache_dir=None, nois=0.1)  # type: ignore[call-arg]
+
+
+def test_non_finite_attrs_are_stored_as_strict_json_and_come_back(tmp_path):
+    import json
+    import math
+
+    (gather,) = fd_shot_gathers(1, **KWARGS)
+    gather.attrs.update(peak=math.inf, floor=-math.inf, gain={"db": math.nan})
+    path = tmp_path / "gather-0000000.npz"
+    cache_module._save(path, gather)
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    with np.load(path) as f:
+        json.loads(str(f["attrs"]), parse_constant=refuse)
+    back = cache_module._load(path)
+    assert back.attrs["peak"] == math.inf and back.attrs["floor"] == -math.inf
+    assert math.isnan(back.attrs["gain"]["db"])

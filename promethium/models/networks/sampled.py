@@ -23,12 +23,12 @@ provenance's ``sampling`` entry. This module imports no torch.
 
 from __future__ import annotations
 
-import json
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from promethium.core import strict_json
 from promethium.errors import ConfigError, PromethiumWarning
 from promethium.ml.time_resampling import TimeResampling
 from promethium.ml.torch_model import TorchModel
@@ -221,7 +221,7 @@ class SamplingCheckedModel(TorchModel):
             "resampling_offered": self._offered(survey),
             "resampled": None if resampling is None else _resampling_record(resampling, da),
         }
-        out.attrs[SAMPLING_ATTR] = json.dumps(record, sort_keys=True)
+        out.attrs[SAMPLING_ATTR] = strict_json.dumps(record, sort_keys=True)
         return out
 
     def _check(self, survey: SurveySampling, mode: str) -> TimeResampling | None:

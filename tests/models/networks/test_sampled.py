@@ -281,3 +281,24 @@ def test_auto_records_the_sampling_of_the_network_it_ran():
     provenance = json.loads(out.attrs[PROVENANCE_ATTR])
     assert provenance["auto"]["chosen"] == "unet"
     assert provenance["sampling"]["within_trained"]["sample_interval"] is False
+
+
+def test_the_sampling_record_is_strict_json_with_a_non_finite_spacing(monkeypatch):
+    from promethium.ml.testing import CopyChannel
+    from promethium.models.networks import sampled
+    from promethium.models.networks.plugin import NetworkOptions
+
+    monkeypatch.setattr(
+        sampled, "survey_sampling", lambda da: SurveySampling(4.0, float("inf"), "offset")
+    )
+    model = sampled.SamplingCheckedModel(CopyChannel, {}, name="copy", trained_sampling=UNET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PromethiumWarning)
+        out = model.reconstruct(_holed(), NetworkOptions(patch_size=16))
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    record = json.loads(out.attrs["promethium_sampling"], parse_constant=refuse)
+    assert record["survey"]["trace_spacing_m"] is None
+    assert record["survey"]["sample_interval_ms"] == 4.0
