@@ -1,7 +1,8 @@
 """A small patch model for the batch tests, with faults to inject on the workers.
 
-Worker processes import it by name (its folder is on ``sys.path``, which dask's spawned
-workers inherit), so only references to it travel in the task graph.
+Worker processes import it by name (``tests.distributed.batch_models``: the checkout's
+root is on ``sys.path``, which dask's spawned workers inherit), so only references to it
+travel in the task graph.
 
 - ``kill_marker``: the first task that finds the marker file absent creates it and kills
   its own worker process (SIGKILL); never in ``driver_pid`` (the test process).

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from batch_models import write_survey
+
+from tests.distributed.batch_models import write_survey
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_changed_settings_or_input_never_reuse_stale_chunks(client, surveys, tmp
         pm.reconstruct(pm.open_segy(surveys[0]), model="pocs", patch_size=16, n_iter=4).values,
     )
     # A new version of the input (same name): computed again, outputs replaced.
-    from batch_models import write_survey
+    from tests.distributed.batch_models import write_survey
 
     write_survey(surveys[0], seed=7)
     result = pm.batch_reconstruct(surveys[:1], out, client=client, **changed)
@@ -114,7 +114,7 @@ def test_corrupt_zarr_chunk_fails_its_input_only(client, surveys, tmp_path):
 
 
 def test_tasks_of_a_device_model_ask_for_a_gpu(client, surveys, tmp_path):
-    import batch_models
+    from tests.distributed import batch_models
 
     record = tmp_path / "record"
     record.mkdir()

@@ -10,13 +10,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-import batch_models
 import numpy as np
-from batch_models import write_survey
 
 import promethium as pm
 from promethium.distributed.manifest import MANIFEST_DIR
+from tests.distributed import batch_models
+from tests.distributed.batch_models import write_survey
 
+ROOT = Path(__file__).parents[2]
 MODEL = {"model": "meantrace", "chunks": {"shot": 1}, "patch_size": 16}
 
 
@@ -50,7 +51,7 @@ def test_worker_killed_part_way_batch_completes_identical(client, surveys, tmp_p
 DRIVER = """
 import os, signal, sys
 import promethium as pm
-import batch_models
+from tests.distributed import batch_models
 
 def progress(state):
     if state.chunks_computed >= 2:  # part way: the driver dies at once, cluster and all
@@ -70,8 +71,7 @@ def test_driver_killed_then_rerun_recomputes_no_finished_chunk(client, tmp_path)
     count.mkdir()
     script = tmp_path / "driver.py"
     script.write_text(textwrap.dedent(DRIVER))
-    here = Path(__file__).parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(here.parents[1])])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the checkout: tests.distributed
     killed = subprocess.run(
         [sys.executable, str(script), str(source), str(out), str(count)], env=env,
         capture_output=True, text=True, timeout=300,
@@ -101,7 +101,7 @@ def test_driver_killed_then_rerun_recomputes_no_finished_chunk(client, tmp_path)
 
 SEGY_CRASH = """
 import sys
-import batch_models
+from tests.distributed import batch_models
 import promethium as pm
 import promethium.io.segy.write as segy_write
 
@@ -119,8 +119,7 @@ def test_driver_killed_during_the_segy_write_then_rerun(client, tmp_path):
     out = tmp_path / "out"
     script = tmp_path / "crash.py"
     script.write_text(textwrap.dedent(SEGY_CRASH))
-    here = Path(__file__).parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(here.parents[1])])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the checkout: tests.distributed
     killed = subprocess.run(
         [sys.executable, str(script), str(source), str(out)], env=env,
         capture_output=True, text=True, timeout=300,
