@@ -6,7 +6,9 @@ survey sampled differently. :class:`TrainedSampling` is the range of sample inte
 and trace spacings a weight set was trained on, derived from the ``data.synthetic``
 section its sidecar records (``promethium train`` writes it; the shipped sets carry
 it), so nothing is retrained or rewritten. :func:`survey_sampling` reads a survey's
-sample interval and trace spacing from its coordinates, with their units.
+sample interval and trace spacing from its coordinates, with their units;
+:func:`trace_steps` is the one reader of trace positions (the physics losses'
+:class:`~promethium.models.networks.sampling.Sampling` uses it too).
 
 Nothing here imports torch.
 """
@@ -32,9 +34,11 @@ if TYPE_CHECKING:
 __all__ = [
     "POSITION_PAIRS",
     "SurveySampling",
+    "TraceSteps",
     "TrainedSampling",
     "span",
     "survey_sampling",
+    "trace_steps",
 ]
 
 #: Relative tolerance of "within the trained range" (rounding of SEG-Y microseconds).
@@ -200,39 +204,99 @@ def survey_sampling(da: xr.DataArray) -> SurveySampling:
             interval = sample_interval(da, "ms")
         except InvalidDataError:  # irregular, or a single sample: no interval to compare
             interval = None
-    spacing, source = _trace_spacing(da, trace_dim(da))
-    return SurveySampling(interval, spacing, source)
+    found = trace_steps(da)
+    if found is None:
+        return SurveySampling(interval, None, None)
+    return SurveySampling(interval, found.spacing_m, found.source)
 
 
-def _trace_spacing(da: xr.DataArray, dim: str) -> tuple[float | None, str | None]:
-    """Median neighbour distance along `dim` (m) and the coordinate(s) it came from."""
+@dataclass(frozen=True)
+class TraceSteps:
+    """The distances between neighbouring traces along the trace dim, and their source.
+
+    Parameters
+    ----------
+    steps_m : numpy.ndarray
+        Distances in metres between each trace and the next along the trace dim (one
+        axis shorter there than the coordinate(s) read).
+    source : str
+        The coordinate(s) the positions came from, e.g. ``"offset"`` or
+        ``"cdp_x, cdp_y"``.
+    """
+
+    steps_m: np.ndarray
+    source: str
+
+    @property
+    def spacing_m(self) -> float | None:
+        """The median of the finite, non-zero steps; None when there are none."""
+        return _median_step(self.steps_m)
+
+
+def trace_steps(
+    da: xr.DataArray, dim: str | None = None, *, compute: bool = False
+) -> TraceSteps | None:
+    """Read the distances between neighbouring traces of `da` from its coordinates.
+
+    The positions are the first found, in this order, that has a length unit and gives
+    a non-zero step: the trace dim's own coordinate, another 1-D coordinate along it
+    (e.g. ``offset``), then the first of :data:`POSITION_PAIRS` whose ``x`` spans the
+    dim (the distance in the plane, with its ``y`` where that has the same dims).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Seismic data.
+    dim : str, optional
+        The trace dim (default: :func:`~promethium.core.dims.trace_dim`).
+    compute : bool, default False
+        Read positions held in dask arrays (computing them); by default such
+        coordinates are skipped.
+
+    Returns
+    -------
+    TraceSteps or None
+        None when no coordinate gives positions in a length unit.
+
+    Examples
+    --------
+    >>> import promethium as pm
+    >>> found = trace_steps(pm.synthetic_gather(n_traces=4, n_samples=8))
+    >>> found.source, found.steps_m.tolist(), found.spacing_m
+    ('offset', [25.0, 25.0, 25.0], 25.0)
+    """
+    dim = trace_dim(da) if dim is None else dim
     paired = {name for pair in POSITION_PAIRS for name in pair}
     along = [dim] if dim in da.coords else []
     along += [
         str(n) for n, c in da.coords.items() if n != dim and c.dims == (dim,) and n not in paired
     ]
     for name in along:
-        positions = _metres(da, name)
+        positions = _metres(da, name, compute=compute)
         if positions is not None:
-            spacing = _median_step(np.abs(np.diff(positions)))
-            if spacing is not None:
-                return spacing, name
+            found = TraceSteps(np.abs(np.diff(positions)), name)
+            if found.spacing_m is not None:
+                return found
     for x_name, y_name in POSITION_PAIRS:
-        x = _metres(da, x_name, dim)
+        x = _metres(da, x_name, dim, compute=compute)
         if x is None:
             continue
-        y = _metres(da, y_name, dim)
+        y = _metres(da, y_name, dim, compute=compute)
         axis = da.coords[x_name].dims.index(dim)
         steps = np.abs(np.diff(x, axis=axis))
+        source = x_name
         if y is not None and da.coords[y_name].dims == da.coords[x_name].dims:
             steps = np.hypot(steps, np.diff(y, axis=axis))
-        spacing = _median_step(steps)
-        if spacing is not None:
-            return spacing, x_name if y is None else f"{x_name}, {y_name}"
-    return None, None
+            source = f"{x_name}, {y_name}"
+        found = TraceSteps(steps, source)
+        if found.spacing_m is not None:
+            return found
+    return None
 
 
-def _metres(da: xr.DataArray, name: str, dim: str | None = None) -> np.ndarray | None:
+def _metres(
+    da: xr.DataArray, name: str, dim: str | None = None, *, compute: bool = False
+) -> np.ndarray | None:
     """Coordinate `name` in metres, if it exists, spans `dim` and has a length unit."""
     if name not in da.coords:
         return None
@@ -240,7 +304,7 @@ def _metres(da: xr.DataArray, name: str, dim: str | None = None) -> np.ndarray |
     unit = coord.attrs.get("units")
     if dim is not None and dim not in coord.dims:
         return None
-    if unit is None or is_dask_collection(coord.data):
+    if unit is None or (is_dask_collection(coord.data) and not compute):
         return None
     try:
         if parse_unit(unit).dimensionality != parse_unit("m").dimensionality:

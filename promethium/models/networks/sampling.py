@@ -14,8 +14,9 @@ import numpy as np
 
 from promethium.core.axis import sample_interval
 from promethium.core.dims import trace_dim, vertical_dim
-from promethium.core.units import convert, is_time_unit, parse_quantity, parse_unit, unit_of
+from promethium.core.units import convert, is_time_unit, parse_quantity, unit_of
 from promethium.errors import ConfigError, InvalidDataError, UnitError
+from promethium.ml.trained_sampling import trace_steps
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -72,8 +73,10 @@ class Sampling:
             Data with a time axis last and the trace dim before it.
         coordinate : str, optional
             The coordinate along the trace dim giving positions (e.g. ``"cdp_x"``);
-            by default the trace dim's own coordinate, else the only 1-D coordinate
-            along it with a length unit.
+            by default they are found as the networks' sampling check finds them
+            (:func:`~promethium.ml.trained_sampling.trace_steps`): the trace dim's own
+            coordinate, another 1-D coordinate along it with a length unit, else an
+            (x, y) pair such as ``cdp_x, cdp_y``.
 
         Raises
         ------
@@ -91,17 +94,12 @@ class Sampling:
                 f"the physics loss needs a time axis; {vertical!r} is not in time units. "
                 "Depth images are not recorded wavefields."
             )
-        name = coordinate or _position_coordinate(da, trace_dim(da))
-        coord = da.coords[name]
-        positions = convert(
-            np.asarray(coord.values, dtype=np.float64), unit_of(coord), "m", what=name
-        )
-        steps = np.abs(np.diff(positions))
+        steps, name = _trace_steps(da, coordinate)
         step = float(np.median(steps)) if steps.size else 0.0
         if step <= 0 or not np.allclose(steps, step, rtol=1e-6):
             raise InvalidDataError(
-                f"coordinate {name!r} is not regularly spaced (or has fewer than 2 "
-                "traces); give Sampling(trace_spacing_m=..., sample_interval_s=...)."
+                f"the trace positions from {name!r} are not regularly spaced (or there are "
+                "fewer than 2 traces); give Sampling(trace_spacing_m=..., sample_interval_s=...)."
             )
         return cls(trace_spacing_m=step, sample_interval_s=sample_interval(da, "s"))
 
@@ -113,20 +111,20 @@ def _si(value: Any, unit: str, what: str) -> float:
     return float(convert(magnitude, given, unit, what=what))
 
 
-def _position_coordinate(da: xr.DataArray, dim: str) -> str:
-    length = parse_unit("m").dimensionality
-    candidates = [dim] if dim in da.coords and "units" in da.coords[dim].attrs else []
-    candidates += [
-        str(name)
-        for name, coord in da.coords.items()
-        if name != dim and coord.dims == (dim,) and "units" in coord.attrs
-    ]
-    for name in candidates:
-        unit = da.coords[name].attrs["units"]
-        if parse_unit(unit, what=f"coordinate {name!r}").dimensionality == length:
-            return name
-    raise UnitError(
-        f"no coordinate along {dim!r} gives trace positions with a length unit; assign "
-        f"one (e.g. da.assign_coords({dim}_x=('{dim}', x, {{'units': 'm'}}))) or pass "
-        "coordinate=..."
-    )
+def _trace_steps(da: xr.DataArray, coordinate: str | None) -> tuple[np.ndarray, str]:
+    """Distances (m) between neighbouring traces, and the coordinate(s) they came from."""
+    if coordinate is not None:
+        coord = da.coords[coordinate]
+        positions = convert(
+            np.asarray(coord.values, dtype=np.float64), unit_of(coord), "m", what=coordinate
+        )
+        return np.abs(np.diff(positions)), coordinate
+    dim = trace_dim(da)
+    found = trace_steps(da, dim, compute=True)
+    if found is None:
+        raise UnitError(
+            f"no coordinate along {dim!r} gives trace positions with a length unit; assign "
+            f"one (e.g. da.assign_coords({dim}_x=('{dim}', x, {{'units': 'm'}}))) or pass "
+            "coordinate=..."
+        )
+    return found.steps_m, found.source

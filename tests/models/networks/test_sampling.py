@@ -42,3 +42,24 @@ def test_sampling_from_dataarray_refuses_what_it_cannot_read():
     irregular = gather.assign_coords(offset=("offset", np.arange(8.0) ** 2, {"units": "m"}))
     with pytest.raises(InvalidDataError, match="not regularly spaced"):
         Sampling.from_dataarray(irregular)
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.5, 2.0])
+def test_sampling_reads_trace_positions_as_the_sampling_check_does(angle):
+    import xarray as xr
+
+    from promethium.ml.trained_sampling import survey_sampling
+
+    gather = pm.synthetic_gather(n_traces=8, n_samples=16, dt_ms=2.0)
+    along = np.arange(8) * 12.5
+    positions = gather.drop_vars("offset").assign_coords(
+        group_x=("offset", 100.0 + along * np.cos(angle), {"units": "m"}),
+        group_y=("offset", 900.0 + along * np.sin(angle), {"units": "m"}),
+    )
+    sampling = Sampling.from_dataarray(positions)  # the distance in the plane, any azimuth
+    assert sampling.trace_spacing_m == pytest.approx(12.5)
+    assert sampling.trace_spacing_m == pytest.approx(survey_sampling(positions).trace_spacing_m)
+    lazy = positions.assign_coords(
+        group_x=("offset", xr.DataArray(positions.group_x.values).chunk().data, {"units": "m"})
+    )
+    assert Sampling.from_dataarray(lazy).trace_spacing_m == pytest.approx(12.5)
