@@ -9,6 +9,7 @@ tasks asking for ``GPU=1`` never oversubscribe a device.
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
 __all__ = [
+    "NANNY_PARENT_ENVIRON",
     "WORKER_ENVIRON",
     "WORKER_PROCESS_BYTES",
     "ClusterSpec",
@@ -31,6 +33,11 @@ __all__ = [
 
 #: Environment of the worker processes of :func:`local_cluster`, beside dask's own.
 WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20)}
+
+#: What a dask ``Nanny`` sets in its own process's environment besides the pre-spawn
+#: environment (``distributed.nanny``: a fixed hash seed for the workers, the parent's
+#: pid for process titles).
+NANNY_PARENT_ENVIRON = ("PYTHONHASHSEED", "__DASK_PARENT_PID")
 
 #: Resident memory of a worker process with Promethium's readers, torch and a model loaded
 #: (``benchmarks/distributed.py`` measures 450-590 MiB).
@@ -179,7 +186,8 @@ def local_cluster(spec: ClusterSpec) -> Iterator[LocalCluster]:
     mapped and unmapped, and touching it again costs page faults (``pocs`` on a
     256 x 1000 panel: about 0.5 s of system time on 0.8 s of compute). The workers
     started here also get :data:`WORKER_ENVIRON` (arrays up to 32 MiB reuse the heap;
-    dask's trimming stays on).
+    dask's trimming stays on). The environment of this process is as before once the
+    block ends (dask's nannies set their workers' variables in it while they spawn them).
 
     Parameters
     ----------
@@ -196,10 +204,33 @@ def local_cluster(spec: ClusterSpec) -> Iterator[LocalCluster]:
 
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_ENVIRON}
     with (
+        _parent_environ_kept([*environ, *NANNY_PARENT_ENVIRON]),
         dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
         LocalCluster(**spec.cluster_kwargs()) as cluster,
     ):
         yield cluster
+
+
+@contextlib.contextmanager
+def _parent_environ_kept(names: list[str]) -> Iterator[None]:
+    """Give the variables `names` of this process's environment back their values on exit.
+
+    A dask ``Nanny`` sets its workers' pre-spawn environment (and its own markers) in
+    the environment of the process that starts it, just before spawning a worker, and
+    leaves them there; without this, every process the caller started after a batch run
+    would inherit ``MALLOC_MMAP_THRESHOLD_``, ``PYTHONHASHSEED=6640`` and one-thread BLAS
+    settings. Restored only once the cluster is closed: a nanny restarting a killed
+    worker sets them again, and they must be there when it spawns.
+    """
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _connect(address: str, timeout: str) -> Iterator[Client]:

@@ -18,11 +18,13 @@ def surveys(tmp_path):
 @pytest.fixture(scope="session")
 def cluster():
     """Two single-thread worker processes; a killed worker is restarted by its nanny."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-        resources={"GPU": 1},
-    ) as cluster:  # fmt: skip
+    pytest.importorskip("distributed")
+    from promethium.distributed.cluster import ClusterSpec, local_cluster
+
+    # As batch_reconstruct starts one (this process's environment left as it was).
+    spec = ClusterSpec(n_workers=2, threads_per_worker=1, gpus_per_worker=1,
+                       dashboard_address=None)  # fmt: skip
+    with local_cluster(spec) as cluster:
         yield cluster
 
 

@@ -257,14 +257,3 @@ def test_absurd_cluster_sizes_are_refused_before_anything_starts(surveys, tmp_pa
         pm.batch_reconstruct(surveys, out, n_workers=1, memory_limit="1MiB",
                              **{**FITS, "chunks": {"shot": 10**6}})  # fmt: skip
     assert not out.exists()
-
-
-def test_the_local_cluster_sets_its_workers_allocator_for_arrays():
-    import os
-
-    from promethium.distributed.cluster import ClusterSpec, open_client
-
-    spec = ClusterSpec(n_workers=1, threads_per_worker=1, dashboard_address=None)
-    with open_client(None, spec) as client:
-        seen = client.run(lambda: os.environ.get("MALLOC_MMAP_THRESHOLD_"))
-    assert list(seen.values()) == [str(32 * 2**20)]  # heap reuse up to 32 MiB arrays
