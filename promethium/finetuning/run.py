@@ -131,7 +131,10 @@ def finetune(
     The sidecar of the new weights records ``finetuned_from`` (the name and sha256
     of the starting weights), ``survey`` (source, dims, shape and the sha256 of the
     validation sample), ``recipe`` (the settings) and ``scores`` (``before`` and
-    ``after``). Nothing is written to `output` until the weight set is complete:
+    ``after``) and ``trained_sampling``: the sample intervals and trace spacings the
+    new weights have seen, those of the starting weights and the survey's (None when
+    the starting weights record none), which the networks' sampling check reads.
+    Nothing is written to `output` until the weight set is complete:
     an interrupted fine-tuning leaves nothing behind. See ``docs/finetune.md``.
 
     Examples
@@ -202,7 +205,8 @@ def run_finetune(
     with tracker, Staging(target, overwrite) as staging:
         trained = train_on_survey(da, holdout, start, recipe, staging.scratch, progress, tracker)
         after = _scores(holdout, start, trained.weights, options)
-        path = _save(staging.set, start, trained, recipe, survey, before, after)
+        seen = _seen_sampling(da, start)
+        path = _save(staging.set, start, trained, recipe, survey, before, after, seen)
         scores = {f"{when}_{k}": v for when, s in (("before", before), ("after", after))
                   for k, v in s.items()}  # fmt: skip
         tracker.log_metrics({**scores, "gain_db": after["snr_db"] - before["snr_db"]}, 0)
@@ -287,6 +291,18 @@ def _scores(
     return {name: float(found[name]) for name in SCORE_NAMES}
 
 
+def _seen_sampling(da: xr.DataArray, start: StartingWeights) -> dict[str, Any] | None:
+    """The sampling the fine-tuned weights have seen: the starting set's and the survey's.
+
+    None when the starting weights record none (their training data's is unknown).
+    """
+    from promethium.ml.trained_sampling import survey_sampling
+
+    if start.trained_sampling is None:
+        return None
+    return start.trained_sampling.including(survey_sampling(da)).as_dict()
+
+
 def _save(
     folder: Path,
     start: StartingWeights,
@@ -295,6 +311,7 @@ def _save(
     survey: Mapping[str, Any],
     before: Mapping[str, float],
     after: Mapping[str, float],
+    sampling: Mapping[str, Any] | None,
 ) -> Path:
     """Write the fine-tuned weight set (the best validated weights) into `folder`."""
     from promethium.ml.weights import load_weights, save_weights
@@ -312,6 +329,7 @@ def _save(
         "steps": trained.global_step,
         "best_epoch": trained.best_epoch,
         "stopped_early": trained.stopped_early,
+        "trained_sampling": None if sampling is None else dict(sampling),
     }
     return save_weights(
         network,

@@ -2,7 +2,8 @@
 
 :func:`starting_weights` resolves the model name and the weight set (the given file,
 or the weights shipped for the model), checks that they belong together, and reads
-what the sidecar records: the network's config and the recipe it was trained with.
+what the sidecar records: the network's config, the recipe it was trained with and
+the sampling it was trained on.
 This module imports no torch.
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from promethium.errors import ConfigError, ModelNotFoundError, closest_match
 
 if TYPE_CHECKING:
+    from promethium.ml.trained_sampling import TrainedSampling
     from promethium.typing import PathType
 
 __all__ = ["StartingWeights", "starting_weights"]
@@ -41,6 +43,9 @@ class StartingWeights:
     recipe : dict
         The training configuration the sidecar records (``metadata.training``), or
         empty.
+    trained_sampling : TrainedSampling or None
+        The sampling the weights were trained on, as their sidecar records it
+        (:meth:`~promethium.ml.trained_sampling.TrainedSampling.from_sidecar`), or None.
     """
 
     model: str
@@ -49,6 +54,7 @@ class StartingWeights:
     sha256: str
     params: dict[str, Any]
     recipe: dict[str, Any] = field(default_factory=dict)
+    trained_sampling: TrainedSampling | None = None
 
     @property
     def origin(self) -> dict[str, str]:
@@ -141,7 +147,7 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
         )
     params = dict(info.get("config") or {})
     # The plugin's own check: the same messages as pm.reconstruct(weights=...).
-    build_network_model(model, path, **params)
+    built = build_network_model(model, path, **params)
     metadata = info.get("metadata") or {}
     recipe = metadata.get("training") if isinstance(metadata, dict) else None
     return StartingWeights(
@@ -151,4 +157,5 @@ def starting_weights(model: str, weights: PathType | None) -> StartingWeights:
         sha256=str(info["sha256"]),
         params=params,
         recipe=dict(recipe) if isinstance(recipe, dict) else {},
+        trained_sampling=built.trained_sampling,
     )

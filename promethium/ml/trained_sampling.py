@@ -89,10 +89,18 @@ class TrainedSampling:
     def from_sidecar(cls, info: Mapping[str, Any]) -> TrainedSampling | None:
         """The trained sampling a weights sidecar records, or None when it records none.
 
-        Read from ``data.synthetic``: ``dt_ms`` (every ``kind``) and, for ``kind: fd``,
-        ``trace_spacing_m``. Weights trained on files, fine-tuned on a survey, or
-        saved without a training recipe record none.
+        Read from ``metadata.trained_sampling`` where a fine-tuning recorded it
+        (:meth:`as_dict`'s layout), else from ``data.synthetic``: ``dt_ms`` (every
+        ``kind``) and, for ``kind: fd``, ``trace_spacing_m``. Weights trained on files,
+        fine-tuned from such weights, or saved without a training recipe record none.
         """
+        metadata = info.get("metadata")
+        recorded = metadata.get("trained_sampling") if isinstance(metadata, Mapping) else None
+        if isinstance(recorded, Mapping):
+            intervals = _positive_values(recorded.get("sample_interval_ms"))
+            if intervals:
+                spacings = _positive_values(recorded.get("trace_spacing_m"))
+                return cls(sample_interval_ms=intervals, trace_spacing_m=spacings)
         data = info.get("data")
         synthetic = data.get("synthetic") if isinstance(data, Mapping) else None
         if not isinstance(synthetic, Mapping):
@@ -106,6 +114,27 @@ class TrainedSampling:
             else ()
         )
         return cls(sample_interval_ms=intervals, trace_spacing_m=spacings)
+
+    def including(self, survey: SurveySampling) -> TrainedSampling:
+        """The sampling seen once a network trained on this has also trained on `survey`.
+
+        The survey's sample interval and trace spacing join the trained values, where
+        the survey has them; an unrecorded trace spacing stays unrecorded (the
+        original training data's is unknown).
+
+        Examples
+        --------
+        >>> trained = TrainedSampling((2.0, 4.0), (12.5, 25.0))
+        >>> trained.including(SurveySampling(8.0, 50.0, "offset")).describe()
+        'sample interval 2-8 ms, trace spacing 12.5-50 m'
+        """
+        intervals = self.sample_interval_ms
+        if survey.sample_interval_ms is not None:
+            intervals = _positive_values([*intervals, survey.sample_interval_ms])
+        spacings = self.trace_spacing_m
+        if spacings and survey.trace_spacing_m is not None:
+            spacings = _positive_values([*spacings, survey.trace_spacing_m])
+        return TrainedSampling(intervals, spacings)
 
     def interval_within(self, interval_ms: float) -> bool:
         """Whether `interval_ms` lies in the trained range of sample intervals."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import pytest
 
@@ -200,3 +201,39 @@ def test_without_weights_it_starts_from_the_shipped_set(tiny_weights, tmp_path, 
         "name": "pretrained:unet",
         "sha256": weights_sha256(tiny_weights),
     }
+
+
+def test_the_finetuned_weights_record_the_sampling_they_have_seen(tiny_weights, tmp_path):
+    """The sampling check survives fine-tuning: the survey's sampling joins the start's."""
+    import shutil
+
+    from promethium.ml.trained_sampling import TrainedSampling
+    from promethium.ml.weights import sidecar_path
+    from promethium.train.export import update_sidecar
+
+    start = tmp_path / "start" / "unet.safetensors"
+    start.parent.mkdir()
+    shutil.copy(tiny_weights, start)
+    shutil.copy(sidecar_path(tiny_weights), sidecar_path(start))
+    synthetic = {"kind": "fd", "dt_ms": [2.0, 4.0], "trace_spacing_m": [6.25, 25.0]}
+    update_sidecar(start, {"data": {"synthetic": synthetic}})
+    line = pm.synthetic_section(n_traces=64, n_samples=128, dt_ms=8.0, trace_spacing_m=50.0)
+    result = pm.finetune(line, "unet", weights=start, output=tmp_path / "tuned", steps=1)
+    recorded = read_sidecar(result.weights)["metadata"]["trained_sampling"]
+    assert recorded == {
+        "sample_interval_ms": [2.0, 4.0, 8.0],
+        "trace_spacing_m": [6.25, 25.0, 50.0],
+    }
+    model = pm.create_model("unet", weights=result.weights)
+    assert model.trained_sampling == TrainedSampling((2.0, 4.0, 8.0), (6.25, 25.0, 50.0))
+    assert model.trained_sampling.interval_within(8.0) and model.trained_sampling.spacing_within(
+        50.0
+    )
+    with warnings.catch_warnings():  # the fine-tuning survey is within: no sampling warning
+        warnings.simplefilter("error", PromethiumWarning)
+        pm.reconstruct(pm.apply_trace_mask(line, pm.random_mask(line, 0.3, seed=2)), "unet",
+                       weights=result.weights, patch_size=16)  # fmt: skip
+    # Weights that record no sampling give fine-tuned weights that record none.
+    plain = pm.finetune(line, "unet", weights=tiny_weights, output=tmp_path / "plain", steps=1)
+    assert read_sidecar(plain.weights)["metadata"]["trained_sampling"] is None
+    assert pm.create_model("unet", weights=plain.weights).trained_sampling is None

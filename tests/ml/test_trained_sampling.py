@@ -139,3 +139,14 @@ def test_trace_spacing_of_positions_along_any_azimuth(spacing, unit, angle, n):
     sampling = survey_sampling(positions)
     assert sampling.trace_spacing_m == pytest.approx(spacing, rel=1e-6)
     assert sampling.spacing_from == "group_x, group_y"
+
+
+def test_a_recorded_trained_sampling_comes_before_the_recipe_and_unions_with_a_survey():
+    recorded = {"sample_interval_ms": [8.0, 2.0], "trace_spacing_m": [50.0]}
+    info = {"metadata": {"trained_sampling": recorded}, "data": {"synthetic": {"dt_ms": 4.0}}}
+    assert TrainedSampling.from_sidecar(info) == TrainedSampling((2.0, 8.0), (50.0,))
+    assert TrainedSampling.from_sidecar({"metadata": {"trained_sampling": None}}) is None
+    trained = TrainedSampling((2.0, 4.0))  # no trace spacing recorded: it stays unknown
+    seen = trained.including(SurveySampling(1.0, 12.5, "offset"))
+    assert seen == TrainedSampling((1.0, 2.0, 4.0), ())
+    assert trained.including(SurveySampling(None, None)) == trained

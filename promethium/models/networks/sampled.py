@@ -230,8 +230,8 @@ class SamplingCheckedModel(TorchModel):
         if mode == "trained" and (trained is None or survey.sample_interval_ms is None):
             what = (
                 f"the sampling the weights of {self.name!r} were trained on, but their "
-                "sidecar records none (weights trained on files, fine-tuned on a survey, "
-                "or a plain checkpoint)"
+                "sidecar records none (weights trained on files, fine-tuned from such "
+                "weights, or a plain checkpoint)"
                 if trained is None
                 else "a regularly sampled time axis, and this survey has none"
             )
