@@ -201,9 +201,9 @@ def test_bad_values_of_resample_time_are_config_errors(tmp_path):
         pm.reconstruct(_holed(1.0), "unet", weights=weights, resample_time="trained")
     assert str(err.value) == (
         "resample_time='trained' needs the sampling the weights of 'unet' were trained on, "
-        "but their sidecar records none (weights trained on files, fine-tuned on a survey, "
-        "or a plain checkpoint); leave resample_time='off', or resample the survey yourself "
-        "(pm.ops.Resample)."
+        "but their sidecar records none (weights trained on files, fine-tuned from such "
+        "weights, or a plain checkpoint); leave resample_time='off', or resample the survey "
+        "yourself (pm.ops.Resample)."
     )
     out, messages = _sampling_warnings(_holed(1.0), weights=weights)
     assert messages == []  # nothing recorded, nothing compared
