@@ -78,7 +78,7 @@ def plan(
     saying how to fix it, when a worker could not hold the tasks it runs at once.
     """
     import promethium as pm
-    from promethium.distributed.cluster import open_client
+    from promethium.distributed.cluster import ClusterSpec, open_client, warn_ignored_sizes
     from promethium.distributed.estimate import calibrate as run_one
     from promethium.distributed.estimate import largest_chunk, worker_capacity
     from promethium.distributed.fit import check_fits, largest_task
@@ -91,6 +91,20 @@ def plan(
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         raise pm.ConfigError(f"input(s) not found: {', '.join(missing)}.")
+    if scheduler is not None:
+        warn_ignored_sizes(scheduler, {
+            "--workers": workers, "--threads-per-worker": threads_per_worker,
+            "--gpus-per-worker": gpus_per_worker,
+            "--memory-limit": None if memory_limit == "auto" else memory_limit,
+        })  # fmt: skip
+        with open_client(scheduler) as client:
+            capacity = worker_capacity(client)
+    else:  # the sizes batch would refuse are refused here
+        spec = ClusterSpec(
+            n_workers=workers, threads_per_worker=threads_per_worker,
+            memory_limit=memory_limit, gpus_per_worker=gpus_per_worker,
+        )  # fmt: skip
+        capacity = worker_capacity(**spec.capacity_kwargs())
     runplan = RunPlan()
     runplan.add(
         "dry run",
@@ -108,14 +122,6 @@ def plan(
         dims = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
         runplan.add("input", f"{path} ({dims}); output chunks {chunk_text(result)}")
     estimate = largest_task(results, resolved)
-    if scheduler is not None:
-        with open_client(scheduler) as client:
-            capacity = worker_capacity(client)
-    else:
-        capacity = worker_capacity(
-            n_workers=workers, threads_per_worker=threads_per_worker,
-            memory_limit=memory_limit, gpus_per_worker=gpus_per_worker,
-        )  # fmt: skip
     largest = results[estimate.input_index]
     measured = run_one(largest, largest_chunk(largest)) if calibrate else None
     _describe(runplan, results, estimate, capacity, measured, resolved)

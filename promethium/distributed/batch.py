@@ -26,7 +26,13 @@ from promethium.distributed.checks import (
     run_estimate,
     run_settings,
 )
-from promethium.distributed.cluster import ClusterSpec, dashboard_link, open_client, task_resources
+from promethium.distributed.cluster import (
+    ClusterSpec,
+    dashboard_link,
+    open_client,
+    task_resources,
+    warn_ignored_sizes,
+)
 from promethium.distributed.driver import BatchDriver
 from promethium.distributed.estimate import worker_capacity
 from promethium.distributed.fit import check_fits
@@ -95,7 +101,8 @@ def batch_reconstruct(
         A client, a scheduler address (``"tcp://host:8786"``; dask-jobqueue and
         dask-cuda clusters give one), or None to start a ``LocalCluster`` sized to the
         machine (or by `n_workers`, `threads_per_worker`, `gpus_per_worker`,
-        `memory_limit`, `processes`) for the run.
+        `memory_limit`, `processes`) for the run. With a client or an address, those
+        sizes are ignored (a ``PromethiumWarning`` says so): its workers run the tasks.
     resume : bool, default True
         Reuse the chunks an earlier run with the same input and settings finished (and
         skip inputs whose outputs are complete). False recomputes everything.
@@ -141,9 +148,11 @@ def batch_reconstruct(
     ConfigError
         Before any work: no input, an input missing, two inputs with the same output
         name, an output that is an input, `output_dir` a file, an output this batch did
-        not write (without `overwrite`), an unknown model or option, more local worker
-        processes than the machine's memory holds, a chunk size that is not positive (or
-        chunks of dims no input has), a bad scheduler address or no
+        not write (without `overwrite`), an unknown model or option, a local cluster
+        that cannot be meant (more worker processes than the machine's memory holds, or
+        more than 8 threads per CPU core in all: see
+        :class:`~promethium.distributed.cluster.ClusterSpec`), a chunk size that is not
+        positive (or chunks of dims no input has), a bad scheduler address or no
         scheduler there, or tasks that would not fit in a worker's memory (the check and
         message of ``promethium plan``: :func:`promethium.distributed.fit.check_fits`).
     BatchError
@@ -179,13 +188,22 @@ def batch_reconstruct(
     )  # fmt: skip
     jobs = [InputJob.for_source(s, out, fmt) for s in sources]
     check_jobs(jobs, overwrite)
-    spec = ClusterSpec(
-        n_workers=n_workers, threads_per_worker=threads_per_worker,
-        gpus_per_worker=gpus_per_worker, memory_limit=memory_limit, processes=processes,
-        dashboard_address=dashboard_address,
-    )  # fmt: skip
+    spec, local = None, None
+    if client is None:
+        spec = ClusterSpec(
+            n_workers=n_workers, threads_per_worker=threads_per_worker,
+            gpus_per_worker=gpus_per_worker, memory_limit=memory_limit, processes=processes,
+            dashboard_address=dashboard_address,
+        )  # fmt: skip
+        local = worker_capacity(**spec.capacity_kwargs())
+    else:
+        where = client if isinstance(client, str) else "the client given"
+        warn_ignored_sizes(where, {
+            "n_workers": n_workers, "threads_per_worker": threads_per_worker,
+            "gpus_per_worker": gpus_per_worker, "processes": None if processes else False,
+            "memory_limit": None if memory_limit == "auto" else memory_limit,
+        })  # fmt: skip
     estimate = run_estimate(jobs, settings, registry)
-    local = None if client is not None else worker_capacity(**spec.capacity_kwargs())
     if estimate is not None and local is not None:
         check_fits(estimate, local)  # before a cluster starts
     device = settings.resolved.get("device")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
 __all__ = [
+    "LOCAL_THREADS_PER_CORE",
     "NANNY_PARENT_ENVIRON",
     "WORKER_ENVIRON",
     "WORKER_PROCESS_BYTES",
@@ -28,6 +29,7 @@ __all__ = [
     "local_cluster",
     "open_client",
     "task_resources",
+    "warn_ignored_sizes",
     "worker_summary",
 ]
 
@@ -38,6 +40,13 @@ WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20)}
 #: environment (``distributed.nanny``: a fixed hash seed for the workers, the parent's
 #: pid for process titles).
 NANNY_PARENT_ENVIRON = ("PYTHONHASHSEED", "__DASK_PARENT_PID")
+
+#: Threads a local cluster may run per CPU core of the machine (``os.cpu_count()``), over
+#: all its workers. Tasks compute (or feed a GPU, one task per GPU): past one thread per
+#: core they only share the cores. Eight per core leaves room for tasks waiting on
+#: storage and for deliberate oversubscription; more (``threads_per_worker=10**6``) cannot
+#: be meant, and each thread costs its stack and keeps inputs open in the driver.
+LOCAL_THREADS_PER_CORE = 8
 
 #: Resident memory of a worker process with Promethium's readers, torch and a model loaded
 #: (``benchmarks/distributed.py`` measures 450-590 MiB).
@@ -62,6 +71,13 @@ class ClusterSpec:
         Worker processes (default) or threads of this process.
     dashboard_address : str, optional
         Where the dashboard listens (``":8787"`` by default; None turns it off).
+
+    Raises
+    ------
+    ConfigError
+        If a size is not a positive integer, or cannot be meant on this machine: more
+        worker processes than its memory holds (:data:`WORKER_PROCESS_BYTES` each), or
+        more threads in all than :data:`LOCAL_THREADS_PER_CORE` per CPU core.
     """
 
     def __init__(
@@ -84,6 +100,7 @@ class ClusterSpec:
                 raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
         if processes and n_workers is not None:
             _check_worker_processes(n_workers)
+        _check_threads(n_workers, threads_per_worker, processes)
         self.n_workers = n_workers
         self.threads_per_worker = threads_per_worker
         self.gpus_per_worker = gpus_per_worker
@@ -130,8 +147,48 @@ def _check_worker_processes(n_workers: int) -> None:
             f"n_workers={n_workers} worker processes need about "
             f"{format_bytes(n_workers * WORKER_PROCESS_BYTES)} for their imports and model alone "
             f"(~{format_bytes(WORKER_PROCESS_BYTES)} each), more than this machine's "
-            f"{format_bytes(total)}; ask for at most {most} (one per core is usual), or "
-            "give the address of a cluster with more machines."
+            f"{format_bytes(total)}; ask for at most {most} (--workers; one per core is "
+            f"usual: this machine has {os.cpu_count() or 1}), or give the address of a "
+            "cluster with more machines."
+        )
+
+
+def _check_threads(n_workers: int | None, threads_per_worker: int | None, processes: bool) -> None:
+    """Refuse a local cluster of more threads than :data:`LOCAL_THREADS_PER_CORE` per core."""
+    from promethium.distributed.estimate import local_size
+
+    workers, threads = local_size(n_workers, threads_per_worker, processes)
+    cores = os.cpu_count() or 1
+    most = LOCAL_THREADS_PER_CORE * cores
+    if workers * threads <= most:
+        return
+    given = {"n_workers": n_workers, "threads_per_worker": threads_per_worker}
+    named = " and ".join(f"{k}={v}" for k, v in given.items() if v is not None)
+    raise ConfigError(
+        f"{named} would start {workers} worker(s) x {threads} thread(s) = "
+        f"{workers * threads} threads on this machine's {cores} CPU core(s); a local "
+        f"cluster runs at most {LOCAL_THREADS_PER_CORE} per core ({most} here), as its tasks "
+        f"compute and more threads only share the cores. Give n_workers x threads_per_worker "
+        f"<= {most} (--workers, --threads-per-worker; leaving both out starts about one "
+        "thread per core), or the address of a cluster with more machines (client=, "
+        "--scheduler)."
+    )
+
+
+def warn_ignored_sizes(where: str, sizes: dict[str, Any]) -> None:
+    """Warn that the sizes of a local cluster given (those not None) mean nothing at `where`.
+
+    A client or scheduler address given, its workers run the tasks: ``n_workers`` and
+    the like are not checked and change nothing.
+    """
+    given = [f"{name}={value!r}" for name, value in sizes.items() if value is not None]
+    if given:
+        warnings.warn(
+            f"{', '.join(given)} size a local cluster and are ignored: the tasks run on the "
+            f"workers of {where}. Size that cluster where it is started (dask-jobqueue, "
+            "dask-cuda, dask worker), or leave the scheduler out to start a local one.",
+            PromethiumWarning,
+            stacklevel=3,
         )
 
 

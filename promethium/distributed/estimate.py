@@ -33,6 +33,7 @@ __all__ = [
     "calibrate",
     "estimate_task",
     "largest_chunk",
+    "local_size",
     "task_host_bytes",
     "worker_capacity",
 ]
@@ -241,18 +242,10 @@ def worker_capacity(
         )  # fmt: skip
     import logging
 
-    from distributed.deploy.utils import nprocesses_nthreads
     from distributed.worker_memory import parse_memory_limit
 
     cores = os.cpu_count() or 1
-    # As LocalCluster sizes itself (distributed.deploy.local).
-    if n_workers is None and threads_per_worker is None:
-        n_workers, threads_per_worker = nprocesses_nthreads(cores) if processes else (1, cores)
-    elif n_workers is None:
-        n_workers = max(1, cores // int(threads_per_worker or 1)) if processes else 1
-    elif threads_per_worker is None:
-        threads_per_worker = max(1, math.ceil(cores / n_workers))
-    assert n_workers is not None and threads_per_worker is not None
+    n_workers, threads_per_worker = local_size(n_workers, threads_per_worker, processes)
     no_size = ConfigError(
         f"memory_limit {memory_limit!r} is no memory size; give e.g. '4GiB' or 'auto'."
     )
@@ -271,3 +264,23 @@ def worker_capacity(
     return WorkerCapacity(
         n_workers, threads_per_worker, int(memory or 0), gpus, "a local cluster on this machine"
     )
+
+
+def local_size(
+    n_workers: int | None, threads_per_worker: int | None, processes: bool = True
+) -> tuple[int, int]:
+    """The workers and threads per worker of a ``LocalCluster``, dask's defaults filled in.
+
+    As ``distributed.deploy.local`` sizes itself from the CPU count when `n_workers` or
+    `threads_per_worker` (or both) are None.
+    """
+    from distributed.deploy.utils import nprocesses_nthreads
+
+    cores = os.cpu_count() or 1
+    if threads_per_worker is None:
+        if n_workers is None:
+            return nprocesses_nthreads(cores) if processes else (1, cores)
+        return n_workers, max(1, math.ceil(cores / n_workers))
+    if n_workers is None:
+        return (max(1, cores // threads_per_worker) if processes else 1), threads_per_worker
+    return n_workers, threads_per_worker

@@ -37,6 +37,13 @@ def test_corrupt_input_among_good_ones_exits_non_zero(survey, tmp_path, capsys):
         (["-o", "bogus=1"], "bogus"),
         (["--scheduler", "nowhere"], "is not an address"),
         (["--format", "netcdf"], "formats must be among"),
+        (
+            ["--threads-per-worker", "1000000"],
+            "threads_per_worker=1000000 would start 1 "
+            "worker(s) x 1000000 thread(s) = 1000000 threads on this machine's",
+        ),
+        (["--workers", "100000"], "n_workers=100000 worker processes need about"),
+        (["--workers", "0"], "n_workers must be a positive integer; got 0."),
     ],
 )
 def test_batch_usage_errors(survey, tmp_path, capsys, extra, message):

@@ -49,8 +49,14 @@ def test_plan_that_does_not_fit_is_refused_with_the_fixes(survey, capsys):
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--memory-limit", "lots"], "no memory size"), (["-o", "bogus=1"], "bogus")],
-)
+    [
+        (["--memory-limit", "lots"], "no memory size"),
+        (["-o", "bogus=1"], "bogus"),
+        (["--threads-per-worker", "1000000"], "threads_per_worker=1000000 would start 1 "
+         "worker(s) x 1000000 thread(s) = 1000000 threads on this machine's"),
+        (["--workers", "100000"], "n_workers=100000 worker processes need about"),
+    ],
+)  # fmt: skip
 def test_plan_usage_errors(survey, capsys, extra, message):
     assert main(["plan", str(survey), "-m", "pocs", "--no-calibrate", *extra]) == 1
     assert message in capsys.readouterr().err
@@ -59,3 +65,18 @@ def test_plan_usage_errors(survey, capsys, extra, message):
 def test_plan_missing_input(tmp_path, capsys):
     assert main(["plan", str(tmp_path / "nope.sgy"), "-m", "linear"]) == 1
     assert "input(s) not found" in capsys.readouterr().err
+
+
+def test_plan_for_a_scheduler_says_local_sizes_are_ignored(survey, capsys):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:  # fmt: skip
+        argv = ["plan", str(survey), "-m", "linear", "--no-calibrate", "--scheduler",
+                cluster.scheduler_address, "--workers", "100000"]  # fmt: skip
+        assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert (
+        "--workers=100000 size a local cluster and are ignored: the tasks run on the "
+        f"workers of {cluster.scheduler_address}." in " ".join(captured.err.split())
+    )
+    assert lines(captured.out)["workers"].startswith("1 x 1 thread(s)")

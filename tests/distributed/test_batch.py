@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 import promethium as pm
 from promethium.distributed.manifest import MANIFEST_DIR
-from promethium.errors import BatchError, ConfigError
+from promethium.errors import BatchError, ConfigError, PromethiumWarning
 
 POCS = {"model": "pocs", "chunks": {"shot": 1}, "patch_size": 16, "n_iter": 3}
 
@@ -252,8 +253,25 @@ def test_absurd_cluster_sizes_are_refused_before_anything_starts(surveys, tmp_pa
                        r"488.3 TiB for their imports and model alone \(~512.0 MiB each\), "
                        r"more than this machine's [\d.]+ [GT]iB; ask for at most \d+"):  # fmt: skip
         pm.batch_reconstruct(surveys, out, n_workers=10**6, **FITS)
+    cores = os.cpu_count() or 1
+    with pytest.raises(ConfigError, match=rf"^threads_per_worker=1000000 would start 1 "
+                       rf"worker\(s\) x 1000000 thread\(s\) = 1000000 threads on this "
+                       rf"machine's {cores} CPU core"):  # fmt: skip
+        pm.batch_reconstruct(surveys, out, threads_per_worker=10**6, **FITS)
     # A chunk larger than the memory: all 4 shots in one chunk, a worker of 1 MiB.
     with pytest.raises(ConfigError, match=r"above 80% of its 1.0 MiB memory limit"):
         pm.batch_reconstruct(surveys, out, n_workers=1, memory_limit="1MiB",
                              **{**FITS, "chunks": {"shot": 10**6}})  # fmt: skip
     assert not out.exists()
+
+
+def test_local_cluster_sizes_are_ignored_with_a_client_and_a_warning_says_so(
+    client, surveys, tmp_path
+):
+    with pytest.warns(PromethiumWarning, match=r"^n_workers=1000000, threads_per_worker=1000000 "
+                      r"size a local cluster and are ignored: the tasks run on the workers of "
+                      r"the client given\."):  # fmt: skip
+        result = pm.batch_reconstruct(surveys[:1], tmp_path / "out", client=client,
+                                      n_workers=10**6, threads_per_worker=10**6,
+                                      formats=["zarr"], **POCS)  # fmt: skip
+    assert result.inputs[0].status == "written"
