@@ -41,6 +41,9 @@ class BatchProgress:
         Chunks computed per second by this run (0 until one finished).
     dashboard : str or None
         The dask dashboard's address, if it has one.
+    files_open : int
+        Inputs open now (their chunks or outputs in progress); at most twice the
+        cluster's threads and :data:`~promethium.distributed.driver.MAX_OPEN_INPUTS`.
     """
 
     files_total: int
@@ -52,6 +55,7 @@ class BatchProgress:
     elapsed_s: float
     rate: float
     dashboard: str | None
+    files_open: int = 0
 
     @property
     def eta_s(self) -> float | None:
