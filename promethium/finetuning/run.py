@@ -188,7 +188,7 @@ def run_finetune(
     from promethium.finetuning.output import Staging, check_output
     from promethium.finetuning.settings import FineTuneSettings
     from promethium.finetuning.start import starting_weights
-    from promethium.finetuning.training import train_on_survey
+    from promethium.finetuning.training import check_patches, train_on_survey
     from promethium.tracking import open_tracker
 
     started = time.perf_counter()
@@ -197,6 +197,7 @@ def run_finetune(
         values["tracking"] = _tracking(values["tracking"])
     recipe = FineTuneSettings.parse(values, owner="finetune")
     start = starting_weights(model, weights)
+    check_patches(da, start, recipe)
     target = check_output(Path(output) if output is not None else _default_output(model), overwrite)
     survey, holdout = _survey_and_holdout(da, recipe)
     options = {"device": recipe.device, **dict(inference or {})}

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from promethium.train.data import PatchDataset
     from promethium.train.summary import TrainResult
 
-__all__ = ["MAX_VALIDATION_PATCHES", "survey_name", "train_on_survey"]
+__all__ = ["MAX_VALIDATION_PATCHES", "check_patches", "survey_name", "train_on_survey"]
 
 #: Training patch (traces, samples) when neither the recipe nor the weights give one.
 FALLBACK_PATCH = (64, 64)
@@ -112,6 +112,64 @@ def _patch(
     trained = start.recipe_value("data", "patch_size")
     size = tuple(trained) if isinstance(trained, list) and len(trained) == 2 else FALLBACK_PATCH
     return (min(int(size[0]), panel[0]), min(int(size[1]), panel[1]))
+
+
+def check_patches(da: xr.DataArray, start: StartingWeights, recipe: FineTuneSettings) -> None:
+    """Refuse, before anything is computed, training patches the masks do not fit in.
+
+    A gap mask needs patches wide enough for its gaps with a live trace between each
+    (:attr:`~promethium.train.config.GapMask.min_traces`): the shipped weights' masks
+    (two gaps of up to 10 traces) need 21 traces, so a survey of narrower gathers
+    needs masks that fit; the message gives masks that do.
+
+    Raises
+    ------
+    ConfigError
+        If `recipe.patch_size` is larger than the gathers, or a gap mask does not fit
+        in the training patches.
+    """
+    import json
+
+    from promethium.train.config import GapMask
+
+    config = _train_config(da, start, recipe, Path("scratch"))
+    traces = config.data.patch_size[0]
+    misfits = [m for m in config.data.masks if isinstance(m, GapMask) and m.min_traces > traces]
+    if not misfits:
+        return
+    spec = misfits[0]
+    whose = "given" if recipe.masks is not None else "of the starting weights (the default)"
+    if recipe.patch_size is not None:
+        why = f"patch_size={list(recipe.patch_size)} makes patches of {traces} traces"
+    elif traces == int(da.shape[-2]):
+        why = f"the gathers of this survey are {traces} traces wide"
+    else:
+        why = f"the starting weights' training patches are {traces} traces wide"
+    fitted = [_fitted(m, traces) if m in misfits else m for m in config.data.masks]
+    kept = [m.model_dump(mode="json") for m in fitted if m is not None]
+    suggestion = json.dumps(kept or [{"kind": "random", "ratio": [0.1, 0.5]}])
+    gaps = f"{spec.n_gaps} {'gap' if spec.n_gaps == 1 else 'gaps'} of up to {spec.widest} traces"
+    need = f"patches of at least {spec.min_traces} traces"
+    fix = f"masks={suggestion} (command line: --set 'masks={suggestion}')"
+    raise ConfigError(
+        f"the training masks {whose} hide {gaps}, which need {need}, but {why}. Pass masks "
+        f"that fit, e.g. {fix}, or fine-tune on gathers of at least {spec.min_traces} traces."
+    )
+
+
+def _fitted(spec: Any, traces: int) -> Any:
+    """`spec` (a GapMask) with fewer or narrower gaps that fit `traces`; None if none do.
+
+    Each gap is at most half the patch wide, so every patch keeps live traces to learn
+    from.
+    """
+    low = spec.gap_width if isinstance(spec.gap_width, int) else spec.gap_width[0]
+    for n in range(spec.n_gaps, 0, -1):
+        widest = min(spec.widest, (traces + 1) // n - 1, traces // 2)
+        if widest >= low:
+            width = low if widest == low else (low, widest)
+            return spec.model_copy(update={"n_gaps": n, "gap_width": width})
+    return None
 
 
 def _train_config(

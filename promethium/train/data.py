@@ -131,13 +131,11 @@ class PatchDataset:
                 rows.append(np.concatenate([head, grid], axis=1))
         self.index = np.concatenate(rows).astype(np.int64)
         for spec in self.masks:
-            if isinstance(spec, GapMask):
-                widest = spec.gap_width if isinstance(spec.gap_width, int) else spec.gap_width[1]
-                if spec.n_gaps * (widest + 1) - 1 > pt:
-                    raise ConfigError(
-                        f"data.masks: {spec.n_gaps} gaps of up to {widest} traces do not fit "
-                        f"in a patch of {pt} traces; use fewer or narrower gaps."
-                    )
+            if isinstance(spec, GapMask) and spec.min_traces > pt:
+                raise ConfigError(
+                    f"data.masks: {spec.n_gaps} gaps of up to {spec.widest} traces do not fit "
+                    f"in a patch of {pt} traces; use fewer or narrower gaps."
+                )
 
     def __len__(self) -> int:
         return len(self.index)

@@ -148,3 +148,70 @@ def test_an_output_that_is_a_file_or_has_no_folder(tiny_weights, tmp_path, line)
 )  # fmt: skip
 def test_absurd_settings(tiny_weights, tmp_path, line, settings, message):
     _refused(tmp_path, ConfigError, message, line, weights=tiny_weights, **settings)
+
+
+def _gathers(n_traces, n_gathers=8):
+    import numpy as np
+    import xarray as xr
+
+    gathers = [
+        pm.synthetic_gather(n_traces=n_traces, n_samples=64, seed=s) for s in range(n_gathers)
+    ]
+    survey = xr.concat(gathers, dim="shot").assign_coords(shot=("shot", np.arange(n_gathers)))
+    return survey.transpose("shot", "offset", "time")
+
+
+def test_gathers_narrower_than_the_masks_need_are_refused_up_front_with_masks_that_fit(
+    tmp_path, monkeypatch
+):
+    """The shipped recipe's masks hide 2 gaps of up to 10 traces: 21 traces at least."""
+    import json
+
+    from promethium.finetuning import run
+    from promethium.ml.weights import save_weights
+    from promethium.train.loop.networks import network_class
+
+    from .conftest import TINY
+
+    masks = [
+        {"kind": "random", "ratio": [0.1, 0.6]},
+        {"kind": "regular", "keep_every": [2, 3, 4]},
+        {"kind": "gaps", "n_gaps": 2, "gap_width": [2, 10]},
+    ]
+    weights = save_weights(
+        network_class("unet")(**TINY), tmp_path / "w" / "unet.safetensors", config=TINY,
+        metadata={"training": {"data": {"patch_size": [96, 128], "masks": masks}}},
+        architecture="unet",
+    )  # fmt: skip
+    narrow = _gathers(12)
+    fitting = [*masks[:2], {"kind": "gaps", "n_gaps": 2, "gap_width": [2, 5]}]
+    with monkeypatch.context() as patch:
+        patch.setattr(run, "_scores", lambda *a: pytest.fail("scored before refusing"))
+        _refused(
+            tmp_path, ConfigError,
+            "the training masks of the starting weights (the default) hide 2 gaps of up to 10 "
+            "traces, which need patches of at least 21 traces, but the gathers of this survey "
+            f"are 12 traces wide. Pass masks that fit, e.g. masks={json.dumps(fitting)} "
+            f"(command line: --set 'masks={json.dumps(fitting)}'), or fine-tune on gathers of "
+            "at least 21 traces.",
+            narrow, weights=weights,
+        )  # fmt: skip
+        _refused(
+            tmp_path, ConfigError, "the training masks given hide 1 gap of up to 30 traces",
+            _gathers(24), weights=weights, masks=[{"kind": "gaps", "gap_width": 30}],
+        )  # fmt: skip
+        _refused(
+            tmp_path, ConfigError, "but patch_size=[16, 32] makes patches of 16 traces.",
+            _gathers(24), weights=weights, patch_size=[16, 32],
+        )  # fmt: skip
+    # The masks the message gives fit, and the gathers of 24 traces take the defaults.
+    result = pm.finetune(narrow, "unet", weights=weights, output=tmp_path / "a", steps=1,
+                         masks=fitting)  # fmt: skip
+    assert read_sidecar_masks(result.weights) == fitting
+    pm.finetune(_gathers(24), "unet", weights=weights, output=tmp_path / "b", steps=1)
+
+
+def read_sidecar_masks(path):
+    from promethium.ml.weights import read_sidecar
+
+    return read_sidecar(path)["metadata"]["recipe"]["masks"]

@@ -55,6 +55,22 @@ class GapMask(Section):
     n_gaps: PositiveInt = 1
     gap_width: PositiveInt | tuple[PositiveInt, PositiveInt] = (2, 8)
 
+    @property
+    def widest(self) -> int:
+        """The widest gap drawn."""
+        return self.gap_width if isinstance(self.gap_width, int) else self.gap_width[1]
+
+    @property
+    def min_traces(self) -> int:
+        """The fewest traces a patch needs to hold every gap, one live trace between each.
+
+        Examples
+        --------
+        >>> GapMask(n_gaps=2, gap_width=(2, 10)).min_traces
+        21
+        """
+        return self.n_gaps * (self.widest + 1) - 1
+
 
 MaskSpec = Annotated[RandomMask | RegularMask | GapMask, Field(discriminator="kind")]
 
