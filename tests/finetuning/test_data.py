@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.finetune.conftest import FD_GATHER
+from tests.finetuning.conftest import FD_GATHER
 
 
 @pytest.mark.slow

@@ -96,7 +96,7 @@ def fd_gather():
 
     96 traces (12.5 m, split spread) x 128 samples (8 ms), field-like noise, scaled to
     a peak of 1. Modelled by :func:`promethium.modeling.fd_shot_gather` with the
-    parameters stored beside it (``tests/finetune/test_data.py`` checks that the
+    parameters stored beside it (``tests/finetuning/test_data.py`` checks that the
     modeller still gives it); kept as a file because modelling it takes seconds.
     """
     import numpy as np
