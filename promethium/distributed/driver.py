@@ -122,7 +122,13 @@ class BatchDriver:
         threads = max(1, int(worker_summary(client)["threads"]))
         self.max_active = min(MAX_OPEN_INPUTS, max(2, 2 * threads))
         self.started = time.perf_counter()
+        # Running counts for progress, updated where the state changes (counting over
+        # the jobs at every result cost O(inputs) each: O(n^2) for a batch of n files).
         self.computed = 0
+        self.files_done = 0
+        self.files_failed = 0
+        self.chunks_total = 0
+        self.chunks_done = 0
 
     def run(self) -> None:
         """Run every job to its end (complete or failed); cancel all on an interruption."""
@@ -154,12 +160,10 @@ class BatchDriver:
             try:
                 if job.up_to_date(self.settings, resume=self.resume):
                     job.status = "up to date"
+                    self.files_done += 1
                     logger.info("%s: outputs up to date", job.source)
                     continue
-                job.prepare(
-                    self.settings, resume=self.resume, registry=self.registry,
-                    resources=self.resources,
-                )  # fmt: skip
+                self._prepare(job, resume=self.resume)
                 self.active.add(id(job))
                 self.futures[id(job)] = set()
                 if job.pending:
@@ -168,6 +172,17 @@ class BatchDriver:
                     self._submit_writes(job)
             except Exception as err:  # this input fails; the others carry on
                 self._fail(job, err)
+
+    def _prepare(self, job: InputJob, *, resume: bool) -> None:
+        """Open `job` (again, after a back-off), its chunks counted in or recounted."""
+        total, done = job.total, len(job.done)
+        try:
+            job.prepare(
+                self.settings, resume=resume, registry=self.registry, resources=self.resources
+            )
+        finally:  # prepare may have set them before failing
+            self.chunks_total += job.total - total
+            self.chunks_done += len(job.done) - done
 
     def _submit_chunks(self, job: InputJob) -> None:
         tasks = job.chunk_tasks(self.run_id)
@@ -193,6 +208,7 @@ class BatchDriver:
         self, job: InputJob, index: tuple[int, ...], record: Any, err: BaseException | None
     ) -> None:
         if err is None:
+            self.chunks_done += index not in job.done
             job.done[index] = ChunkRecord.from_json(record)
             job.computed += 1
             self.computed += 1
@@ -224,7 +240,7 @@ class BatchDriver:
         logger.warning(
             "%s: out of device memory; retrying with batch_size=%d", job.source, job.batch_size
         )
-        job.prepare(self.settings, resume=True, registry=self.registry, resources=self.resources)
+        self._prepare(job, resume=True)
         self._submit_chunks(job)
         return True
 
@@ -239,6 +255,7 @@ class BatchDriver:
         self.writes.pop(id(job), None)
         job.work.mark_complete({**job.run, "traces": job.traces, "filled": job.filled})
         job.status = "complete"
+        self.files_done += 1
         job.result = None  # the graph is no longer needed: keep the driver small
         self.active.discard(id(job))
         logger.info("%s: outputs written", job.source)
@@ -247,6 +264,7 @@ class BatchDriver:
         self._cancel(job)
         for write in self.writes.pop(id(job), []):
             write.abort()
+        self.files_failed += job.status != "failed"
         job.status = "failed"
         job.result = None
         job.error = f"{type(err).__name__}: {err}"
@@ -271,15 +289,14 @@ class BatchDriver:
     def _report(self) -> None:
         if self.progress is None:
             return
-        opened = [j for j in self.jobs if j.total]
         elapsed = time.perf_counter() - self.started
         self.progress(
             BatchProgress(
                 files_total=len(self.jobs),
-                files_done=sum(j.status in ("complete", "up to date") for j in self.jobs),
-                files_failed=sum(j.status == "failed" for j in self.jobs),
-                chunks_total=sum(j.total for j in opened),
-                chunks_done=sum(len(j.done) for j in opened),
+                files_done=self.files_done,
+                files_failed=self.files_failed,
+                chunks_total=self.chunks_total,
+                chunks_done=self.chunks_done,
                 chunks_computed=self.computed,
                 elapsed_s=elapsed,
                 rate=self.computed / elapsed if self.computed and elapsed > 0 else 0.0,
