@@ -6,7 +6,9 @@ fraction of the *live* traces of a sample of gathers (never a dead, masked or ab
 trace, whose truth is unknown too) and keeps their values; :func:`score` compares an
 estimate with that truth on the hidden traces only, with the metrics of
 :mod:`promethium.metrics`. The ``auto`` model, :func:`promethium.qc` and the quality
-benchmark all use these two functions.
+benchmark all use these two functions. A sample too small to hide enough traces at
+once gets more rounds over the same gathers (:meth:`Holdout.again`,
+:mod:`promethium.holdout_rounds`).
 
 How traces are hidden (``pattern``):
 
@@ -32,7 +34,7 @@ How traces are hidden (``pattern``):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -40,8 +42,8 @@ from dask.base import is_dask_collection
 
 from promethium import metrics
 from promethium.core.dims import batch_dims, trace_dims
+from promethium.core.hiding import hide_line
 from promethium.core.mask import TRACE_MASK, get_trace_mask
-from promethium.core.pattern import missing_pattern
 from promethium.errors import ConfigError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ __all__ = [
     "DEFAULT_GATHERS",
     "HIDE_PATTERNS",
     "SAMPLE_DIM",
+    "SCORE_NAMES",
     "Holdout",
     "HoldoutScore",
     "HidePattern",
@@ -69,6 +72,9 @@ DEFAULT_GATHERS = 4
 
 #: The dim that holds the sampled gathers of data with two or more batch dims.
 SAMPLE_DIM = "sample_gather"
+
+#: The scalar scores of a :class:`HoldoutScore` (besides ``n_hidden``).
+SCORE_NAMES: tuple[str, ...] = ("snr_improvement_db", "snr_db", "ssim", "mse", "coherence")
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ class Holdout:
     hidden: xr.DataArray
     fraction: float
     seed: int
-    pattern: str
+    pattern: HidePattern
     gathers: tuple[int, ...]
     n_gathers: int
 
@@ -134,6 +140,43 @@ class Holdout:
             "n_hidden": self.n_hidden,
             "n_live": int(live.sum()),
         }
+
+    @property
+    def hidden_positions(self) -> frozenset[tuple[int, int]]:
+        """The hidden traces as (gather, trace) pairs.
+
+        The gather by its flat index over the survey's batch dims, the trace by its
+        flat index within the gather.
+        """
+        rows = np.asarray(self.hidden.values, bool).reshape(len(self.gathers), -1)
+        return frozenset(
+            (g, int(i)) for g, row in zip(self.gathers, rows) for i in np.flatnonzero(row)
+        )
+
+    def again(self, seed: int) -> Holdout:
+        """Hide another set of live traces of the same sample, chosen by `seed`.
+
+        The same gathers, fraction and pattern; nothing is read from the survey again.
+
+        Raises
+        ------
+        InvalidDataError
+            If no trace can be hidden.
+
+        Examples
+        --------
+        >>> import promethium as pm
+        >>> first = hide_traces(pm.synthetic_gather(n_traces=40, n_samples=16), 0.1)
+        >>> second = first.again(seed=1)
+        >>> second.gathers == first.gathers, second.seed, second.n_hidden
+        (True, 1, 4)
+        """
+        other = hide_traces(self.truth, self.fraction, seed=seed, pattern=self.pattern)
+        return replace(
+            other,
+            gathers=tuple(self.gathers[g] for g in other.gathers),
+            n_gathers=self.n_gathers,
+        )
 
 
 @dataclass(frozen=True)
@@ -262,7 +305,7 @@ def hide_traces(
     hidden = np.zeros_like(lines)
     for row, (line, gather) in enumerate(zip(lines, picked)):
         rng = np.random.default_rng([seed, int(gather)])
-        hidden[row] = _hide_line(line, fraction, pattern, rng)
+        hidden[row] = hide_line(line, fraction, pattern, rng)
     if not hidden.any():
         needed = math.floor(0.5 / fraction) + 1
         raise InvalidDataError(
@@ -379,11 +422,6 @@ def _count(name: str, value: object, *, minimum: int) -> int:
     return int(value)
 
 
-def _n_hide(fraction: float, n_live: int) -> int:
-    """``round(fraction * n_live)``, rounded half down."""
-    return max(0, math.ceil(fraction * n_live - 0.5))
-
-
 def _sample(
     da: xr.DataArray, gathers: int | None, seed: int
 ) -> tuple[xr.DataArray, np.ndarray, int]:
@@ -406,57 +444,3 @@ def _sample(
     points = {d: xr.DataArray(i, dims=SAMPLE_DIM) for d, i in zip(batch, index)}
     sample = da.isel(points).transpose(SAMPLE_DIM, *da.dims[len(batch) :])
     return sample, picked, total
-
-
-def _hide_line(
-    live: np.ndarray, fraction: float, pattern: str, rng: np.random.Generator
-) -> np.ndarray:
-    """Choose the live traces of one line (1-D boolean) to hide."""
-    hidden = np.zeros_like(live)
-    index = np.flatnonzero(live)
-    if pattern == "survey" and missing_pattern(live) == "regular":
-        phase = int(rng.integers(2)) if index.size % 2 == 0 else 1
-        hidden[index[phase::2]] = True  # every other live trace: the period doubles
-        return hidden
-    k = _n_hide(fraction, index.size)
-    if k == 0:
-        return hidden
-    if pattern == "random":
-        hidden[rng.choice(index, size=k, replace=False)] = True
-    else:
-        _hide_runs(live, hidden, k, _gap_lengths(live), rng)
-    return hidden
-
-
-def _gap_lengths(live: np.ndarray) -> np.ndarray:
-    """Lengths of the runs of missing traces between the first and last live trace."""
-    first, last = np.flatnonzero(live)[[0, -1]]
-    span = np.concatenate([[True], live[first : last + 1], [True]])
-    edges = np.flatnonzero(np.diff(span.astype(np.int8)))
-    lengths = edges[1::2] - edges[::2]
-    return lengths if lengths.size else np.array([1])
-
-
-def _hide_runs(
-    live: np.ndarray, hidden: np.ndarray, k: int, lengths: np.ndarray, rng: np.random.Generator
-) -> None:
-    """Hide `k` live traces in runs of adjacent traces with lengths drawn from `lengths`."""
-    left = k
-    while left:
-        length = int(min(rng.choice(lengths), left))
-        while True:
-            starts = _run_starts(live & ~hidden, length)
-            if starts.size:
-                break
-            length -= 1  # no room for a run this long: shorten it (length 1 always fits)
-        begin = int(rng.choice(starts))
-        hidden[begin : begin + length] = True
-        left -= length
-
-
-def _run_starts(free: np.ndarray, length: int) -> np.ndarray:
-    """Starts of `length` free traces in a row, apart from other gaps where possible."""
-    windows = np.lib.stride_tricks.sliding_window_view(free, length).all(axis=-1)
-    padded = np.concatenate([[True], free, [True]])
-    apart = windows & padded[: windows.size] & padded[length + 1 : length + 1 + windows.size]
-    return np.flatnonzero(apart) if apart.any() else np.flatnonzero(windows)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
@@ -28,7 +27,8 @@ from pydantic import Field, field_validator
 from promethium.core import strict_json
 from promethium.core.strict_json import number_text
 from promethium.errors import ConfigError, InvalidDataError, PromethiumError, PromethiumWarning
-from promethium.holdout import DEFAULT_GATHERS, hide_traces, score
+from promethium.holdout import DEFAULT_GATHERS, SCORE_NAMES, score
+from promethium.holdout_rounds import blind_rounds, pool_scores, pooled_record
 from promethium.models.auto_rule import DEFAULT_PREFERENCES, PatternRule
 from promethium.plugin.options import ModelOptions
 
@@ -64,7 +64,7 @@ MIN_HIDDEN = 32
 MAX_ROUNDS = 8
 
 #: Scores averaged over the rounds of a blind test, weighted by their hidden traces.
-POOLED_SCORES = ("snr_improvement_db", "snr_db", "ssim", "mse", "coherence")
+POOLED_SCORES = SCORE_NAMES
 
 
 class AutoOptions(ModelOptions):
@@ -270,7 +270,7 @@ class AutoSelect:
             tests = self._blind_tests(da, opts)
         except InvalidDataError as exc:
             return self._fallback(da, record, f"no blind test could be made: {exc}")
-        record["holdout"] = _pooled_record(tests)
+        record["holdout"] = pooled_record(tests)
         scores = {name: self._trials(name, tests) for name in names}
         record["scores"] = scores
         scored = [n for n in names if "snr_db" in scores[n]]
@@ -285,42 +285,11 @@ class AutoSelect:
 
     @staticmethod
     def _blind_tests(da: xr.DataArray, opts: AutoOptions) -> list[Holdout]:
-        """Rounds of hidden traces in one sample of gathers, until `min_hidden`.
-
-        The first round samples the gathers (and computes them, for dask data); later
-        rounds hide other traces of the same gathers (seeds ``seed + 1``, ...), so the
-        survey is read once. A round that hides no trace not hidden before is dropped
-        (no candidate runs on it).
-
-        Raises
-        ------
-        InvalidDataError
-            If the first round cannot hide a trace.
-        """
-        first = hide_traces(
-            da, opts.holdout, seed=opts.seed, gathers=opts.max_gathers, pattern="survey"
-        )
-        tests, seen = [first], _hidden_keys(first)
-        for round_ in range(1, opts.max_rounds):
-            if len(seen) >= opts.min_hidden:
-                break
-            try:
-                again = hide_traces(
-                    first.truth, opts.holdout, seed=opts.seed + round_, pattern="survey"
-                )
-            except InvalidDataError:
-                continue
-            again = replace(
-                again,
-                gathers=tuple(first.gathers[g] for g in again.gathers),
-                n_gathers=first.n_gathers,
-            )
-            new = _hidden_keys(again) - seen
-            if not new:  # e.g. every other trace of a decimated gather again: no trial
-                continue
-            tests.append(again)
-            seen |= new
-        return tests
+        """Rounds of hidden traces in one sample of gathers, until `min_hidden`."""
+        return blind_rounds(
+            da, opts.holdout, seed=opts.seed, gathers=opts.max_gathers, pattern="survey",
+            min_hidden=opts.min_hidden, max_rounds=opts.max_rounds,
+        )  # fmt: skip
 
     def _trials(self, name: str, tests: Sequence[Holdout]) -> dict[str, Any]:
         """`name`'s scores on the rounds, averaged (weighted by hidden traces); or its error."""
@@ -330,11 +299,7 @@ class AutoSelect:
             if "error" in result:
                 return result
             rounds.append(result)
-        pooled: dict[str, Any] = {
-            key: _weighted_mean([r[key] for r in rounds], [r["n_hidden"] for r in rounds])
-            for key in POOLED_SCORES
-        }
-        pooled["n_hidden"] = sum(r["n_hidden"] for r in rounds)
+        pooled = pool_scores(rounds, POOLED_SCORES)
         pooled["seconds"] = round(sum(r["seconds"] for r in rounds), 4)
         noted = sorted({w for r in rounds for w in r.get("warnings", [])})
         if noted:
@@ -375,46 +340,6 @@ class AutoSelect:
     def _finish(out: xr.DataArray, record: dict[str, Any]) -> xr.DataArray:
         out.attrs[AUTO_CHOICE_ATTR] = strict_json.dumps(record, sort_keys=True)
         return out
-
-
-def _weighted_mean(values: Sequence[float], weights: Sequence[int]) -> float:
-    """The mean of `values` weighted by `weights`.
-
-    An infinite score stays infinite, whatever the finite others; ``inf`` with
-    ``-inf`` (e.g. an SNR gain on a round whose zero-filled input was already exact)
-    or a NaN gives NaN.
-    """
-    import numpy as np
-
-    with np.errstate(invalid="ignore"):
-        return float(np.average(np.asarray(values, dtype=float), weights=weights))
-
-
-def _hidden_keys(blind: Holdout) -> set[tuple[int, int]]:
-    """The (gather, trace) pairs `blind` hides, gathers by their flat survey index."""
-    import numpy as np
-
-    rows = np.asarray(blind.hidden.values, bool).reshape(len(blind.gathers), -1)
-    return {(g, int(i)) for g, row in zip(blind.gathers, rows) for i in np.flatnonzero(row)}
-
-
-def _pooled_record(tests: Sequence[Holdout]) -> dict[str, Any]:
-    """The first round's record; with more rounds (same gathers), their seeds and counts.
-
-    ``n_hidden`` counts the scored hides of all rounds (a trace hidden in two rounds
-    twice: each candidate's pooled score weighs them so); ``n_distinct_hidden`` the
-    different traces among them.
-    """
-    first = tests[0].record()
-    if len(tests) == 1:
-        return first
-    return {
-        **first,
-        "rounds": len(tests),
-        "seeds": [t.seed for t in tests],
-        "n_hidden": sum(t.n_hidden for t in tests),
-        "n_distinct_hidden": len(set().union(*(_hidden_keys(t) for t in tests))),
-    }
 
 
 def describe_choice(record: dict[str, Any]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import warnings
 
 import dask
@@ -16,7 +15,6 @@ from promethium.cli import main
 from promethium.errors import ConfigError, InvalidDataError, PromethiumWarning
 from promethium.models.auto import (
     AutoOptions,
-    _weighted_mean,
     default_candidates,
     describe_choice,
 )
@@ -174,21 +172,6 @@ def test_a_round_hiding_nothing_new_is_dropped(section):
     _, holed = section  # one decimated panel of 32 live traces: a round hides either half
     held = _auto(pm.reconstruct(holed, min_hidden=10**6, registry=_registry()))["holdout"]
     assert held.get("rounds", 1) <= 2 and held["n_hidden"] <= 32  # not 8 rounds of 16
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ([1.0, 4.0], 3.25),  # weighted by hidden traces: (1 * 1 + 4 * 3) / 4
-        ([math.inf, -2.0], math.inf),  # perfect on one round, worse than zero fill on one
-        ([-math.inf, 2.0], -math.inf),
-        ([math.inf, -math.inf], math.nan),  # no mean, not either sign
-        ([math.nan, 2.0], math.nan),
-    ],
-)
-def test_round_scores_pool_as_a_weighted_mean(values, expected):
-    pooled = _weighted_mean(values, [1, 3])
-    assert pooled == expected or (math.isnan(expected) and math.isnan(pooled))
 
 
 def test_the_choice_is_determined_by_the_seed():
