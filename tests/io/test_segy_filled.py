@@ -104,3 +104,26 @@ def test_filled_traces_read_back_as_filled_not_observed(cube_file, tmp_path):
     # so refill=True refills them (it cannot refill what reads as observed)
     again = pm.reconstruct(back, model="linear", refill=True)
     assert not np.allclose(again.sel(iline=13, xline=108).values, 1.5)
+
+
+def test_marks_are_read_in_the_one_header_pass(cube_file, tmp_path, monkeypatch):
+    from promethium.io.segy import headers as headers_module
+    from promethium.io.segy.filled import recorded_filled
+
+    out = tmp_path / "marked.sgy"
+    to_segy(_reconstructed(open_segy(cube_file)), out, mark_filled=True)
+    expected = recorded_filled(read_layout(out))
+    passes = []
+    visit = headers_module._visit_headers
+
+    def spy(layout, n, extract):
+        passes.append(n)
+        return visit(layout, n, extract)
+
+    monkeypatch.setattr(headers_module, "_visit_headers", spy)
+    back = open_segy(out)
+    assert passes.count(read_layout(out).n_traces) == 1  # plus the first trace's own words
+    index = back.trace_index.values
+    present = index >= 0
+    np.testing.assert_array_equal(back[TRACE_FILLED].values[present], expected[index[present]])
+    assert int(back[TRACE_FILLED].sum()) == 3

@@ -22,7 +22,14 @@ import numpy as np
 from promethium.io.segy.layout import TEXT_SIZE, SegyLayout
 from promethium.io.segy.text import CARD_SIZE, text_encoding
 
-__all__ = ["FILLED_CARD", "FILLED_TRACE_ID", "TRACE_ID_WORD", "filled_card", "recorded_filled"]
+__all__ = [
+    "FILLED_CARD",
+    "FILLED_TRACE_ID",
+    "TRACE_ID_WORD",
+    "filled_card",
+    "filled_marker",
+    "recorded_filled",
+]
 
 #: Trace identification code of filled traces (SEG-Y: values above those it defines
 #: are for optional use, up to 32767).
@@ -53,8 +60,21 @@ def _marker(text: bytes) -> int | None:
     return int(found.group(2)) if found else None
 
 
+def filled_marker(layout: SegyLayout) -> int | None:
+    """Return the trace identification code of filled traces that card C39 records.
+
+    Reads the textual header only; None when the file records no marking (then its
+    filled set is unknown).
+    """
+    with open(layout.path, "rb") as f:
+        return _marker(f.read(TEXT_SIZE))
+
+
 def recorded_filled(layout: SegyLayout) -> np.ndarray | None:
     """Return which file traces were marked filled, or None if the file records nothing.
+
+    :func:`~promethium.io.segy.read.index_segy` reads the marker word in its own header
+    pass instead (:func:`filled_marker`); this reads it by itself.
 
     Parameters
     ----------
@@ -69,8 +89,7 @@ def recorded_filled(layout: SegyLayout) -> np.ndarray | None:
     """
     from promethium.io.segy.headers import read_words
 
-    with open(layout.path, "rb") as f:
-        marker = _marker(f.read(TEXT_SIZE))
+    marker = filled_marker(layout)
     if marker is None:
         return None
     return read_words(layout, [TRACE_ID_WORD])[TRACE_ID_WORD] == marker

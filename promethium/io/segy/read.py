@@ -13,7 +13,7 @@ import numpy as np
 
 from promethium.core.mask import TRACE_FILLED, TRACE_MASK
 from promethium.errors import ConfigError, PromethiumWarning, SegyFormatError
-from promethium.io.segy.filled import recorded_filled
+from promethium.io.segy.filled import TRACE_ID_WORD, filled_marker
 from promethium.io.segy.geometry import Geometry, build_geometry
 from promethium.io.segy.headers import TRACE_FIELDS, read_words, resolve_byte_locations
 from promethium.io.segy.layout import SegyLayout, read_layout
@@ -55,18 +55,27 @@ class SegyIndex:
     geometry: Geometry
     dt_us: int
     delay_ms: float
+    #: Per file trace, whether a model filled it, when the file records it
+    #: (``to_segy(..., mark_filled=True)``); None when it does not.
+    filled: np.ndarray | None = None
 
 
 def _read_fields(
-    layout: SegyLayout, words: dict[str, tuple[int, int]]
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Read the key words and the standard words of every trace (one pass over the file)."""
-    every = read_words(layout, [*words.values(), *(TRACE_FIELDS[n] for n in _EVERY_TRACE)])
+    layout: SegyLayout, words: dict[str, tuple[int, int]], marker: int | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray | None]:
+    """Read the key words and the standard words of every trace (one pass over the file).
+
+    When `marker` is given, the same pass reads which traces carry it as their trace
+    identification code (``to_segy(..., mark_filled=True)``).
+    """
+    ids = [TRACE_ID_WORD] if marker is not None else []
+    every = read_words(layout, [*words.values(), *(TRACE_FIELDS[n] for n in _EVERY_TRACE), *ids])
     first = read_words(layout, [TRACE_FIELDS[n] for n in _FIRST_TRACE], stop=1)
     keys = {name: every[word] for name, word in words.items()}
     fields = {name: every[TRACE_FIELDS[name]] for name in _EVERY_TRACE}
     fields.update({name: first[TRACE_FIELDS[name]] for name in _FIRST_TRACE})
-    return keys, fields
+    filled = every[TRACE_ID_WORD] == marker if marker is not None else None
+    return keys, fields, filled
 
 
 def _sample_axis(
@@ -124,14 +133,15 @@ def index_segy(
     """
     layout = read_layout(path)
     words = resolve_byte_locations(profile, byte_locations)
-    keys, fields = _read_fields(layout, words)
+    # to_segy(mark_filled=True) records the filled traces: read their marks in this pass.
+    keys, fields, filled = _read_fields(layout, words, filled_marker(layout))
     geom = build_geometry(keys, geometry, min_fill=min_fill)
     # One trace has one order: only an explicitly asked geometry is refused for it.
     several = geom.n_traces > 1 or geometry != "auto"
     if require_grid and geom.kind == "traces" and geometry != "traces" and several:
         raise SegyFormatError(_no_grid_message(layout.path, geometry, words, geom))
     dt_us, delay = _sample_axis(layout, fields, dt)
-    return SegyIndex(layout, words, keys, fields, geom, dt_us, delay)
+    return SegyIndex(layout, words, keys, fields, geom, dt_us, delay, filled)
 
 
 def _no_grid_message(
@@ -356,9 +366,8 @@ def from_index(index: SegyIndex, chunks: Any = "auto") -> xr.DataArray:
     time_chunks = chunks["time"] if isinstance(chunks, dict) and "time" in chunks else None
     data, live = lazy_samples(layout, geom.trace_index, spec, time_chunks)
     coords = _coords(index)
-    filled = recorded_filled(index.layout)  # to_segy(mark_filled=True) recorded it
-    if filled is not None:
-        filled_grid = _grid(filled, index.geometry.trace_index)
+    if index.filled is not None:
+        filled_grid = _grid(index.filled, index.geometry.trace_index)
         coords[TRACE_FILLED] = (index.geometry.dims, filled_grid)
         live = live & ~filled_grid  # a filled trace is not an observed one (as in Zarr)
     coords[TRACE_MASK] = (index.geometry.dims, live)

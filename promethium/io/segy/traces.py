@@ -25,9 +25,10 @@ import numpy as np
 
 from promethium.io.segy.layout import SegyLayout
 from promethium.io.segy.samples import Decoder
+from promethium.io.segy.shared import SegyBlock, SharedResult
 from promethium.io.segy.spans import Run, read_exact, runs
 
-__all__ = ["live_traces", "read_block", "read_traces"]
+__all__ = ["live_traces", "read_block", "read_into_shared", "read_traces"]
 
 #: Size of the read buffer: reads long enough to cost little per call, a buffer small
 #: enough to stay in the CPU cache while it is decoded.
@@ -136,3 +137,35 @@ def read_block(trace_index: np.ndarray, layout: SegyLayout) -> np.ndarray:
     out = allocate((flat.size, layout.n_samples), dtype=layout.fmt.value_dtype)
     read_traces(layout, flat, out)
     return out.reshape((*shape, layout.n_samples))
+
+
+def read_into_shared(
+    trace_index: np.ndarray, layout: SegyLayout, result: SharedResult, start: tuple[int, ...]
+) -> SegyBlock:
+    """Read the samples at grid positions `trace_index` into their region of `result`.
+
+    The chunk task of :func:`~promethium.io.segy.lazy.lazy_samples` when the chunks of
+    a compute share one buffer (see :mod:`promethium.io.segy.shared`).
+
+    Parameters
+    ----------
+    trace_index : numpy.ndarray
+        File trace index per grid position of the chunk (-1 = absent, left zero).
+    layout : SegyLayout
+        The file layout.
+    result : SharedResult
+        The buffer of this compute, shaped ``grid shape + (n_samples,)``.
+    start : tuple of int
+        Grid position of the chunk's first element.
+
+    Returns
+    -------
+    SegyBlock
+        The chunk: a view of its region of `result`.
+    """
+    shape = np.shape(trace_index)
+    index = tuple(slice(s, s + n) for s, n in zip(start, shape, strict=True))
+    block = result.region(index)
+    flat = np.asarray(trace_index, dtype=np.int64).ravel()
+    read_traces(layout, flat, block.view(np.ndarray).reshape(flat.size, layout.n_samples))
+    return block
