@@ -13,9 +13,9 @@ then for each file, in the same run:
    machine shared with other work the CPU ratio says which reader does less work,
    whatever share of the cores each got;
 2. in a fresh subprocess each, measures the peak RSS of ``open_segy(path).values`` and
-   of segyio's ``f.trace.raw[:]``, less the process's RSS before the read and the size
-   of the result: what the read needs beyond the array it returns, to compare with the
-   dask chunk size (``CHUNK_BYTES``) times the number of threads;
+   of segyio's ``f.trace.raw[:]``, less the process's RSS before the read (libraries
+   imported) and the size of the result: what the read needs beyond the array it
+   returns, to compare with the dask chunk size (``CHUNK_BYTES``);
 3. converts the IEEE file to Zarr with ``promethium.io.zarr.to_zarr`` in a subprocess
    and prints that process's peak RSS next to the file size (streaming: bounded by the
    chunks, not the file).
@@ -75,6 +75,7 @@ _READ = (
     _PEAK
     + """
 import sys
+import dask.array, xarray  # libraries imported before the baseline, as segyio is
 import segyio
 from promethium.io.segy import open_segy
 from promethium.io.segy.read import CHUNK_BYTES
