@@ -177,3 +177,17 @@ def test_round_trip_any_chunks(tmp_path_factory, il, xl, chunk, fmt, endian, see
     da = open_segy(path, chunks={"iline": chunk})
     np.testing.assert_array_equal(da.values, expected)
     np.testing.assert_array_equal(da.isel(iline=slice(il // 2, None)).values, expected[il // 2 :])
+
+
+def test_a_buffer_that_cannot_be_reserved_gives_chunks_of_their_own(cube, monkeypatch):
+    from promethium.io.segy import shared
+
+    def refuse(nbytes):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(shared, "_anonymous", refuse)
+    path, expected = cube
+    da = open_segy(path, chunks={"iline": 2})
+    np.testing.assert_array_equal(da.values, expected)
+    block = SharedResult((6, 5, 40), "float32").region((slice(2, 4),))
+    assert block.shape == (2, 5, 40) and block._owner is None and not block.any()

@@ -107,12 +107,20 @@ class SharedResult:
     def region(self, index: tuple[slice, ...]) -> SegyBlock:
         """Return the C-contiguous region `index` of the whole array as a writable view.
 
+        Where the whole buffer cannot be reserved (an address-space limit), the region
+        is an array of its own, joined by copying.
+
         Raises
         ------
         ValueError
             If the region is not contiguous in the buffer.
         """
-        whole = self._buffer()
+        try:
+            whole = self._buffer()
+        except (OSError, MemoryError):
+            sizes = [len(range(*part.indices(n))) for part, n in zip(index, self.shape)]
+            shape = (*sizes, *self.shape[len(index) :])
+            return np.zeros(shape, dtype=self.dtype).view(SegyBlock)
         view = whole.reshape(self.shape)[index]
         if not view.flags.c_contiguous:
             raise ValueError(f"region {index} of an array of shape {self.shape} is not contiguous")
@@ -126,7 +134,7 @@ class SharedResult:
         token = next(self._tokens)
         with self._lock:
             self._live[token] = (start, start + count * self.dtype.itemsize, joined)
-        weakref.finalize(anchor, self._release, token)
+        weakref.finalize(anchor, self._release, token).atexit = False
         block = anchor.reshape(shape).view(SegyBlock)
         block._owner = self
         return block
@@ -197,7 +205,10 @@ def _anonymous(nbytes: int) -> Any:
         return bytearray(nbytes)  # no anonymous mmap (Windows): zeroed memory
     memory = mmap.mmap(-1, nbytes, flags=flags)
     if hasattr(mmap, "MADV_HUGEPAGE"):
-        memory.madvise(mmap.MADV_HUGEPAGE)  # faulting 4 KB pages costs twice the read
+        try:
+            memory.madvise(mmap.MADV_HUGEPAGE)  # faulting 4 KB pages costs twice the read
+        except OSError:  # a kernel without transparent huge pages
+            pass
     return memory
 
 
@@ -220,7 +231,7 @@ def join_blocks(parts: Any, axis: int = 0, **kwargs: Any) -> np.ndarray:
         ``np.concatenate`` of the parts.
     """
     parts = list(parts)
-    owner = getattr(parts[0], "_owner", None)
+    owner = getattr(parts[0], "_owner", None) if parts else None
     if owner is not None and not kwargs and all(isinstance(p, SegyBlock) for p in parts):
         if len(parts) == 1:
             return parts[0]
