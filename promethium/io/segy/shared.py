@@ -35,6 +35,7 @@ import math
 import mmap
 import threading
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -125,15 +126,28 @@ class SharedResult:
         if not view.flags.c_contiguous:
             raise ValueError(f"region {index} of an array of shape {self.shape} is not contiguous")
         start = view.__array_interface__["data"][0] - whole.__array_interface__["data"][0]
-        return self._give(start, view.shape, joined=False)
+        token = self._claim(start, start + view.nbytes, joined=False)
+        return self._view(token, view.shape) if token is not None else view.view(SegyBlock)
 
-    def _give(self, start: int, shape: tuple[int, ...], *, joined: bool) -> SegyBlock:
-        """A view of bytes ``[start, start + size)`` whose death returns its pages."""
-        count = math.prod(shape)
-        anchor = np.frombuffer(self._memory, dtype=self.dtype, count=count, offset=start)
-        token = next(self._tokens)
+    def _claim(
+        self, start: int, end: int, *, joined: bool, parts: Sequence[tuple[int, int]] = ()
+    ) -> int | None:
+        """Register bytes ``[start, end)`` as given out; return its token.
+
+        A join gives the byte spans of its `parts`: None is returned unless each is free
+        to join, checked and registered at once so that two joins never share a region.
+        """
         with self._lock:
-            self._live[token] = (start, start + count * self.dtype.itemsize, joined)
+            if not all(self._free_to_join(span) for span in parts):
+                return None
+            token = next(self._tokens)
+            self._live[token] = (start, end, joined)
+            return token
+
+    def _view(self, token: int, shape: tuple[int, ...]) -> SegyBlock:
+        """The view of a claimed region; its death returns the region's pages."""
+        start = self._live[token][0]
+        anchor = np.frombuffer(self._memory, dtype=self.dtype, count=math.prod(shape), offset=start)
         weakref.finalize(anchor, self._release, token).atexit = False
         block = anchor.reshape(shape).view(SegyBlock)
         block._owner = self
@@ -180,12 +194,10 @@ class SharedResult:
                 return None
             ranges.append((position, position + part.nbytes))
             position += part.nbytes
-        with self._lock:
-            if not all(self._free_to_join(r) for r in ranges):
-                return None
         shape = list(first.shape)
         shape[axis] = sum(p.shape[axis] for p in parts)
-        return self._give(ranges[0][0], tuple(shape), joined=True)
+        token = self._claim(ranges[0][0], ranges[-1][1], joined=True, parts=ranges)
+        return self._view(token, tuple(shape)) if token is not None else None
 
     def _free_to_join(self, span: tuple[int, int]) -> bool:
         """Whether a part is a live region that no other joined view overlaps."""
