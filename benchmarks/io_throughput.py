@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=0.25, help="size of each SEG-Y file")
     parser.add_argument("--samples", type=int, default=1000, help="samples per trace")
-    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions (best kept)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/io_throughput.json"))
     parser.add_argument("--tmpdir", type=Path, default=None, help="where to write the files")
     parser.add_argument("--note", default="", help="a note stored with the results")

@@ -86,7 +86,7 @@ class SharedResult:
     def __init__(self, shape: tuple[int, ...], dtype: str) -> None:
         self.shape = tuple(int(n) for n in shape)
         self.dtype = np.dtype(dtype)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a region may die (and release) under it
         self._memory: Any = None
         self._whole: np.ndarray | None = None
         self._tokens = itertools.count()
