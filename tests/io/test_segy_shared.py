@@ -146,7 +146,8 @@ def test_blocks_pickle_as_plain_arrays_and_arithmetic_is_plain():
     clone = pickle.loads(pickle.dumps(block))
     assert type(clone) is np.ndarray and clone.tolist() == [[5.0, 5.0, 5.0]]
     assert type(block + 1) is np.ndarray and type(np.fmax.reduce(block, axis=-1)) is np.ndarray
-    assert isinstance(block[:, 1:], SegyBlock)
+    assert isinstance(block[:, 1:], SegyBlock) and block[:, 1:]._owner is result
+    assert block.copy()._owner is None  # a copy does not keep the buffer
     empty = pickle.loads(pickle.dumps(result))
     assert empty.shape == (2, 3) and empty._whole is None
 

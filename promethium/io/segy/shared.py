@@ -55,7 +55,8 @@ class SegyBlock(np.ndarray):
     _owner: SharedResult | None = None
 
     def __array_finalize__(self, obj: Any) -> None:
-        self._owner = getattr(obj, "_owner", None)
+        # Views share the buffer; a copy owns its memory (and should not keep the buffer).
+        self._owner = getattr(obj, "_owner", None) if self.base is not None else None
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         args = [x.view(np.ndarray) if isinstance(x, SegyBlock) else x for x in inputs]
