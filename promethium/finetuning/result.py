@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCORE_NAMES", "FineTuneResult"]
+from promethium.holdout import SCORE_NAMES  # the held-out scores a fine-tuning reports
 
-#: The held-out scores a fine-tuning reports (from :func:`promethium.holdout.score`).
-SCORE_NAMES: tuple[str, ...] = ("snr_improvement_db", "snr_db", "ssim", "mse", "coherence")
+__all__ = ["SCORE_NAMES", "FineTuneResult"]
 
 
 @dataclass(frozen=True)
