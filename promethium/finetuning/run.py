@@ -185,6 +185,7 @@ def run_finetune(
     :class:`~promethium.finetuning.settings.FineTuneSettings` (``tracking`` may be a
     bool).
     """
+    from promethium.core.validate import validate
     from promethium.finetuning.output import Staging, check_output
     from promethium.finetuning.settings import FineTuneSettings
     from promethium.finetuning.start import starting_weights
@@ -197,8 +198,9 @@ def run_finetune(
         values["tracking"] = _tracking(values["tracking"])
     recipe = FineTuneSettings.parse(values, owner="finetune")
     start = starting_weights(model, weights)
-    check_patches(da, start, recipe)
     target = check_output(Path(output) if output is not None else _default_output(model), overwrite)
+    validate(da, check_mask=False)
+    check_patches(da, start, recipe)
     survey, holdout = _survey_and_holdout(da, recipe)
     options = {"device": recipe.device, **dict(inference or {})}
     before = _scores(holdout, start, start.path, options)
@@ -251,14 +253,12 @@ def _default_output(model: str) -> Path:
 def _survey_and_holdout(
     da: xr.DataArray, recipe: FineTuneSettings
 ) -> tuple[dict[str, Any], Holdout]:
-    """Check the survey, hold out validation traces, and describe the survey."""
+    """Check the survey's live traces, hold out validation traces, describe the survey."""
     from promethium.core.mask import get_trace_mask
-    from promethium.core.validate import validate
     from promethium.finetuning.identity import survey_identity
     from promethium.finetuning.settings import MIN_LIVE_TRACES
     from promethium.holdout import hide_traces
 
-    validate(da, check_mask=False)
     live = np.asarray(get_trace_mask(da).values, dtype=bool)
     if int(live.sum()) < MIN_LIVE_TRACES:
         raise InvalidDataError(
