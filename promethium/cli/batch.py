@@ -103,6 +103,10 @@ def batch(
     config: ModelConfig = None,
     extrapolate: Extrapolate = False,
     refill: Refill = False,
+    calibrate: Annotated[
+        bool,
+        typer.Option(help="Run the largest chunk once here first to measure its memory (as plan)."),
+    ] = True,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     *,
     settings: CliSettings,
@@ -138,7 +142,7 @@ def batch(
         result = batch_reconstruct(
             inputs, out, model=model, client=scheduler, resume=resume, overwrite=overwrite,
             formats=formats, chunks=parse_chunks(chunks or []), config=model_config,
-            extrapolate=extrapolate, refill=refill, segy=segy,
+            extrapolate=extrapolate, refill=refill, segy=segy, calibrate=calibrate,
             n_workers=workers, threads_per_worker=threads_per_worker,
             gpus_per_worker=gpus_per_worker, memory_limit=memory_limit,
             progress=report, errors="report", **options,

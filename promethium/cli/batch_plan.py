@@ -4,7 +4,8 @@ The plan resolves the model and options as ``reconstruct --dry-run`` does
 (:mod:`promethium.cli.plan`), builds each input's lazy reconstruction (headers only), counts
 the memory of the largest task (:mod:`promethium.distributed.estimate`), runs that chunk
 once here to calibrate, and refuses a plan whose tasks would not fit in a worker's memory
-(:func:`promethium.distributed.fit.check_fits`, the check `batch` makes too).
+(:func:`promethium.distributed.fit.estimate_run` and
+:func:`~promethium.distributed.fit.check_fits`, the estimate and check `batch` makes too).
 """
 
 from __future__ import annotations
@@ -78,11 +79,11 @@ def plan(
     saying how to fix it, when a worker could not hold the tasks it runs at once.
     """
     import promethium as pm
+    from promethium.distributed.checks import FORMATS, run_settings
     from promethium.distributed.cluster import ClusterSpec, open_client, warn_ignored_sizes
-    from promethium.distributed.estimate import calibrate as run_one
-    from promethium.distributed.estimate import largest_chunk, worker_capacity
-    from promethium.distributed.fit import check_fits, largest_task
-    from promethium.distributed.job import is_zarr_input
+    from promethium.distributed.estimate import worker_capacity
+    from promethium.distributed.fit import check_fits, estimate_run
+    from promethium.distributed.job import lazy_reconstruction
 
     options: dict[str, Any] = key_values(option or [], "--option")
     checked_options(model, options)
@@ -111,22 +112,20 @@ def plan(
         "nothing is written" + (" (one chunk runs here)" if calibrate else ""),
     )
     resolved = add_model(runplan, model, model_config, options, {})
+    # The settings and lazy reconstructions of batch, so that both estimate the same run.
+    front_door = {"keep_observed": True, "extrapolate": False, "refill": False}
+    settings = run_settings(model, model_config, options, None, front_door, sizes, segy,
+                            FORMATS)  # fmt: skip
     results = []
     for path in inputs:
-        if is_zarr_input(path):
-            da = pm.open_zarr(path, chunks=sizes or "store")
-        else:
-            da = pm.open_segy(path, chunks=sizes or "auto", **segy)
-        result = pm.reconstruct(da, model=model, config=model_config, **options)
+        result = lazy_reconstruction(path.absolute(), settings, None, concrete_mask=False)
         results.append(result)
-        dims = ", ".join(f"{d}={n}" for d, n in da.sizes.items())
+        dims = ", ".join(f"{d}={n}" for d, n in result.sizes.items())
         runplan.add("input", f"{path} ({dims}); output chunks {chunk_text(result)}")
-    estimate = largest_task(results, resolved)
-    largest = results[estimate.input_index]
-    measured = run_one(largest, largest_chunk(largest)) if calibrate else None
-    _describe(runplan, results, estimate, capacity, measured, resolved)
+    estimate = estimate_run(results, resolved, calibrate=calibrate, timed=True)
+    _describe(runplan, results, estimate, capacity, resolved)
     typer.echo(runplan.to_text())
-    check_fits(estimate, capacity, measured)
+    check_fits(estimate, capacity)
 
 
 def _describe(
@@ -134,12 +133,11 @@ def _describe(
     results: list[xr.DataArray],
     run: RunEstimate,
     capacity: WorkerCapacity,
-    measured: Calibration | None,
     resolved: dict[str, Any],
 ) -> None:
     from promethium.distributed.fit import task_peak
 
-    estimate, tasks = run.task, run.task.tasks
+    estimate, tasks, measured = run.task, run.task.tasks, run.measured
     if estimate.halo is None:
         runplan.add("halo", "none: the model fills each chunk on its own")
     else:
@@ -163,7 +161,7 @@ def _describe(
         "peak per worker", f"{byte_size(peak * at_once)} ({at_once} task(s) at once; dask "
         "pauses a worker at 80% of its limit)",
     )  # fmt: skip
-    if measured is None:
+    if measured is None or measured.chunk_s is None:
         runplan.add("time", "not calibrated (--calibrate runs one chunk here)")
         return
     runplan.add("calibration", f"first run {measured.first_s:.2f} s (model built, input read), "

@@ -66,6 +66,7 @@ def batch_reconstruct(
     extrapolate: bool = False,
     refill: bool = False,
     segy: Mapping[str, Any] | None = None,
+    calibrate: bool = True,
     n_workers: int | None = None,
     threads_per_worker: int | None = None,
     gpus_per_worker: int | None = None,
@@ -123,6 +124,11 @@ def batch_reconstruct(
     segy : mapping, optional
         Keyword arguments of :func:`promethium.open_segy` (``iline``, ``profile``,
         ``geometry``, ...).
+    calibrate : bool, default True
+        Before starting, run the largest task's chunk once in this process and check
+        its measured peak memory against the workers' limit, as ``promethium plan``
+        does (:func:`promethium.distributed.fit.estimate_run`). False checks the
+        counted estimate alone (faster to start; it can miss a model's own buffers).
     n_workers, threads_per_worker, gpus_per_worker, memory_limit, processes
         The ``LocalCluster`` started when `client` is None (its dashboard listens at
         `dashboard_address`, a free port by default; None turns it off). With `gpus_per_worker`,
@@ -153,8 +159,10 @@ def batch_reconstruct(
         more than 8 threads per CPU core in all: see
         :class:`~promethium.distributed.cluster.ClusterSpec`), a chunk size that is not
         positive (or chunks of dims no input has), a bad scheduler address or no
-        scheduler there, or tasks that would not fit in a worker's memory (the check and
-        message of ``promethium plan``: :func:`promethium.distributed.fit.check_fits`).
+        scheduler there, or tasks that would not fit in a worker's memory (the estimate,
+        check and message of ``promethium plan``:
+        :func:`promethium.distributed.fit.estimate_run` and
+        :func:`~promethium.distributed.fit.check_fits`).
     BatchError
         With ``errors="raise"``, if any input failed (the others are complete); its
         ``result`` attribute is the :class:`BatchResult`.
@@ -203,7 +211,7 @@ def batch_reconstruct(
             "gpus_per_worker": gpus_per_worker, "processes": None if processes else False,
             "memory_limit": None if memory_limit == "auto" else memory_limit,
         })  # fmt: skip
-    estimate = run_estimate(jobs, settings, registry)
+    estimate = run_estimate(jobs, settings, registry, calibrate=calibrate)
     if estimate is not None and local is not None:
         check_fits(estimate, local)  # before a cluster starts
     device = settings.resolved.get("device")

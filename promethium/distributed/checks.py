@@ -6,6 +6,7 @@ none starts a cluster or writes a file, so a refused run leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from promethium.distributed.fit import RunEstimate
     from promethium.registry import Registry
     from promethium.typing import PathType
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "FORMATS",
@@ -153,19 +156,23 @@ def check_jobs(jobs: list[InputJob], overwrite: bool) -> None:
 
 
 def run_estimate(
-    jobs: list[InputJob], settings: RunSettings, registry: Registry | None
+    jobs: list[InputJob], settings: RunSettings, registry: Registry | None, *, calibrate: bool
 ) -> RunEstimate | None:
-    """The run's largest task, counted over the inputs' lazy reconstructions (headers only).
+    """The run's largest task over the inputs' lazy reconstructions, as ``plan`` estimates it.
 
-    An input that cannot be opened is left out here: the run reports it with its error
-    and completes the others. None when no input opens.
+    The inputs are opened (headers only) and counted by
+    :func:`~promethium.distributed.fit.estimate_run`; with `calibrate`, the largest
+    task's chunk runs here once (its memory measured, not timed). An input that cannot
+    be opened is left out here, and a chunk that fails to run leaves the estimate
+    counted only: the run reports that input with its error and completes the others.
+    None when no input opens.
 
     Raises
     ------
     ConfigError
         When every input refuses the settings (e.g. chunks of a dim no input has).
     """
-    from promethium.distributed.fit import largest_task
+    from promethium.distributed.fit import estimate_run
 
     results = []
     refused: list[ConfigError] = []
@@ -182,4 +189,14 @@ def run_estimate(
         results.append(lazy)
     if not results and len(refused) == len(jobs):
         raise refused[0]  # the settings suit no input (chunks of dims none has, say)
-    return largest_task(results, settings.resolved) if results else None
+    if not results:
+        return None
+    if calibrate:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return estimate_run(results, settings.resolved, calibrate=True, timed=False)
+        except Exception as err:  # the run reports it, with its input
+            logger.info("calibration failed (%s: %s); the count alone is checked",
+                        type(err).__name__, err)  # fmt: skip
+    return estimate_run(results, settings.resolved, calibrate=False, timed=False)

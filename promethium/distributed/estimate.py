@@ -5,8 +5,9 @@
 and as overlapped block (float32 each), the blending accumulators and weights (float64),
 the blended result and the restored output (float32), and one batch of patches with its
 predictions. :func:`calibrate` runs one chunk in this process and measures its time and
-peak allocation, which the planner uses where it exceeds the count. :func:`worker_capacity`
-gives the workers, threads and memory per worker of the cluster a run would use.
+peak allocation, which ``plan`` and ``batch`` use where it exceeds the count.
+:func:`worker_capacity` gives the workers, threads and memory per worker of the cluster
+a run would use.
 """
 
 from __future__ import annotations
@@ -77,16 +78,17 @@ class Calibration:
     ----------
     first_s : float
         Seconds of the first run (model built, caches warmed).
-    chunk_s : float
-        Seconds of a second run of the same chunk.
+    chunk_s : float or None
+        Seconds of a later run of the same chunk (None: not timed).
     peak_host_bytes : int
-        Peak of the memory allocated by Python and NumPy during the first run.
+        Peak of the memory allocated by Python and NumPy during a run after the first
+        (the model built and cached, as on a worker's later tasks).
     peak_gpu_bytes : int or None
-        Peak CUDA memory allocated by torch, when the model ran on a GPU.
+        Peak CUDA memory allocated by torch in that run, when the model ran on a GPU.
     """
 
     first_s: float
-    chunk_s: float
+    chunk_s: float | None
     peak_host_bytes: int
     peak_gpu_bytes: int | None
 
@@ -176,34 +178,41 @@ def task_host_bytes(
     return int(3 * 4 * with_halo + 3 * 8 * core + 2 * 4 * core + batch_bytes)
 
 
-def calibrate(result: xr.DataArray, index: tuple[int, ...]) -> Calibration:
-    """Run output chunk `index` of `result` twice in this process; time and measure it.
+def calibrate(result: xr.DataArray, index: tuple[int, ...], *, timed: bool = True) -> Calibration:
+    """Run output chunk `index` of `result` in this process; measure its memory and time.
 
-    The first run (the model is built, the input read) is measured for host memory with
-    :mod:`tracemalloc` (NumPy reports its arrays to it); the second is timed alone, and
-    measured for CUDA memory when torch runs on a GPU.
+    The first run builds the model and warms caches (timed: ``first_s``). The second is
+    measured for host memory with :mod:`tracemalloc` (NumPy reports its arrays to it),
+    and for CUDA memory when torch runs on a GPU: what one task holds, without the
+    one-off imports and model build (a worker builds its model once, for all its
+    tasks). With `timed`, a third, untraced run is timed (``chunk_s``; tracing slows a
+    run about twofold).
     """
     block = result.data.blocks[index]
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
     t0 = time.perf_counter()
-    try:
-        block.compute(scheduler="sync")
-        first = time.perf_counter() - t0
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        if started:
-            tracemalloc.stop()
+    block.compute(scheduler="sync")
+    first = time.perf_counter() - t0
     torch: Any = sys.modules.get("torch")  # only if the model imported it
     cuda = torch is not None and torch.cuda.is_available()
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
-    block.compute(scheduler="sync")
-    again = time.perf_counter() - t0
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        block.compute(scheduler="sync")
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if started:
+            tracemalloc.stop()
     gpu = int(torch.cuda.max_memory_allocated()) if cuda else None
+    again = None
+    if timed:
+        t0 = time.perf_counter()
+        block.compute(scheduler="sync")
+        again = time.perf_counter() - t0
     return Calibration(first, again, int(peak), gpu or None)
 
 

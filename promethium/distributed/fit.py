@@ -1,13 +1,14 @@
-"""Whether a run's tasks fit in its workers' memory: the one check of ``plan`` and ``batch``.
+"""Whether a run's tasks fit in its workers' memory: the one estimate and check of plan and batch.
 
-:func:`largest_task` counts the tasks of every input's lazy reconstruction and keeps the
-largest (:func:`~promethium.distributed.estimate.estimate_task`); :func:`check_fits`
-refuses a run whose worker would hold more than dask's pause threshold (80% of its
-memory limit) with the tasks it runs at once, and says what to change. ``promethium
-plan`` calls it after printing the plan (with the calibrated peak when it ran one
-chunk); :func:`~promethium.distributed.batch_reconstruct` and ``promethium batch`` call
-it with the counted peak before starting anything, so a plan that ``plan
---no-calibrate`` refuses is refused by ``batch`` with the same message.
+:func:`estimate_run` counts the tasks of every input's lazy reconstruction, keeps the
+largest (:func:`~promethium.distributed.estimate.estimate_task`) and runs its chunk here
+to measure its peak (:func:`~promethium.distributed.estimate.calibrate`);
+:func:`check_fits` refuses a run whose worker would hold more than dask's pause
+threshold (80% of its memory limit) with the tasks it runs at once, and says what to
+change. ``promethium plan`` and :func:`~promethium.distributed.batch_reconstruct` (and
+``promethium batch``) both call them, before starting anything: a plan that ``plan``
+refuses is refused by ``batch`` with the same message (``--no-calibrate`` on both
+compares the counts alone).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from promethium.distributed.estimate import Calibration, TaskEstimate, WorkerCapacity
 
-__all__ = ["RunEstimate", "check_fits", "largest_task", "task_peak"]
+__all__ = ["RunEstimate", "check_fits", "estimate_run", "largest_task", "task_peak"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class RunEstimate:
         That input's output shape.
     batch_size : int
         Patches per batch of the model (0 for a model without patches).
+    measured : Calibration or None
+        The largest task's chunk run here (None: not calibrated); its peak counts where
+        it exceeds the count.
     """
 
     task: TaskEstimate
@@ -52,6 +56,7 @@ class RunEstimate:
     input_index: int
     shape: tuple[int, ...]
     batch_size: int = 0
+    measured: Calibration | None = None
 
 
 def largest_task(results: Sequence[xr.DataArray], options: dict[str, Any]) -> RunEstimate:
@@ -73,25 +78,48 @@ def largest_task(results: Sequence[xr.DataArray], options: dict[str, Any]) -> Ru
     return RunEstimate(replace(estimates[index], tasks=total), dims, index, shape, batch)
 
 
+def estimate_run(
+    results: Sequence[xr.DataArray], options: dict[str, Any], *, calibrate: bool, timed: bool
+) -> RunEstimate:
+    """The run's largest task, counted and, with `calibrate`, its chunk run here once.
+
+    Parameters
+    ----------
+    results : sequence of xarray.DataArray
+        The lazy reconstructions of the inputs (at least one).
+    options : dict
+        The model's resolved options.
+    calibrate : bool
+        Run the largest task's chunk in this process to measure its peak memory
+        (:func:`~promethium.distributed.estimate.calibrate`).
+    timed : bool
+        Also time a run of that chunk (for a time estimate).
+    """
+    from promethium.distributed.estimate import calibrate as run_chunk
+    from promethium.distributed.estimate import largest_chunk
+
+    run = largest_task(results, options)
+    if not calibrate:
+        return run
+    largest = results[run.input_index]
+    return replace(run, measured=run_chunk(largest, largest_chunk(largest), timed=timed))
+
+
 def task_peak(task: TaskEstimate, measured: Calibration | None = None) -> int:
     """Host bytes of one task: the counted estimate, or the measured peak if larger."""
     return max(task.host_bytes, measured.peak_host_bytes if measured else 0)
 
 
-def check_fits(
-    run: RunEstimate, capacity: WorkerCapacity, measured: Calibration | None = None
-) -> None:
+def check_fits(run: RunEstimate, capacity: WorkerCapacity) -> None:
     """Refuse a run whose concurrent tasks exceed 80% of a worker's memory limit.
 
     Parameters
     ----------
     run : RunEstimate
-        The run's largest task and number of tasks.
+        The run's largest task and number of tasks (with its calibration, whose peak
+        counts where it exceeds the count).
     capacity : WorkerCapacity
         The workers (a limit of 0 means none: nothing is refused).
-    measured : Calibration, optional
-        A calibration run of the largest chunk; its peak counts where it exceeds the
-        estimate.
 
     Raises
     ------
@@ -103,7 +131,7 @@ def check_fits(
     if not capacity.memory_bytes:
         return
     task = run.task
-    peak, at_once = task_peak(task, measured), min(capacity.threads, task.tasks)
+    peak, at_once = task_peak(task, run.measured), min(capacity.threads, task.tasks)
     budget = PAUSE_FRACTION * capacity.memory_bytes
     if peak * at_once <= budget:
         return

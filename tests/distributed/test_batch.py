@@ -215,7 +215,7 @@ def test_a_run_that_does_not_fit_is_refused_as_plan_refuses_it(surveys, tmp_path
     out = tmp_path / "out"
     with pytest.raises(ConfigError) as info:
         pm.batch_reconstruct(surveys, out, memory_limit="256KiB", n_workers=1,
-                             threads_per_worker=2, **FITS)  # fmt: skip
+                             threads_per_worker=2, calibrate=False, **FITS)  # fmt: skip
     assert str(info.value) == expected
     # pocs' batch of 256 patches of 16 x 16 (3 float32 planes, 768 KiB) and a chunk of
     # 2 x 24 x 48 samples without halo (44 bytes each, 99 KiB): 867 KiB, twice at once.
@@ -241,9 +241,44 @@ def test_a_run_that_does_not_fit_its_clients_workers_is_refused(surveys, tmp_pat
         distributed.Client(cluster) as client,
     ):  # fmt: skip
         with pytest.raises(ConfigError) as info:
-            pm.batch_reconstruct(surveys, out, client=client, **FITS)
+            pm.batch_reconstruct(surveys, out, client=client, calibrate=False, **FITS)
         assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
     assert str(info.value) == expected
+    assert not out.exists()
+
+
+def test_batch_refuses_what_the_calibrated_plan_refuses_where_the_count_fits(
+    surveys, tmp_path, capsys
+):
+    from promethium.cli import main
+    from promethium.distributed.checks import run_estimate, run_settings
+    from promethium.distributed.job import InputJob
+
+    # The estimate both make: pocs' own buffers are above the count on these chunks.
+    settings = run_settings("pocs", None, {"patch_size": 16, "n_iter": 3}, None,
+                            {"keep_observed": True, "extrapolate": False, "refill": False},
+                            {"shot": 2}, None, ("zarr", "segy"))  # fmt: skip
+    jobs = [InputJob.for_source(s, tmp_path / "x", ("zarr",)) for s in surveys]
+    estimate = run_estimate(jobs, settings, None, calibrate=True)
+    counted, measured = estimate.task.host_bytes, estimate.measured.peak_host_bytes
+    assert measured > 1.2 * counted
+    # A worker limit whose 80% lies between the two: the count fits, the measure does not.
+    limit = int((counted + measured) / 2 / 0.8)
+    sizes = ["--memory-limit", str(limit), "--workers", "1", "--threads-per-worker", "1"]
+    argv = ["plan", *map(str, surveys), "-m", "pocs", "--chunks", "shot=2", "-o",
+            "patch_size=16", "-o", "n_iter=3", *sizes]  # fmt: skip
+    assert main([*argv, "--no-calibrate"]) == 0  # the count alone passes
+    capsys.readouterr()
+    assert main(argv) == 1
+    planned = " ".join(capsys.readouterr().err.removeprefix("error: ").split())
+    assert planned.startswith("the plan does not fit: a task needs about ")
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError) as info:
+        pm.batch_reconstruct(surveys, out, memory_limit=limit, n_workers=1,
+                             threads_per_worker=1, **FITS)  # fmt: skip
+    # The same peak and limit (the fixes it names scale with a peak measured again, which
+    # can differ by a few bytes from run to run).
+    assert str(info.value).split(" Use ")[0] == planned.split(" Use ")[0]
     assert not out.exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -87,7 +88,7 @@ def test_a_measured_peak_above_the_count_decides():
     assert task_peak(run().task, None) == run().task.host_bytes
     check_fits(run(), capacity(1, 1024 * KiB))
     with pytest.raises(ConfigError, match=r"a task needs about 2.0 MiB.*chunks=\{'shot': 1\}"):
-        check_fits(run(), capacity(1, 1024 * KiB), measured)
+        check_fits(replace(run(), measured=measured), capacity(1, 1024 * KiB))
 
 
 @settings(max_examples=60, deadline=None)
