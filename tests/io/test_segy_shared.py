@@ -55,12 +55,13 @@ def test_whole_read_allocates_nothing_beyond_the_chunks(make_segy, cube_headers,
     da = open_segy(path, chunks={"iline": 4})
     tracemalloc.start()
     try:
-        values = da.values  # the buffer is anonymous memory: a copy would show here
+        values = da.values
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     np.testing.assert_array_equal(values, expected)
-    assert peak < values.nbytes / 4  # dask's join would allocate the whole result
+    # tracemalloc sees the chunk regions (the result); dask's join would add a copy
+    assert values.nbytes <= peak < 1.25 * values.nbytes
     assert type(values) is np.ndarray and values.flags.writeable
 
 

@@ -22,6 +22,8 @@ Rules that keep this safe:
   the chunks in flight, as with separate chunk arrays.
 - The buffer is anonymous memory reserved per compute, touched only where chunks are
   read; absent grid positions are never written and read as zeros.
+- :mod:`tracemalloc` sees each chunk region while it is alive, as it sees NumPy's
+  arrays (NumPy's domain), so a task's measured peak memory counts its chunks.
 
 A result joined from chunks that are also kept elsewhere (an array ``persist()``-ed
 before ``.values``) shares memory with them, as ``.values`` of an in-memory xarray
@@ -30,6 +32,7 @@ object does; a fresh compute keeps no chunk, so its result shares nothing.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import math
 import mmap
@@ -93,6 +96,7 @@ class SharedResult:
         self._tokens = itertools.count()
         #: token -> (start byte, end byte, joined) of every region given out and alive.
         self._live: dict[int, tuple[int, int, bool]] = {}
+        self._traced = _TraceMalloc()
 
     def __reduce__(self) -> Any:
         return (SharedResult, (self.shape, self.dtype.str))
@@ -143,7 +147,13 @@ class SharedResult:
                 return None
             token = next(self._tokens)
             self._live[token] = (start, end, joined)
-            return token
+        if not joined:  # a join's memory is its parts'
+            self._traced.track(self._address(start), end - start)
+        return token
+
+    def _address(self, start: int) -> int:
+        whole = self._whole
+        return (whole.__array_interface__["data"][0] if whole is not None else 0) + start
 
     def _view(self, token: int, shape: tuple[int, ...]) -> SegyBlock:
         """The view of a claimed region; its death returns the region's pages."""
@@ -157,7 +167,9 @@ class SharedResult:
     def _release(self, token: int) -> None:
         """Return the pages of a dead region that no live region covers."""
         with self._lock:
-            start, end, _ = self._live.pop(token)
+            start, end, joined = self._live.pop(token)
+            if not joined:
+                self._traced.untrack(self._address(start))
             if not hasattr(self._memory, "madvise"):
                 return
             lo, hi = -(-start // _PAGE) * _PAGE, end // _PAGE * _PAGE  # its own pages
@@ -209,6 +221,32 @@ class SharedResult:
         return not any(
             joined and s < end and e > start and (s, e) != span for s, e, joined in regions
         )
+
+
+class _TraceMalloc:
+    """Report memory NumPy does not allocate to :mod:`tracemalloc`, in NumPy's domain.
+
+    Through CPython's ``PyTraceMalloc_Track``; a no-op where it is missing (PyPy) and
+    while tracemalloc is not tracing.
+    """
+
+    def __init__(self) -> None:
+        self._track: Any = None
+        self._untrack: Any = None
+        api = getattr(ctypes, "pythonapi", None)
+        if api is not None and hasattr(api, "PyTraceMalloc_Track"):
+            self._track, self._untrack = api.PyTraceMalloc_Track, api.PyTraceMalloc_Untrack
+            self._track.argtypes = [ctypes.c_uint, ctypes.c_size_t, ctypes.c_size_t]
+            self._untrack.argtypes = [ctypes.c_uint, ctypes.c_size_t]
+        self._domain = int(np.lib.tracemalloc_domain)
+
+    def track(self, address: int, nbytes: int) -> None:
+        if self._track is not None:
+            self._track(self._domain, address, nbytes)
+
+    def untrack(self, address: int) -> None:
+        if self._untrack is not None:
+            self._untrack(self._domain, address)
 
 
 def _anonymous(nbytes: int) -> Any:
