@@ -22,6 +22,7 @@ from promethium.distributed.checks import (
     checked_formats,
     checked_output_dir,
     checked_sources,
+    lazy_inputs,
     make_output_dir,
     run_estimate,
     run_settings,
@@ -125,10 +126,12 @@ def batch_reconstruct(
         Keyword arguments of :func:`promethium.open_segy` (``iline``, ``profile``,
         ``geometry``, ...).
     calibrate : bool, default True
-        Before starting, run the largest task's chunk once in this process and check
-        its measured peak memory against the workers' limit, as ``promethium plan``
-        does (:func:`promethium.distributed.fit.estimate_run`). False checks the
-        counted estimate alone (faster to start; it can miss a model's own buffers).
+        Before starting, where the counted tasks do not fit the workers' limit with
+        room to spare (:func:`promethium.distributed.fit.clearly_fits`), run the
+        largest task's chunk in this process and check its measured peak memory
+        against the limit, as ``promethium plan`` does
+        (:func:`promethium.distributed.fit.estimate_run`). False checks the counted
+        estimate alone (it can miss a model's own buffers).
     n_workers, threads_per_worker, gpus_per_worker, memory_limit, processes
         The ``LocalCluster`` started when `client` is None (its dashboard listens at
         `dashboard_address`, a free port by default; None turns it off). With `gpus_per_worker`,
@@ -211,13 +214,15 @@ def batch_reconstruct(
             "gpus_per_worker": gpus_per_worker, "processes": None if processes else False,
             "memory_limit": None if memory_limit == "auto" else memory_limit,
         })  # fmt: skip
-    estimate = run_estimate(jobs, settings, registry, calibrate=calibrate)
-    if estimate is not None and local is not None:
-        check_fits(estimate, local)  # before a cluster starts
+    opened = lazy_inputs(jobs, settings, registry)
+    if opened and local is not None:  # before a cluster starts
+        check_fits(run_estimate(opened, settings, local, calibrate=calibrate), local)
     device = settings.resolved.get("device")
     with open_client(client, spec) as active:
-        if estimate is not None and local is None:
-            check_fits(estimate, worker_capacity(active))
+        if opened and local is None:
+            capacity = worker_capacity(active)
+            check_fits(run_estimate(opened, settings, capacity, calibrate=calibrate), capacity)
+        del opened  # the run opens each input again, a bounded number at a time
         make_output_dir(out)
         dashboard = dashboard_link(active)
         resources = task_resources(active, None if device is None else str(device))

@@ -17,6 +17,9 @@ from promethium.distributed.job import InputJob, RunSettings, is_zarr_input, laz
 from promethium.errors import ConfigError
 
 if TYPE_CHECKING:
+    import xarray as xr
+
+    from promethium.distributed.estimate import WorkerCapacity
     from promethium.distributed.fit import RunEstimate
     from promethium.registry import Registry
     from promethium.typing import PathType
@@ -30,6 +33,7 @@ __all__ = [
     "checked_formats",
     "checked_output_dir",
     "checked_sources",
+    "lazy_inputs",
     "make_output_dir",
     "run_estimate",
     "run_settings",
@@ -155,25 +159,19 @@ def check_jobs(jobs: list[InputJob], overwrite: bool) -> None:
         job.check_targets(overwrite=overwrite)
 
 
-def run_estimate(
-    jobs: list[InputJob], settings: RunSettings, registry: Registry | None, *, calibrate: bool
-) -> RunEstimate | None:
-    """The run's largest task over the inputs' lazy reconstructions, as ``plan`` estimates it.
+def lazy_inputs(
+    jobs: list[InputJob], settings: RunSettings, registry: Registry | None
+) -> list[xr.DataArray]:
+    """The inputs' lazy reconstructions, opened as the run opens them (headers only).
 
-    The inputs are opened (headers only) and counted by
-    :func:`~promethium.distributed.fit.estimate_run`; with `calibrate`, the largest
-    task's chunk runs here once (its memory measured, not timed). An input that cannot
-    be opened is left out here, and a chunk that fails to run leaves the estimate
-    counted only: the run reports that input with its error and completes the others.
-    None when no input opens.
+    An input that cannot be opened is left out here: the run reports it with its error
+    and completes the others.
 
     Raises
     ------
     ConfigError
         When every input refuses the settings (e.g. chunks of a dim no input has).
     """
-    from promethium.distributed.fit import estimate_run
-
     results = []
     refused: list[ConfigError] = []
     for job in jobs:
@@ -187,16 +185,36 @@ def run_estimate(
         except Exception:  # a bad input: reported by the run, input by input
             continue
         results.append(lazy)
-    if not results and len(refused) == len(jobs):
+    if not results and refused and len(refused) == len(jobs):
         raise refused[0]  # the settings suit no input (chunks of dims none has, say)
-    if not results:
-        return None
-    if calibrate:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return estimate_run(results, settings.resolved, calibrate=True, timed=False)
-        except Exception as err:  # the run reports it, with its input
-            logger.info("calibration failed (%s: %s); the count alone is checked",
-                        type(err).__name__, err)  # fmt: skip
-    return estimate_run(results, settings.resolved, calibrate=False, timed=False)
+    return results
+
+
+def run_estimate(
+    results: list[xr.DataArray],
+    settings: RunSettings,
+    capacity: WorkerCapacity,
+    *,
+    calibrate: bool,
+) -> RunEstimate:
+    """The run's largest task over the inputs' lazy reconstructions, as ``plan`` estimates it.
+
+    Counted by :func:`~promethium.distributed.fit.estimate_run`; with `calibrate`, the
+    largest task's chunk also runs here (its memory measured, not timed) unless the
+    counted tasks fit `capacity` with room to spare
+    (:func:`~promethium.distributed.fit.clearly_fits`). A chunk that fails to run
+    leaves the estimate counted only: the run reports that input with its error.
+    """
+    from promethium.distributed.fit import clearly_fits, estimate_run
+
+    counted = estimate_run(results, settings.resolved, calibrate=False, timed=False)
+    if not calibrate or clearly_fits(counted, capacity):
+        return counted
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return estimate_run(results, settings.resolved, calibrate=True, timed=False)
+    except Exception as err:  # the run reports it, with its input
+        logger.info("calibration failed (%s: %s); the count alone is checked",
+                    type(err).__name__, err)  # fmt: skip
+    return counted

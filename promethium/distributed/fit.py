@@ -26,7 +26,20 @@ if TYPE_CHECKING:
 
     from promethium.distributed.estimate import Calibration, TaskEstimate, WorkerCapacity
 
-__all__ = ["RunEstimate", "check_fits", "estimate_run", "largest_task", "task_peak"]
+__all__ = [
+    "COUNT_MARGIN",
+    "RunEstimate",
+    "check_fits",
+    "clearly_fits",
+    "estimate_run",
+    "largest_task",
+    "task_peak",
+]
+
+#: How many times its count a task's measured peak may be before the count alone cannot
+#: vouch for it: the largest ratio measured (16x, ``auto`` on small chunks; ``pocs`` 7.7x)
+#: with a margin. A batch whose counted tasks fit this many times over is not calibrated.
+COUNT_MARGIN = 32
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,18 @@ def estimate_run(
 def task_peak(task: TaskEstimate, measured: Calibration | None = None) -> int:
     """Host bytes of one task: the counted estimate, or the measured peak if larger."""
     return max(task.host_bytes, measured.peak_host_bytes if measured else 0)
+
+
+def clearly_fits(run: RunEstimate, capacity: WorkerCapacity) -> bool:
+    """Whether the run's tasks fit even at :data:`COUNT_MARGIN` times their count.
+
+    Such a run needs no calibration: no measured peak has come near that margin, so
+    :func:`check_fits` would pass it measured or not.
+    """
+    if not capacity.memory_bytes:
+        return True
+    at_once = min(capacity.threads, run.task.tasks)
+    return COUNT_MARGIN * run.task.host_bytes * at_once <= PAUSE_FRACTION * capacity.memory_bytes
 
 
 def check_fits(run: RunEstimate, capacity: WorkerCapacity) -> None:

@@ -251,7 +251,8 @@ def test_batch_refuses_what_the_calibrated_plan_refuses_where_the_count_fits(
     surveys, tmp_path, capsys
 ):
     from promethium.cli import main
-    from promethium.distributed.checks import run_estimate, run_settings
+    from promethium.distributed.checks import lazy_inputs, run_settings
+    from promethium.distributed.fit import estimate_run
     from promethium.distributed.job import InputJob
 
     # The estimate both make: pocs' own buffers are above the count on these chunks.
@@ -259,7 +260,8 @@ def test_batch_refuses_what_the_calibrated_plan_refuses_where_the_count_fits(
                             {"keep_observed": True, "extrapolate": False, "refill": False},
                             {"shot": 2}, None, ("zarr", "segy"))  # fmt: skip
     jobs = [InputJob.for_source(s, tmp_path / "x", ("zarr",)) for s in surveys]
-    estimate = run_estimate(jobs, settings, None, calibrate=True)
+    opened = lazy_inputs(jobs, settings, None)
+    estimate = estimate_run(opened, settings.resolved, calibrate=True, timed=False)
     counted, measured = estimate.task.host_bytes, estimate.measured.peak_host_bytes
     assert measured > 1.2 * counted
     # A worker limit whose 80% lies between the two: the count fits, the measure does not.
@@ -280,6 +282,36 @@ def test_batch_refuses_what_the_calibrated_plan_refuses_where_the_count_fits(
     # can differ by a few bytes from run to run).
     assert str(info.value).split(" Use ")[0] == planned.split(" Use ")[0]
     assert not out.exists()
+
+
+def test_batch_calibrates_only_where_the_count_cannot_vouch(surveys, tmp_path, monkeypatch):
+    """A chunk runs in the driver only where the counted tasks fit without room to spare."""
+    from promethium.distributed import estimate
+    from promethium.distributed.checks import lazy_inputs, run_estimate, run_settings
+    from promethium.distributed.fit import COUNT_MARGIN, estimate_run
+    from promethium.distributed.job import InputJob
+
+    settings = run_settings("pocs", None, {"patch_size": 16, "n_iter": 3}, None,
+                            {"keep_observed": True, "extrapolate": False, "refill": False},
+                            {"shot": 2}, None, ("zarr",))  # fmt: skip
+    jobs = [InputJob.for_source(s, tmp_path / "x", ("zarr",)) for s in surveys]
+    opened = lazy_inputs(jobs, settings, None)
+    counted = estimate_run(opened, settings.resolved, calibrate=False, timed=False)
+    runs = []
+    real = estimate.calibrate
+    monkeypatch.setattr(estimate, "calibrate", lambda *a, **k: runs.append(1) or real(*a, **k))
+
+    def capacity(limit: float) -> estimate.WorkerCapacity:
+        return estimate.WorkerCapacity(1, 1, int(limit), 0.0, "test")
+
+    roomy = capacity(2 * COUNT_MARGIN * counted.task.host_bytes / 0.8)  # fits at the margin
+    assert run_estimate(opened, settings, roomy, calibrate=True) == counted
+    assert runs == []
+    tight = capacity(COUNT_MARGIN * counted.task.host_bytes / 2 / 0.8)  # not at the margin
+    measured = run_estimate(opened, settings, tight, calibrate=True)
+    assert runs == [1] and measured.measured is not None
+    assert run_estimate(opened, settings, tight, calibrate=False) == counted
+    assert runs == [1]
 
 
 def test_absurd_cluster_sizes_are_refused_before_anything_starts(surveys, tmp_path):
