@@ -52,11 +52,13 @@ def test_calibration_runs_the_largest_chunk(lazy):
     assert cal.first_s > 0 and cal.chunk_s > 0
     assert cal.peak_host_bytes > 20 * 64 * 4  # at least the chunk itself
     assert cal.peak_gpu_bytes is None
-    # Measured on a run after the first (the model built once, as on a worker): the same
-    # peak however many times it ran before; not timed when not asked.
+    # Measured on a run after the first (the model built once, as on a worker): about a
+    # MiB however many times it ran before (a first run in a fresh process holds ~16 MiB
+    # of one-off imports and caches; tracemalloc sees every thread, so other work running
+    # in the process can add to a peak: the bound is loose); not timed when not asked.
     again = calibrate(result, index, timed=False)
     assert again.chunk_s is None
-    assert abs(again.peak_host_bytes - cal.peak_host_bytes) < 0.1 * cal.peak_host_bytes
+    assert max(cal.peak_host_bytes, again.peak_host_bytes) < 8 * 2**20
 
 
 @pytest.mark.parametrize(
