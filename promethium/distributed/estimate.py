@@ -35,6 +35,8 @@ __all__ = [
     "estimate_task",
     "largest_chunk",
     "local_size",
+    "reset_resident_peak",
+    "resident_peak_since",
     "task_host_bytes",
     "worker_capacity",
 ]
@@ -81,8 +83,10 @@ class Calibration:
     chunk_s : float or None
         Seconds of a later run of the same chunk (None: not timed).
     peak_host_bytes : int
-        Peak of the memory allocated by Python and NumPy during a run after the first
-        (the model built and cached, as on a worker's later tasks).
+        Peak host memory of a run after the first (the model built and cached, as on
+        a worker's later tasks): the larger of what Python and NumPy allocated
+        (:mod:`tracemalloc`) and, on Linux, the growth of the process's peak resident
+        memory, which also sees torch's CPU allocations (a network's activations).
     peak_gpu_bytes : int or None
         Peak CUDA memory allocated by torch in that run, when the model ran on a GPU.
     """
@@ -201,12 +205,15 @@ def calibrate(result: xr.DataArray, index: tuple[int, ...], *, timed: bool = Tru
         tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
+    resident = reset_resident_peak()
     try:
         block.compute(scheduler="sync")
         peak = tracemalloc.get_traced_memory()[1] - base
     finally:
         if started:
             tracemalloc.stop()
+    if resident is not None:
+        peak = max(peak, resident_peak_since(resident))
     gpu = int(torch.cuda.max_memory_allocated()) if cuda else None
     again = None
     if timed:
@@ -214,6 +221,38 @@ def calibrate(result: xr.DataArray, index: tuple[int, ...], *, timed: bool = Tru
         block.compute(scheduler="sync")
         again = time.perf_counter() - t0
     return Calibration(first, again, int(peak), gpu or None)
+
+
+def reset_resident_peak() -> int | None:
+    """Reset this process's peak resident memory to the current; return the current bytes.
+
+    Linux only (``/proc/self/clear_refs``); None elsewhere or where it is refused.
+    The peak is process-wide: memory other threads touch meanwhile counts too, and
+    memory the allocator reuses without growing the process does not (what
+    :mod:`tracemalloc` sees, for NumPy, makes up for that).
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_bytes("VmRSS")
+    except (OSError, ValueError):
+        return None
+
+
+def resident_peak_since(resident: int) -> int:
+    """Bytes the peak resident memory grew above `resident` (see :func:`reset_resident_peak`)."""
+    try:
+        return max(0, _status_bytes("VmHWM") - resident)
+    except (OSError, ValueError):
+        return 0
+
+
+def _status_bytes(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024  # kB
+    raise ValueError(f"no {field} in /proc/self/status")
 
 
 def worker_capacity(

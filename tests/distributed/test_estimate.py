@@ -81,3 +81,43 @@ def test_local_capacity_is_what_a_local_cluster_starts(kwargs):
 def test_bad_memory_limit_is_a_config_error(limit):
     with pytest.raises(ConfigError, match=f"memory_limit {limit!r} is no memory size"):
         worker_capacity(memory_limit=limit)
+
+
+def test_resident_peak_sees_torch_memory_that_tracemalloc_misses():
+    """A network's activations are torch's allocations: the calibration must see them."""
+    import tracemalloc
+
+    from promethium.distributed.estimate import reset_resident_peak, resident_peak_since
+
+    torch = pytest.importorskip("torch")
+    if reset_resident_peak() is None:
+        pytest.skip("the peak resident memory cannot be reset here (Linux only)")
+    tracemalloc.start()
+    try:
+        base = reset_resident_peak()
+        x = torch.ones(25_000_000)  # 100 MB, freed at once
+        del x
+        traced = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert base is not None and traced < 10 * 2**20
+    assert resident_peak_since(base) >= 90 * 2**20
+
+
+def test_calibration_counts_torch_memory_of_a_chunk():
+    import dask.array as dska
+    import xarray as xr
+
+    from promethium.distributed.estimate import reset_resident_peak
+
+    torch = pytest.importorskip("torch")
+    if reset_resident_peak() is None:
+        pytest.skip("the peak resident memory cannot be reset here (Linux only)")
+
+    def activations(block):
+        scratch = torch.ones(25_000_000)  # 100 MB of torch memory, as a network's layers
+        return block + float(scratch[0]) - 1.0
+
+    data = dska.zeros((4, 8), chunks=(2, 8)).map_blocks(activations, dtype=float)
+    cal = calibrate(xr.DataArray(data, dims=("x", "y")), (0, 0), timed=False)
+    assert cal.peak_host_bytes >= 90 * 2**20
