@@ -105,7 +105,10 @@ def batch(
     refill: Refill = False,
     calibrate: Annotated[
         bool,
-        typer.Option(help="Run the largest chunk once here first to measure its memory (as plan)."),
+        typer.Option(
+            help="Where the counted memory leaves little room, run the largest chunk here "
+            "first to measure it (as plan)."
+        ),
     ] = True,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     *,

@@ -229,7 +229,8 @@ def reset_resident_peak() -> int | None:
     Linux only (``/proc/self/clear_refs``); None elsewhere or where it is refused.
     The peak is process-wide: memory other threads touch meanwhile counts too, and
     memory the allocator reuses without growing the process does not (what
-    :mod:`tracemalloc` sees, for NumPy, makes up for that).
+    :mod:`tracemalloc` sees, for NumPy, makes up for that). Resetting it also resets
+    the peak that ``resource.getrusage`` reports for this process.
     """
     try:
         with open("/proc/self/clear_refs", "w") as f:
