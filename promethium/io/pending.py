@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from dask.delayed import Delayed
 
-from promethium.errors import PromethiumError, StoreError
+from promethium.errors import ConfigError, PromethiumError, StoreError
 from promethium.io.atomic import os_error_reason, remove_path
 
 __all__ = ["PendingWrite", "compute_writes"]
@@ -195,7 +195,12 @@ def compute_writes(run: Any, obj: Any, **kwargs: Any) -> Any:
     import dask.config
 
     given = {k: v for k, v in kwargs.items() if k != "num_workers"}
-    workers = kwargs.get("num_workers") or dask.config.get("num_workers", None)
+    workers = kwargs.get("num_workers")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ConfigError(f"num_workers={workers!r} is no thread count; give a positive integer.")
+    workers = workers or dask.config.get("num_workers", None)
     pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
         return run(**{**given, "scheduler": "threads", "pool": pool})

@@ -457,3 +457,11 @@ def test_num_workers_bounds_the_threads_of_a_deferred_write(tmp_path, how):
     running[1] = 0
     to_zarr(da, tmp_path / "t.zarr", compute=False).compute(scheduler="threads", num_workers=2)
     assert running[1] == 2  # the test can see two at once
+
+
+@pytest.mark.parametrize("workers", [-1, 0, 2.5, True, "2"])
+def test_a_deferred_write_refuses_a_thread_count_that_is_none(tmp_path, workers):
+    write = to_zarr(_survey().chunk({"xline": 3}), tmp_path / "s.zarr", compute=False)
+    with pytest.raises(ConfigError, match=r"^num_workers=.* is no thread count; give a positive"):
+        write.compute(scheduler="threads", num_workers=workers)
+    assert _leftovers(tmp_path) == [] and not (tmp_path / "s.zarr").exists()
